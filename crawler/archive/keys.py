@@ -1,0 +1,43 @@
+"""The archive's key layout, the same on every backend (Hive-style partitions for DuckDB/Spark/Athena).
+
+    articles/site=<site>/date=<YYYY-MM-DD>/<id>.json                 latest version of each article
+    versions/site=<site>/date=<YYYY-MM-DD>/<id>/<content_sha256>.json previous versions, kept on edit
+    warc/site=<site>/date=<YYYY-MM-DD>/<run_id>-<NNNNN>.warc.gz      raw requests and responses
+    runs/site=<site>/date=<YYYY-MM-DD>/<run_id>.json                 run report + manifest of keys written
+
+``date`` of an article is the UTC date of publication, or of its first fetch when the page has no date;
+an article keeps its first key for life (edits never move it).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+_ARTICLE_KEY = re.compile(r"^articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/(?P<id>[0-9a-f]{20})\.json$")
+
+
+def utc_date(iso: str | None, fallback: datetime) -> str:
+    when = datetime.fromisoformat(iso) if iso else fallback
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%d")
+
+
+def article_key(site: str, date: str, article_id: str) -> str:
+    return f"articles/site={site}/date={date}/{article_id}.json"
+
+
+def version_key(site: str, date: str, article_id: str, content_sha256: str) -> str:
+    return f"versions/site={site}/date={date}/{article_id}/{content_sha256}.json"
+
+
+def warc_key(site: str, date: str, name: str) -> str:
+    return f"warc/site={site}/date={date}/{name}"
+
+
+def run_key(site: str, date: str, run_id: str) -> str:
+    return f"runs/site={site}/date={date}/{run_id}.json"
+
+
+def parse_article_key(key: str) -> dict | None:
+    """``{'site', 'date', 'id'}`` of an article key, or None for any other key."""
+    match = _ARTICLE_KEY.match(key)
+    return match.groupdict() if match else None

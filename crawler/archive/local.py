@@ -1,0 +1,104 @@
+"""The embedded default archive: a local folder with the same key layout as the bucket.
+
+Every write is atomic (temporary file in the same folder, fsync, rename, fsync of the folder), so a kill at
+any moment leaves either the old object or the new one, never half a file.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from .base import Archive, ArchiveConfigError, ArchiveError
+
+
+def path_from_url(url: str) -> Path:
+    parts = urlsplit(url)
+    return Path(parts.netloc + parts.path) if parts.netloc in ("", ".", "..") else Path("/" + parts.netloc + parts.path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalArchive(Archive):
+    def __init__(self, url: str):
+        self.url = url
+        self.root = path_from_url(url)
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveConfigError(f"archive {self.url}: cannot create folder {self.root}: {exc.strerror}") from None
+        if not os.access(self.root, os.W_OK):
+            raise ArchiveConfigError(f"archive {self.url}: folder {self.root} is not writable")
+
+    def _path(self, key: str) -> Path:
+        if key.startswith("/") or ".." in key.split("/"):
+            raise ValueError(f"bad archive key {key!r}")
+        return self.root / key
+
+    def _write_atomic(self, target: Path, write) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
+            raise ArchiveError(f"archive {self.url}: cannot write {target}: {reason}") from None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def put(self, key, data, *, content_type, content_encoding=None, metadata=None, if_absent=False) -> bool:
+        target = self._path(key)
+        if if_absent and target.exists():
+            return False
+        self._write_atomic(target, lambda fh: fh.write(data))
+        return True
+
+    def put_file(self, key, path, *, content_type, content_encoding=None, metadata=None) -> None:
+        def copy(fh):
+            with open(path, "rb") as src:
+                shutil.copyfileobj(src, fh, 1024 * 1024)
+
+        self._write_atomic(self._path(key), copy)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list(self, prefix: str) -> Iterator[str]:
+        # Walk only the folder that the prefix names, then filter by the rest of the prefix.
+        folder = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
+        if not folder.is_dir():
+            return iter(())
+        keys = []
+        for dirpath, dirnames, filenames in os.walk(folder):
+            for name in filenames:
+                if name.startswith(".tmp-"):
+                    continue
+                key = os.path.relpath(os.path.join(dirpath, name), self.root).replace(os.sep, "/")
+                if key.startswith(prefix):
+                    keys.append(key)
+        return iter(sorted(keys))

@@ -1,0 +1,47 @@
+"""The article record: completing it for the archive and validating it against the published schema."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+SCHEMA_VERSION = 1
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(resources.files("crawler.schema").joinpath("article.schema.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema(), format_checker=FormatChecker())
+
+
+def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict | None, version: int = 1) -> dict:
+    """The extractor's fields plus what the crawl knows: when, which run, where the raw bytes are."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        **extracted,
+        "fetched_at": fetched_at.isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "warc": warc,
+        "version": version,
+    }
+
+
+def problems(record: dict) -> list[str]:
+    """Every way ``record`` breaks the schema, as 'field: message' strings (empty when valid)."""
+    out = []
+    for err in sorted(_validator().iter_errors(record), key=lambda e: list(e.absolute_path)):
+        where = ".".join(str(p) for p in err.absolute_path) or "record"
+        out.append(f"{where}: {err.message}")
+    return out
+
+
+def encode(record: dict) -> bytes:
+    """The stored form: UTF-8 JSON, Arabic unescaped, keys in schema order."""
+    return (json.dumps(record, ensure_ascii=False, indent=None, separators=(",", ":")) + "\n").encode("utf-8")

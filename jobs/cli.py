@@ -1,0 +1,72 @@
+"""The ``arshif`` command. Each sub-command lives in its own module under ``jobs/`` with two functions:
+``add_arguments(parser)`` and ``main(args) -> int`` (exit code: 0 good, 1 some site failed / problems
+found, 2 bad configuration or usage)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from crawler.archive.base import ArchiveConfigError
+from crawler.config import Settings, SettingsError, load_settings
+
+# sub-command → (module, one-line help)
+COMMANDS = {
+    "crawl": ("jobs.crawl", "crawl sites once now and archive what is new"),
+    "serve": ("jobs.serve", "run the scheduler: crawl every site on its schedule until stopped"),
+    "status": ("jobs.status", "health of every site from its run reports (exit 0 healthy, 1 warnings, 2 failing)"),
+    "extract": ("jobs.extract", "print the article record extracted from a saved page or text dump"),
+    "flush": ("jobs.flush", "upload what the outbox holds (records that could not be archived yet)"),
+    "verify": ("jobs.verify", "check every archived article, checksum and manifest (exit 1 on any problem)"),
+    "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
+    "replica": ("jobs.replica.server", "serve the local replica of both sites on 127.0.0.1"),
+    "demo": ("jobs.demo", "start the replica, crawl it into an archive, print the summary (offline)"),
+}
+
+
+def settings_from(args: argparse.Namespace, **overrides) -> Settings:
+    """Validated settings for this invocation: --settings FILE, then ARSHIF_*, then ``--archive``."""
+    tree: dict = {}
+    archive = getattr(args, "archive", None)
+    if archive:
+        tree["archive"] = {"url": archive}
+    for dotted, value in overrides.items():
+        node = tree
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return load_settings(getattr(args, "settings", None), overrides=tree)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--settings", metavar="FILE",
+                        help="settings file overriding settings.toml's defaults (or ARSHIF_SETTINGS)")
+    parser = argparse.ArgumentParser(prog="arshif", description="Archive clean Arabic news articles.")
+    from crawler import __version__
+
+    parser.add_argument("--version", action="version", version=f"arshif {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, help_) in COMMANDS.items():
+        mod = importlib.import_module(module)
+        p = sub.add_parser(name, help=help_, description=help_, parents=[common])
+        mod.add_arguments(p)
+        p.set_defaults(_main=mod.main)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._main(args) or 0)
+    except (SettingsError, ArchiveConfigError) as exc:
+        print(f"arshif: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
