@@ -11,7 +11,43 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["SiteSpec", "SITES", "get_site"]
+from cssselect import GenericTranslator
+
+from crawler.cleaning import Rules
+
+__all__ = ["Extraction", "Selector", "SiteSpec", "SITES", "get_site", "xpath"]
+
+# A CSS selector and the attribute to read (None: the element's text).
+Selector = tuple[str, str | None]
+
+
+def xpath(css: str) -> str:
+    """The XPath of a CSS selector (site modules write prune rules in CSS; Trafilatura takes XPath)."""
+    return GenericTranslator().css_to_xpath(css)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """A site's markup knowledge, as data read by ``crawler/extract.py`` and ``crawler/metadata.py``.
+
+    Field selectors are tried in order before the generic sources (JSON-LD, OpenGraph, meta tags,
+    Trafilatura). ``prune_xpath`` removes the site's noise blocks before Trafilatura reads the page;
+    ``rules`` add the site's line rules to the shared ones of ``crawler/cleaning.py``. A change of any of
+    these is a new ``rules_version`` (it is stored in every record's ``extractor.rules``).
+    """
+
+    rules_version: str = "0"
+    title: tuple[Selector, ...] = ()
+    title_suffix: re.Pattern[str] | None = None        # removed from titles (og:title "… - RT Arabic")
+    description: tuple[Selector, ...] = ()
+    authors: tuple[Selector, ...] = ()
+    published: tuple[Selector, ...] = ()
+    modified: tuple[Selector, ...] = ()
+    section: tuple[Selector, ...] = ()
+    tags: tuple[Selector, ...] = ()
+    image: tuple[Selector, ...] = ()
+    prune_xpath: tuple[str, ...] = ()
+    rules: Rules = Rules()
 
 
 @dataclass(frozen=True)
@@ -28,7 +64,7 @@ class SiteSpec:
     listing_link_css: str = "a::attr(href)"
     listing_next_css: str = "a[rel=next]::attr(href)"
     # Extraction knowledge (selectors, prune XPaths, line noise rules) — see crawler/extract.py
-    extraction: dict = field(default_factory=dict)
+    extraction: Extraction = field(default_factory=Extraction)
     language: str = "ar"
 
     def is_article_path(self, path: str) -> bool:

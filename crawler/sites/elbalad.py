@@ -1,7 +1,32 @@
 """Sada El Balad (www.elbalad.news): URL patterns, discovery and markup knowledge."""
 import re
 
-from . import SiteSpec
+from crawler.cleaning import Rules, whole_lines
+
+from . import Extraction, SiteSpec, xpath
+
+
+def _canonical_path(path: str) -> str:
+    return path.rstrip("/")
+
+
+# --- extraction ----------------------------------------------------------------------------------------
+NAME = "صدى البلد"
+TITLE = "article h1"
+BODY = "article .paragraph-list"
+IMAGE = "article .mainImg figure img"
+# Read-also boxes nested in the body are div / h2 blocks linking to other articles.
+PRUNE_XPATH = (
+    xpath(f"{BODY} div") + "[.//a]",
+    xpath(f"{BODY} h2") + "[.//a]",
+    xpath(".share, .social, .tags, .related, .breaking, .ticker, .sister-sites, .masthead"),
+)
+RULES = Rules(
+    drop=whole_lines(
+        NAME,                                                        # the agency byline
+        rf"(?:قناة\s+)?{NAME}(?:\s+\S+){{1,12}}\s+Sada\s*Elbalad(?:\s+english)?",   # sister-sites line
+    ),
+)
 
 SITE = SiteSpec(
     key="elbalad",
@@ -10,7 +35,14 @@ SITE = SiteSpec(
     timezone="Africa/Cairo",
     # /<6–8 digit id>, no slug
     article_path=re.compile(r"/\d{6,8}/?"),
-    canonical_path=lambda path: path.rstrip("/"),
+    canonical_path=_canonical_path,
     listing_link_css=".news-list .item-li a::attr(href)",
     listing_next_css="a[rel=next]::attr(href), .pagination a.next::attr(href)",
+    extraction=Extraction(
+        rules_version="1",
+        title=((TITLE, None),),
+        image=((f"{IMAGE}[data-src]", "data-src"), (f"{IMAGE}[src]", "src")),
+        prune_xpath=PRUNE_XPATH,
+        rules=RULES,
+    ),
 )

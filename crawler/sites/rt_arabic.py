@@ -1,7 +1,9 @@
 """RT Arabic (arabic.rt.com): URL patterns, discovery and markup knowledge."""
 import re
 
-from . import SiteSpec
+from crawler.cleaning import Rules, whole_lines
+
+from . import Extraction, SiteSpec, xpath
 
 
 def _canonical_path(path: str) -> str:
@@ -9,6 +11,22 @@ def _canonical_path(path: str) -> str:
     path = re.sub(r"/amp/?$", "/", path)
     return path if path.endswith("/") else path + "/"
 
+
+# --- extraction ----------------------------------------------------------------------------------------
+TITLE = "div.article h1.heading"
+BODY = "div.text.js-text.js-mediator-article"
+TAGS = "div.news-tags.news-tags_article a"
+# Blocks inside the article that are not the article: read-more boxes, embeds, tag list, photo caption.
+PRUNE = (
+    ".read-more-big", ".read-more-text-only", ".crosslinks__link", "[class*=read-more__]", ".read-more",
+    ".rtcode", ".news-tags", ".photo .caption", ".share", ".social", ".rt-stories", ".stories",
+    ".cookie", ".cookies", ".subscribe",
+)
+# Page chrome printed as lines: the live link, header labels, the news counter, the "RT STORIES" widget.
+RULES = Rules(
+    drop=whole_lines(r"مباشر", r"أين يمكنك متابعتنا", r"أقسام مهمة", r"stories", r"\d+\s+خبر"),
+    widgets=whole_lines(r".*#Question_More.*", r".*RT\s*STORIES.*", r"#اسأل_أكثر.*"),
+)
 
 SITE = SiteSpec(
     key="rt_arabic",
@@ -21,4 +39,16 @@ SITE = SiteSpec(
     canonical_path=_canonical_path,
     listing_link_css="a.heading::attr(href)",
     listing_next_css="a.pagination__next::attr(href), a[rel=next]::attr(href)",
+    extraction=Extraction(
+        rules_version="1",
+        title=((TITLE, None), ("h1.heading", None)),
+        title_suffix=re.compile(r"\s*[-–|]\s*RT\s+Arabic\s*$", re.IGNORECASE),
+        authors=(("meta[name=mediator_author]", "content"),),
+        published=(("meta[name=publish-date]", "content"), ("meta[name=published_time_telegram]", "content")),
+        section=(("meta[name=category]", "content"),),
+        tags=((TAGS, None),),
+        image=((".photo img[data-src]", "data-src"), (".photo img[src]", "src")),
+        prune_xpath=tuple(xpath(css) for css in PRUNE),
+        rules=RULES,
+    ),
 )

@@ -1,0 +1,220 @@
+"""Article metadata from a parsed page: the site's selectors first, then JSON-LD, OpenGraph and meta tags,
+then what Trafilatura found. Values come out as found (dates as strings, image URLs maybe relative);
+``crawler/extract.py`` parses dates and resolves URLs."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
+
+from crawler.sites import Extraction, Selector
+
+__all__ = ["PageMetadata", "page_metadata"]
+
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                 "OpinionNewsArticle", "BackgroundNewsArticle", "Report"}
+_LD_SCRIPTS = XPath('//script[@type="application/ld+json"]/text()')
+_META = XPath("//meta[@content]")
+_CANONICAL = XPath('//link[@rel="canonical"]/@href')
+_TAG_SPLIT = re.compile(r"\s*[,،;؛]\s*")
+
+
+@dataclass
+class PageMetadata:
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    canonical: list[str] = field(default_factory=list)     # candidates, best first: rel=canonical, og:url
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        v = _clean(v)
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _css(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+def _select(tree, selectors: tuple[Selector, ...]) -> list[str]:
+    """Values of the first selector that yields any."""
+    for css, attr in selectors:
+        values = _unique(el.get(attr) if attr else el.text_content() for el in _css(css)(tree))
+        if values:
+            return values
+    return []
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+# --- JSON-LD -------------------------------------------------------------------------------------------
+
+def _ld_objects(tree) -> Iterable[dict]:
+    for raw in _LD_SCRIPTS(tree):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+
+
+def _is_article(obj: dict) -> bool:
+    types = obj.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return any(t in ARTICLE_TYPES for t in types if isinstance(t, str))
+
+
+def _names(value: Any) -> list[str]:
+    """Person names from a string, an object with a name, or a list of them (organizations are publishers)."""
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    if isinstance(value, dict):
+        value = None if value.get("@type") == "Organization" else value.get("name")
+    return [value] if isinstance(value, str) else []
+
+
+def _urls(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [u for v in value for u in _urls(v)]
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return [value] if isinstance(value, str) else []
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [k for v in value for k in _keywords(v)]
+    return _TAG_SPLIT.split(value) if isinstance(value, str) else []
+
+
+def _from_json_ld(tree) -> PageMetadata:
+    meta = PageMetadata()
+    for obj in _ld_objects(tree):
+        if not _is_article(obj):
+            continue
+        section = obj.get("articleSection")
+        meta = PageMetadata(
+            title=_clean(obj.get("headline")) or _clean(obj.get("name")),
+            description=_clean(obj.get("description")),
+            authors=_unique(_names(obj.get("author"))),
+            published=_clean(obj.get("datePublished")),
+            modified=_clean(obj.get("dateModified")),
+            section=_first(_unique(section if isinstance(section, list) else [section])),
+            tags=_unique(_keywords(obj.get("keywords"))),
+            image=_first(_unique(_urls(obj.get("image")))),
+            canonical=_unique(_urls(obj.get("mainEntityOfPage")) + [obj.get("url")]),
+        )
+        break
+    return meta
+
+
+# --- OpenGraph and meta tags ---------------------------------------------------------------------------
+
+def _meta_tags(tree) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {}
+    for el in _META(tree):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        value = _clean(el.get("content"))
+        if key and value:
+            tags.setdefault(key, []).append(value)
+    return tags
+
+
+def _from_meta(tree) -> PageMetadata:
+    tags = _meta_tags(tree)
+
+    def first(*keys: str) -> str | None:
+        return next((tags[k][0] for k in keys if k in tags), None)
+
+    return PageMetadata(
+        title=first("og:title", "twitter:title", "title"),
+        description=first("og:description", "description", "twitter:description"),
+        authors=_unique(tags.get("article:author", []) + tags.get("author", [])),
+        published=first("article:published_time", "datepublished", "publish-date", "pubdate", "date"),
+        modified=first("article:modified_time", "datemodified", "og:updated_time", "last-modified"),
+        section=first("article:section", "category", "section"),
+        tags=_unique(tags.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))),
+        image=first("og:image", "og:image:url", "twitter:image", "image"),
+        canonical=_unique(list(_CANONICAL(tree)) + tags.get("og:url", [])),
+    )
+
+
+# --- merging -------------------------------------------------------------------------------------------
+
+def _merge(*sources: PageMetadata) -> PageMetadata:
+    """Field by field, the first source that has a value."""
+    merged = PageMetadata()
+    for name in PageMetadata.__dataclass_fields__:
+        for source in sources:
+            value = getattr(source, name)
+            if value:
+                setattr(merged, name, value)
+                break
+    return merged
+
+
+def _from_site(tree, extraction: Extraction) -> PageMetadata:
+    return PageMetadata(
+        title=_first(_select(tree, extraction.title)),
+        description=_first(_select(tree, extraction.description)),
+        authors=_select(tree, extraction.authors),
+        published=_first(_select(tree, extraction.published)),
+        modified=_first(_select(tree, extraction.modified)),
+        section=_first(_select(tree, extraction.section)),
+        tags=_select(tree, extraction.tags),
+        image=_first(_select(tree, extraction.image)),
+    )
+
+
+def _from_trafilatura(document) -> PageMetadata:
+    if document is None:
+        return PageMetadata()
+    return PageMetadata(
+        title=_clean(document.title),
+        description=_clean(document.description),
+        authors=_unique(_TAG_SPLIT.split(document.author or "")),
+        published=_clean(document.date),
+        section=_first(_unique(document.categories or [])),
+        tags=_unique(document.tags or []),
+        image=_clean(document.image),
+    )
+
+
+def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
+    """Metadata of a parsed page; ``document`` is Trafilatura's result for it (last fallback)."""
+    merged = _merge(_from_site(tree, extraction), _from_json_ld(tree), _from_meta(tree), _from_trafilatura(document))
+    if merged.title and extraction.title_suffix is not None:
+        merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
+    return merged
