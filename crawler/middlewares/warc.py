@@ -1,0 +1,37 @@
+"""Downloader middleware that records every response, as it came off the network, into the run's WARC
+file, and tells the request where (``request.meta["warc"]``) so the article record can point at it."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+
+
+def _headers(headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
+
+
+class WarcRecorderMiddleware:
+    def __init__(self, run):
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        run = crawler.settings.get("ARSHIF_RUN")
+        if run is None:
+            raise NotConfigured("no ARSHIF_RUN")
+        return cls(run)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        parts = urlsplit(request.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        reason = response.status == 200 and "OK" or ""
+        pointer = self.run.warc.write(
+            url=request.url, method=request.method, request_headers=_headers(request.headers),
+            status=response.status, reason=reason, protocol=response.protocol or "HTTP/1.1",
+            response_headers=_headers(response.headers), body=response.body, path=path or "/",
+        )
+        request.meta["warc"] = {"file": self.run.warc_key(pointer["name"]), "offset": pointer["offset"],
+                                "record_id": pointer["record_id"]}
+        return response

@@ -1,0 +1,36 @@
+"""Archive a valid record: new, updated (previous version kept) or unchanged (no write at all), through the
+run's uploader (off the reactor); writes the archive cannot take now are pending in the outbox."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from ..archive.keys import utc_date
+from ..archive.store import plan_article
+from . import run_from
+
+
+class ArchivePipeline:
+    def __init__(self, run):
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(run_from(crawler))
+
+    async def process_item(self, record: dict) -> dict:
+        run = self.run
+        known = run.index.get(record["id"])
+        date = utc_date(record["published_at"], datetime.fromisoformat(record["fetched_at"]))
+        plan = plan_article(record, known, date)
+        if plan.outcome == "unchanged":
+            run.report.count("unchanged")
+            return record
+        future = run.track(run.uploader.submit_article(plan), kind="article")
+        outcome, keys = await asyncio.wrap_future(future)
+        run.report.count(outcome)
+        run.report.keys_written.extend(keys)
+        if outcome != "pending":
+            run.index.record(plan.record, plan.key)
+            run.log.debug("%s: %s → %s", outcome, record["url"], plan.key)
+        return record

@@ -1,0 +1,43 @@
+"""Extraction and cleaning of a fetched page, in the run's worker processes (Trafilatura is not thread-safe,
+and the reactor must never wait on it). Pages that are not articles are counted and dropped."""
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from scrapy.exceptions import DropItem
+
+from ..extract import NotArticle, extract
+from ..items import PageItem
+from ..record import complete
+from ..urls import article_id
+from . import run_from
+
+
+class ExtractPipeline:
+    def __init__(self, run):
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(run_from(crawler))
+
+    async def process_item(self, item: PageItem) -> dict:
+        run = self.run
+        job = partial(extract, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
+                      fetched_at=item.fetched_at)
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(run.extract_pool, job)
+        except Exception as exc:  # a crash in a worker is this page's failure, not the run's
+            run.report.count("failed")
+            run.report.error(f"extraction error: {type(exc).__name__}", item.url)
+            run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
+            raise DropItem(f"extraction error on {item.url}") from None
+        if isinstance(result, NotArticle):
+            run.report.count("not_article")
+            run.report.error(f"not an article: {result.reason}")
+            run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
+            raise DropItem(f"not an article: {item.url}")
+        requested = item.requested_url
+        run.index.add_alias(article_id(requested), result["id"])
+        return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc)

@@ -1,0 +1,33 @@
+"""Every record is checked against the published JSON Schema before it may be archived; a record that fails
+is counted and logged with its URL and reason, never archived half-empty."""
+from __future__ import annotations
+
+from scrapy.exceptions import DropItem
+
+from ..record import problems
+from . import run_from
+
+
+class ValidatePipeline:
+    def __init__(self, run):
+        self.run = run
+        self.short_words = run.settings.status.short_words
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(run_from(crawler))
+
+    def process_item(self, record: dict) -> dict:
+        run = self.run
+        found = problems(record)
+        if found:
+            run.report.count("invalid")
+            run.report.error(f"invalid record: {found[0].split(':', 1)[0]}", record.get("url"))
+            run.log.warning("invalid record, not archived: %s: %s", record.get("url"), "; ".join(found[:3]),
+                            extra={"url": record.get("url")})
+            raise DropItem(f"invalid record: {record.get('url')}")
+        if record["published_at"] is None:
+            run.report.count("undated")
+        if record["word_count"] < self.short_words:
+            run.report.count("short_text")
+        return record

@@ -1,0 +1,120 @@
+"""One site's run: the objects every component of that site's crawler shares (reached through the
+``ARSHIF_RUN`` Scrapy setting): settings, the site's spec, the run report, the archive index, the uploader,
+the WARC writer and the extraction worker pool."""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Executor, Future
+from pathlib import Path
+
+from .archive.base import Archive, ArchiveUnavailable
+from .archive.keys import warc_key
+from .archive.uploader import Uploader
+from .report import RunReport, new_run_id
+from .sites import get_site
+from .state import ArticleIndex, archive_state_dir
+from .warc import RollingWarcWriter
+
+log = logging.getLogger("arshif.run")
+
+
+class SiteRun:
+    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: Executor):
+        self.settings = settings
+        self.spec = get_site(site_key)
+        self.cfg = settings.sites[site_key]
+        self.archive = archive
+        self.uploader = uploader
+        self.extract_pool = extract_pool
+        self.report = RunReport(new_run_id(site_key), site_key, archive.url)
+        self.log = logging.LoggerAdapter(log, {"site": site_key, "run_id": self.report.run_id})
+        self.state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
+        self.index = self._open_index()
+        self._lock = threading.Lock()
+        self._futures: list[Future] = []
+        self.discovery_ok = 0
+        self.discovery_failures: list[str] = []
+        warc_dir = self.state_dir / "warc" / site_key
+        self._recover_warc(warc_dir)
+        self.warc = RollingWarcWriter(warc_dir, self.report.run_id, settings.archive.warc_max_bytes,
+                                      on_close=self._warc_closed,
+                                      operator_info={"isPartOf": f"arshif {site_key}", "robots": "obey"
+                                                     if settings.crawl.obey_robots else "ignore"})
+
+    @property
+    def site(self) -> str:
+        return self.spec.key
+
+    @property
+    def base_url(self) -> str:
+        return self.cfg.base_url
+
+    def _open_index(self) -> ArticleIndex:
+        index = ArticleIndex(self.state_dir / f"index-{self.site}.sqlite", self.site)
+        if not index.is_built():
+            try:
+                count = index.rebuild(self.archive)
+                self.log.info("rebuilt the incremental index from the archive: %d articles", count)
+            except ArchiveUnavailable as exc:
+                self.log.warning("index not rebuilt, archive unavailable: %s", exc)
+        return index
+
+    # -- WARC files ------------------------------------------------------------------------------------
+
+    def warc_key(self, name: str) -> str:
+        return warc_key(self.site, self.report.started_at[:10], name)
+
+    def _warc_closed(self, path: Path, name: str) -> None:
+        self.track(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
+                                             metadata={"site": self.site, "run-id": self.report.run_id}),
+                   kind="warc")
+
+    def _recover_warc(self, folder: Path) -> None:
+        """WARC files left by a run that was killed: complete the name and archive them."""
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.warc.gz*")):
+            final = path.with_name(path.name.removesuffix(".open"))
+            if path != final:
+                path.replace(final)
+            date = final.name[:8]
+            key = warc_key(self.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
+            self.log.warning("archiving WARC file %s left by an interrupted run", final.name)
+            self.track(self.uploader.submit_file(key, final, content_type="application/warc",
+                                                 metadata={"site": self.site}), kind="warc")
+
+    # -- archive writes --------------------------------------------------------------------------------
+
+    def track(self, future: Future, kind: str) -> Future:
+        """Follow an archive write to the end of the run: count what it wrote, or that it is pending."""
+        with self._lock:
+            self._futures.append(future)
+
+        def done(fut: Future) -> None:
+            exc = fut.exception()
+            if exc is not None:
+                self.report.error(f"archive write failed: {exc}")
+                self.log.error("archive write failed (%s): %s", kind, exc)
+                return
+            result = fut.result()
+            with self._lock:
+                if kind == "warc" and isinstance(result, str):
+                    self.report.keys_written.append(result)
+                elif kind == "warc" and result is None:
+                    self.report.count("pending")
+
+        future.add_done_callback(done)
+        return future
+
+    def wait_for_writes(self) -> None:
+        while True:
+            with self._lock:
+                pending = [f for f in self._futures if not f.done()]
+            if not pending:
+                return
+            for fut in pending:
+                try:
+                    fut.result()
+                except Exception:  # counted by the done-callback
+                    pass

@@ -1,0 +1,158 @@
+"""The one spider logic both sites share: discovery from feeds, sitemaps and listing pages, then article
+pages. Everything site-specific comes from the site's ``SiteSpec`` and its settings."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.iterators import xmliter_lxml
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from ..failures import ROBOTS_FORBIDDEN, host_of, reason
+from ..freshness import FreshnessPolicy
+from ..items import PageItem
+from ..urls import article_id, canonicalize, is_article_url
+
+
+def parse_when(text: str | None) -> datetime | None:
+    """A sitemap ``lastmod`` (W3C datetime) or a feed date (RFC 822) as an aware datetime."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+class NewsSpider(scrapy.Spider):
+    """Subclasses set ``name`` to a site key."""
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        run = crawler.settings.get("ARSHIF_RUN")
+        if run is None or run.site != cls.name:
+            raise NotConfigured(f"spider {cls.name} needs an ARSHIF_RUN for its site")
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.run = run
+        spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
+        spider.seen: set[str] = set()
+        return spider
+
+    # -- discovery -------------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        cfg = self.run.cfg
+        for path in cfg.feeds:
+            yield self._discovery(cfg.url(path), self.parse_feed)
+        for path in cfg.sitemaps:
+            yield self._discovery(cfg.url(path), self.parse_sitemap)
+        for path in cfg.listings:
+            yield self._discovery(cfg.url(path), self.parse_listing, page=1)
+
+    def _discovery(self, url: str, callback, **meta) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.discovery_failed, meta={"discovery": True, **meta},
+                              dont_filter=True)
+
+    def discovery_failed(self, failure: Failure) -> None:
+        url = failure.request.url
+        why = reason(failure)
+        if why == ROBOTS_FORBIDDEN:
+            self.run.report.count("robots_forbidden")
+        self.run.discovery_failures.append(f"{host_of(url)}: {why}")
+        self.run.report.error(f"discovery: {why}", url)
+        self.run.log.warning("discovery source failed: %s: %s", url, why)
+
+    def _discovered_ok(self) -> None:
+        self.run.discovery_ok += 1
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        self._discovered_ok()
+        for item in xmliter_lxml(response, "item"):
+            link = item.xpath("link/text()").get()
+            when = item.xpath("pubDate/text()").get()
+            if link:
+                yield from self.article_request(link.strip(), parse_when(when))
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        body = gunzip(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE")) \
+            if gzip_magic_number(response) else response.body
+        sitemap = Sitemap(body)
+        if sitemap.type not in ("sitemapindex", "urlset"):
+            self.run.report.error("discovery: not a sitemap", response.url)
+            self.run.log.warning("not a sitemap: %s", response.url)
+            return
+        self._discovered_ok()
+        for entry in sitemap:
+            loc, lastmod = entry.get("loc"), parse_when(entry.get("lastmod"))
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                if lastmod is None or lastmod >= self.freshness.horizon:
+                    yield self._discovery(response.urljoin(loc), self.parse_sitemap)
+            else:
+                yield from self.article_request(loc, lastmod)
+
+    def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
+        self._discovered_ok()
+        spec = self.run.spec
+        for href in response.css(spec.listing_link_css).getall():
+            yield from self.article_request(response.urljoin(href), None)
+        page = response.meta.get("page", 1)
+        next_href = response.css(spec.listing_next_css).get()
+        if next_href and page < self.run.cfg.listing_pages:
+            yield self._discovery(response.urljoin(next_href), self.parse_listing, page=page + 1)
+
+    # -- articles --------------------------------------------------------------------------------------
+
+    def article_request(self, url: str, lastmod: datetime | None) -> Iterable[scrapy.Request]:
+        run = self.run
+        canonical = canonicalize(url, run.base_url, run.spec)
+        if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.seen:
+            return
+        self.seen.add(canonical)
+        run.report.count("discovered")
+        aid = article_id(canonical)
+        decision = self.freshness.decide(aid, lastmod)
+        if decision != "fetch":
+            run.report.count("skipped")
+            return
+        yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
+                             meta={"lastmod": lastmod, "requested_id": aid})
+
+    def parse_article(self, response: Response) -> Iterable[PageItem]:
+        self.run.report.count("fetched")
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        encoding = None
+        if "charset=" in content_type.lower():
+            encoding = content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
+        yield PageItem(
+            url=response.url,
+            requested_url=response.request.url if response.request else response.url,
+            body=response.body,
+            encoding=encoding,
+            fetched_at=datetime.now(timezone.utc),
+            lastmod=response.meta.get("lastmod"),
+            warc=response.meta.get("warc"),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        url = failure.request.url
+        why = reason(failure)
+        if why == ROBOTS_FORBIDDEN:
+            self.run.report.count("robots_forbidden")
+            return
+        self.run.report.count("failed")
+        self.run.report.error(why, url)
+        self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})

@@ -1,0 +1,103 @@
+"""``arshif crawl [SITE ...]``: one run of the given (or all enabled) sites now, in this process.
+
+Prints one summary line per site; exit 0 when every site's run is "ok", 1 when some site failed (or its
+lock was held by another crawl), 2 for bad configuration or usage.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import sys
+from contextlib import ExitStack
+
+log = logging.getLogger("arshif.crawl")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+
+
+def check_sites(settings, names: list[str]) -> list[str]:
+    from crawler.config import SettingsError
+
+    if not names:
+        names = settings.enabled_sites()
+        if not names:
+            raise SettingsError("settings: sites: no site is enabled")
+    for name in names:
+        if name not in settings.sites:
+            raise SettingsError(f"unknown site {name!r} (known: {', '.join(sorted(settings.sites))})")
+    return list(dict.fromkeys(names))
+
+
+def extract_pool(settings):
+    """Worker processes for extraction, forked from a server that has imported the extractor already."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = settings.crawl.extract_workers or os.cpu_count() or 1
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["crawler.extract"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
+    """Crawl ``sites`` once. Returns the exit code and the finished run reports."""
+    from scrapy.crawler import Crawler, CrawlerProcess
+
+    from crawler.archive import ArchiveUnavailable, open_archive
+    from crawler.archive.uploader import Uploader
+    from crawler.run import SiteRun
+    from crawler.settings import scrapy_settings
+    from crawler.spiders import SPIDERS
+    from jobs.lock import LockBusy, SiteLock
+
+    archive = open_archive(settings.archive.url, settings)
+    try:
+        archive.check()
+    except ArchiveUnavailable as exc:
+        log.warning("%s; writes will wait in the outbox", exc)
+    exit_code = 0
+    runs = []
+    with ExitStack() as stack:
+        locked = []
+        for site in sites:
+            try:
+                stack.enter_context(SiteLock(settings, site))
+                locked.append(site)
+            except LockBusy as exc:
+                print(f"arshif: {exc}", file=sys.stderr)
+                exit_code = 1
+        if not locked:
+            return exit_code, runs
+        uploader = Uploader.for_settings(archive, settings)
+        stack.callback(uploader.close)
+        uploader.flush_outbox()
+        pool = stack.enter_context(extract_pool(settings))
+        process = CrawlerProcess(install_root_handler=False)
+        for site in locked:
+            run = SiteRun(settings, site, archive, uploader, pool)
+            stack.callback(run.index.close)
+            runs.append(run)
+            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run)))
+        process.start()
+    archive.close()
+    reports = [run.report for run in runs]
+    for report in reports:
+        print(report.summary(), flush=True)
+        if report.result != "ok":
+            exit_code = 1
+    return exit_code, reports
+
+
+def main(args: argparse.Namespace) -> int:
+    from jobs.cli import settings_from
+    from jobs.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging(settings)
+    sites = check_sites(settings, args.sites)
+    code, _ = run_crawl(settings, sites)
+    return code
