@@ -1,0 +1,76 @@
+"""One crawl per site at a time, across processes: ``arshif crawl`` from cron, a systemd timer or ``arshif serve``.
+
+The lock is an ``flock`` on ``<state folder of the archive>/lock-<site>``, taken without waiting. The kernel
+releases it when the holder exits or dies (even by SIGKILL), so a crashed crawl never leaves a stale lock.
+The file records the holder's pid and start time, only to tell the operator who holds it.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler.state import archive_state_dir
+
+
+def lock_path(settings, site: str) -> Path:
+    return archive_state_dir(settings.archive.state_dir, settings.archive.url) / f"lock-{site}"
+
+
+class LockBusy(Exception):
+    """Another process holds the site's lock. ``str()`` is one line for the operator."""
+
+    #: exit status of a crawl that did not start because another one was running (sysexits EX_TEMPFAIL):
+    #: ``arshif serve`` and systemd (``SuccessExitStatus=75``) tell it apart from a failed crawl
+    exit_code = 75
+
+    def __init__(self, site: str, holder: dict | None):
+        self.site = site
+        self.holder = holder or {}
+        who = (f" (pid {self.holder['pid']} since {self.holder['since']})"
+               if {"pid", "since"} <= self.holder.keys() else "")
+        super().__init__(f"site {site}: another crawl is already running{who}; not starting a second one")
+
+
+class SiteLock:
+    """``with SiteLock(settings, site):`` — raises :class:`LockBusy` at once when the site is being crawled."""
+
+    def __init__(self, settings, site: str):
+        self.site = site
+        self.path = lock_path(settings, site)
+        self._fd: int | None = None
+
+    def __enter__(self) -> "SiteLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise LockBusy(self.site, holder) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": since}).encode() + b"\n", 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _read_holder(fd: int) -> dict | None:
+    try:
+        holder = json.loads(os.pread(fd, 4096, 0) or b"null")
+    except ValueError:  # the holder has the lock but has not written its pid yet
+        return None
+    return holder if isinstance(holder, dict) else None

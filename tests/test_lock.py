@@ -1,0 +1,98 @@
+"""The per-site crawl lock, between real processes."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from crawler.config import load_settings
+from jobs.lock import LockBusy, SiteLock, lock_path
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"ARSHIF_ARCHIVE__URL": f"file://{tmp_path}/archive", "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "state")}
+
+
+@pytest.fixture
+def settings(env):
+    return load_settings(environ=env)
+
+
+HOLDER = textwrap.dedent("""
+    import sys
+    from crawler.config import load_settings
+    from jobs.lock import SiteLock
+    with SiteLock(load_settings(), sys.argv[1]):
+        print("locked", flush=True)
+        sys.stdin.read()
+""")
+
+
+@pytest.fixture
+def holder(env):
+    """Start a process that holds a site's lock until its stdin closes (or it is killed)."""
+    procs = []
+
+    def start(site):
+        proc = subprocess.Popen([sys.executable, "-c", HOLDER, site], env={**os.environ, **env},
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        assert proc.stdout.readline().strip() == "locked"
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def test_second_holder_is_refused_with_the_holders_pid(settings, holder):
+    proc = holder("elbalad")
+    with pytest.raises(LockBusy) as info:
+        with SiteLock(settings, "elbalad"):
+            pytest.fail("took a lock another process holds")
+    message = str(info.value)
+    assert message.startswith(f"site elbalad: another crawl is already running (pid {proc.pid} since 20")
+    assert message.endswith("Z); not starting a second one")
+    assert "\n" not in message
+    assert info.value.exit_code == 75
+
+
+def test_lock_is_per_site(settings, holder):
+    holder("elbalad")
+    with SiteLock(settings, "rt_arabic"):
+        pass
+
+
+def test_lock_is_released_when_the_holder_is_killed(settings, holder):
+    proc = holder("elbalad")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with SiteLock(settings, "elbalad"):
+        pass
+
+
+def test_lock_is_released_on_exit_and_reusable(settings):
+    with SiteLock(settings, "elbalad"):
+        record = json.loads(lock_path(settings, "elbalad").read_text())
+        assert record["pid"] == os.getpid()
+    with SiteLock(settings, "elbalad"):
+        pass
+    assert lock_path(settings, "elbalad").read_text() == ""
+
+
+def test_lock_lives_in_the_archives_state_folder(settings, tmp_path):
+    path = lock_path(settings, "elbalad")
+    assert path.name == "lock-elbalad"
+    assert path.parent.parent == tmp_path / "state"
+
+
+def test_busy_message_without_holder_record():
+    assert str(LockBusy("elbalad", None)) == (
+        "site elbalad: another crawl is already running; not starting a second one")
