@@ -1,0 +1,38 @@
+# arshif — two commands: `make run` (set up, then crawl the real sites into ./archive) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.arshif-installed
+
+.PHONY: setup run test demo bench replica status clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "arshif needs Python >= 3.11, $(PYTHON) is " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/arshif crawl
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+demo: setup
+	$(BIN)/arshif demo
+
+bench: setup
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/archive.py
+
+replica: setup
+	$(BIN)/arshif replica --port 8800
+
+status: setup
+	$(BIN)/arshif status
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache demo-archive

@@ -1,0 +1,52 @@
+"""``arshif extract --site SITE FILE [--url URL]``: the operator's "why did this page come out wrong".
+
+Runs exactly the crawl's extraction and cleaning (``crawler.extract.extract``) on a saved HTML page or a
+plain-text dump and prints the record as JSON. Exit 0 for an article, 1 when the page is not an article
+(the reason is printed), 2 for usage errors (unknown site, missing file).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", required=True, help="site key: rt_arabic or elbalad")
+    parser.add_argument("file", metavar="FILE", help="saved HTML page or plain-text dump")
+    parser.add_argument("--url", help="URL the page was fetched from (default: the file's own file: URL)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from crawler.extract import NotArticle, extract
+    from crawler.record import complete, problems
+    from crawler.sites import SITES
+    from jobs.cli import settings_from
+
+    if args.site not in SITES:
+        print(f"arshif extract: unknown site {args.site!r} (known: {', '.join(sorted(SITES))})", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+    except FileNotFoundError:
+        print(f"arshif extract: {path}: no such file", file=sys.stderr)
+        return 2
+    except (IsADirectoryError, PermissionError) as exc:
+        print(f"arshif extract: {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    settings = settings_from(args)
+    now = datetime.now(timezone.utc)
+    url = args.url or path.resolve().as_uri()
+    result = extract(body, url, args.site, base_url=settings.sites[args.site].base_url, fetched_at=now)
+    if isinstance(result, NotArticle):
+        print(f"arshif extract: {path}: not an article ({result.reason})", file=sys.stderr)
+        return 1
+    record = complete(result, fetched_at=now, run_id="extract", warc=None)
+    json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    for problem in problems(record):
+        print(f"arshif extract: note: the crawl would not archive this record as is: {problem}", file=sys.stderr)
+    return 0

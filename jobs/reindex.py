@@ -1,0 +1,28 @@
+"""``arshif reindex [SITE ...]``: rebuild the local incremental index of each site from the archive itself
+(after moving machines, or to check it). Prints the article count per site."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+
+
+def main(args: argparse.Namespace) -> int:
+    from crawler.archive import open_archive
+    from crawler.state import ArticleIndex, archive_state_dir
+    from jobs.cli import settings_from
+    from jobs.crawl import check_sites
+
+    settings = settings_from(args)
+    archive = open_archive(settings.archive.url, settings)
+    archive.check()
+    folder = archive_state_dir(settings.archive.state_dir, archive.url)
+    for site in check_sites(settings, args.sites):
+        index = ArticleIndex(folder / f"index-{site}.sqlite", site)
+        print(f"{site}: {index.rebuild(archive)} articles indexed from {archive.url}")
+        index.close()
+    archive.close()
+    return 0

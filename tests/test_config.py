@@ -1,0 +1,86 @@
+"""Settings: defaults, layers, environment overrides, and one clear line per mistake."""
+import pytest
+
+from crawler.config import SettingsError, load_settings, parse_duration
+
+
+def load(env=None, tmp_path=None, text=None):
+    path = None
+    if text is not None:
+        path = tmp_path / "user.toml"
+        path.write_text(text, encoding="utf-8")
+    return load_settings(path, environ=env or {})
+
+
+def test_defaults_are_valid_and_complete():
+    s = load()
+    assert s.archive.url == "file://./archive"
+    assert set(s.sites) == {"rt_arabic", "elbalad"}
+    assert s.sites["elbalad"].every == 1800 and s.sites["elbalad"].cron is None
+    assert s.sites["elbalad"].timezone == "Africa/Cairo"
+
+
+def test_user_file_sets_only_what_it_changes(tmp_path):
+    s = load(tmp_path=tmp_path, text='[sites.elbalad]\nbase_url = "http://127.0.0.1:9000"\n')
+    assert s.sites["elbalad"].base_url == "http://127.0.0.1:9000"
+    assert s.sites["elbalad"].url("/rss.aspx") == "http://127.0.0.1:9000/rss.aspx"
+    assert s.sites["rt_arabic"].base_url == "https://arabic.rt.com"
+
+
+def test_environment_overrides_file(tmp_path):
+    s = load({"ARSHIF_SITES__ELBALAD__EVERY": "5s", "ARSHIF_CRAWL__RETRY_TIMES": "7",
+              "ARSHIF_SITES__RT_ARABIC__FEEDS": '["/a", "/b"]'},
+             tmp_path, '[crawl]\nretry_times = 3\n')
+    assert s.sites["elbalad"].every == 5
+    assert s.crawl.retry_times == 7
+    assert s.sites["rt_arabic"].feeds == ["/a", "/b"]
+
+
+def test_cron_in_a_higher_layer_replaces_the_default_interval():
+    s = load({"ARSHIF_SITES__ELBALAD__CRON": "*/5 * * * *"})
+    assert s.sites["elbalad"].cron == "*/5 * * * *" and s.sites["elbalad"].every is None
+
+
+def test_settings_file_from_environment(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[logging]\nformat = "json"\n')
+    assert load_settings(environ={"ARSHIF_SETTINGS": str(path)}).logging.format == "json"
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"ARSHIF_CRAWL__BOGUS": "1"}, "settings: crawl.bogus: unknown key (from environment variable ARSHIF_CRAWL__BOGUS)"),
+    ({"ARSHIF_SITES__ELBALAD__BASE_URL": "ftp:/x"}, "settings: sites.elbalad.base_url: expected an http(s) URL"),
+    ({"ARSHIF_CRAWL__RETRY_TIMES": "many"}, "settings: crawl.retry_times: Input should be a valid integer"),
+    ({"ARSHIF_ARCHIVE__URL": "s3://Bad_Bucket/x"}, "settings: archive.url: bad bucket name 'Bad_Bucket'"),
+    ({"ARSHIF_ARCHIVE__URL": "gopher://x"}, "settings: archive.url: expected file://PATH or s3://BUCKET/PREFIX"),
+    ({"ARSHIF_SITES__ELBALAD__EVERY": "soon"}, "settings: sites.elbalad.every: expected a duration"),
+    ({"ARSHIF_SITES__ELBALAD__CRON": "* * *"}, "settings: sites.elbalad.cron: expected a 5-field crontab"),
+    ({"ARSHIF_SITES__ELBALAD__TIMEZONE": "Mars/Base"}, "settings: sites.elbalad.timezone: unknown time zone"),
+    ({"ARSHIF_SITES__NOWHERE__ENABLED": "true"}, "settings: sites: unknown site 'nowhere'"),
+    ({"ARSHIF_LOGGING__FORMAT": "xml"}, "settings: logging.format: Input should be 'text' or 'json'"),
+])
+def test_bad_values_give_one_line_naming_the_key(env, expected):
+    with pytest.raises(SettingsError) as err:
+        load(env)
+    message = str(err.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_both_schedules_in_one_file_is_an_error(tmp_path):
+    with pytest.raises(SettingsError, match=r"sites\.elbalad: .*exactly one of 'cron' or 'every'"):
+        load(tmp_path=tmp_path, text='[sites.elbalad]\ncron = "* * * * *"\nevery = "5m"\n')
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "missing.toml", environ={})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[crawl\n")
+    with pytest.raises(SettingsError, match=r"bad\.toml: not valid TOML"):
+        load_settings(bad, environ={})
+
+
+@pytest.mark.parametrize("text, seconds", [("90s", 90), ("45m", 2700), ("2h", 7200), (30, 30), ("250ms", 0.25)])
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds

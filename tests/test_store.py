@@ -1,0 +1,89 @@
+"""Article writes on the local archive: idempotent, versioned; the index is rebuilt from the archive."""
+import hashlib
+import json
+
+from crawler.archive.local import LocalArchive
+from crawler.archive.store import plan_article, write_article
+from crawler.record import complete, problems
+from crawler.state import ArticleIndex
+
+
+def record(text="نص المقال الأول كما هو.", version=1):
+    extracted = {
+        "id": "0123456789abcdef0123", "url": "https://www.elbalad.news/5634973",
+        "canonical_url": "https://www.elbalad.news/5634973", "site": "elbalad", "title": "عنوان",
+        "description": None, "authors": [], "published_at": "2026-11-20T10:00:00+02:00", "modified_at": None,
+        "section": "سياسة", "tags": [], "image": None, "language": "ar", "text": text,
+        "word_count": len(text.split()), "content_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "extractor": {"name": "trafilatura", "version": "2", "rules": "elbalad@1.1"},
+    }
+    from datetime import datetime, timezone
+    return complete(extracted, fetched_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc), run_id="r1", warc=None,
+                    version=version)
+
+
+def save(archive, index, rec):
+    plan = plan_article(rec, index.get(rec["id"]), "2026-11-20")
+    outcome, keys = write_article(archive, plan)
+    if outcome != "unchanged":
+        index.record(plan.record, plan.key)
+    return outcome, keys
+
+
+def test_record_fixture_is_schema_valid():
+    assert problems(record()) == []
+
+
+def test_new_then_unchanged_then_updated_keeps_previous_version(tmp_path):
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    index = ArticleIndex(tmp_path / "idx.sqlite", "elbalad")
+    key = "articles/site=elbalad/date=2026-11-20/0123456789abcdef0123.json"
+
+    assert save(archive, index, record()) == ("new", [key])
+    assert save(archive, index, record()) == ("unchanged", [])
+    edited = record("نص المقال بعد التعديل.")
+    outcome, keys = save(archive, index, edited)
+    assert outcome == "updated"
+    old_sha = record()["content_sha256"]
+    vkey = f"versions/site=elbalad/date=2026-11-20/0123456789abcdef0123/{old_sha}.json"
+    assert keys == [vkey, key]
+    latest = json.loads(archive.get(key))
+    assert latest["text"] == "نص المقال بعد التعديل." and latest["version"] == 2
+    assert json.loads(archive.get(vkey))["text"] == "نص المقال الأول كما هو."
+    assert list(archive.list("articles/")) == [key]
+
+
+def test_archive_ahead_of_index_is_not_written_twice(tmp_path):
+    """A run killed after the archive write but before the index update: the replay writes nothing."""
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    save(archive, ArticleIndex(tmp_path / "one.sqlite", "elbalad"), record())
+    fresh = ArticleIndex(tmp_path / "two.sqlite", "elbalad")   # knows nothing
+    assert save(archive, fresh, record()) == ("unchanged", [])
+    outcome, _ = save(archive, ArticleIndex(tmp_path / "three.sqlite", "elbalad"), record("نص آخر مختلف."))
+    assert outcome == "updated"
+    assert json.loads(archive.get("articles/site=elbalad/date=2026-11-20/0123456789abcdef0123.json"))["version"] == 2
+
+
+def test_index_rebuilds_from_the_archive(tmp_path):
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    save(archive, ArticleIndex(tmp_path / "one.sqlite", "elbalad"), record())
+    index = ArticleIndex(tmp_path / "new.sqlite", "elbalad")
+    assert not index.is_built()
+    assert index.rebuild(archive) == 1 and index.is_built()
+    known = index.get("0123456789abcdef0123")
+    assert known.content_sha256 == record()["content_sha256"] and known.version == 1
+
+
+def test_aliases_resolve_to_the_article(tmp_path):
+    index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
+    index.record(record(), "k")
+    index.add_alias("ffffffffffffffffffff", "0123456789abcdef0123")
+    assert index.get("ffffffffffffffffffff").id == "0123456789abcdef0123"
+
+
+def test_local_writes_leave_no_partial_files(tmp_path):
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    archive.put("x/y.json", b"{}", content_type="application/json")
+    assert archive.put("x/y.json", b"[]", content_type="application/json", if_absent=True) is False
+    assert archive.get("x/y.json") == b"{}"
+    assert [p.name for p in (tmp_path / "a" / "x").iterdir()] == ["y.json"]
