@@ -37,7 +37,8 @@ SOURCE = r"(?:المصدر|المصادر|مصدر الخبر|source)\s*[:：]"
 CHANNEL = (r"(?:قنا(?:ة|تنا)|صفح(?:ة|تنا)|حساب(?:نا)?|(?:ال)?تطبيق|(?:ال)?نشرة|نشرتنا|تيليجرام|تلغرام|تليجرام|واتساب|"
            r"فيسبوك|فيس بوك|تويتر|يوتيوب|إنستغرام|انستغرام|إنستجرام|جوجل نيوز|مواقع التواصل|وسائل التواصل|"
            r"google news|telegram|facebook|twitter|youtube|whatsapp|instagram|RT)")
-SOCIAL = r"(?:facebook|twitter|x|telegram|whatsapp|youtube|instagram|tiktok|vk|ok|email|print|rss)"
+SOCIAL = (r"(?:facebook|twitter|x|telegram|whatsapp|youtube|instagram|tiktok|vk|ok|email|print|rss|"
+          r"فيسبوك|فيس بوك|تويتر|يوتيوب|إنستغرام|انستغرام|انستجرام|إنستجرام|تيليجرام|تلغرام|واتساب|تيك توك)")
 # Agencies and wire credits printed as a photo credit.
 AGENCY = (r"AFP|Reuters|AP|EPA|Sputnik|RIA\s*NOVOSTI|TASS|Getty\s*Images|Global\s*Look\s*Press|Anadolu|Xinhua|"
           r"Shutterstock|Imago|DPA|AA|RT|Archive")
@@ -59,6 +60,9 @@ SHARE = whole_lines(r"شارك(?:وا|ي)?(?:\s+(?:الخبر|المقال|ال�
                rf"{SOCIAL}(?:\s*[|/،,]?\s*{SOCIAL})*")
 COOKIE = whole_lines(r".{0,80}(?:هذا|يستخدم)\s+(?:الموقع|موقعنا).{0,80}(?:ملفات تعريف الارتباط|الكوكيز|cookies).*",
                 r"this (?:web)?site uses cookies.*")
+COPYRIGHT = whole_lines(r"(?:\S+\s+){0,6}(?:جميع الحقوق محفوظة|all rights reserved|©|\(c\)).{0,120}")
+COMMENTS_HELP = whole_lines(r"(?:يمكنكم|يمكنك|يرجى|الرجاء)\s+(?:التعليق|تسجيل الدخول).{0,300}",
+                            r".{0,300}التعليقات\s+(?:لا\s+تعبر|تعبر)\s+عن\s+رأي.{0,100}")
 LINK_LABEL = whole_lines(r"(?:ل|لل)?مزيد من التفاصيل", r"للمزيد(?:\s+\S+){0,4}", r"التفاصيل(?: هنا| الكاملة)?",
                     r"اضغط هنا.*", r"Your browser does not support (?:the )?(?:audio|video)(?: tag| element)?")
 LANGUAGE_SWITCH = whole_lines(r"english|english\s+EN|EN|عربي|العربية|français|FR")
@@ -96,7 +100,7 @@ class Rules:
 
 
 RULES = Rules(
-    drop=READ_MORE_BOX + SHARE + COOKIE + LINK_LABEL + LANGUAGE_SWITCH + PHOTO_CREDIT + AGENCY_BYLINE
+    drop=READ_MORE_BOX + SHARE + COOKIE + COPYRIGHT + COMMENTS_HELP + LINK_LABEL + LANGUAGE_SWITCH + PHOTO_CREDIT + AGENCY_BYLINE
     + BREAKING + MASTHEAD_LINE,
     end=SOURCE_FOOTER + TAG_LIST + RELATED_HEADER + READ_MORE_HEADER,
     roles=MASTHEAD_ROLE,
@@ -164,8 +168,8 @@ def _drop_widgets(lines: list[str], rules: Rules) -> list[str]:
     for i, line in enumerate(lines):
         if _matches(rules.widgets, line):
             drop.add(i)
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(lines) and not is_paragraph(lines[j]):
+            for j in (i - 1, i + 1):     # the widget's headlines, questions included
+                if 0 <= j < len(lines) and len(lines[j].split()) < PARAGRAPH_MIN_WORDS:
                     drop.add(j)
     return [line for i, line in enumerate(lines) if i not in drop]
 

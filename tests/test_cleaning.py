@@ -1,0 +1,173 @@
+"""Line rules of crawler/cleaning.py: every kind of noise in the catalogue of sites.md goes, the article stays."""
+import pytest
+
+from crawler.cleaning import RULES, clean_lines, normalize_line
+from crawler.sites import get_site
+
+RT = RULES.extend(get_site("rt_arabic").extraction.rules)
+ELBALAD = RULES.extend(get_site("elbalad").extraction.rules)
+
+ARTICLE = [
+    "قال وزير الخارجية الروسي سيرغي لافروف، إن التصريحات الصادرة من يريفان هي خيار سيادي، لكن موسكو تأمل ألا تؤدي إلى تدمير العلاقات.",
+    "وأوضح لافروف أن بلاده تحترم قرارات شركائها، مشيرا إلى أن الحوار يبقى السبيل الوحيد لتجاوز الخلافات القائمة بين البلدين.",
+    "وكانت وزارة الخارجية الروسية قد أصدرت بيانا رفضت فيه ما وصفته بالتهجمات غير المقبولة على روسيا من جانب يريفان",
+]
+MORE = [
+    "وفي سياق متصل، أكد وزير الخارجية الروسي أن اقتراح بلاده بنشر بعثة المنظمة في أرمينيا لا يزال قائماً.",
+    "وتأسست المنظمة على أساس معاهدة الأمن الجماعي الموقعة بتاريخ 15 مايو عام 1992 من قبل البلدان الأعضاء.",
+]
+
+# Lines dropped wherever they stand (one per kind of noise seen on the real pages).
+DROPPED = {
+    "read-more box with headline": "إقرأ المزيد موسكو تحذر يريفان من عواقب التصديق على نظام روما",
+    "two read-more boxes on one line": "إقرأ المزيد موسكو تحذر يريفان إقرأ المزيد موسكو: قيادة أرمينيا تخطئ بتدمير علاقتنا",
+    "read-also with headline, no hamza": "اقرأ ايضا: زيلينسكي يعلن اعتقال صينيين",
+    "read-also with tanween": "اقرأ أيضاً روسيا تعلن إسقاط 200 مسيرة",
+    "watch-also box": "شاهد أيضا: لحظة وصول الوفد الأمريكي إلى إسطنبول",
+    "share line": "شارك الخبر",
+    "follow line": "تابعنا",
+    "follow RT on": "تابعوا RT على",
+    "social names": "telegram",
+    "social bar": "Facebook X YouTube Instagram",
+    "cookie notice": "هذا الموقع يستخدم ملفات تعريف الارتباط (كوكيز). بمواصلة التصفح فإنك توافق على سياسة الخصوصية.",
+    "copy link glued to a URL": "انسخ الرابطhttps://arabic.rt.com/world/1500123/",
+    "video report link": "للمزيد في التقرير المصور",
+    "more-details link": "لمزيد من التفاصيل",
+    "audio fallback": "Your browser does not support audio tag.",
+    "comment help": "يمكنكم التعليق على المقال بعد تسجيل الدخول عبر حسابكم في فيسبوك أو تويتر. التعليقات لا تعبر عن رأي الموقع.",
+    "copyright": "جميع الحقوق محفوظة لقناة RT عربية © 2005–2026",
+    "photo credit": "Maksim Blinov / Sputnik",
+    "photo credit agency": "RIA NOVOSTI",
+    "photo credit AFP": "Ahmad Gharabli / AFP",
+    "photo credit RT": "RT",
+    "agency byline": "أ ش أ",
+    "breaking label": "عاجل",
+    "language switch": "english EN",
+    "masthead role and name on one line": "رئيس التحرير: طه جبريل",
+}
+
+
+@pytest.mark.parametrize("noise", DROPPED.values(), ids=DROPPED.keys())
+def test_noise_line_dropped_anywhere(noise):
+    lines = [ARTICLE[0], noise, ARTICLE[1], ARTICLE[2]]
+    assert clean_lines(lines, RULES) == ARTICLE
+
+
+@pytest.mark.parametrize("noise,rules", [
+    ("مباشر", RT), ("أين يمكنك متابعتنا", RT), ("أقسام مهمة", RT), ("Stories", RT), ("24 خبر", RT),
+    ("صدى البلد", ELBALAD),
+    ("قناة صدى البلد البلد سبورت صدى البلد جامعات صدى البلد عقارات Sada Elbalad english", ELBALAD),
+])
+def test_site_noise_line_dropped(noise, rules):
+    assert clean_lines([ARTICLE[0], noise, ARTICLE[1], ARTICLE[2]], rules) == ARTICLE
+
+
+TAIL = [
+    "كلمات دلالية: كورونا سيرغي لافروف موسكو",
+    "روسيا تعلن إسقاط 200 مسيرة أوكرانية عن طريق أنظمة الدفاع الجوي",
+    "عرضت قناة القاهرة الإخبارية خبرا عاجلا يفيد بأن الدفاع الروسية أسقطت أمس 200 مسيرة أوكرانية في عدة مناطق.",
+]
+
+
+@pytest.mark.parametrize("end", [
+    "المصدر: RT", "المصدر: نوفوستي", "المصدر: تاس", 'المصدر: "وفا"+RT', "المصدر: sportbox + RT", "المصدر: وكالات",
+    "المصدر: RT Arabic", "كلمات دلالية: لافروف روسيا", "الكلمات المفتاحية", "مقالات مشابهة", "أخبار ذات صلة",
+    "أخبار متعلقة", "الأكثر قراءة", "إقرأ أيضاً:", "اقرأ أيضا", "اقرأ ايضا", "• اقرأ المزيد",
+])
+def test_end_marker_cuts_everything_after(end):
+    assert clean_lines(ARTICLE + [end] + TAIL, RULES) == ARTICLE
+
+
+def test_second_story_after_read_also_header_removed():
+    second_story = [
+        "إقرأ أيضاً:",
+        "روسيا تعلن إسقاط 200 مسيرة أوكرانية عن طريق أنظمة الدفاع الجوي",
+        "عرضت قناة القاهرة الإخبارية خبرا عاجلا يفيد بأن الدفاع الروسية، قالت إن أنظمة دفاعنا الجوي أسقطت أمس 200 مسيرة أوكرانية.",
+        "وفي وقت سابق؛ أكد المتحدث باسم الرئاسة الروسية دميتري بيسكوف أن روسيا والولايات المتحدة تعتزمان التحرك تدريجيا نحو تطبيع العلاقات.",
+    ]
+    assert clean_lines(ARTICLE + second_story, RULES) == ARTICLE
+
+
+def test_end_marker_before_the_article_does_not_cut_it():
+    assert clean_lines(["الأكثر قراءة", "مقالات مشابهة"] + ARTICLE, RULES) == ARTICLE
+
+
+@pytest.mark.parametrize("line", [
+    "وقال المصدر: إن المفاوضات ستستأنف الأسبوع المقبل في العاصمة القطرية الدوحة بحضور جميع الأطراف المعنية بالملف.",
+    "المصدر ذاته أكد أن الوفد سيعود إلى دمشق مساء اليوم لإطلاع القيادة على نتائج المباحثات.",
+    "وأضاف أن من يقرأ البيان يدرك أن المصدر الرئيسي للأزمة هو غياب الثقة بين الطرفين.",
+    "ودعا المواطنين إلى أن اقرأ أيضا ما كتبه الخبراء قبل إصدار الأحكام، بحسب تعبيره في المؤتمر الصحفي.",
+    "وقال المتحدث لموقع صدى البلد إن الحكومة ستعلن عن حزمة إجراءات جديدة خلال الأيام المقبلة.",
+    "وتابع المتحدث باسم الكرملين أن لم يتم التطرق إلى مسألة استئناف الرحلات الجوية المباشرة.",
+])
+def test_article_sentences_containing_noise_words_kept(line):
+    article = [ARTICLE[0], line, ARTICLE[1]]
+    assert clean_lines(article, ELBALAD) == article
+    assert clean_lines(article, RT) == article
+
+
+def test_diacritics_and_tatweel_kept_byte_for_byte():
+    line = "وتضمُّ منظمةُ معاهدةِ الأمن الجماعي كلاً من أرمينيا، وقال الوزيــــر إنّ القرار «نهائيٌّ» ولا رجعة فيه."
+    assert clean_lines([line, ARTICLE[1]], RULES)[0].encode() == line.encode()
+
+
+def test_only_white_space_and_unicode_form_normalized():
+    decomposed = "وقال إن\u0627\u0653لاف المواطنين   خرجوا\u00a0إلى الشوارع للاحتفال بالفوز الكبير الذي حققه المنتخب."
+    out = clean_lines([decomposed], RULES)
+    assert out == [normalize_line(decomposed)]
+    assert "آلاف" in out[0] and "  " not in out[0] and "\u00a0" not in out[0]
+
+
+def test_masthead_structure_with_any_names_and_chrome_above_it():
+    page = [
+        "قناة صدى البلد البلد سبورت صدى البلد جامعات صدى البلد عقارات Sada Elbalad english",
+        "عاجل",
+        "السيسي يستقبل رئيس وزراء اليونان بقصر الاتحادية",
+        "سعر الدولار اليوم في البنوك المصرية",
+        "english EN",
+        "الإشراف العام", "سلمى عبد الرحمن", "رئيس التحرير", "كريم مـــنصور",
+        "الإشراف العام", "سلمى عبد الرحمن", "رئيس التحرير", "كريم مـــنصور",
+    ] + ARTICLE
+    assert clean_lines(page, ELBALAD) == ARTICLE
+
+
+def test_page_dump_head_ticker_line_equal_to_title():
+    title = "لافروف: لم نتوجه إلى دول معاهدة الأمن الجماعي للمساعدة"
+    page = [
+        "عاجل", "سعر الدولار اليوم في البنوك المصرية", title, "الزراعة: توريد 200 ألف طن من قصب السكر للمصانع",
+        "الإشراف العام", "إلهام أبو الفتح", "رئيس التحرير", "طه جبريل",
+        "العالم", title, "الذهب", "الذهب", "نهى مصطفى", "صدى البلد",
+    ] + ARTICLE + MORE + [title, "لمزيد من التفاصيل"]
+    # The title printed again late in the body is not ticker: position decides, not the string.
+    assert clean_lines(page, ELBALAD, page_dump=True) == ARTICLE + MORE + [title]
+
+
+def test_rt_desktop_page_dump():
+    title = "لافروف: الانسحاب من معاهدة الأمن الجماعي خيار سيادي لأرمينيا"
+    page = [
+        "مباشر", "أين يمكنك متابعتنا", "أقسام مهمة", "Stories", "24 خبر",
+        "الحرب على غزة", "الحرب على غزة", "الأزمة الأوكرانية", "الأزمة الأوكرانية", "الأزمة الأوكرانية",
+        title, ARTICLE[0], title, "Maksim Blinov / Sputnik", ARTICLE[0], ARTICLE[1], ARTICLE[2],
+        "المصدر: RT",
+        "لماذا تتمسك موسكو بمنظمة معاهدة الأمن الجماعي؟", "#اسأل_أكثر #Question_MoreRT STORIES",
+        "هذا الموقع يستخدم ملفات تعريف الارتباط (كوكيز). بمواصلة التصفح فإنك توافق على ذلك.", "telegram",
+    ]
+    assert clean_lines(page, RT, page_dump=True) == ARTICLE
+
+
+def test_title_echo_dropped_near_start_with_known_title():
+    title = "لافروف: الانسحاب من معاهدة الأمن الجماعي خيار سيادي لأرمينيا"
+    assert clean_lines([ARTICLE[0], title, ARTICLE[1], ARTICLE[2]], RT, title=title) == ARTICLE
+
+
+def test_rt_stories_widget_removed_with_its_headlines():
+    widget = ["لماذا تتمسك موسكو بمنظمة معاهدة الأمن الجماعي؟", "#اسأل_أكثر #Question_MoreRT STORIES",
+              "كيف يعمل نظام الدفاع الجوي إس-400؟", "#اسأل_أكثر #Question_MoreRT STORIES"]
+    assert clean_lines(ARTICLE + widget, RT) == ARTICLE
+    assert clean_lines(widget, RT, page_dump=True) == []
+
+
+def test_doubled_caption_and_repeated_lead_kept_once():
+    assert clean_lines([ARTICLE[0], ARTICLE[0], ARTICLE[1], ARTICLE[2]], RULES) == ARTICLE
+    short = ["الذهب", "الذهب"]
+    assert clean_lines(ARTICLE[:1] + short + ARTICLE[1:], RULES) == ARTICLE[:1] + ["الذهب"] + ARTICLE[1:]
