@@ -1,7 +1,7 @@
 """``arshif crawl [SITE ...]``: one run of the given (or all enabled) sites now, in this process.
 
-Prints one summary line per site; exit 0 when every site's run is "ok", 1 when some site failed (or its
-lock was held by another crawl), 2 for bad configuration or usage.
+Prints one summary line per site; exit 0 when every site's run is "ok", 1 when some site failed, 2 for
+bad configuration or usage, 75 (EX_TEMPFAIL) when a site was skipped because another crawl holds its lock.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
                 locked.append(site)
             except LockBusy as exc:
                 print(f"arshif: {exc}", file=sys.stderr)
-                exit_code = 1
+                exit_code = LockBusy.exit_code
         if not locked:
             return exit_code, runs
         uploader = Uploader.for_settings(archive, settings)
