@@ -1,0 +1,57 @@
+"""A site's schedule from settings: ``cron`` (5-field crontab) or ``every`` (an interval), in the site's time zone.
+
+``arshif serve`` builds its APScheduler triggers here; ``arshif status`` uses the same rules to say when the
+next run is due and whether a run is overdue.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+
+def human_duration(seconds: float) -> str:
+    """1500 → '25m', 5400 → '1h30m', 90 → '1m30s', 0.5 → '0.5s'."""
+    if seconds < 60 and seconds != int(seconds):
+        return f"{seconds:g}s"
+    rest = int(round(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts) or "0s"
+
+
+def describe(site) -> str:
+    """'every 30m (UTC)' or "cron '*/30 * * * *' (Africa/Cairo)"."""
+    when = f"cron '{site.cron}'" if site.cron else f"every {human_duration(site.every)}"
+    return f"{when} ({site.timezone})"
+
+
+def trigger(site, start: datetime | None = None) -> BaseTrigger:
+    """The APScheduler trigger for ``site``. ``start``: the first run of an interval schedule (default: one
+    interval from now); a crontab ignores it."""
+    tz = ZoneInfo(site.timezone)
+    if site.cron:
+        return CronTrigger.from_crontab(site.cron, timezone=tz)
+    return IntervalTrigger(seconds=site.every, start_date=start, timezone=tz)
+
+
+def next_run_after(site, when: datetime) -> datetime:
+    """The first scheduled run after a run that started at ``when`` (an aware datetime).
+
+    With ``every``, the interval is counted from ``when``, as the service does; with a crontab, it is the
+    crontab's next time later than ``when`` (runs start a moment after their scheduled time, hence the second).
+    """
+    if site.every:
+        return when + timedelta(seconds=site.every)
+    return trigger(site).get_next_fire_time(None, when + timedelta(seconds=1))
+
+
+def catch_up_due(site, last_success_start: datetime | None, now: datetime) -> bool:
+    """True when a scheduled run has been missed since the last successful run (or there never was one)."""
+    return last_success_start is None or next_run_after(site, last_success_start) <= now
