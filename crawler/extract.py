@@ -16,12 +16,13 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from crawler import cleaning
 from crawler.dates import parse_date
-from crawler.metadata import PageMetadata, page_metadata
+from crawler.metadata import PageMetadata, needs_fallback, page_metadata
 from crawler.sites import SiteSpec, get_site
 from crawler.urls import article_id, canonicalize, is_article_url
 
@@ -31,7 +32,7 @@ MIN_WORDS = 25              # fewer words of cleaned text is not an article (a w
 RULES_VERSION = "1"         # the shared rules of crawler/cleaning.py; sites version their own
 FALLBACK_ENCODING = "cp1256"     # bytes that are neither declared nor UTF-8: Arabic Windows
 _HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
-# htmldate: keep the time of day when the page gives one
+# htmldate (Trafilatura's date finder): keep the time of day when the page gives one
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 
 
@@ -81,19 +82,20 @@ def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[list[str], PageMet
     tree = load_html(html)
     if tree is None:
         return NotArticle("unparsable_html")
+    web_url = url if _is_web(url) else None
     document = trafilatura.bare_extraction(
         tree,
-        url=url if _is_web(url) else None,
-        with_metadata=True,
+        url=web_url,
         include_comments=False,
         include_tables=False,
         include_images=False,
-        date_extraction_params=_DATE_PARAMS,
         prune_xpath=list(cleaning.PRUNE_XPATH + spec.extraction.prune_xpath),
     )
-    meta = page_metadata(tree, spec.extraction, document)
     if document is None or not document.text:
         return NotArticle("no_article_body")
+    meta = page_metadata(tree, spec.extraction)
+    if needs_fallback(meta):         # Trafilatura's metadata heuristics cost as much as its text extraction
+        meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False))
     if not meta.title:
         return NotArticle("no_title")
     lines = cleaning.clean_lines(document.text.splitlines(), _rules(spec), title=meta.title)

@@ -14,7 +14,7 @@ from lxml.etree import XPath
 
 from crawler.sites import Extraction, Selector
 
-__all__ = ["PageMetadata", "page_metadata"]
+__all__ = ["PageMetadata", "needs_fallback", "page_metadata"]
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "Report"}
@@ -213,8 +213,13 @@ def _from_trafilatura(document) -> PageMetadata:
 
 
 def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
-    """Metadata of a parsed page; ``document`` is Trafilatura's result for it (last fallback)."""
+    """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback)."""
     merged = _merge(_from_site(tree, extraction), _from_json_ld(tree), _from_meta(tree), _from_trafilatura(document))
     if merged.title and extraction.title_suffix is not None:
         merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
     return merged
+
+
+def needs_fallback(meta: PageMetadata) -> bool:
+    """Whether the page's own metadata lacks what Trafilatura's heuristics may find (title, date)."""
+    return not (meta.title and meta.published)
