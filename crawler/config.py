@@ -141,6 +141,7 @@ class LoggingSettings(_Section):
 
 class ServiceSettings(_Section):
     grace: Duration = 60.0
+    stop_timeout: Duration = 30.0
     metrics_port: int = Field(0, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
     metrics_textfile: str = ""
