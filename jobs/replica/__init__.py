@@ -1,0 +1,44 @@
+"""A local replica of the two news sites arshif crawls, for tests: RT Arabic and Sada El Balad.
+
+There is no internet in tests, so the project serves both sites itself on 127.0.0.1, one port per site
+(robots.txt is per host). The pages follow what the real sites look like to a crawler
+(/work/shared/reference/sites.md): the same article URL patterns (``crawler/sites/*.py``), the same
+discovery (RSS, sitemap index and Google News sitemap, listing pages with pagination, robots.txt naming
+sitemaps and disallowing ``/search/``), the same markup and the same noise around and inside the article
+body (mastheads, tickers, read-more boxes, source lines, cookie notices...). Code that extracts the right
+text here is meant to extract it on the real sites.
+
+Modules: ``corpus`` (the articles and their gold text, generated from ``data/text_bank.toml``),
+``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``),
+``feeds`` (RSS, sitemaps, robots.txt), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
+state), ``server`` (:class:`ReplicaServer` and ``run(port)`` for ``arshif replica``).
+
+Gold text: what a perfect cleaner returns — the article's lead (if any) then its paragraphs, joined with
+"\\n", without the title and without any noise; text the page repeats (the lead as first paragraph) counts
+once. ``ReplicaArticle.gold_text``.
+
+Kinds (``ReplicaArticle.kind``): every kind but ``not_article`` must end up archived exactly once.
+  ``article``      a normal article page.
+  ``no_date``      an article page with no date anywhere (no meta, JSON-LD or visible date; undated in
+                   RSS and sitemaps, absent from the news sitemap).
+  ``cp1256``       an article page served in windows-1256 (Content-Type header and meta charset).
+  ``not_article``  linked like an article but not one (``layout``): RT ``video`` (matches the article URL
+                   pattern, no body), RT ``stories`` (only the "RT STORIES" widget), RT ``programme``
+                   (``/prg/...``); El Balad ``video`` and ``gallery``. Gold text is empty.
+Awkward URLs: ``ReplicaArticle.variants`` (same page under tracking parameters, a ``#fragment`` or RT's
+``/amp``; listings and feeds link these instead of the canonical URL) and ``redirects`` (RT ``/news/<id>``
+and ``/news/<id>-<slug>/``, El Balad's old id ``/<id - 4000000>``: 301 to the canonical URL, linked from
+the RT listing's / El Balad categories' first page, next to a link that answers 404 (``MISSING_PATH`` of
+each render module)). Every article is reachable from at least one of RSS, sitemaps, listings; not every
+source lists every article.
+
+Controls (in process on :class:`ReplicaServer`, or over HTTP under ``/__replica__/`` on a site's port):
+``stall(on)`` every request blocks until un-stalled or the server stops; ``serve_articles(on)`` when off,
+article URLs answer a normal page without any article (feeds still list them); ``edit(article_id)`` appends a
+paragraph, moves the modified time (sitemap ``<lastmod>``, RSS date) to now and updates the gold text;
+``fail(status)`` every page answers ``status``; ``reset()``; ``stats`` → ``{path: count}``; ``articles``.
+"""
+from .corpus import KINDS, ReplicaArticle, build
+from .server import ReplicaServer, run
+
+__all__ = ["KINDS", "ReplicaArticle", "ReplicaServer", "build", "run"]

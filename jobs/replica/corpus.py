@@ -1,0 +1,218 @@
+"""The replica's articles and their gold text.
+
+``build(site, now)`` generates a site's corpus from the prose bank ``data/text_bank.toml``: regular articles
+spread over the site's sections and the last ~48 hours before ``now``, then the special pages the site's
+``specials`` list names. The output depends only on ``site`` and ``now`` (the random generator is seeded with
+the site key; times are relative to ``now``).
+
+Gold text is exactly what a perfect cleaner returns for the page: the article's own text without its title —
+the lead (RT's ``p.intro``), if any, then the body paragraphs, one per line (``"\\n"``); each appears once
+even where the page repeats it. A page that is not an article has an empty gold text.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from crawler.sites import get_site
+
+from .resources import load
+
+__all__ = ["KINDS", "ReplicaArticle", "build", "edited"]
+
+# What the crawler should do with the page: every kind but "not_article" is archived exactly once.
+KINDS = ("article", "no_date", "cp1256", "not_article")
+MAX_AGE = timedelta(hours=47)
+MIN_AGE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ReplicaArticle:
+    site: str
+    article_id: str              # the site's own numeric id (not crawler.urls.article_id)
+    kind: str                    # one of KINDS
+    layout: str                  # page template: article | video | stories | programme | gallery
+    section: str                 # RT section slug / El Balad category id
+    path: str                    # canonical path, readable (Arabic slug)
+    url_path: str                # canonical path as linked and served (percent-encoded)
+    title: str
+    lead: str
+    paragraphs: tuple[str, ...]
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]
+    image: str
+    caption: str
+    published: datetime | None   # aware, in the site's time zone; None for kind "no_date"
+    modified: datetime | None
+    variants: tuple[str, ...] = ()   # other URLs (query, fragment, AMP) answering 200 with this article
+    redirects: tuple[str, ...] = ()  # paths answering 301 to url_path
+    edits: int = 0
+
+    @property
+    def gold_text(self) -> str:
+        if self.kind == "not_article":
+            return ""
+        return "\n".join(([self.lead] if self.lead else []) + list(self.paragraphs))
+
+    def url(self, base_url: str) -> str:
+        return base_url.rstrip("/") + self.url_path
+
+    def to_json(self) -> dict:
+        return {
+            "site": self.site, "article_id": self.article_id, "kind": self.kind, "layout": self.layout,
+            "section": self.section, "path": self.path, "url_path": self.url_path, "title": self.title,
+            "lead": self.lead, "paragraphs": list(self.paragraphs), "gold_text": self.gold_text,
+            "authors": list(self.authors), "tags": list(self.tags), "image": self.image,
+            "caption": self.caption, "published": _iso(self.published), "modified": _iso(self.modified),
+            "variants": list(self.variants), "redirects": list(self.redirects), "edits": self.edits,
+        }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+_DIACRITICS = re.compile("[\u064b-\u0652\u0640]")
+
+
+def _slug(title: str) -> str:
+    words = re.sub(r"[^\w\s]", " ", _DIACRITICS.sub("", title)).split()
+    return "-".join(words[:10])
+
+
+@dataclass(frozen=True)
+class _Text:
+    title: str
+    lead: str
+    paragraphs: tuple[str, ...]
+    tags: tuple[str, ...]
+    caption: str
+
+
+class _Writer:
+    """Draws article text from the prose bank; titles are unique within a site."""
+
+    def __init__(self, rng: random.Random, config: dict):
+        self.rng = rng
+        self.config = config
+        self.themes = load("text_bank")["themes"]
+        self.next_story: dict[str, int] = {}
+        self.titles: set[str] = set()
+
+    def article(self, section: str) -> _Text:
+        rng = self.rng
+        theme_key = rng.choice(self.config["sections"][section])
+        theme = self.themes[theme_key]
+        index = self.next_story.get(theme_key, 0)
+        self.next_story[theme_key] = index + 1
+        story = theme["stories"][index % len(theme["stories"])]
+        for _ in range(100):
+            slots = self._slots(theme)
+            title = rng.choice(story["titles"]).format_map(slots)
+            if title not in self.titles:
+                break
+        else:
+            raise RuntimeError(f"text bank too small for unique titles in theme {theme_key!r}")
+        self.titles.add(title)
+        return self._body(title, story, theme, slots)
+
+    def _slots(self, theme: dict) -> dict[str, str]:
+        rng = self.rng
+        slots = {"n1": rng.randint(11, 40), "n2": rng.randint(50, 900), "n3": rng.randint(1000, 9000),
+                 "pct": f"{rng.randint(11, 149) / 10:.1f}"}
+        for values in theme.get("slots", {}).values():
+            slots.update(rng.choice(values))
+        return slots
+
+    def _body(self, title: str, story: dict, theme: dict, slots: dict) -> _Text:
+        rng = self.rng
+        own = [s.format_map(slots) for s in story["sentences"]]
+        shared = [s.format_map(slots) for s in theme["sentences"]]
+        pool = own[:1] + rng.sample(own[1:] + shared, len(own) - 1 + len(shared))
+        lead_text = rng.choice(story["leads"]).format_map(slots) if story["leads"] else None
+        lead = lead_text if lead_text and rng.random() < self.config["lead_share"] else ""
+        if lead_text and not lead:
+            pool.insert(0, lead_text)
+        n_paragraphs = rng.randint(3, min(10, len(pool)))
+        sentences = pool[: rng.randint(n_paragraphs, min(len(pool), n_paragraphs + 4))]
+        cuts = [0, *sorted(rng.sample(range(1, len(sentences)), n_paragraphs - 1)), len(sentences)]
+        paragraphs = tuple(" ".join(sentences[a:b]) for a, b in zip(cuts, cuts[1:]))
+        tags = tuple(dict.fromkeys(t.format_map(slots) for t in story["tags"]))
+        return _Text(title, lead, paragraphs, tags, rng.choice(story["captions"]).format_map(slots))
+
+    def page(self, layout: str) -> _Text:
+        pages = load("text_bank")["pages"]
+        caption = {"video": pages["video_caption"], "gallery": pages["gallery_captions"][0]}.get(layout, "")
+        return _Text(self.rng.choice(pages[layout]), "", (), (), caption)
+
+
+def build(site: str, now: datetime) -> list[ReplicaArticle]:
+    """The corpus of ``site`` ("rt_arabic" or "elbalad") as of ``now`` (aware), oldest first."""
+    if now.tzinfo is None:
+        raise ValueError("now must be time-zone aware")
+    config = load("text_bank")["sites"][site]
+    zone = ZoneInfo(get_site(site).timezone)
+    rng = random.Random(f"arshif-replica/{site}")
+    writer = _Writer(rng, config)
+    sections = list(config["sections"])
+
+    plans = [{"kind": "article", "layout": "article", "section": sections[i % len(sections)], "index": i}
+             for i in range(config["regular"])]
+    plans += [dict(special) for special in config["specials"]]
+    for plan in plans:
+        plan["text"] = (writer.article(plan["section"]) if plan["layout"] == "article"
+                        else writer.page(plan["layout"]))
+        age = MIN_AGE + timedelta(minutes=rng.randrange(int((MAX_AGE - MIN_AGE).total_seconds() // 60)))
+        plan["published"] = (now - age).astimezone(zone).replace(second=0, microsecond=0)
+        plan["modified"] = plan["published"] + timedelta(minutes=rng.choice((0, 0, 7, 25, 90)))
+        plan["authors"] = (rng.choice(config["authors"]),) if rng.random() < config["author_share"] else ()
+
+    article_id = config["first_id"]
+    articles = []
+    for plan in sorted(plans, key=lambda p: p["published"]):
+        article_id += rng.randint(7, 400)
+        articles.append(_article(site, config, plan, str(article_id), now))
+    return articles
+
+
+def _article(site: str, config: dict, plan: dict, article_id: str, now: datetime) -> ReplicaArticle:
+    text: _Text = plan["text"]
+    slug = _slug(text.title)
+    template = config["paths"].get(plan["layout"], config["paths"]["article"])
+    path = template.format(section=plan["section"], id=article_id, slug=slug)
+    url_path = quote(path)
+    fields = {"url_path": url_path, "id": article_id, "slug": quote(slug),
+              "legacy_id": int(article_id) - config.get("legacy_offset", 0)}
+    index = str(plan.get("index"))
+    redirects = tuple(t.format_map(fields) for t in config["redirects"].get(index, ()))
+    variant = config["variants"].get(index)
+    dated = plan["kind"] != "no_date"
+    published = plan["published"]
+    digest = hashlib.sha1(f"{site}/{article_id}".encode()).hexdigest()[:16]
+    return ReplicaArticle(
+        site=site, article_id=article_id, kind=plan["kind"], layout=plan["layout"], section=plan["section"],
+        path=path, url_path=url_path, title=text.title, lead=text.lead, paragraphs=text.paragraphs,
+        authors=plan["authors"] if plan["layout"] == "article" else (), tags=text.tags,
+        image=config["image"].format(published=published, digest=digest), caption=text.caption,
+        published=published if dated else None, modified=min(plan["modified"], now) if dated else None,
+        variants=(variant.format_map(fields),) if variant else (), redirects=redirects,
+    )
+
+
+def edited(article: ReplicaArticle, when: datetime) -> ReplicaArticle:
+    """``article`` after one more edit at ``when``: a paragraph appended, modified time moved to ``when``."""
+    if article.kind == "not_article":
+        raise ValueError(f"{article.site} {article.article_id} is not an article; it cannot be edited")
+    number = article.edits + 1
+    updates = load("text_bank")["updates"]["sentences"]
+    paragraph = updates[(number - 1) % len(updates)].format(n=number)
+    modified = None
+    if article.modified is not None:
+        modified = max(when.astimezone(article.modified.tzinfo).replace(microsecond=0),
+                       article.modified + timedelta(seconds=1))
+    return replace(article, paragraphs=article.paragraphs + (paragraph,), modified=modified, edits=number)

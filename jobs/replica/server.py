@@ -1,0 +1,246 @@
+"""The replica's HTTP server: one stdlib ``ThreadingHTTPServer`` per site, each on its own port.
+
+In-process::
+
+    with ReplicaServer(now=now) as replica:
+        base = replica.base_urls["rt_arabic"]        # "http://127.0.0.1:<port>"
+        replica.stall(True, "elbalad"); replica.edit("2400128"); replica.stats("rt_arabic")
+
+Over HTTP (any process), on the port of the site to control; ``GET`` or ``POST``, JSON answers::
+
+    /__replica__/stall?on=1|0         /__replica__/serve_articles?on=1|0    /__replica__/fail?status=503|0
+    /__replica__/edit?id=<article_id> /__replica__/reset                    /__replica__/stats
+    /__replica__/articles
+
+Stats count requests per path (percent-encoded as in ``ReplicaArticle.url_path``, without the query);
+control requests are not counted and never stall or fail.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from . import corpus, render_elbalad, render_rt_arabic
+from .corpus import ReplicaArticle
+from .response import Response
+from .state import SiteState
+
+__all__ = ["ReplicaServer", "run", "CONTROL_PREFIX"]
+
+CONTROL_PREFIX = "/__replica__/"
+# Site key → its pages; with ReplicaServer(port=P) the n-th site listens on P + n.
+SITE_PAGES = {render_rt_arabic.SITE: render_rt_arabic.respond, render_elbalad.SITE: render_elbalad.respond}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _json(data, status: int = 200) -> Response:
+    return Response(status, json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
+
+def _control(state: SiteState, name: str, query: dict[str, str]) -> Response:
+    try:
+        if name == "stall":
+            state.stall(query.get("on", "1").lower() in _TRUE)
+        elif name == "serve_articles":
+            state.serve_articles(query.get("on", "1").lower() in _TRUE)
+        elif name == "fail":
+            status = int(query.get("status", "503"))
+            state.fail(status or None)
+        elif name == "edit":
+            return _json(state.edit(query["id"]).to_json())
+        elif name == "reset":
+            state.reset()
+        elif name == "stats":
+            return _json(state.stats())
+        elif name == "articles":
+            return _json([a.to_json() for a in state.articles()])
+        else:
+            return _json({"error": f"unknown control {name!r}"}, 404)
+    except (KeyError, ValueError) as exc:
+        return _json({"error": str(exc)}, 400)
+    return _json({"ok": True})
+
+
+def _failure(status: int) -> Response:
+    return Response(status, f"<html><body><h1>{status}</h1></body></html>".encode(), "text/html; charset=utf-8",
+                    {"Retry-After": "1"} if status in (429, 503) else {})
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, state: SiteState, respond, verbose: bool):
+        self.state = state
+        self.respond = respond
+        self.verbose = verbose
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):   # a client that hung up is no error
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _SiteServer
+    server_version = "replica/1"
+
+    def do_GET(self):
+        self._handle(send_body=True)
+
+    do_POST = do_GET
+
+    def do_HEAD(self):
+        self._handle(send_body=False)
+
+    def log_message(self, format, *args):
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _handle(self, send_body: bool) -> None:
+        parts = urlsplit(self.path)
+        path = quote(unquote(parts.path))
+        query = dict(parse_qsl(parts.query))
+        state = self.server.state
+        if path.startswith(CONTROL_PREFIX):
+            response = _control(state, path[len(CONTROL_PREFIX):], query)
+        else:
+            state.count(path)
+            if not state.wait_while_stalled():
+                self.close_connection = True    # the server is stopping: hang up without an answer
+                return
+            status = state.fail_status()
+            response = _failure(status) if status else self.server.respond(state.view(), path, query)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+
+class ReplicaServer:
+    """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False):
+        self.port = port
+        self.host = host
+        self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+        self.verbose = verbose
+        self._started = time.monotonic()
+        self._states = {site: SiteState(site, partial(corpus.build, site, self.now), self._clock)
+                        for site in SITE_PAGES}
+        self._servers: dict[str, _SiteServer] = {}
+        self._threads: list[threading.Thread] = []
+
+    def _clock(self) -> datetime:
+        """``now`` as given, advancing with real time since the server was made."""
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+    def start(self) -> "ReplicaServer":
+        try:
+            for offset, (site, respond) in enumerate(SITE_PAGES.items()):
+                port = self.port + offset if self.port else 0
+                server = _SiteServer((self.host, port), self._states[site], respond, self.verbose)
+                self._states[site].base_url = f"http://{self.host}:{server.server_address[1]}"
+                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                          name=f"replica-{site}", daemon=True)
+                thread.start()
+                self._servers[site] = server
+                self._threads.append(thread)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for state in self._states.values():
+            state.close()
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> "ReplicaServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- what tests read ------------------------------------------------------------------------------------
+    @property
+    def base_urls(self) -> dict[str, str]:
+        return {site: state.base_url for site, state in self._states.items()}
+
+    def articles(self, site: str) -> list[ReplicaArticle]:
+        return self._state(site).articles()
+
+    def stats(self, site: str) -> dict[str, int]:
+        return self._state(site).stats()
+
+    # --- controls: site=None applies to every site --------------------------------------------------------------
+    def stall(self, on: bool, site: str | None = None) -> None:
+        for state in self._targets(site):
+            state.stall(on)
+
+    def serve_articles(self, on: bool, site: str | None = None) -> None:
+        for state in self._targets(site):
+            state.serve_articles(on)
+
+    def fail(self, status: int | None, site: str | None = None) -> None:
+        for state in self._targets(site):
+            state.fail(status)
+
+    def reset(self, site: str | None = None) -> None:
+        for state in self._targets(site):
+            state.reset()
+
+    def edit(self, article_id: str, site: str | None = None) -> ReplicaArticle:
+        for state in self._targets(site):
+            if state.has(article_id):
+                return state.edit(article_id)
+        raise KeyError(f"no article {article_id!r}")
+
+    def _state(self, site: str) -> SiteState:
+        try:
+            return self._states[site]
+        except KeyError:
+            raise KeyError(f"unknown site {site!r} (known: {', '.join(self._states)})") from None
+
+    def _targets(self, site: str | None) -> list[SiteState]:
+        return list(self._states.values()) if site is None else [self._state(site)]
+
+
+def run(port: int) -> int:
+    """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM."""
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with ReplicaServer(port=port) as replica:
+            for site, base_url in replica.base_urls.items():
+                print(f"{site} {base_url}", flush=True)
+            while not stop.wait(0.5):
+                pass
+    except OSError as exc:
+        print(f"replica: cannot listen on port {port}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

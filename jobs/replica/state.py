@@ -1,0 +1,125 @@
+"""The mutable state of one replica site: its corpus, the test controls, request counts."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Callable
+
+from . import corpus
+from .corpus import ReplicaArticle
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """A consistent snapshot of a site for rendering one response."""
+
+    site: str
+    base_url: str
+    articles: tuple[ReplicaArticle, ...]   # oldest first (by id)
+    serve_articles: bool
+    now: datetime
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @cached_property
+    def listed(self) -> tuple[ReplicaArticle, ...]:
+        """Newest first, as feeds and listings show them; a page without a date counts as just published."""
+        return tuple(sorted(self.articles, key=lambda a: a.published or self.now, reverse=True))
+
+    @cached_property
+    def by_id(self) -> dict[str, ReplicaArticle]:
+        return {a.article_id: a for a in self.articles}
+
+    @cached_property
+    def redirects(self) -> dict[str, ReplicaArticle]:
+        return {path: a for a in self.articles for path in a.redirects}
+
+    def index(self, article: ReplicaArticle) -> int:
+        """Position of ``article`` in the corpus: per-page variations are keyed on it, so each shows up."""
+        return self.articles.index(self.by_id[article.article_id])
+
+
+class SiteState:
+    """Thread-safe: the server's handler threads and the controlling test share it."""
+
+    def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime]):
+        self.site = site
+        self.base_url = ""             # set once the site's server is bound
+        self._build = build
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._running = threading.Event()   # cleared while stalled
+        self._closed = False
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._articles = {a.article_id: a for a in self._build()}
+            self._serve_articles = True
+            self._fail_status: int | None = None
+            self._stats: Counter[str] = Counter()
+        self._running.set()
+
+    def view(self) -> SiteView:
+        with self._lock:
+            return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
+                            self._clock())
+
+    def articles(self) -> list[ReplicaArticle]:
+        with self._lock:
+            return list(self._articles.values())
+
+    def has(self, article_id: str) -> bool:
+        with self._lock:
+            return article_id in self._articles
+
+    # --- controls -------------------------------------------------------------------------------------
+    def stall(self, on: bool) -> None:
+        if on:
+            self._running.clear()
+        else:
+            self._running.set()
+
+    def serve_articles(self, on: bool) -> None:
+        with self._lock:
+            self._serve_articles = on
+
+    def fail(self, status: int | None) -> None:
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError(f"fail status must be 400–599 (or None to stop failing), got {status}")
+        with self._lock:
+            self._fail_status = status
+
+    def edit(self, article_id: str) -> ReplicaArticle:
+        with self._lock:
+            if article_id not in self._articles:
+                raise KeyError(f"{self.site} has no article {article_id!r}")
+            article = corpus.edited(self._articles[article_id], self._clock())
+            self._articles[article_id] = article
+            return article
+
+    # --- request side ---------------------------------------------------------------------------------
+    def count(self, path: str) -> None:
+        with self._lock:
+            self._stats[path] += 1
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._stats)
+
+    def fail_status(self) -> int | None:
+        with self._lock:
+            return self._fail_status
+
+    def wait_while_stalled(self) -> bool:
+        """Block while the site is stalled; False when released because the server is stopping."""
+        self._running.wait()
+        return not self._closed
+
+    def close(self) -> None:
+        self._closed = True
+        self._running.set()
