@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from crawler.dates import parse_date
 
 __all__ = ["RULES", "Rules", "clean_lines", "is_paragraph", "normalize_line", "whole_lines"]
 
@@ -73,12 +76,14 @@ BREAKING = whole_lines(r"عاجل", r"(?:أخبار|اخبار)\s+عاجلة", r
 MASTHEAD_ROLE = whole_lines(ROLE)
 MASTHEAD_LINE = whole_lines(rf"{ROLE}\s*[:：]\s*\S+(?:\s+\S+){{0,3}}")     # role and name on one line
 
-# Blocks pruned from the HTML before Trafilatura reads it: boxes whose text starts with a read-more label
-# (whatever their markup), as long as they are box-sized.
+# Blocks pruned from the HTML before Trafilatura reads it: embedded posts (tweets…), and boxes whose text
+# starts with a read-more label (whatever their markup), as long as they are box-sized.
 READ_MORE_LABELS = tuple(f"{verb} {what}" for verb in ("اقرأ", "إقرأ", "أقرأ", "شاهد", "طالع")
                          for what in ("أيضا", "أيضاً", "ايضا", "ايضاً", "المزيد", "كذلك"))
 BOX_MAX_CHARS = 400
+EMBEDS = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed", "fb-post", "telegram-post")
 PRUNE_XPATH = (
+    "//blockquote[" + " or ".join(f"contains(@class, '{c}')" for c in EMBEDS) + "]",
     "//*[self::div or self::aside or self::section or self::p or self::h2 or self::h3 or self::h4 or self::ul"
     " or self::blockquote]"
     f"[string-length(normalize-space(.)) < {BOX_MAX_CHARS}]"
@@ -112,8 +117,20 @@ _SENTENCE_END = re.compile(r"[.!?؟…:;؛»\"”')\]]\s*$")
 PARAGRAPH_MIN_WORDS = 16        # this many words make a paragraph even without a full stop
 SENTENCE_MIN_WORDS = 5          # a sentence ending in punctuation is a paragraph from this many words
 NAME_MAX_WORDS = 5              # a masthead name line
+DATE_PROBE = datetime(2000, 1, 1, tzinfo=timezone.utc)     # any base: only "is it a date" is asked
 HEAD_WINDOW = 60                # the masthead is looked for in this many first lines
 TITLE_ECHO_WINDOW = 4           # the title printed again within this many lines of the article's start
+
+
+DATE_LINE_MAX_WORDS = 8         # a dateline printed alone («22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»)
+_NUMBERS = re.compile(r"[0-9٠-٩]+")
+
+
+def is_date_line(line: str) -> bool:
+    """A short line that is a date and time and nothing else (needs two numbers: day and year, or a time)."""
+    if len(line.split()) > DATE_LINE_MAX_WORDS or len(_NUMBERS.findall(line)) < 2:
+        return False
+    return parse_date(line, "UTC", DATE_PROBE) is not None
 
 
 def normalize_line(line: str) -> str:
@@ -190,7 +207,7 @@ def clean_lines(lines: list[str], rules: Rules = RULES, *, title: str | None = N
             if kept:
                 break
             continue
-        if _matches(rules.drop, line) or _matches(rules.roles, line):
+        if _matches(rules.drop, line) or _matches(rules.roles, line) or is_date_line(line):
             continue
         if not kept and page_dump and not is_paragraph(line):
             titles.add(line)            # chrome or the title: printed again at the start, it goes there too

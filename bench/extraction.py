@@ -1,0 +1,155 @@
+"""Extraction quality on the replica's pages: token precision / recall / F1 against the gold text.
+
+For each site, every page the replica serves for its corpus (article pages and their AMP variants) goes
+through ``crawler.extract.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
+options ("plain"). Tokens are runs of letters, digits and Arabic marks (white space and punctuation
+separate them); a page's scores count the tokens common to its output and its gold text (bag of tokens).
+Figures are micro-averaged over the pages that have an article; pages that are not articles are counted
+separately (ours must reject them). Run: ``python bench/extraction.py [--site SITE]``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run as a script from anywhere
+
+import trafilatura  # noqa: E402
+
+from crawler.extract import NotArticle, extract  # noqa: E402
+from crawler.sites import SITES  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)     # the replica's corpus is a function of it
+BASE_URL = "http://127.0.0.1:8800"
+_TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+")
+_CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
+
+
+def tokens(text: str) -> Counter[str]:
+    return Counter(_TOKEN.findall(text.replace("_", " ")))
+
+
+@dataclass
+class Score:
+    """Token counts summed over pages: common, predicted, gold."""
+
+    common: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def add(self, predicted: str, gold: str) -> "Score":
+        p, g = tokens(predicted), tokens(gold)
+        self.common += sum((p & g).values())
+        self.predicted += sum(p.values())
+        self.gold += sum(g.values())
+        return self
+
+    @property
+    def precision(self) -> float:
+        return self.common / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.common / self.gold if self.gold else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class Page:
+    site: str
+    url: str
+    body: bytes
+    encoding: str | None      # the charset of the Content-Type header
+    gold: str                 # empty: not an article
+
+
+@dataclass
+class SiteResult:
+    site: str
+    ours: Score = field(default_factory=Score)
+    plain: Score = field(default_factory=Score)
+    pages: int = 0                      # pages with an article, scored
+    not_articles: int = 0
+    rejected: int = 0                   # not-article pages ours reported as NotArticle
+    worst: list[tuple[float, str]] = field(default_factory=list)   # (page F1, url) of ours
+    seconds: float = 0.0                # time spent in ours
+
+
+def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL) -> Iterator[Page]:
+    """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process."""
+    from jobs.replica import corpus
+    from jobs.replica.state import SiteView
+
+    render = importlib.import_module(f"jobs.replica.render_{site}")
+    view = SiteView(site, base_url, tuple(corpus.build(site, now)), True, now)
+    for article in view.articles:
+        for path in (article.url_path, *(v for v in article.variants if v.endswith("amp"))):
+            response = render.respond(view, path, {})
+            if response.status != 200:
+                raise RuntimeError(f"replica answered {response.status} for {path}")
+            charset = _CHARSET.search(response.content_type)
+            yield Page(site, view.url(path), response.body, charset and charset[1], article.gold_text)
+
+
+def evaluate(pages: list[Page], base_url: str = BASE_URL) -> SiteResult:
+    result = SiteResult(pages[0].site if pages else "")
+    for page in pages:
+        started = time.perf_counter()
+        record = extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW)
+        result.seconds += time.perf_counter() - started
+        ours = "" if isinstance(record, NotArticle) else record["text"]
+        if not page.gold:
+            result.not_articles += 1
+            result.rejected += isinstance(record, NotArticle)
+            continue
+        html = page.body.decode(page.encoding or "utf-8")
+        plain = trafilatura.extract(html) or ""
+        result.pages += 1
+        result.ours.add(ours, page.gold)
+        result.plain.add(plain, page.gold)
+        result.worst.append((Score().add(ours, page.gold).f1, page.url))
+    result.worst.sort()
+    return result
+
+
+def run(sites: list[str]) -> list[SiteResult]:
+    return [evaluate(list(replica_pages(site))) for site in sites]
+
+
+def report(results: list[SiteResult]) -> str:
+    lines = [f"{'site':<10} {'pages':>5}  {'ours P':>7} {'R':>6} {'F1':>6}   {'plain P':>7} {'R':>6} {'F1':>6}"
+             f"   {'not-article rejected':>20}  {'pages/s':>7}"]
+    for r in results:
+        total = r.pages + r.not_articles
+        lines.append(
+            f"{r.site:<10} {r.pages:>5}  {r.ours.precision:>7.4f} {r.ours.recall:>6.4f} {r.ours.f1:>6.4f}"
+            f"   {r.plain.precision:>7.4f} {r.plain.recall:>6.4f} {r.plain.f1:>6.4f}"
+            f"   {f'{r.rejected}/{r.not_articles}':>20}  {total / r.seconds if r.seconds else 0:>7.1f}")
+    for r in results:
+        lines.append(f"{r.site} worst pages (ours F1): "
+                     + ", ".join(f"{f1:.3f} {url}" for f1, url in r.worst[:3]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", choices=sorted(SITES), action="append", help="only this site (repeatable)")
+    args = parser.parse_args(argv)
+    print(report(run(args.site or sorted(SITES))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
