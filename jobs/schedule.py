@@ -5,12 +5,13 @@ next run is due and whether a run is overdue.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
 
 
 def human_duration(seconds: float) -> str:
@@ -32,9 +33,12 @@ def describe(site) -> str:
     return f"{when} ({site.timezone})"
 
 
-def trigger(site, start: datetime | None = None) -> BaseTrigger:
+def trigger(site, start: datetime | None = None) -> "BaseTrigger":
     """The APScheduler trigger for ``site``. ``start``: the first run of an interval schedule (default: one
     interval from now); a crontab ignores it."""
+    from apscheduler.triggers.cron import CronTrigger  # not at the top: keeps `arshif --help` fast
+    from apscheduler.triggers.interval import IntervalTrigger
+
     tz = ZoneInfo(site.timezone)
     if site.cron:
         return CronTrigger.from_crontab(site.cron, timezone=tz)
@@ -50,6 +54,17 @@ def next_run_after(site, when: datetime) -> datetime:
     if site.every:
         return when + timedelta(seconds=site.every)
     return trigger(site).get_next_fire_time(None, when + timedelta(seconds=1))
+
+
+def upcoming_run(site, last_start: datetime | None, now: datetime) -> datetime | None:
+    """The next scheduled run at or after ``now``: the crontab's next time, or for ``every`` the next multiple
+    of the interval counted from the last run's start (None before any run: the service runs it at start)."""
+    if site.cron:
+        return trigger(site).get_next_fire_time(None, now)
+    if last_start is None:
+        return None
+    behind = max(0.0, (now - last_start).total_seconds())
+    return last_start + timedelta(seconds=site.every * max(1, math.ceil(behind / site.every)))
 
 
 def catch_up_due(site, last_success_start: datetime | None, now: datetime) -> bool:

@@ -8,7 +8,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import SettingsError, load_settings
-from jobs.schedule import catch_up_due, describe, human_duration, next_run_after, trigger
+from jobs.schedule import catch_up_due, describe, human_duration, next_run_after, trigger, upcoming_run
 
 UTC = timezone.utc
 
@@ -76,3 +76,17 @@ def test_catch_up_when_a_run_was_missed_since_the_last_success(schedule):
     assert catch_up_due(cfg, None, last) is True
     assert catch_up_due(cfg, last, last + timedelta(minutes=29)) is False
     assert catch_up_due(cfg, last, last + timedelta(minutes=31)) is True
+
+
+def test_upcoming_run_for_an_interval_is_the_next_multiple_from_the_last_start():
+    cfg = site(every="30m")
+    last = datetime(2026, 11, 23, 12, 0, 5, tzinfo=UTC)
+    assert upcoming_run(cfg, None, last) is None
+    assert upcoming_run(cfg, last, last + timedelta(minutes=10)) == last + timedelta(minutes=30)
+    assert upcoming_run(cfg, last, last + timedelta(minutes=100)) == last + timedelta(minutes=120)
+
+
+def test_upcoming_run_for_a_crontab_ignores_the_last_run():
+    cfg = site(cron="*/30 * * * *")
+    now = datetime(2026, 11, 23, 12, 10, tzinfo=UTC)
+    assert upcoming_run(cfg, None, now).astimezone(UTC) == datetime(2026, 11, 23, 12, 30, tzinfo=UTC)

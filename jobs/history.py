@@ -1,0 +1,70 @@
+"""A site's past runs, read from the run reports in the archive (``runs/site=<site>/date=<D>/<run_id>.json``).
+
+The reports are the service's only record: catch-up after a reboot, ``arshif status`` and the metrics seeded
+at start all read them, so any machine that can read the archive sees the same history.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterator
+
+from crawler.archive.base import Archive
+from crawler.report import RunReport
+
+log = logging.getLogger("arshif.history")
+
+#: how far back ``SiteHistory.load`` reads (the number of report bodies fetched is bounded by this)
+MAX_REPORTS = 200
+
+
+def started(report: RunReport) -> datetime:
+    return datetime.fromisoformat(report.started_at)
+
+
+def reports_newest_first(archive: Archive, site: str) -> Iterator[RunReport]:
+    """Every readable run report of ``site``, newest first (keys sort by date, then by run id, i.e. by time)."""
+    keys = [key for key in archive.list(f"runs/site={site}/") if key.endswith(".json")]
+    for key in reversed(keys):
+        data = archive.get(key)
+        if data is None:
+            continue
+        try:
+            yield RunReport.from_json(data)
+        except (ValueError, TypeError) as exc:
+            log.warning("unreadable run report %s skipped: %s", key, exc)
+
+
+@dataclass
+class SiteHistory:
+    """What the latest reports say about a site: the newest first, down to the last success (and at least
+    ``window`` runs), never more than ``MAX_REPORTS``."""
+
+    site: str
+    runs: list[RunReport] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, archive: Archive, site: str, window: int = 1) -> "SiteHistory":
+        runs = []
+        for report in reports_newest_first(archive, site):
+            runs.append(report)
+            if len(runs) >= MAX_REPORTS or (report.result == "ok" and len(runs) >= window):
+                break
+        return cls(site, runs)
+
+    @property
+    def last_run(self) -> RunReport | None:
+        return self.runs[0] if self.runs else None
+
+    @property
+    def last_success(self) -> RunReport | None:
+        return next((r for r in self.runs if r.result == "ok"), None)
+
+    @property
+    def consecutive_failures(self) -> int:
+        """Failed runs since the last success (at most ``MAX_REPORTS``)."""
+        return next((i for i, r in enumerate(self.runs) if r.result == "ok"), len(self.runs))
+
+    def recent(self, n: int) -> list[RunReport]:
+        return self.runs[:n]

@@ -1,0 +1,85 @@
+"""Prometheus metrics of ``arshif serve``: runs, articles by outcome, last success time, run duration.
+
+Exposed on ``http://<service.metrics_host>:<service.metrics_port>/metrics`` when the port is set (127.0.0.1 by
+default: put a reverse proxy or the pod network in front to expose it), and/or written after every run to
+``service.metrics_textfile`` for node_exporter's textfile collector (the path must end in ``.prom``).
+
+    arshif_runs_total{site,result}                  runs finished, result "ok" | "failed"
+    arshif_articles_total{site,outcome}             pages by outcome (new, updated, unchanged, skipped, ...)
+    arshif_last_success_timestamp_seconds{site}     end of the last successful run (seeded from the reports)
+    arshif_last_run_duration_seconds{site}          duration of the last run (seeded from the reports)
+
+Alert on ``time() - arshif_last_success_timestamp_seconds > 3 * interval``: it catches a failing site and a
+stopped service alike.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest, start_http_server, write_to_textfile
+
+from crawler.report import RunReport
+
+RESULTS = ("ok", "failed")
+OUTCOMES = ("new", "updated", "unchanged", "skipped", "not_article", "invalid", "failed", "pending")
+
+
+def _timestamp(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
+
+
+class ServiceMetrics:
+    def __init__(self, sites: list[str], textfile: str = ""):
+        self.textfile = textfile
+        self.registry = CollectorRegistry()
+        self.runs = Counter("arshif_runs", "Crawl runs finished, by site and result.", ["site", "result"],
+                            registry=self.registry)
+        self.articles = Counter("arshif_articles", "Pages of crawl runs by outcome.", ["site", "outcome"],
+                                registry=self.registry)
+        self.last_success = Gauge("arshif_last_success_timestamp_seconds",
+                                  "Unix time at which the last successful run of the site ended.", ["site"],
+                                  registry=self.registry)
+        self.duration = Gauge("arshif_last_run_duration_seconds", "Duration of the last run of the site.",
+                              ["site"], registry=self.registry)
+        self._server = None
+        for site in sites:  # every series exists from the start, at 0, so that rate() and absent() behave
+            for result in RESULTS:
+                self.runs.labels(site, result)
+            for outcome in OUTCOMES:
+                self.articles.labels(site, outcome)
+
+    def seed(self, site: str, last_run: RunReport | None, last_success: RunReport | None) -> None:
+        """Set the gauges from the run reports, so that a restart does not look like a site never run."""
+        if last_success and _timestamp(last_success.finished_at):
+            self.last_success.labels(site).set(_timestamp(last_success.finished_at))
+        if last_run and last_run.duration_s is not None:
+            self.duration.labels(site).set(last_run.duration_s)
+
+    def record(self, report: RunReport) -> None:
+        """Count a finished run, then rewrite the textfile when one is configured."""
+        site = report.site
+        self.runs.labels(site, "ok" if report.result == "ok" else "failed").inc()
+        for outcome in OUTCOMES:
+            if report.counts.get(outcome):
+                self.articles.labels(site, outcome).inc(report.counts[outcome])
+        if report.duration_s is not None:
+            self.duration.labels(site).set(report.duration_s)
+        if report.result == "ok":
+            self.last_success.labels(site).set(_timestamp(report.finished_at))
+        self.write_textfile()
+
+    def write_textfile(self) -> None:
+        if self.textfile:
+            write_to_textfile(self.textfile, self.registry)
+
+    def start_http(self, host: str, port: int) -> None:
+        self._server, _ = start_http_server(port, addr=host, registry=self.registry)
+
+    def close(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def exposition(self) -> str:
+        return generate_latest(self.registry).decode()

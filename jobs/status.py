@@ -1,0 +1,182 @@
+"""``arshif status [SITE ...] [--json]``: each site's health, from the run reports in the archive.
+
+Per site: last run (time, result, counts, duration), last success, next scheduled run, consecutive failures,
+writes pending in the outbox, and warnings that need a human: no new article for ``status.no_new_runs`` runs
+(the site may have changed its layout), too many articles without a date or with very short text over the
+same runs (extraction degrading), robots.txt forbidding our requests, no run when one was due (the scheduler
+is down). Exit 0 healthy, 1 warnings, 2 failing (the last run failed): usable as an alerting check.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from crawler.archive import ArchiveError, open_archive
+from crawler.state import archive_state_dir
+from jobs.history import SiteHistory, started
+from jobs.schedule import describe, human_duration, next_run_after, upcoming_run
+
+EXIT = {"ok": 0, "warning": 1, "failing": 2}
+
+#: the undated / short-text shares are judged only over at least this many articles (1 of 1 says nothing)
+MIN_ARTICLES = 10
+#: a run counts as missing this long after the time limit of the run that was due
+OVERDUE_SLACK = timedelta(minutes=2)
+#: run outcomes that are articles which passed validation (the denominator of the shares)
+ARTICLES = ("new", "updated", "unchanged", "pending")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every configured site)")
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+
+
+@dataclass
+class SiteStatus:
+    site: str
+    enabled: bool
+    schedule: str
+    state: str = "ok"                      # ok | warning | failing | disabled
+    last_run: dict | None = None
+    last_success: dict | None = None
+    next_run: str | None = None
+    consecutive_failures: int = 0
+    pending_uploads: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+def _run_summary(report) -> dict:
+    return {"run_id": report.run_id, "started_at": report.started_at, "finished_at": report.finished_at,
+            "result": report.result, "reason": report.reason, "duration_s": report.duration_s,
+            "duration": human_duration(report.duration_s) if report.duration_s is not None else None,
+            "counts": dict(report.counts)}
+
+
+def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
+    articles = sum(r.counts.get(k, 0) for r in runs for k in ARTICLES)
+    hits = sum(r.counts.get(count, 0) for r in runs)
+    if articles < MIN_ARTICLES or hits / articles <= limit:
+        return None
+    return (f"{hits / articles:.0%} of the {articles} articles of the last {len(runs)} runs {what} "
+            f"(threshold {limit:.0%}): is extraction degrading?")
+
+
+def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime) -> SiteStatus:
+    """The health of one site from its history (a :class:`jobs.history.SiteHistory`)."""
+    status = SiteStatus(site, cfg.enabled, describe(cfg), pending_uploads=pending,
+                        consecutive_failures=history.consecutive_failures)
+    last, success = history.last_run, history.last_success
+    status.last_run = _run_summary(last) if last else None
+    status.last_success = _run_summary(success) if success else None
+    if not cfg.enabled:
+        status.state = "disabled"
+        return status
+    status.next_run = _iso(upcoming_run(cfg, started(last) if last else None, now))
+    if last is None:
+        status.warnings.append("no run yet")
+    else:
+        if last.result != "ok":
+            status.errors.append(f"last run failed: {last.reason or 'no reason given'} "
+                                 f"({status.consecutive_failures} in a row)")
+        due = next_run_after(cfg, started(last))
+        if now > due + timedelta(seconds=cfg.time_limit) + OVERDUE_SLACK:
+            status.warnings.append(f"no run since {_iso(started(last))} although one was due at {_iso(due)}: "
+                                   "is the scheduler running?")
+        runs = history.recent(thresholds.no_new_runs)
+        if len(runs) == thresholds.no_new_runs and not any(r.counts.get("new", 0) for r in runs):
+            status.warnings.append(f"no new article in the last {len(runs)} runs: did the site change its layout?")
+        for count, what, limit in (
+                ("undated", "have no date", thresholds.max_undated_share),
+                ("short_text", f"have fewer than {thresholds.short_words} words", thresholds.max_short_share)):
+            warning = _share_warning(runs, count, what, limit)
+            if warning:
+                status.warnings.append(warning)
+        if last.counts.get("robots_forbidden", 0):
+            status.warnings.append(f"robots.txt forbade {last.counts['robots_forbidden']} of our requests "
+                                   "in the last run")
+    if pending:
+        status.warnings.append(f"{pending} writes wait in the outbox for the archive")
+    status.state = "failing" if status.errors else "warning" if status.warnings else "ok"
+    return status
+
+
+def pending_uploads(settings, site: str) -> int:
+    """Writes of ``site`` waiting in the outbox: files under ``<state folder>/outbox/`` whose path names the
+    site's partition (``site=<site>/``)."""
+    outbox = archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox"
+    if not outbox.is_dir():
+        return 0
+    return sum(1 for path in outbox.rglob("*")
+               if path.is_file() and f"site={site}/" in path.relative_to(outbox).as_posix())
+
+
+def collect(settings, sites: list[str], now: datetime | None = None) -> list[SiteStatus]:
+    now = now or datetime.now(timezone.utc)
+    archive = open_archive(settings.archive.url, settings)
+    try:
+        return [site_status(site, settings.sites[site],
+                            SiteHistory.load(archive, site, window=settings.status.no_new_runs),
+                            pending_uploads(settings, site), settings.status, now)
+                for site in sites]
+    finally:
+        archive.close()
+
+
+def overall(statuses: list[SiteStatus]) -> str:
+    states = {s.state for s in statuses}
+    return "failing" if "failing" in states else "warning" if "warning" in states else "ok"
+
+
+def render_text(statuses: list[SiteStatus]) -> str:
+    lines = []
+    for s in statuses:
+        lines.append(f"{s.site}: {s.state.upper()}  ({s.schedule}{'' if s.enabled else ', disabled'})")
+        run = s.last_run
+        if run:
+            c = run["counts"]
+            lines.append(f"  last run      {run['started_at']}  {run['result']}  {run['duration'] or '?'}"
+                         f"  [run {run['run_id']}]" + (f"  {run['reason']}" if run["reason"] else ""))
+            lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
+        else:
+            lines.append("  last run      never")
+        success = s.last_success
+        lines.append(f"  last success  {success['started_at'] if success else 'never'}")
+        if s.enabled:
+            lines.append(f"  next run      {s.next_run or 'when the service starts'}")
+        lines.append(f"  failures      {s.consecutive_failures} in a row")
+        lines.append(f"  outbox        {s.pending_uploads} pending")
+        lines.extend(f"  ERROR    {msg}" for msg in s.errors)
+        lines.extend(f"  WARNING  {msg}" for msg in s.warnings)
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    from jobs.cli import settings_from
+    from jobs.crawl import check_sites
+
+    settings = settings_from(args)
+    sites = check_sites(settings, args.sites) if args.sites else list(settings.sites)
+    now = datetime.now(timezone.utc)
+    try:
+        statuses = collect(settings, sites, now)
+    except ArchiveError as exc:
+        print(f"arshif status: cannot read the run reports: {exc}", file=sys.stderr)
+        return EXIT["failing"]
+    state = overall(statuses)
+    if args.json:
+        doc = {"checked_at": _iso(now), "archive": settings.archive.url, "state": state,
+               "sites": [asdict(s) for s in statuses]}
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(render_text(statuses))
+    return EXIT[state]

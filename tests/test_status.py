@@ -1,0 +1,174 @@
+"""`arshif status`: site health computed from run reports written into a temporary archive."""
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.archive import open_archive
+from crawler.config import load_settings
+from crawler.report import RunReport, new_run_id
+from crawler.state import archive_state_dir
+from jobs import status
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    values = {"ARSHIF_ARCHIVE__URL": f"file://{tmp_path}/archive", "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "state"),
+              "ARSHIF_SITES__ELBALAD__EVERY": "30m", "ARSHIF_SITES__RT_ARABIC__EVERY": "30m"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def settings(env):
+    return load_settings()
+
+
+@pytest.fixture
+def archive(settings):
+    return open_archive(settings.archive.url, settings)
+
+
+def write(archive, site="elbalad", ago=timedelta(minutes=10), result="ok", reason=None, duration=12.0, **counts):
+    start = NOW - ago
+    report = RunReport(new_run_id(site, start), site, archive.url, started_at=start.isoformat(timespec="seconds"))
+    report.counts.update(counts)
+    report.finished_at = (start + timedelta(seconds=duration)).isoformat(timespec="seconds")
+    report.duration_s, report.result, report.reason = duration, result, reason
+    archive.put(report.key, report.to_json(), content_type="application/json")
+    return report
+
+
+def history(archive, ages_and_counts, site="elbalad"):
+    """Runs every 30 minutes, the newest first: [(result, counts), ...]."""
+    for i, (result, counts) in enumerate(ages_and_counts):
+        write(archive, site, ago=timedelta(minutes=10 + 30 * i), result=result,
+              reason=None if result == "ok" else "site unreachable: connection refused", **counts)
+
+
+def one(settings, site="elbalad"):
+    [result] = status.collect(settings, [site], NOW)
+    return result
+
+
+def run_main(capsys, *argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--settings")
+    status.add_arguments(parser)
+    code = status.main(parser.parse_args(list(argv)))
+    return code, capsys.readouterr().out
+
+
+def test_healthy_site(settings, archive, capsys):
+    history(archive, [("ok", {"new": 5, "fetched": 6}), ("ok", {"new": 3}), ("ok", {"new": 4})])
+    s = one(settings)
+    assert (s.state, s.errors, s.warnings) == ("ok", [], [])
+    assert s.last_run["result"] == "ok" and s.last_run["counts"]["new"] == 5 and s.last_run["duration"] == "12s"
+    assert s.last_success["run_id"] == s.last_run["run_id"]
+    assert s.consecutive_failures == 0 and s.pending_uploads == 0
+    assert s.next_run == (NOW + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    code, out = run_main(capsys, "elbalad")
+    assert code == 0
+    assert "elbalad: OK  (every 30m (Africa/Cairo))" in out and "failures      0 in a row" in out
+
+
+def test_failed_runs_make_the_site_failing(settings, archive, capsys):
+    history(archive, [("failed", {}), ("failed", {}), ("ok", {"new": 2}), ("ok", {"new": 2})])
+    s = one(settings)
+    assert s.state == "failing" and s.consecutive_failures == 2
+    assert s.errors == ["last run failed: site unreachable: connection refused (2 in a row)"]
+    assert s.last_success["started_at"] == (NOW - timedelta(minutes=70)).isoformat()
+    code, out = run_main(capsys, "elbalad", "--json")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["state"] == "failing" and doc["sites"][0]["consecutive_failures"] == 2
+
+
+def test_no_new_article_for_n_runs_warns(settings, archive, capsys):
+    history(archive, [("ok", {"skipped": 40}), ("ok", {"not_article": 12}), ("ok", {"unchanged": 3}),
+                      ("ok", {"new": 9})])
+    s = one(settings)
+    assert s.state == "warning"
+    assert s.warnings == ["no new article in the last 3 runs: did the site change its layout?"]
+    assert run_main(capsys, "elbalad")[0] == 1
+
+
+def test_fewer_runs_than_the_window_do_not_warn(settings, archive):
+    history(archive, [("ok", {"skipped": 40}), ("ok", {"skipped": 40})])
+    assert one(settings).state == "ok"
+
+
+def test_undated_and_short_shares_over_the_window(settings, archive):
+    history(archive, [("ok", {"new": 6, "undated": 3, "short_text": 1}), ("ok", {"new": 4, "undated": 0}),
+                      ("ok", {"new": 2, "updated": 0})])
+    s = one(settings)
+    assert s.warnings == ["25% of the 12 articles of the last 3 runs have no date (threshold 20%): "
+                          "is extraction degrading?"]
+
+
+def test_shares_need_enough_articles(settings, archive):
+    history(archive, [("ok", {"new": 2, "undated": 2, "short_text": 2}), ("ok", {"new": 1}), ("ok", {"new": 1})])
+    assert one(settings).warnings == []
+
+
+def test_short_text_share(settings, archive):
+    history(archive, [("ok", {"new": 10, "unchanged": 5, "short_text": 8})] * 1 + [("ok", {"new": 1})] * 2)
+    [warning] = one(settings).warnings
+    assert warning.startswith("47% of the 17 articles of the last 3 runs have fewer than 80 words")
+
+
+def test_robots_forbidding_us(settings, archive):
+    history(archive, [("ok", {"new": 3, "robots_forbidden": 2}), ("ok", {"new": 1})])
+    assert one(settings).warnings == ["robots.txt forbade 2 of our requests in the last run"]
+
+
+def test_overdue_when_no_run_happened(settings, archive):
+    last = NOW - timedelta(hours=3, minutes=10)
+    write(archive, ago=NOW - last, new=4)
+    s = one(settings)
+    assert s.warnings == [f"no run since {last:%Y-%m-%dT%H:%M:%SZ} although one was due at "
+                          f"{last + timedelta(minutes=30):%Y-%m-%dT%H:%M:%SZ}: is the scheduler running?"]
+    assert s.next_run == f"{NOW + timedelta(minutes=20):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def test_never_run_and_disabled_sites(settings, archive, monkeypatch, capsys):
+    s = one(settings)
+    assert (s.state, s.warnings, s.last_run, s.next_run) == ("warning", ["no run yet"], None, None)
+    monkeypatch.setenv("ARSHIF_SITES__RT_ARABIC__ENABLED", "false")
+    history(archive, [("ok", {"new": 1})])
+    code, out = run_main(capsys, "--json")
+    doc = json.loads(out)
+    assert code == 0
+    assert [(s["site"], s["state"]) for s in doc["sites"]] == [("rt_arabic", "disabled"), ("elbalad", "ok")]
+
+
+def test_cron_schedule_next_run(settings, archive, monkeypatch):
+    monkeypatch.setenv("ARSHIF_SITES__ELBALAD__CRON", "0 6 * * *")
+    monkeypatch.delenv("ARSHIF_SITES__ELBALAD__EVERY")
+    s = one(load_settings())
+    assert s.schedule == "cron '0 6 * * *' (Africa/Cairo)"
+    assert s.next_run is not None and s.next_run > NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_pending_uploads_in_the_outbox(settings, archive):
+    history(archive, [("ok", {"new": 1})])
+    outbox = archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox"
+    for key in ("articles/site=elbalad/date=2026-11-23/a.json", "warc/site=elbalad/date=2026-11-23/b.warc.gz",
+                "articles/site=rt_arabic/date=2026-11-23/c.json"):
+        (outbox / key).parent.mkdir(parents=True, exist_ok=True)
+        (outbox / key).write_text("{}")
+    s = one(settings)
+    assert s.pending_uploads == 2
+    assert s.warnings == ["2 writes wait in the outbox for the archive"]
+
+
+def test_unreadable_report_is_skipped(settings, archive):
+    history(archive, [("ok", {"new": 1})])
+    archive.put("runs/site=elbalad/date=2999-01-01/zzz.json", b"{not json", content_type="application/json")
+    assert one(settings).last_run["counts"]["new"] == 1
