@@ -72,6 +72,7 @@ LANGUAGE_SWITCH = whole_lines(r"english|english\s+EN|EN|عربي|العربية|
 PHOTO_CREDIT = whole_lines(rf"(?:[A-Za-z.'\- ]{{1,40}}\s*/\s*)?(?:{AGENCY})(?:\s*/\s*[A-Za-z.'\- ]{{1,40}})*",
                       r"(?:صورة|الصورة)\s*(?:أرشيفية|ارشيفية|تعبيرية|من الأرشيف)")
 AGENCY_BYLINE = whole_lines(r"أ\s*ش\s*أ", r"د\s*ب\s*أ", r"أ\s*ف\s*ب", r"وكالات", r"رويترز", r"(?:وكالة\s+)?الأناضول")
+ADVERT = whole_lines(r"إعلان|اعلان|إعلانات|advertisement|ads?|sponsored|محتوى مدعوم|محتوى ممول")
 BREAKING = whole_lines(r"عاجل", r"(?:أخبار|اخبار)\s+عاجلة", r"breaking(?: news)?")
 MASTHEAD_ROLE = whole_lines(ROLE)
 MASTHEAD_LINE = whole_lines(rf"{ROLE}\s*[:：]\s*\S+(?:\s+\S+){{0,3}}")     # role and name on one line
@@ -106,7 +107,7 @@ class Rules:
 
 RULES = Rules(
     drop=READ_MORE_BOX + SHARE + COOKIE + COPYRIGHT + COMMENTS_HELP + LINK_LABEL + LANGUAGE_SWITCH + PHOTO_CREDIT + AGENCY_BYLINE
-    + BREAKING + MASTHEAD_LINE,
+    + ADVERT + BREAKING + MASTHEAD_LINE,
     end=SOURCE_FOOTER + TAG_LIST + RELATED_HEADER + READ_MORE_HEADER,
     roles=MASTHEAD_ROLE,
 )
@@ -191,25 +192,29 @@ def _drop_widgets(lines: list[str], rules: Rules) -> list[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
-def clean_lines(lines: list[str], rules: Rules = RULES, *, title: str | None = None, page_dump: bool = False) -> list[str]:
-    """The article's lines among ``lines`` (normalized, in order).
+def clean_lines(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
+                authors: tuple[str, ...] | list[str] = (), page_dump: bool = False) -> list[str]:
+    """The article's lines among ``lines`` (normalized, in order); empty when there is no paragraph.
 
-    ``title`` (known from the page's metadata) is dropped where it is printed again near the article's
-    start. With ``page_dump`` the input is a whole page as text: the article starts at its first paragraph,
-    and the short lines above it (ticker, labels, title, caption, author) are page chrome.
+    The article starts at its first paragraph. Above it, a name-like line is a byline and goes; with
+    ``page_dump`` (the input is a whole page as text) every short line above it goes (ticker, labels, title,
+    caption, author). ``title`` (known from the page's metadata) is dropped where it is printed again near
+    the article's start; a line that is one of ``authors`` is a byline wherever it stands.
     """
     lines = [n for n in map(normalize_line, lines) if n]
     lines = _drop_widgets(_drop_page_head(lines, rules), rules)
     kept: list[str] = []
     titles = {normalize_line(title)} if title else set()
+    bylines = {normalize_line(a) for a in authors}
     for line in lines:
         if _matches(rules.end, line):
             if kept:
                 break
             continue
-        if _matches(rules.drop, line) or _matches(rules.roles, line) or is_date_line(line):
+        if (line in bylines or _matches(rules.drop, line) or _matches(rules.roles, line)
+                or is_date_line(line)):
             continue
-        if not kept and page_dump and not is_paragraph(line):
+        if not kept and not is_paragraph(line) and (page_dump or _is_name(line)):
             titles.add(line)            # chrome or the title: printed again at the start, it goes there too
             continue
         if line in titles and len(kept) < TITLE_ECHO_WINDOW:
@@ -217,4 +222,4 @@ def clean_lines(lines: list[str], rules: Rules = RULES, *, title: str | None = N
         if line in kept and (is_paragraph(line) or kept[-1] == line):
             continue                    # a lead printed again as the body's first paragraph, a doubled caption
         kept.append(line)
-    return kept
+    return kept if any(map(is_paragraph, kept)) else []

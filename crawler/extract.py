@@ -98,7 +98,7 @@ def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[list[str], PageMet
         meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False))
     if not meta.title:
         return NotArticle("no_title")
-    lines = cleaning.clean_lines(document.text.splitlines(), _rules(spec), title=meta.title)
+    lines = cleaning.clean_lines(document.text.splitlines(), _rules(spec), title=meta.title, authors=meta.authors)
     return lines, meta
 
 

@@ -171,3 +171,22 @@ def test_doubled_caption_and_repeated_lead_kept_once():
     assert clean_lines([ARTICLE[0], ARTICLE[0], ARTICLE[1], ARTICLE[2]], RULES) == ARTICLE
     short = ["الذهب", "الذهب"]
     assert clean_lines(ARTICLE[:1] + short + ARTICLE[1:], RULES) == ARTICLE[:1] + ["الذهب"] + ARTICLE[1:]
+
+
+def test_byline_above_the_article_and_known_authors_dropped():
+    assert clean_lines(["نهى مصطفى"] + ARTICLE, ELBALAD) == ARTICLE
+    assert clean_lines([ARTICLE[0], "محمود عبد الحميد", ARTICLE[1], ARTICLE[2]], ELBALAD,
+                       authors=["محمود عبد الحميد"]) == ARTICLE
+
+
+def test_chrome_without_a_paragraph_is_no_article():
+    chrome = ["سياسة", "رياضة", "بحث", "الأرصاد: طقس مائل للبرودة ليلا وأمطار خفيفة على السواحل الشمالية",
+              "شاهد.. لحظة انهيار جسر قيد الإنشاء بعد أمطار غزيرة", "فيديو متداول على مواقع التواصل الاجتماعي", "إعلان"]
+    assert clean_lines(chrome, ELBALAD) == []
+
+
+@pytest.mark.parametrize("line", ["22.11.2026 | 12:29", "الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص",
+                                  "الخميس، 07 مارس 2024 - 04:12 م"])
+def test_dateline_dropped(line):
+    assert clean_lines([line] + ARTICLE, RULES) == ARTICLE
+    assert clean_lines([ARTICLE[0], line, ARTICLE[1], ARTICLE[2]], RULES) == ARTICLE

@@ -1,0 +1,40 @@
+"""Quality floor (like Trafilatura's eval gate): our cleaned text against the replica's gold text, per site."""
+import pytest
+
+from bench.extraction import Score, evaluate, replica_pages, tokens
+
+# Pinned floors of token F1 (micro-averaged over the replica's article pages). Raise them when the
+# extraction improves; a change that drops below them is a regression.
+F1_FLOOR = {"rt_arabic": 0.97, "elbalad": 0.97}
+MIN_PAGES = 30
+
+
+@pytest.fixture(scope="module", params=sorted(F1_FLOOR))
+def result(request):
+    return evaluate(list(replica_pages(request.param)))
+
+
+def test_f1_floor(result):
+    assert result.pages >= MIN_PAGES
+    assert result.ours.f1 >= F1_FLOOR[result.site], f"{result.site}: F1 {result.ours.f1:.4f}, worst {result.worst[:3]}"
+
+
+def test_better_than_plain_trafilatura(result):
+    assert result.ours.f1 > result.plain.f1
+
+
+def test_pages_without_an_article_are_rejected(result):
+    assert result.not_articles >= 1
+    assert result.rejected == result.not_articles
+
+
+def test_tokens_split_on_white_space_and_punctuation_keep_marks():
+    assert tokens("قال: «الأمنُ» أولاً، و(الحوار)... RT_Arabic 2026") == tokens("قال الأمنُ أولاً و الحوار RT Arabic 2026")
+    assert "الأمنُ" in tokens("«الأمنُ»")
+
+
+def test_score_counts_common_tokens():
+    score = Score().add("أ ب ب ج", "أ ب د")
+    assert (score.common, score.predicted, score.gold) == (2, 4, 3)
+    assert score.precision == 0.5 and score.recall == pytest.approx(2 / 3)
+    assert Score().add("", "أ").f1 == 0.0
