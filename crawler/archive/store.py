@@ -2,18 +2,21 @@
 
 * same content hash as the archived copy → no write at all ("unchanged");
 * new article → conditional write of ``articles/…/<id>.json`` ("new");
+* a text older than the archived one (late replay) → kept under ``versions/`` only ("unchanged");
 * changed text → the archived copy is kept under ``versions/…/<id>/<old sha>.json``, then the new one
   replaces ``articles/…/<id>.json`` with ``version`` + 1 ("updated").
 
-Every step is idempotent, so replaying a write after a crash (or from the outbox) never duplicates.
+On S3 the replace is conditional (``If-Match`` on the ETag just read) so concurrent writers never lose an
+edit. Every step is idempotent, so replaying a write after a crash (or from the outbox) never duplicates.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..record import encode
-from .base import Archive
+from .base import Archive, ArchiveError
 from .keys import article_key, version_key
 
 JSON = "application/json; charset=utf-8"
@@ -37,34 +40,83 @@ def object_metadata(record: dict) -> dict[str, str]:
     }
 
 
+MAX_CONFLICTS = 8
+
+
+def _get_tagged(archive: Archive, key: str) -> tuple[bytes, str | None] | None:
+    """The object and its ETag where the backend offers conditional replaces (S3), else the object alone."""
+    getter = getattr(archive, "get_with_etag", None)
+    if getter is not None:
+        return getter(key)
+    data = archive.get(key)
+    return None if data is None else (data, None)
+
+
+def _superseded(archive: Archive, record: dict, current: dict, date: str) -> bool:
+    """Is ``record`` older than the archived ``current``? By fetch time; on a tie, by whether its text is
+    already kept among the article's past versions."""
+    ours, theirs = record.get("fetched_at") or "", current.get("fetched_at") or ""
+    try:
+        ours_t, theirs_t = datetime.fromisoformat(ours), datetime.fromisoformat(theirs)
+    except ValueError:
+        ours_t = theirs_t = None
+    if ours_t is not None and ours_t != theirs_t:
+        return ours_t < theirs_t
+    return archive.exists(version_key(record["site"], date, record["id"], record["content_sha256"]))
+
+
 def write_article(archive: Archive, plan: Planned) -> tuple[str, list[str]]:
     """Carry out ``plan`` on ``archive``. Returns the outcome (which can differ from the plan's when the
     archive is ahead of the index, e.g. after a crash) and the keys written."""
+    outcome, keys, _ = store_article(archive, plan)
+    return outcome, keys
+
+
+def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict | None]:
+    """:func:`write_article`, also returning the record as stored (its ``version`` is decided here, from the
+    archived copy, not from the index), or None when nothing was written.
+
+    A replace is conditional on the ETag read just before (``If-Match``) where the backend supports it, so
+    two writers of the same article never lose an edit: the loser reads again, keeps the winner's text
+    under ``versions/`` and writes on top of it (or finds the same text there and writes nothing)."""
     if plan.outcome == "unchanged":
-        return "unchanged", []
+        return "unchanged", [], None
+    record = plan.record
     if plan.outcome == "new":
-        if archive.put(plan.key, encode(plan.record), content_type=JSON, metadata=object_metadata(plan.record),
-                       if_absent=True):
-            return "new", [plan.key]
-        # Someone (an interrupted run, a concurrent one) wrote this id already: compare with what is there.
-        existing = json.loads(archive.get(plan.key) or b"{}")
-        if existing.get("content_sha256") == plan.record["content_sha256"]:
-            return "unchanged", []
-        plan = Planned("updated", plan.key, {**plan.record, "version": int(existing.get("version", 1)) + 1},
-                       previous_key=plan.key)
-    written = []
-    old = archive.get(plan.previous_key) if plan.previous_key else None
-    if old is not None:
+        rec = {**record, "version": 1}
+        if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), if_absent=True):
+            return "new", [plan.key], rec
+    written: list[str] = []
+    date = plan.key.split("/date=", 1)[1].split("/", 1)[0]
+    for _ in range(MAX_CONFLICTS):
+        current = _get_tagged(archive, plan.key)
+        if current is None:                      # nothing there (any more): create it
+            rec = {**record, "version": 1}
+            if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec),
+                           if_absent=True):
+                return "new", written + [plan.key], rec
+            continue
+        old, etag = current
         old_rec = json.loads(old)
-        if old_rec["content_sha256"] == plan.record["content_sha256"]:
-            return "unchanged", []
-        date = plan.key.split("/date=", 1)[1].split("/", 1)[0]
+        if old_rec.get("content_sha256") == record["content_sha256"]:
+            return "unchanged", written, None
+        if _superseded(archive, record, old_rec, date):
+            # A late write (an outbox replay, a slow concurrent run) of a text the archive has already moved
+            # past: keep it as a past version, never put it back on top.
+            vkey = version_key(record["site"], date, record["id"], record["content_sha256"])
+            if archive.put(vkey, encode(record), content_type=JSON, metadata=object_metadata(record),
+                           if_absent=True):
+                written.append(vkey)
+            return "unchanged", written, None
         vkey = version_key(old_rec["site"], date, old_rec["id"], old_rec["content_sha256"])
         if archive.put(vkey, old, content_type=JSON, metadata=object_metadata(old_rec), if_absent=True):
             written.append(vkey)
-    archive.put(plan.key, encode(plan.record), content_type=JSON, metadata=object_metadata(plan.record))
-    written.append(plan.key)
-    return "updated", written
+        rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
+        condition = {"if_match": etag} if etag else {}
+        if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
+            return "updated", written + [plan.key], rec
+        # another writer replaced it between our read and our write: read again
+    raise ArchiveError(f"archive {archive.url}: {plan.key} kept changing under {MAX_CONFLICTS} concurrent writes")
 
 
 def plan_article(record: dict, known, date: str) -> Planned:

@@ -1,0 +1,45 @@
+"""``arshif flush [--archive URL]``: upload what the outbox holds (writes that earlier runs could not make
+because the archive was unreachable). A crawl does the same first thing; this is for doing it now.
+
+Prints one line; exit 0 when the outbox is empty afterwards, 1 when writes are still waiting (the archive is
+still unavailable), 2 for bad configuration (missing bucket, refused credentials).
+"""
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+
+
+def main(args: argparse.Namespace) -> int:
+    from crawler.archive import ArchiveUnavailable, open_archive
+    from crawler.archive.uploader import Uploader
+    from jobs.cli import settings_from
+    from jobs.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging(settings)
+    archive = open_archive(settings.archive.url, settings)
+    try:
+        try:
+            archive.check()
+        except ArchiveUnavailable as exc:
+            uploader = Uploader.for_settings(archive, settings)
+            waiting = len(uploader.outbox)
+            uploader.close()
+            print(f"flush: {waiting} writes still waiting in the outbox: {exc}")
+            return 1 if waiting else 0
+        uploader = Uploader.for_settings(archive, settings)
+        try:
+            result = uploader.flush_outbox()
+        finally:
+            uploader.close()
+    finally:
+        archive.close()
+    line = f"flush: {result.replayed} writes uploaded to {archive.url}, {result.remaining} still waiting"
+    if result.remaining and result.error:
+        line += f": {result.error}"
+    print(line)
+    return 1 if result.remaining else 0
