@@ -113,7 +113,7 @@ class _Writer:
         story = theme["stories"][index % len(theme["stories"])]
         for _ in range(100):
             slots = self._slots(theme)
-            title = rng.choice(story["titles"]).format_map(slots)
+            title = self._fill(rng.choice(story["titles"]), slots)
             if title not in self.titles:
                 break
         else:
@@ -122,19 +122,24 @@ class _Writer:
         return self._body(title, story, theme, slots)
 
     def _slots(self, theme: dict) -> dict[str, str]:
-        rng = self.rng
-        slots = {"n1": rng.randint(11, 40), "n2": rng.randint(50, 900), "n3": rng.randint(1000, 9000),
-                 "pct": f"{rng.randint(11, 149) / 10:.1f}"}
+        slots: dict[str, str] = {}
         for values in theme.get("slots", {}).values():
-            slots.update(rng.choice(values))
+            slots.update(self.rng.choice(values))
         return slots
+
+    def _fill(self, template: str, slots: dict[str, str]) -> str:
+        """``template`` with the article's slots and fresh numbers."""
+        rng = self.rng
+        numbers = {"n1": rng.randint(11, 40), "n2": rng.randint(50, 900), "n3": rng.randint(1000, 9000),
+                   "pct": f"{rng.randint(11, 149) / 10:.1f}"}
+        return template.format_map({**numbers, **slots})
 
     def _body(self, title: str, story: dict, theme: dict, slots: dict) -> _Text:
         rng = self.rng
-        own = [s.format_map(slots) for s in story["sentences"]]
-        shared = [s.format_map(slots) for s in theme["sentences"]]
+        own = [self._fill(s, slots) for s in story["sentences"]]
+        shared = [self._fill(s, slots) for s in theme["sentences"]]
         pool = own[:1] + rng.sample(own[1:] + shared, len(own) - 1 + len(shared))
-        lead_text = rng.choice(story["leads"]).format_map(slots) if story["leads"] else None
+        lead_text = self._fill(rng.choice(story["leads"]), slots) if story["leads"] else None
         lead = lead_text if lead_text and rng.random() < self.config["lead_share"] else ""
         if lead_text and not lead:
             pool.insert(0, lead_text)
@@ -142,8 +147,8 @@ class _Writer:
         sentences = pool[: rng.randint(n_paragraphs, min(len(pool), n_paragraphs + 4))]
         cuts = [0, *sorted(rng.sample(range(1, len(sentences)), n_paragraphs - 1)), len(sentences)]
         paragraphs = tuple(" ".join(sentences[a:b]) for a, b in zip(cuts, cuts[1:]))
-        tags = tuple(dict.fromkeys(t.format_map(slots) for t in story["tags"]))
-        return _Text(title, lead, paragraphs, tags, rng.choice(story["captions"]).format_map(slots))
+        tags = tuple(dict.fromkeys(self._fill(t, slots) for t in story["tags"]))
+        return _Text(title, lead, paragraphs, tags, self._fill(rng.choice(story["captions"]), slots))
 
     def page(self, layout: str) -> _Text:
         pages = load("text_bank")["pages"]

@@ -26,6 +26,7 @@ SITE = "elbalad"
 NAME = "صدى البلد"
 NOISE = load("noise")[SITE]
 PAGE_SIZE = 8
+CATEGORY_DEPTH = 10                   # a category lists this many; older articles are in the sitemaps only
 RSS_SIZE = 25
 NOT_IN_SITEMAP = {3, 11}              # ranks (newest first) listed only by the RSS feed and the categories
 DISALLOWED = "/search/"
@@ -304,7 +305,8 @@ def _category(view: SiteView, match: re.Match, query: dict[str, str]) -> Respons
     extra = [el("div", el("a", el("h3", a.title), href=path), class_="item-li")
              for a in articles for path in a.redirects]
     extra.append(el("div", el("a", el("h3", "خبر محذوف"), href=MISSING_PATH), class_="item-li"))
-    return _listing(view, NOISE["section_names"][section], match[0], articles, _page_number(query), extra)
+    return _listing(view, NOISE["section_names"][section], match[0], articles[:CATEGORY_DEPTH],
+                    _page_number(query), extra)
 
 
 def _tag(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:

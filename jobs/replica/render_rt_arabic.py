@@ -26,6 +26,7 @@ NOISE = load("noise")[SITE]
 TREND_ID = "5d9e2a3b4c5f6a7b8c9d0e1f"
 LISTING_PAGE = f"/listing/trend.{TREND_ID}/noprepare/trend/10/{{page}}"
 PAGE_SIZE = 10
+LISTING_DEPTH = 40                    # the listing stops here; older articles are in the sitemaps only
 RSS_SIZE = 30
 SITEMAP_PARTS = 2
 NOT_IN_SITEMAP = {4, 13}              # ranks (newest first) listed only by the RSS feed and the listing
@@ -313,7 +314,8 @@ def _article_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Re
 
 
 def _legacy_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    article = view.redirects.get(match[0])
+    """``/news/<id>`` (with or without a slug) still resolves, for every article."""
+    article = view.by_id.get(match["id"])
     return redirect(view.url(article.url_path)) if article else _not_found(view)
 
 
@@ -331,10 +333,11 @@ def _listing_block(articles: list[ReplicaArticle], extra: list[Html] | tuple = (
 
 def _listing(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     page = int(match["page"])
-    pages = max(1, -(-len(view.listed) // PAGE_SIZE))
+    listed = view.listed[:LISTING_DEPTH]
+    pages = max(1, -(-len(listed) // PAGE_SIZE))
     if not 1 <= page <= pages:
         return _not_found(view)
-    chunk = list(view.listed[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    chunk = list(listed[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     extra = []
     if page == 1:   # links that lead elsewhere: the legacy URLs (301) and a deleted article (404)
         extra = [el("a", "رابط قديم", class_="heading", href=path) for a in view.articles for path in a.redirects]
@@ -428,7 +431,7 @@ ROUTES = [
     (re.compile(r"/sitemap/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemap/articles/(?P<part>\d+)\.xml"), _sitemap_part),
     (re.compile(re.escape(LISTING_PAGE).replace(r"\{page\}", r"(?P<page>\d+)")), _listing),
-    (re.compile(r"/news/\d+(?:-[^/]*/?)?"), _legacy_route),
+    (re.compile(r"/news/(?P<id>\d+)(?:-[^/]*/?)?"), _legacy_route),
     (re.compile(r"/search/.*"), _plain_page("نتائج البحث")),
     (re.compile(r"/live/"), _plain_page(NOISE["live"])),
     (re.compile(r"/tags/(?P<tag>[^/]+)/"), _tag_page),

@@ -1,0 +1,500 @@
+"""The local replica of RT Arabic and Sada El Balad (jobs/replica): corpus, pages, discovery, controls."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from crawler.sites import get_site
+from crawler.urls import canonicalize, is_article_url
+from jobs.replica import KINDS, ReplicaServer, build
+from jobs.replica import render_elbalad, render_rt_arabic
+from jobs.replica.arabic_dates import long_date
+
+SITES = ("rt_arabic", "elbalad")
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.google.com/schemas/sitemap-news/0.9"}
+RENDER = {"rt_arabic": render_rt_arabic, "elbalad": render_elbalad}
+BODY_XPATH = {"rt_arabic": "//div[contains(@class, 'js-mediator-article')]",
+              "elbalad": "//article//div[contains(@class, 'paragraph-list')]"}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url: str, timeout: float = 5):
+    """(status, headers, body) without following redirects."""
+    try:
+        with _OPENER.open(url, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def page_text(url: str) -> tuple[int, str]:
+    status, headers, body = fetch(url)
+    return status, body.decode(headers.get_content_charset() or "utf-8")
+
+
+def control(base_url: str, name: str, **params) -> dict:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    status, _, body = fetch(f"{base_url}/__replica__/{name}?{query}")
+    assert status == 200, body
+    return json.loads(body)
+
+
+@pytest.fixture(scope="module")
+def replica():
+    with ReplicaServer(now=NOW) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh():
+    """A replica of its own, for tests that change it."""
+    with ReplicaServer() as server:
+        yield server
+
+
+def rss_links(base_url: str, path: str) -> list[etree._Element]:
+    status, _, body = fetch(base_url + path)
+    assert status == 200
+    return etree.fromstring(body).findall("channel/item")
+
+
+def sitemap_urls(base_url: str, url: str) -> list[etree._Element]:
+    """Every <url> of a sitemap, following an index."""
+    status, _, body = fetch(url)
+    assert status == 200, url
+    root = etree.fromstring(body)
+    if root.tag == f"{{{NS['sm']}}}sitemapindex":
+        return [u for loc in root.findall("sm:sitemap/sm:loc", NS) for u in sitemap_urls(base_url, loc.text)]
+    return root.findall("sm:url", NS)
+
+
+def robots_sitemaps(base_url: str) -> list[str]:
+    _, text = page_text(base_url + "/robots.txt")
+    return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Sitemap:")]
+
+
+def listing_links(base_url: str, site: str) -> list[str]:
+    """Every link of the site's listings (as settings.toml names them), following pagination."""
+    starts = {"rt_arabic": [render_rt_arabic.LISTING_PAGE.format(page=1)],
+              "elbalad": [f"/category/{c}" for c in ("2", "5", "6", "9")]}[site]
+    link_xpath = {"rt_arabic": "//a[contains(@class, 'heading')]/@href",
+                  "elbalad": "//*[contains(@class, 'news-list')]/*[contains(@class, 'item-li')]//a/@href"}[site]
+    links = []
+    for start in starts:
+        url = base_url + start
+        while url:
+            status, text = page_text(url)
+            assert status == 200, url
+            doc = lxml.html.fromstring(text)
+            hrefs = doc.xpath(link_xpath)
+            assert hrefs and all(not h.startswith("http") for h in hrefs), url   # relative links
+            links += [urljoin(url, h) for h in hrefs]
+            following = doc.xpath("//a[@rel='next']/@href")
+            url = urljoin(url, following[0]) if following else None
+    return links
+
+
+def discovered(replica: ReplicaServer, site: str) -> dict[str, set[str]]:
+    """Canonical URLs each discovery source lists."""
+    base = replica.base_urls[site]
+    spec = get_site(site)
+    feed = {"rt_arabic": "/rss/", "elbalad": "/rss.aspx"}[site]
+    sources = {
+        "rss": [i.findtext("link") for i in rss_links(base, feed)],
+        "sitemaps": [u.findtext("sm:loc", namespaces=NS) for s in robots_sitemaps(base) for u in sitemap_urls(base, s)],
+        "listings": listing_links(base, site),
+    }
+    return {name: {canonicalize(u, base, spec) for u in urls} for name, urls in sources.items()}
+
+
+# --- corpus ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("site", SITES)
+def test_corpus_is_large_varied_and_deterministic(site):
+    articles = build(site, NOW)
+    assert articles == build(site, NOW)
+    news = [a for a in articles if a.kind != "not_article"]
+    assert len(news) >= 40
+    assert len({a.section for a in news}) >= 4
+    assert {a.kind for a in articles} == set(KINDS)
+    assert len({a.title for a in articles}) == len(articles)
+    assert len({a.gold_text for a in news}) == len(news)
+    assert len({a.article_id for a in articles}) == len(articles)
+    for article in news:
+        assert 3 <= len(article.paragraphs) <= 10
+        assert article.gold_text == "\n".join(([article.lead] if article.lead else []) + list(article.paragraphs))
+        assert article.title not in article.gold_text
+        assert not set("<>&") & set(article.gold_text)
+        if article.kind != "no_date":
+            assert NOW - timedelta(hours=48) <= article.published <= article.modified <= NOW
+            assert article.published.utcoffset() is not None
+    assert not any(a.gold_text for a in articles if a.kind == "not_article")
+    assert any(a.authors for a in news) and any(not a.authors for a in news)
+    # cleaners that drop every line mentioning these words would lose article text
+    lines = [line for a in news for line in a.gold_text.split("\n")]
+    assert any("المصدر" in line and not line.startswith("المصدر:") for line in lines)
+    for mark in "«،؛؟\"":
+        assert any(mark in line for line in lines), mark
+    assert any(any("\u064b" <= ch <= "\u0652" for ch in line) for line in lines)   # diacritics
+    if site == "elbalad":
+        assert any("صدى البلد" in line for line in lines)
+    assert any("اقرأ" in line for site_ in SITES for a in build(site_, NOW) for line in a.paragraphs)
+
+
+def test_corpus_follows_now():
+    later = NOW + timedelta(days=3)
+    for before, after in zip(build("elbalad", NOW), build("elbalad", later)):
+        assert after.gold_text == before.gold_text
+        if before.published:
+            assert after.published - before.published == timedelta(days=3)
+    with pytest.raises(ValueError):
+        build("rt_arabic", datetime(2026, 11, 23))
+
+
+# --- server and pages ------------------------------------------------------------------------------------------
+
+def test_starts_fast_on_ephemeral_ports():
+    started = time.monotonic()
+    with ReplicaServer() as server:
+        assert time.monotonic() - started < 1.0
+        ports = {urlsplit(url).port for url in server.base_urls.values()}
+        assert len(ports) == 2 and all(url.startswith("http://127.0.0.1:") for url in server.base_urls.values())
+        assert fetch(server.base_urls["rt_arabic"] + "/robots.txt")[0] == 200
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_article_urls_match_the_crawlers_patterns(replica, site):
+    base = replica.base_urls[site]
+    spec = get_site(site)
+    for article in replica.articles(site):
+        url = article.url(base)
+        assert is_article_url(url, base, spec) == (article.layout != "programme"), url
+        assert canonicalize(url, base, spec) == url
+        for variant in article.variants:
+            assert canonicalize(base + variant, base, spec) == url
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_article_pages_carry_their_gold_text(replica, site):
+    base = replica.base_urls[site]
+    for article in replica.articles(site):
+        status, text = page_text(article.url(base))
+        assert status == 200, article.url_path
+        doc = lxml.html.fromstring(text)
+        assert doc.get("lang") == "ar" and doc.get("dir") == "rtl"
+        assert doc.xpath("//link[@rel='canonical']/@href") == [article.url(base)]
+        assert article.title in doc.xpath("string(//title)")
+        for line in article.gold_text.split("\n") if article.gold_text else ():
+            assert line in text, (article.url_path, line)
+        has_body = bool(doc.xpath(BODY_XPATH[site]))
+        assert has_body == (article.kind != "not_article"), article.url_path
+
+
+def test_rt_article_page_noise(replica):
+    base = replica.base_urls["rt_arabic"]
+    pages = [page_text(a.url(base))[1] for a in replica.articles("rt_arabic") if a.layout == "article"]
+    everything = "\n".join(pages)
+    for noise in ("مباشر", "أين يمكنك متابعتنا", "أقسام مهمة", "#اسأل_أكثر #Question_MoreRT STORIES", " خبر<",
+                  "هذا الموقع يستخدم ملفات تعريف الارتباط", "تابعوا RT على", "read-more-big", "read-more-text-only",
+                  "crosslinks__link", "rtcode", "twitter-tweet", "news-tags news-tags_article", 'name="mediator_author"',
+                  'name="category"', 'name="publish-date"', 'name="published_time_telegram"', "application/ld+json",
+                  "article__summary-title", "تشرين الثاني", "data-src="):
+        assert noise in everything, noise
+    for text in pages:
+        body = lxml.html.fromstring(text).xpath(BODY_XPATH["rt_arabic"])[0]
+        assert body.xpath("./p")[-1].text_content().startswith("المصدر:")
+    assert any(s in everything for s in ("المصدر: نوفوستي", 'المصدر: "وفا"+RT', "المصدر: وكالات"))
+
+
+def test_rt_repeats_the_lead_in_the_body_on_some_pages(replica):
+    base = replica.base_urls["rt_arabic"]
+    repeated = 0
+    for article in replica.articles("rt_arabic"):
+        if article.layout == "article" and article.lead:
+            body = lxml.html.fromstring(page_text(article.url(base))[1]).xpath(BODY_XPATH["rt_arabic"])[0]
+            repeated += body.xpath("string(./p[1])") == article.lead
+    assert repeated >= 2
+
+
+def test_elbalad_article_page_noise(replica):
+    base = replica.base_urls["elbalad"]
+    articles = [a for a in replica.articles("elbalad") if a.layout == "article"]
+    pages = {a.article_id: page_text(a.url(base))[1] for a in articles}
+    everything = "\n".join(pages.values())
+    for noise in ("الإشراف العام", "إلهام أبو الفتح", "رئيس التحرير", "أحمــد صبـري", "طه جبريل", "عاجل",
+                  "قناة صدى البلد", "Sada Elbalad english", "english", "شارك الخبر", "تابعنا", "كلمات دلالية",
+                  "الكلمات المفتاحية", "لمزيد من التفاصيل", "أ ش أ", "اقرأ أيضا<", "اقرأ أيضاً", "اقرأ ايضا",
+                  "إقرأ أيضا", "application/ld+json", 'property="article:published_time"', "تشرين الثاني"):
+        assert noise in everything, noise
+    own_title_in_ticker = 0
+    for article in articles:
+        doc = lxml.html.fromstring(pages[article.article_id])
+        ticker = doc.xpath("//*[contains(@class, 'breaking-news')]//li")
+        assert 11 <= len(ticker) <= 13
+        own_title_in_ticker += any(li.text_content() == article.title for li in ticker)
+        assert len(doc.xpath(f"//*[normalize-space()='{article.caption}']")) >= 2      # caption printed twice
+        assert len(doc.xpath("//*[contains(@class, 'masthead')]//p[@class='role']")) in (2, 4)
+        assert doc.xpath("//article//div[contains(@class, 'paragraph-list')]//h2")   # read-also inside the body
+    assert own_title_in_ticker >= 2
+
+
+def test_elbalad_dates(replica):
+    """Local Cairo time in Arabic words on the page; some pages also say it with an offset, some do not."""
+    base = replica.base_urls["elbalad"]
+    styles = set()
+    for article in replica.articles("elbalad"):
+        if article.layout != "article" or article.kind == "no_date":
+            continue
+        text = page_text(article.url(base))[1]
+        shown = lxml.html.fromstring(text).xpath("string(//article)")
+        assert any(long_date(article.published, months=m) in shown for m in ("egyptian", "levantine"))
+        styles.add("json_ld" if "datePublished" in text else "meta" if "article:published_time" in text else "none")
+    assert styles == {"json_ld", "meta", "none"}
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_cp1256_page_is_windows_1256(replica, site):
+    base = replica.base_urls[site]
+    article = next(a for a in replica.articles(site) if a.kind == "cp1256")
+    status, headers, body = fetch(article.url(base))
+    assert status == 200 and headers.get_content_charset() == "windows-1256"
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    text = body.decode("cp1256")
+    assert 'charset="windows-1256"' in text
+    for paragraph in article.paragraphs:
+        assert paragraph in text
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_no_date_page_has_no_date(replica, site):
+    base = replica.base_urls[site]
+    article = next(a for a in replica.articles(site) if a.kind == "no_date")
+    assert article.published is None and article.modified is None
+    doc = lxml.html.fromstring(page_text(article.url(base))[1])
+    block = {"rt_arabic": "//div[@class='article']", "elbalad": "//article"}[site]
+    text = lxml.html.tostring(doc.head, encoding="unicode") + lxml.html.tostring(doc.xpath(block)[0], encoding="unicode")
+    for marker in ("publish-date", "published_time", "datePublished", "<time", "article__date", 'class="time"',
+                   "نوفمبر", "تشرين"):
+        assert marker not in text
+    feed = {"rt_arabic": "/rss/", "elbalad": "/rss.aspx"}[site]
+    item = next(i for i in rss_links(base, feed) if i.findtext("link") == article.url(base))
+    assert item.find("pubDate") is None
+
+
+# --- discovery ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("site", SITES)
+def test_feeds_and_sitemaps_are_well_formed(replica, site):
+    base = replica.base_urls[site]
+    spec = get_site(site)
+    feed = {"rt_arabic": "/rss/", "elbalad": "/rss.aspx"}[site]
+    not_articles = {a.url(base) for a in replica.articles(site) if a.kind == "not_article"}
+    items = rss_links(base, feed)
+    assert len(items) >= 20
+    for item in items:
+        assert item.findtext("title") and item.findtext("description") is not None
+        url = canonicalize(item.findtext("link"), base, spec)
+        assert is_article_url(url, base, spec) or url in not_articles
+        if item.find("pubDate") is not None:
+            assert parsedate_to_datetime(item.findtext("pubDate")).utcoffset() is not None
+    sitemaps = robots_sitemaps(base)
+    assert sitemaps and all(s.startswith(base) for s in sitemaps)
+    urls = [u for s in sitemaps for u in sitemap_urls(base, s)]
+    news = [u for u in urls if u.find("news:news", NS) is not None]
+    assert news
+    for url in urls:
+        assert is_article_url(url.findtext("sm:loc", namespaces=NS), base, spec)
+        if url.findtext("sm:lastmod", namespaces=NS):
+            assert datetime.fromisoformat(url.findtext("sm:lastmod", namespaces=NS)).utcoffset() is not None
+    for url in news:
+        published = url.findtext("news:news/news:publication_date", namespaces=NS)
+        assert datetime.fromisoformat(published).utcoffset() is not None
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_every_article_is_reachable_but_not_from_every_source(replica, site):
+    base = replica.base_urls[site]
+    sources = discovered(replica, site)
+    everything = set().union(*sources.values())
+    for article in replica.articles(site):
+        assert article.url(base) in everything, article.url_path
+    news = {a.url(base) for a in replica.articles(site) if a.kind != "not_article"}
+    for name, urls in sources.items():
+        assert news - urls, f"{name} lists every article"
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_awkward_links(replica, site):
+    base = replica.base_urls[site]
+    spec = get_site(site)
+    listed = listing_links(base, site)
+    articles = replica.articles(site)
+    redirecting = [a for a in articles if a.redirects]
+    assert redirecting and any(a.variants for a in articles)
+    for article in redirecting:
+        for path in article.redirects:
+            status, headers, _ = fetch(base + path)
+            assert status == 301 and headers["Location"] == article.url(base)
+            assert base + path in listed
+    missing = base + RENDER[site].MISSING_PATH
+    assert missing in listed and is_article_url(missing, base, spec)
+    assert fetch(missing)[0] == 404
+    for article in articles:
+        for variant in article.variants:
+            status, text = page_text(base + variant.split("#")[0])
+            assert status == 200
+            assert lxml.html.fromstring(text).xpath("//link[@rel='canonical']/@href") == [article.url(base)]
+            assert article.paragraphs[-1] in text
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_robots_disallows_a_path_that_pages_link_to(replica, site):
+    base = replica.base_urls[site]
+    _, robots = page_text(base + "/robots.txt")
+    disallowed = [line.split(":", 1)[1].strip() for line in robots.splitlines() if line.startswith("Disallow:")]
+    assert disallowed == ["/search/"]
+    _, home = page_text(base + "/")
+    hrefs = lxml.html.fromstring(home).xpath("//a/@href")
+    assert any(h.startswith("/search/") for h in hrefs)
+
+
+# --- controls ----------------------------------------------------------------------------------------------------
+
+def test_stall_blocks_until_released(fresh):
+    rt, elbalad = fresh.base_urls["rt_arabic"], fresh.base_urls["elbalad"]
+    control(rt, "stall", on=1)
+    with pytest.raises(OSError):                       # a timeout: the site hangs
+        fetch(rt + "/rss/", timeout=0.5)
+    assert fetch(elbalad + "/rss.aspx")[0] == 200       # the other site is unaffected
+    done = []
+    waiter = threading.Thread(target=lambda: done.append(fetch(rt + "/robots.txt")[0]))
+    waiter.start()
+    time.sleep(0.2)
+    assert not done
+    fresh.stall(False)
+    waiter.join(5)
+    assert done == [200]
+
+
+def test_stop_releases_stalled_requests():
+    server = ReplicaServer().start()
+    server.stall(True)
+    outcome = []
+
+    def request():
+        try:
+            outcome.append(fetch(server.base_urls["elbalad"] + "/", timeout=5)[0])
+        except Exception as exc:               # the server hangs up: any connection error
+            outcome.append(type(exc).__name__)
+
+    waiter = threading.Thread(target=request)
+    waiter.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    server.stop()
+    waiter.join(5)
+    assert outcome and time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_serve_articles_off_keeps_feeds_but_drops_article_text(fresh, site):
+    base = fresh.base_urls[site]
+    article = next(a for a in fresh.articles(site) if a.kind == "article")
+    control(base, "serve_articles", on=0)
+    status, text = page_text(article.url(base))
+    assert status == 200 and "<html" in text
+    assert not any(p in text for p in article.paragraphs)
+    assert not lxml.html.fromstring(text).xpath(BODY_XPATH[site])
+    assert article.url(base) in discovered(fresh, site)["sitemaps"]
+    fresh.serve_articles(True, site)
+    assert article.paragraphs[0] in page_text(article.url(base))[1]
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_edit_changes_text_gold_and_dates(fresh, site):
+    base = fresh.base_urls[site]
+    before = next(a for a in fresh.articles(site) if a.kind == "article" and a.modified < fresh.now - timedelta(hours=1))
+    edited = fresh.edit(before.article_id)
+    assert edited.gold_text.startswith(before.gold_text) and edited.gold_text != before.gold_text
+    assert edited.modified >= fresh.now
+    assert edited.paragraphs[-1] in page_text(edited.url(base))[1]
+    lastmods = {u.findtext("sm:loc", namespaces=NS): u.findtext("sm:lastmod", namespaces=NS)
+                for s in robots_sitemaps(base) for u in sitemap_urls(base, s)}
+    assert datetime.fromisoformat(lastmods[edited.url(base)]) == edited.modified
+    feed = {"rt_arabic": "/rss/", "elbalad": "/rss.aspx"}[site]
+    dates = {i.findtext("link"): i.findtext("pubDate") for i in rss_links(base, feed)}
+    if edited.url(base) in dates:
+        assert parsedate_to_datetime(dates[edited.url(base)]) == edited.modified
+    # over HTTP, a second edit
+    again = control(base, "edit", id=before.article_id)
+    assert again["edits"] == 2 and again["gold_text"].startswith(edited.gold_text)
+    assert next(a for a in fresh.articles(site) if a.article_id == before.article_id).edits == 2
+    with pytest.raises(ValueError):
+        fresh.edit(next(a for a in fresh.articles(site) if a.kind == "not_article").article_id)
+
+
+def test_fail_and_reset(fresh):
+    rt = fresh.base_urls["rt_arabic"]
+    article = fresh.articles("rt_arabic")[0]
+    fresh.edit(article.article_id)
+    control(rt, "fail", status=503)
+    assert fetch(rt + "/rss/")[0] == 503
+    assert fetch(rt + article.url_path)[0] == 503
+    assert fetch(fresh.base_urls["elbalad"] + "/rss.aspx")[0] == 200
+    control(rt, "fail", status=0)
+    assert fetch(rt + "/rss/")[0] == 200
+    fresh.fail(500)
+    fresh.serve_articles(False)
+    control(rt, "reset")
+    assert fresh.stats("rt_arabic") == {}
+    assert fresh.articles("rt_arabic")[0] == article
+    assert fetch(rt + article.url_path)[0] == 200
+
+
+def test_stats_count_requests_per_path(fresh):
+    base = fresh.base_urls["elbalad"]
+    article = next(a for a in fresh.articles("elbalad") if a.kind == "article")
+    for _ in range(2):
+        fetch(base + article.url_path + "?utm_source=x")
+    fetch(base + "/robots.txt")
+    stats = control(base, "stats")
+    assert stats == {article.url_path: 2, "/robots.txt": 1} == fresh.stats("elbalad")
+    listed = control(base, "articles")
+    assert [a["article_id"] for a in listed] == [a.article_id for a in fresh.articles("elbalad")]
+    assert listed[0]["gold_text"] == fresh.articles("elbalad")[0].gold_text
+
+
+def test_run_serves_until_sigterm():
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-m", "jobs.replica.server", "0"], cwd=root,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        lines = dict(process.stdout.readline().split() for _ in SITES)
+        assert set(lines) == set(SITES)
+        assert fetch(lines["elbalad"] + "/robots.txt")[0] == 200
+        process.terminate()
+        assert process.wait(10) == 0
+    finally:
+        process.kill()
