@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 
 from crawler.dates import parse_date
 
-__all__ = ["RULES", "Rules", "clean_lines", "is_paragraph", "normalize_line", "whole_lines"]
+__all__ = ["RULES", "Rules", "clean_lines", "is_date_line", "is_noise", "is_paragraph", "normalize_line", "whole_lines"]
 
 
 def whole_lines(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -150,6 +150,11 @@ def is_paragraph(line: str) -> bool:
 
 def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     return any(p.match(line) for p in patterns)
+
+
+def is_noise(line: str, rules: Rules = RULES) -> bool:
+    """Whether ``line`` is dropped wherever it stands (a byline, a share bar, a credit…)."""
+    return _matches(rules.drop, normalize_line(line))
 
 
 def _is_name(line: str) -> bool:

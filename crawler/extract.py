@@ -98,7 +98,9 @@ def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[list[str], PageMet
         meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False))
     if not meta.title:
         return NotArticle("no_title")
-    lines = cleaning.clean_lines(document.text.splitlines(), _rules(spec), title=meta.title, authors=meta.authors)
+    rules = _rules(spec)
+    meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
+    lines = cleaning.clean_lines(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
     return lines, meta
 
 

@@ -1,5 +1,7 @@
 """Article metadata from a parsed page: the site's selectors first, then JSON-LD, OpenGraph and meta tags,
-then what Trafilatura found. Values come out as found (dates as strings, image URLs maybe relative);
+then generic markup inside the article (visible date, byline, tag links), then what Trafilatura found —
+except its date: htmldate takes dates from anywhere on the page (tickers, related lists), so a page without
+a date of its own gets none. Values come out as found (dates as strings, image URLs maybe relative);
 ``crawler/extract.py`` parses dates and resolves URLs."""
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any, Iterable
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
 
+from crawler.cleaning import is_date_line
 from crawler.sites import Extraction, Selector
 
 __all__ = ["PageMetadata", "needs_fallback", "page_metadata"]
@@ -58,10 +61,10 @@ def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector)
 
 
-def _select(tree, selectors: tuple[Selector, ...]) -> list[str]:
-    """Values of the first selector that yields any."""
+def _select(tree, selectors: tuple[Selector, ...], accept=bool) -> list[str]:
+    """Values of the first selector that yields any (that ``accept`` takes)."""
     for css, attr in selectors:
-        values = _unique(el.get(attr) if attr else el.text_content() for el in _css(css)(tree))
+        values = [v for v in _unique(el.get(attr) if attr else el.text_content() for el in _css(css)(tree)) if accept(v)]
         if values:
             return values
     return []
@@ -185,13 +188,23 @@ def _merge(*sources: PageMetadata) -> PageMetadata:
     return merged
 
 
+# Markup many news sites use inside the article; tried after the machine-readable metadata.
+GENERIC = Extraction(
+    authors=(("article [rel=author]", None), ("article [class*=author]", None), ("article [class*=writer]", None),
+             ("article [class*=byline]", None)),
+    published=(("article time[datetime]", "datetime"), ("article time", None), ("article [class*=date]", None),
+               ("article [class*=time]", None)),
+    tags=(("article [class*=tags] a", None), ("article [class*=keywords] a", None)),
+)
+
+
 def _from_site(tree, extraction: Extraction) -> PageMetadata:
     return PageMetadata(
         title=_first(_select(tree, extraction.title)),
         description=_first(_select(tree, extraction.description)),
         authors=_select(tree, extraction.authors),
-        published=_first(_select(tree, extraction.published)),
-        modified=_first(_select(tree, extraction.modified)),
+        published=_first(_select(tree, extraction.published, is_date_line)),
+        modified=_first(_select(tree, extraction.modified, is_date_line)),
         section=_first(_select(tree, extraction.section)),
         tags=_select(tree, extraction.tags),
         image=_first(_select(tree, extraction.image)),
@@ -205,7 +218,6 @@ def _from_trafilatura(document) -> PageMetadata:
         title=_clean(document.title),
         description=_clean(document.description),
         authors=_unique(_TAG_SPLIT.split(document.author or "")),
-        published=_clean(document.date),
         section=_first(_unique(document.categories or [])),
         tags=_unique(document.tags or []),
         image=_clean(document.image),
@@ -214,12 +226,13 @@ def _from_trafilatura(document) -> PageMetadata:
 
 def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
     """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback)."""
-    merged = _merge(_from_site(tree, extraction), _from_json_ld(tree), _from_meta(tree), _from_trafilatura(document))
+    merged = _merge(_from_site(tree, extraction), _from_json_ld(tree), _from_meta(tree), _from_site(tree, GENERIC),
+                    _from_trafilatura(document))
     if merged.title and extraction.title_suffix is not None:
         merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
     return merged
 
 
 def needs_fallback(meta: PageMetadata) -> bool:
-    """Whether the page's own metadata lacks what Trafilatura's heuristics may find (title, date)."""
-    return not (meta.title and meta.published)
+    """Whether the page's own metadata lacks a title, which Trafilatura's heuristics may find."""
+    return not meta.title

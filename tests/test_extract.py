@@ -136,3 +136,10 @@ def test_inputs_and_outputs_pickle_for_worker_processes():
 
 def test_same_page_same_record():
     assert extract(ELBALAD_HTML, ELBALAD_URL, "elbalad") == extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad")
+
+
+def test_agency_bylines_are_not_authors():
+    page = ELBALAD_HTML.replace('"name":"نهى مصطفى"', '"name":"أ ش أ"').replace('<div class="author">نهى مصطفى</div>',
+                                                                              '<div class="author">أ ش أ</div>')
+    record = extract(page, ELBALAD_URL, "elbalad")
+    assert record["authors"] == [] and "أ ش أ" not in record["text"]

@@ -70,10 +70,21 @@ def test_site_selectors_come_first():
     assert meta.authors == []                                      # empty mediator_author is no author
 
 
-def test_trafilatura_is_the_last_fallback():
+def test_generic_article_markup_after_machine_metadata():
+    tree = _tree("", '<div class="ticker"><time datetime="2020-01-01T10:00:00+02:00">قديم</time></div>'
+                     '<article><h1>عنوان</h1><div class="time"><span>الخميس، ٠٧ مارس ٢٠٢٤ - ٠٤:١٢ م</span></div>'
+                     '<div class="writer">محمد شحتة</div><div class="tags"><span>كلمات دلالية</span><a>الذهب</a><a>أسعار</a></div>'
+                     '</article>')
+    meta = page_metadata(tree, NONE)
+    assert meta.published == "الخميس، ٠٧ مارس ٢٠٢٤ - ٠٤:١٢ م"       # the article's date, not the ticker's
+    assert meta.authors == ["محمد شحتة"] and meta.tags == ["الذهب", "أسعار"]
+
+
+def test_trafilatura_is_the_last_fallback_but_not_for_dates():
     document = Document(title="عنوان ترافيلاتورا", author="أحمد سعيد; نهى مصطفى", date="2024-03-07",
                         categories=["اقتصاد"], tags=["ذهب"], image="https://x/y.jpg", description="وصف")
     meta = page_metadata(_tree('<meta name="description" content="وصف الصفحة">'), NONE, document)
     assert meta.title == "عنوان ترافيلاتورا" and meta.description == "وصف الصفحة"
     assert meta.authors == ["أحمد سعيد", "نهى مصطفى"]
-    assert meta.published == "2024-03-07" and meta.section == "اقتصاد" and meta.tags == ["ذهب"]
+    assert meta.published is None                                  # htmldate reads dates from anywhere
+    assert meta.section == "اقتصاد" and meta.tags == ["ذهب"]
