@@ -488,7 +488,7 @@ def test_stats_count_requests_per_path(fresh):
 
 def test_run_serves_until_sigterm():
     root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen([sys.executable, "-m", "jobs.replica.server", "0"], cwd=root,
+    process = subprocess.Popen([sys.executable, "-m", "jobs.replica", "0"], cwd=root,
                                stdout=subprocess.PIPE, text=True)
     try:
         lines = dict(process.stdout.readline().split() for _ in SITES)

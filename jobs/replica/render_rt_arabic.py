@@ -66,7 +66,8 @@ def _look(view: SiteView, article: ReplicaArticle) -> _Look:
         read_more_after=tuple(sorted(rng.sample(gaps, min(2, len(gaps))))),
         read_more_style=("read-more-big", "read-more-text-only", "crosslinks")[index % 3],
         embed=("rtcode", "tweet", "")[index // 3 % 3],
-        source=NOISE["source_lines"][index % len(NOISE["source_lines"])],
+        source=(NOISE["sport_source_line"] if article.section == "sport" and index % 2
+                else NOISE["source_lines"][index % len(NOISE["source_lines"])]),
         credit=rng.choice(NOISE["photo_credits"]),
     )
 

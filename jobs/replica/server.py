@@ -240,7 +240,3 @@ def run(port: int) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
