@@ -1,30 +1,72 @@
-"""Logging for operators: stderr (journald, docker, kubernetes pick it up), ``text`` or ``json`` (one object
-per line), an optional rotating file. Every line carries ``site`` and ``run_id`` when known; Scrapy's own
-chatter is held at ``logging.scrapy_level``.
+"""Logging for operators: stderr (journald, docker and kubernetes pick it up), ``text`` or ``json`` (one object
+per line), an optional rotating file. A line carries ``site`` and ``run_id`` when known (pass them with
+``extra=`` or log through :func:`site_logger`); Scrapy's own chatter is held at ``logging.scrapy_level``.
+
+Secrets never reach a line: credentials in URLs (``scheme://user:password@host``) and the values of secret
+environment variables (``AWS_SECRET_ACCESS_KEY``, ``*_TOKEN``, ``*_PASSWORD``…) are replaced by ``***``.
 """
 from __future__ import annotations
 
 import json
 import logging
 import logging.handlers
+import os
+import re
 import sys
 from datetime import datetime, timezone
 
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@")
+_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY|API_KEY", re.I)
+#: shorter values are not masked: they would mask ordinary words and numbers
+_MIN_SECRET_LEN = 6
+# third-party loggers held at WARNING (or the configured level when it is stricter)
+_QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "trafilatura", "htmldate", "courlan",
+          "charset_normalizer", "apscheduler", "filelock")
+# Scrapy and its reactor: ``logging.scrapy_level``
+_SCRAPY = ("scrapy", "twisted", "py.warnings")
+
+
+class Redactor:
+    """Masks URL credentials and the values of secret environment variables in a line."""
+
+    def __init__(self, environ=os.environ):
+        values = {v for k, v in environ.items() if _SECRET_NAME.search(k) and len(v) >= _MIN_SECRET_LEN}
+        self._values = re.compile("|".join(map(re.escape, sorted(values, key=len, reverse=True)))) if values else None
+
+    def __call__(self, text: str) -> str:
+        text = _URL_CREDENTIALS.sub(r"\g<scheme>***@", text)
+        return self._values.sub("***", text) if self._values else text
+
+
+def _extras(record: logging.LogRecord) -> dict:
+    return {k: v for k, v in vars(record).items() if k not in _STD and not k.startswith("_")}
 
 
 class TextFormatter(logging.Formatter):
+    """``2026-11-23T11:40:02Z INFO    arshif.serve: message [site=elbalad run_id=…]``. Structured extras
+    (dicts, lists) are left to the JSON format."""
+
+    def __init__(self, redact: Redactor):
+        super().__init__()
+        self.redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
         when = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        extras = {k: v for k, v in vars(record).items() if k not in _STD and not k.startswith("_")}
-        ctx = " ".join(f"{k}={v}" for k, v in extras.items())
+        ctx = " ".join(f"{k}={v}" for k, v in _extras(record).items() if not isinstance(v, (dict, list, tuple)))
         line = f"{when} {record.levelname:<7} {record.name}: {record.getMessage()}" + (f" [{ctx}]" if ctx else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return self.redact(line)
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, then every extra (site, run_id, url, counts…)."""
+
+    def __init__(self, redact: Redactor):
+        super().__init__()
+        self.redact = redact
+
     def format(self, record: logging.LogRecord) -> str:
         doc = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
@@ -32,16 +74,30 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        doc.update({k: v for k, v in vars(record).items() if k not in _STD and not k.startswith("_")})
+        doc.update(_extras(record))
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)
-        return json.dumps(doc, ensure_ascii=False, default=str)
+        return self.redact(json.dumps(doc, ensure_ascii=False, default=str))
+
+
+class SiteLogger(logging.LoggerAdapter):
+    """Stamps ``site`` and ``run_id`` on every line, keeping the caller's own ``extra=`` (which the standard
+    adapter of Python 3.11 drops)."""
+
+    def process(self, msg, kwargs):
+        kwargs["extra"] = {**self.extra, **kwargs.get("extra", {})}
+        return msg, kwargs
+
+
+def site_logger(logger: logging.Logger, site: str, run_id: str | None = None) -> SiteLogger:
+    return SiteLogger(logger, {"site": site, "run_id": run_id} if run_id else {"site": site})
 
 
 def setup_logging(settings) -> None:
     """Configure the root logger from ``settings.logging``; safe to call more than once."""
     cfg = settings.logging
-    formatter = JsonFormatter() if cfg.format == "json" else TextFormatter()
+    redact = Redactor()
+    formatter = JsonFormatter(redact) if cfg.format == "json" else TextFormatter(redact)
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if cfg.file:
         handlers.append(logging.handlers.RotatingFileHandler(
@@ -49,11 +105,14 @@ def setup_logging(settings) -> None:
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
+        if getattr(old, "_arshif", False):
+            old.close()
     for handler in handlers:
+        handler._arshif = True
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(cfg.level)
-    for name in ("scrapy", "twisted", "py.warnings", "botocore", "boto3", "urllib3", "s3transfer", "trafilatura",
-                 "htmldate", "courlan", "charset_normalizer", "apscheduler", "filelock"):
-        logging.getLogger(name).setLevel(cfg.scrapy_level if name in ("scrapy", "twisted", "py.warnings") else
-                                         max(logging.WARNING, logging.getLevelName(cfg.level)))
+    for name in _SCRAPY:
+        logging.getLogger(name).setLevel(cfg.scrapy_level)
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(cfg.level)))

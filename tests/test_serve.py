@@ -1,0 +1,249 @@
+"""`arshif serve` and its crawl runner.
+
+The first part drives the runner and the service with a stand-in crawl (a short script that takes the site's
+lock, writes a run report, and can be told to be slow, hang, ignore SIGTERM or crash), so that time limits,
+shutdown and catch-up are tested in seconds; the last part runs the real `arshif serve` against the replica.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.archive import open_archive
+from crawler.config import load_settings
+from crawler.report import RunReport, new_run_id
+from jobs.history import reports_newest_first
+from jobs.runner import CrawlRunner
+
+FAKE_CRAWL = textwrap.dedent("""
+    import json, os, signal, subprocess, sys, time
+    from crawler.archive import open_archive
+    from crawler.config import load_settings
+    from crawler.report import RunReport, new_run_id
+    from jobs.lock import LockBusy, SiteLock
+
+    site = sys.argv[1]
+    mode = json.loads(open(os.environ["FAKE_MODES"]).read() or "{}").get(site, "ok")
+    settings = load_settings()
+    archive = open_archive(settings.archive.url, settings)
+
+    def event(what):
+        with open(os.environ["FAKE_EVENTS"], "a") as fh:
+            fh.write(json.dumps({"site": site, "pid": os.getpid(), "what": what, "t": time.time()}) + "\\n")
+
+    try:
+        SiteLock(settings, site).__enter__()
+    except LockBusy:
+        sys.exit(75)
+    report = RunReport(new_run_id(site), site, archive.url)
+    event("start")
+
+    def finish(result, reason=None):
+        report.count("new", 2)
+        report.finish(result, reason)
+        archive.put(report.key, report.to_json(), content_type="application/json")
+        event("end")
+
+    if mode == "crash":
+        sys.exit(3)
+    if mode == "hang":  # like Scrapy: SIGTERM closes the crawl, which writes its report
+        signal.signal(signal.SIGTERM, lambda *_: (finish("failed", "stopped early (shutdown)"), sys.exit(0)))
+        time.sleep(3600)
+    if mode == "stubborn":  # ignores SIGTERM and has a child of its own
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        grandchild = subprocess.Popen(["sleep", "3600"])
+        event(f"grandchild {grandchild.pid}")
+        time.sleep(3600)
+    if mode.startswith("slow "):
+        time.sleep(float(mode.split()[1]))
+    finish("ok")
+""")
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    """Environment for the stand-in crawl; returns a function that sets each site's behaviour."""
+    script = tmp_path / "fake_crawl.py"
+    script.write_text(FAKE_CRAWL)
+    modes, events = tmp_path / "modes.json", tmp_path / "events.jsonl"
+    modes.write_text("{}")
+    env = {"ARSHIF_ARCHIVE__URL": f"file://{tmp_path}/archive", "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "state"),
+           "ARSHIF_SERVICE__STOP_TIMEOUT": "2s", "FAKE_MODES": str(modes), "FAKE_EVENTS": str(events)}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    class Fake:
+        command = [sys.executable, str(script)]
+
+        @staticmethod
+        def set(**site_modes):
+            modes.write_text(json.dumps(site_modes))
+
+        @staticmethod
+        def events():
+            return [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
+
+    return Fake
+
+
+def reports(site):
+    settings = load_settings()
+    return list(reversed(list(reports_newest_first(open_archive(settings.archive.url, settings), site))))
+
+
+def runner_for(fake, recorded=None, **env):
+    settings = load_settings(environ={**os.environ, **env})
+    archive = open_archive(settings.archive.url, settings)
+    return CrawlRunner(settings, fake.command, archive, on_report=[].append if recorded is None else recorded.append)
+
+
+def test_a_run_returns_the_crawls_own_report(fake):
+    recorded = []
+    report = runner_for(fake, recorded).run("elbalad")
+    assert report.result == "ok" and report.counts["new"] == 2
+    assert recorded == [report]
+    assert [r.run_id for r in reports("elbalad")] == [report.run_id]
+
+
+def test_a_hung_crawl_is_stopped_at_its_time_limit_and_its_report_marked_failed(fake):
+    fake.set(elbalad="hang")
+    report = runner_for(fake, ARSHIF_SITES__ELBALAD__TIME_LIMIT="1s").run("elbalad")
+    assert (report.result, report.reason) == ("failed", "time limit 1s exceeded")
+    [stored] = reports("elbalad")
+    assert (stored.run_id, stored.result, stored.reason) == (report.run_id, "failed", "time limit 1s exceeded")
+    assert stored.counts["new"] == 2  # what the stopped crawl had done is kept
+
+
+def test_a_crawl_that_ignores_sigterm_is_killed_with_its_children(fake):
+    fake.set(elbalad="stubborn")
+    report = runner_for(fake, ARSHIF_SITES__ELBALAD__TIME_LIMIT="1s").run("elbalad")
+    assert (report.result, report.reason) == ("failed", "time limit 1s exceeded")
+    assert [r.run_id for r in reports("elbalad")] == [report.run_id]
+    grandchild = int(next(e["what"].split()[1] for e in fake.events() if e["what"].startswith("grandchild")))
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{grandchild}") and time.monotonic() < deadline:
+        time.sleep(0.1)  # killed, then reaped by init
+    assert not os.path.exists(f"/proc/{grandchild}")
+
+
+def test_a_crash_without_report_is_reported_as_failed(fake):
+    fake.set(elbalad="crash")
+    report = runner_for(fake).run("elbalad")
+    assert (report.result, report.reason) == ("failed", "crawl exited with status 3 without a run report")
+    assert [r.reason for r in reports("elbalad")] == [report.reason]
+
+
+def test_a_crawl_skipped_for_a_busy_lock_is_not_a_run(fake):
+    from jobs.lock import SiteLock
+
+    with SiteLock(load_settings(), "elbalad"):
+        assert runner_for(fake).run("elbalad") is None
+    assert reports("elbalad") == []
+
+
+def test_a_closed_runner_starts_nothing(fake):
+    runner = runner_for(fake)
+    runner.close()
+    assert runner.run("elbalad") is None
+    assert fake.events() == []
+
+
+# -- the service, with the stand-in crawl ------------------------------------------------------------------
+
+SERVICE = textwrap.dedent("""
+    import sys
+    from crawler.config import load_settings
+    from jobs.logs import setup_logging
+    from jobs.serve import Service
+    settings = load_settings()
+    setup_logging(settings)
+    sys.exit(Service(settings, sys.argv[1:]).run())
+""")
+
+
+def start_service(fake, **env):
+    return subprocess.Popen([sys.executable, "-c", SERVICE, *fake.command], env={**os.environ, **env},
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.2)
+
+
+def stop(proc, timeout=30):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    return proc.returncode, err
+
+
+def spans(events, site):
+    starts = {e["pid"]: e["t"] for e in events if e["site"] == site and e["what"] == "start"}
+    ends = {e["pid"]: e["t"] for e in events if e["site"] == site and e["what"] == "end"}
+    return sorted((starts[pid], ends.get(pid)) for pid in starts)
+
+
+def test_service_runs_each_site_on_schedule_without_overlap_and_stops_on_sigterm(fake):
+    fake.set(elbalad="slow 1.5", rt_arabic="slow 0.2")
+    proc = start_service(fake, ARSHIF_SITES__ELBALAD__EVERY="1s", ARSHIF_SITES__RT_ARABIC__EVERY="1s",
+                         ARSHIF_SERVICE__GRACE="20s")
+    try:
+        wait_for(lambda: all(len(spans(fake.events(), s)) >= 3 for s in ("elbalad", "rt_arabic")), 30, "3 runs each")
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    for site in ("elbalad", "rt_arabic"):
+        runs = spans(fake.events(), site)
+        assert all(end is not None for _, end in runs), f"{site}: a run did not finish before the exit"
+        assert all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(runs)), f"{site}: runs overlapped"
+        assert [r.result for r in reports(site)] == ["ok"] * len(runs)
+    assert "stopped" in err.splitlines()[-1]
+
+
+def test_shutdown_stops_crawls_that_outlast_the_grace_period(fake):
+    fake.set(elbalad="hang")
+    proc = start_service(fake, ARSHIF_SITES__ELBALAD__EVERY="1h", ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                         ARSHIF_SERVICE__GRACE="1s")
+    try:
+        wait_for(lambda: spans(fake.events(), "elbalad"), 20, "the catch-up run to start")
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    [report] = reports("elbalad")
+    assert (report.result, report.reason) == ("failed", "stopped by the service's shutdown after the 1s grace period")
+
+
+def test_catch_up_at_start_only_when_a_run_was_missed(fake):
+    settings = load_settings()
+    archive = open_archive(settings.archive.url, settings)
+    for site, ago in (("elbalad", timedelta(minutes=10)), ("rt_arabic", timedelta(hours=2))):
+        start = datetime.now(timezone.utc) - ago
+        report = RunReport(new_run_id(site, start), site, archive.url, started_at=start.isoformat(timespec="seconds"))
+        report.finish("ok")
+        archive.put(report.key, report.to_json(), content_type="application/json")
+    proc = start_service(fake, ARSHIF_SITES__ELBALAD__EVERY="1h", ARSHIF_SITES__RT_ARABIC__EVERY="1h")
+    try:
+        wait_for(lambda: spans(fake.events(), "rt_arabic"), 20, "rt_arabic's catch-up run")
+    finally:
+        code, err = stop(proc)
+    assert code == 0, err
+    assert spans(fake.events(), "elbalad") == []
+    elbalad_next = next(line for line in err.splitlines() if "elbalad: scheduled every 1h" in line)
+    expected = datetime.fromisoformat(reports("elbalad")[0].started_at) + timedelta(hours=1)
+    assert f"next run at {expected:%Y-%m-%dT%H:%M:%SZ}" in elbalad_next
