@@ -85,6 +85,7 @@ class SiteResult:
     rejected: int = 0                   # not-article pages ours reported as NotArticle
     worst: list[tuple[float, str]] = field(default_factory=list)   # (page F1, url) of ours
     seconds: float = 0.0                # time spent in ours
+    bytes: int = 0                      # size of all pages
 
 
 def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL) -> Iterator[Page]:
@@ -106,6 +107,7 @@ def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL) -> I
 def evaluate(pages: list[Page], base_url: str = BASE_URL) -> SiteResult:
     result = SiteResult(pages[0].site if pages else "")
     for page in pages:
+        result.bytes += len(page.body)
         started = time.perf_counter()
         record = extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW)
         result.seconds += time.perf_counter() - started
@@ -130,13 +132,14 @@ def run(sites: list[str]) -> list[SiteResult]:
 
 def report(results: list[SiteResult]) -> str:
     lines = [f"{'site':<10} {'pages':>5}  {'ours P':>7} {'R':>6} {'F1':>6}   {'plain P':>7} {'R':>6} {'F1':>6}"
-             f"   {'not-article rejected':>20}  {'pages/s':>7}"]
+             f"   {'not-article rejected':>20}  {'pages/s':>7} {'avg KB':>6}"]
     for r in results:
         total = r.pages + r.not_articles
         lines.append(
             f"{r.site:<10} {r.pages:>5}  {r.ours.precision:>7.4f} {r.ours.recall:>6.4f} {r.ours.f1:>6.4f}"
             f"   {r.plain.precision:>7.4f} {r.plain.recall:>6.4f} {r.plain.f1:>6.4f}"
-            f"   {f'{r.rejected}/{r.not_articles}':>20}  {total / r.seconds if r.seconds else 0:>7.1f}")
+            f"   {f'{r.rejected}/{r.not_articles}':>20}  {total / r.seconds if r.seconds else 0:>7.1f}"
+            f" {r.bytes / 1024 / total if total else 0:>6.1f}")
     for r in results:
         lines.append(f"{r.site} worst pages (ours F1): "
                      + ", ".join(f"{f1:.3f} {url}" for f1, url in r.worst[:3]))

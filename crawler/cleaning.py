@@ -125,11 +125,13 @@ TITLE_ECHO_WINDOW = 4           # the title printed again within this many lines
 
 DATE_LINE_MAX_WORDS = 8         # a dateline printed alone («22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»)
 _NUMBERS = re.compile(r"[0-9٠-٩]+")
+_YEAR_OR_TIME = re.compile(r"(?:[12][0-9]{3}|[١٢][٠-٩]{3}|[0-9٠-٩]{1,2}\s*:\s*[0-9٠-٩]{2})")
 
 
 def is_date_line(line: str) -> bool:
-    """A short line that is a date and time and nothing else (needs two numbers: day and year, or a time)."""
-    if len(line.split()) > DATE_LINE_MAX_WORDS or len(_NUMBERS.findall(line)) < 2:
+    """A short line that is a date and time and nothing else (two numbers at least, one a year or a time)."""
+    if (len(line.split()) > DATE_LINE_MAX_WORDS or len(_NUMBERS.findall(line)) < 2
+            or not _YEAR_OR_TIME.search(line)):
         return False
     return parse_date(line, "UTC", DATE_PROBE) is not None
 
@@ -137,10 +139,6 @@ def is_date_line(line: str) -> bool:
 def normalize_line(line: str) -> str:
     """NFC and collapsed white space; nothing else is changed."""
     return " ".join(unicodedata.normalize("NFC", line).split())
-
-
-def split_lines(text: str) -> list[str]:
-    return [n for n in (normalize_line(line) for line in text.splitlines()) if n]
 
 
 def is_paragraph(line: str) -> bool:

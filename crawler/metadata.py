@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
@@ -176,15 +176,19 @@ def _from_meta(tree) -> PageMetadata:
 
 # --- merging -------------------------------------------------------------------------------------------
 
-def _merge(*sources: PageMetadata) -> PageMetadata:
-    """Field by field, the first source that has a value."""
+FIELDS = tuple(PageMetadata.__dataclass_fields__)
+
+
+def _merge(sources: Iterable[Callable[[set[str]], PageMetadata]]) -> PageMetadata:
+    """Field by field, the first source that has a value; a source is asked only for the fields still empty."""
     merged = PageMetadata()
-    for name in PageMetadata.__dataclass_fields__:
-        for source in sources:
-            value = getattr(source, name)
-            if value:
-                setattr(merged, name, value)
-                break
+    for source in sources:
+        wanted = {name for name in FIELDS if not getattr(merged, name)}
+        if not wanted:
+            break
+        found = source(wanted)
+        for name in wanted:
+            setattr(merged, name, getattr(found, name))
     return merged
 
 
@@ -198,17 +202,16 @@ GENERIC = Extraction(
 )
 
 
-def _from_site(tree, extraction: Extraction) -> PageMetadata:
-    return PageMetadata(
-        title=_first(_select(tree, extraction.title)),
-        description=_first(_select(tree, extraction.description)),
-        authors=_select(tree, extraction.authors),
-        published=_first(_select(tree, extraction.published, is_date_line)),
-        modified=_first(_select(tree, extraction.modified, is_date_line)),
-        section=_first(_select(tree, extraction.section)),
-        tags=_select(tree, extraction.tags),
-        image=_first(_select(tree, extraction.image)),
-    )
+_SINGLE = {"title", "description", "published", "modified", "section", "image"}
+_ACCEPT = {"published": is_date_line, "modified": is_date_line}
+
+
+def _from_site(tree, extraction: Extraction, wanted: set[str]) -> PageMetadata:
+    meta = PageMetadata()
+    for name in wanted - {"canonical"}:
+        values = _select(tree, getattr(extraction, name), _ACCEPT.get(name, bool))
+        setattr(meta, name, _first(values) if name in _SINGLE else values)
+    return meta
 
 
 def _from_trafilatura(document) -> PageMetadata:
@@ -226,8 +229,13 @@ def _from_trafilatura(document) -> PageMetadata:
 
 def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
     """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback)."""
-    merged = _merge(_from_site(tree, extraction), _from_json_ld(tree), _from_meta(tree), _from_site(tree, GENERIC),
-                    _from_trafilatura(document))
+    merged = _merge((
+        lambda wanted: _from_site(tree, extraction, wanted),
+        lambda wanted: _from_json_ld(tree),
+        lambda wanted: _from_meta(tree),
+        lambda wanted: _from_site(tree, GENERIC, wanted),
+        lambda wanted: _from_trafilatura(document),
+    ))
     if merged.title and extraction.title_suffix is not None:
         merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
     return merged

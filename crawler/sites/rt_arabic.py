@@ -14,7 +14,6 @@ def _canonical_path(path: str) -> str:
 
 # --- extraction ----------------------------------------------------------------------------------------
 TITLE = "div.article h1.heading"
-BODY = "div.text.js-text.js-mediator-article"
 TAGS = "div.news-tags.news-tags_article a"
 # Blocks inside the article that are not the article: read-more boxes, embeds, tag list, photo caption.
 PRUNE = (
