@@ -498,12 +498,3 @@ def test_run_serves_until_sigterm():
         assert process.wait(10) == 0
     finally:
         process.kill()
-
-
-def test_cli_command():
-    from jobs.cli import build_parser
-    from jobs.replica import server
-
-    args = build_parser().parse_args(["replica", "--port", "0"])
-    assert args.port == 0 and (args._main.__module__, args._main.__name__) == ("jobs.replica.server", "main")
-    assert build_parser().parse_args(["replica"]).port == server.DEFAULT_PORT

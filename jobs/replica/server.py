@@ -17,7 +17,6 @@ control requests are not counted and never stall or fail.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import signal
 import sys
@@ -33,10 +32,9 @@ from .corpus import ReplicaArticle
 from .response import Response
 from .state import SiteState
 
-__all__ = ["ReplicaServer", "run", "add_arguments", "main", "CONTROL_PREFIX", "DEFAULT_PORT"]
+__all__ = ["ReplicaServer", "run", "CONTROL_PREFIX"]
 
 CONTROL_PREFIX = "/__replica__/"
-DEFAULT_PORT = 8080                   # `arshif replica`: rt_arabic on 8080, elbalad on 8081
 # Site key → its pages; with ReplicaServer(port=P) the n-th site listens on P + n.
 SITE_PAGES = {render_rt_arabic.SITE: render_rt_arabic.respond, render_elbalad.SITE: render_elbalad.respond}
 _TRUE = {"1", "true", "yes", "on"}
@@ -242,13 +240,3 @@ def run(port: int) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``arshif replica [--port P]`` (the command-module contract of jobs/cli.py)."""
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="P",
-                        help=f"rt_arabic on P, elbalad on P+1 (default {DEFAULT_PORT}; 0 = any free ports)")
-
-
-def main(args: argparse.Namespace) -> int:
-    return run(args.port)
