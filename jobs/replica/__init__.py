@@ -27,9 +27,9 @@ Kinds (``ReplicaArticle.kind``): every kind but ``not_article`` must end up arch
                    (``/prg/...``); El Balad ``video`` and ``gallery``. Gold text is empty.
 Awkward URLs: ``ReplicaArticle.variants`` (same page under tracking parameters, a ``#fragment`` or RT's
 ``/amp``; listings and feeds link these instead of the canonical URL) and ``redirects`` (RT ``/news/<id>``
-and ``/news/<id>-<slug>/``, El Balad's old id ``/<id - 4000000>``: 301 to the canonical URL, linked from
-the RT listing's / El Balad categories' first page, next to a link that answers 404 (``MISSING_PATH`` of
-each render module)). Every article is reachable from at least one of RSS, sitemaps, listings; not every
+and ``/news/<id>-<slug>/`` — RT resolves that legacy form for every id —, El Balad's old id
+``/<id - 4000000>``: 301 to the canonical URL, linked from the RT listing's / El Balad categories' first
+page, next to a link that answers 404 (``MISSING_PATH`` of each render module)). Every article is reachable from at least one of RSS, sitemaps, listings; not every
 source lists every article.
 
 Controls (in process on :class:`ReplicaServer`, or over HTTP under ``/__replica__/`` on a site's port):
