@@ -24,7 +24,8 @@ from datetime import datetime, timezone
 
 from crawler.dates import parse_date
 
-__all__ = ["RULES", "Rules", "clean_lines", "is_date_line", "is_noise", "is_paragraph", "normalize_line", "whole_lines"]
+__all__ = ["PRUNE_XPATH", "RULES", "Rules", "clean_lines", "is_date_line", "is_noise", "is_paragraph", "normalize_line",
+           "whole_lines"]
 
 
 def whole_lines(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -53,24 +54,24 @@ READ_MORE_BOX = whole_lines(rf"{READ_MORE}\s*[:：]?\s*\S.*")                   
 READ_MORE_HEADER = whole_lines(READ_MORE)                                      # label alone: another story follows
 SOURCE_FOOTER = whole_lines(rf"{SOURCE}\s*\S+(?:\s+\S+){{0,6}}")               # «المصدر: RT», «المصدر: "وفا"+RT»
 TAG_LIST = whole_lines(r"(?:ال)?كلمات\s+(?:ال)?(?:دلالية|مفتاحية)(?:\s*[:：].*)?", r"(?:ال)?وسوم(?:\s*[:：].*)?",
-                  r"tags\s*[:：].*")
+                       r"tags\s*[:：].*")
 RELATED_HEADER = whole_lines(r"(?:مقالات|أخبار|اخبار|موضوعات|مواضيع|تقارير|قصص)\s+(?:مشابهة|ذات صلة|متعلقة|مقترحة)",
-                        rf"(?:قد|ربما)\s+(?:يهمك|يعجبك|تهمك)(?:\s+{_ALSO})?", r"(?:الأكثر|الاكثر)\s+(?:قراءة|مشاهدة|تداولا)")
+                             rf"(?:قد|ربما)\s+(?:يهمك|يعجبك|تهمك)(?:\s+{_ALSO})?", r"(?:الأكثر|الاكثر)\s+(?:قراءة|مشاهدة|تداولا)")
 SHARE = whole_lines(r"شارك(?:وا|ي)?(?:\s+(?:الخبر|المقال|الموضوع|الصفحة|على|عبر)(?:\s+\S+)?)?",
-               rf"(?:تابعنا|تابعونا|تابعوا|تابع|اشترك|اشتركوا|للاشتراك|انضم|انضموا|حمل|حمّل)(?:\s+\S+){{0,4}}?"
-               rf"(?:\s+(?:على|عبر|في|إلى))?\s+{CHANNEL}(?:\s+\S+){{0,3}}",
-               r"تابعنا|تابعونا", r"(?:انسخ|نسخ)\s+الرابط.*", r"share(?:\s+\w+){0,3}",
-               rf"{SOCIAL}(?:\s*[|/،,]?\s*{SOCIAL})*")
+                    rf"(?:تابعنا|تابعونا|تابعوا|تابع|اشترك|اشتركوا|للاشتراك|انضم|انضموا|حمل|حمّل)(?:\s+\S+){{0,4}}?"
+                    rf"(?:\s+(?:على|عبر|في|إلى))?\s+{CHANNEL}(?:\s+\S+){{0,3}}",
+                    r"تابعنا|تابعونا", r"(?:انسخ|نسخ)\s+الرابط.*", r"share(?:\s+\w+){0,3}",
+                    rf"{SOCIAL}(?:\s*[|/،,]?\s*{SOCIAL})*")
 COOKIE = whole_lines(r".{0,80}(?:هذا|يستخدم)\s+(?:الموقع|موقعنا).{0,80}(?:ملفات تعريف الارتباط|الكوكيز|cookies).*",
-                r"this (?:web)?site uses cookies.*")
+                     r"this (?:web)?site uses cookies.*")
 COPYRIGHT = whole_lines(r"(?:\S+\s+){0,6}(?:جميع الحقوق محفوظة|all rights reserved|©|\(c\)).{0,120}")
 COMMENTS_HELP = whole_lines(r"(?:يمكنكم|يمكنك|يرجى|الرجاء)\s+(?:التعليق|تسجيل الدخول).{0,300}",
                             r".{0,300}التعليقات\s+(?:لا\s+تعبر|تعبر)\s+عن\s+رأي.{0,100}")
 LINK_LABEL = whole_lines(r"(?:ل|لل)?مزيد من التفاصيل", r"للمزيد(?:\s+\S+){0,4}", r"التفاصيل(?: هنا| الكاملة)?",
-                    r"اضغط هنا.*", r"Your browser does not support (?:the )?(?:audio|video)(?: tag| element)?")
+                         r"اضغط هنا.*", r"Your browser does not support (?:the )?(?:audio|video)(?: tag| element)?")
 LANGUAGE_SWITCH = whole_lines(r"english|english\s+EN|EN|عربي|العربية|français|FR")
 PHOTO_CREDIT = whole_lines(rf"(?:[A-Za-z.'\- ]{{1,40}}\s*/\s*)?(?:{AGENCY})(?:\s*/\s*[A-Za-z.'\- ]{{1,40}})*",
-                      r"(?:صورة|الصورة)\s*(?:أرشيفية|ارشيفية|تعبيرية|من الأرشيف)")
+                           r"(?:صورة|الصورة)\s*(?:أرشيفية|ارشيفية|تعبيرية|من الأرشيف)")
 AGENCY_BYLINE = whole_lines(r"أ\s*ش\s*أ", r"د\s*ب\s*أ", r"أ\s*ف\s*ب", r"وكالات", r"رويترز", r"(?:وكالة\s+)?الأناضول")
 ADVERT = whole_lines(r"إعلان|اعلان|إعلانات|advertisement|ads?|sponsored|محتوى مدعوم|محتوى ممول")
 BREAKING = whole_lines(r"عاجل", r"(?:أخبار|اخبار)\s+عاجلة", r"breaking(?: news)?")
@@ -106,8 +107,8 @@ class Rules:
 
 
 RULES = Rules(
-    drop=READ_MORE_BOX + SHARE + COOKIE + COPYRIGHT + COMMENTS_HELP + LINK_LABEL + LANGUAGE_SWITCH + PHOTO_CREDIT + AGENCY_BYLINE
-    + ADVERT + BREAKING + MASTHEAD_LINE,
+    drop=(READ_MORE_BOX + SHARE + COOKIE + COPYRIGHT + COMMENTS_HELP + LINK_LABEL + LANGUAGE_SWITCH + PHOTO_CREDIT
+          + AGENCY_BYLINE + ADVERT + BREAKING + MASTHEAD_LINE),
     end=SOURCE_FOOTER + TAG_LIST + RELATED_HEADER + READ_MORE_HEADER,
     roles=MASTHEAD_ROLE,
 )
@@ -117,13 +118,11 @@ RULES = Rules(
 _SENTENCE_END = re.compile(r"[.!?؟…:;؛»\"”')\]]\s*$")
 PARAGRAPH_MIN_WORDS = 16        # this many words make a paragraph even without a full stop
 SENTENCE_MIN_WORDS = 5          # a sentence ending in punctuation is a paragraph from this many words
-NAME_MAX_WORDS = 5              # a masthead name line
-DATE_PROBE = datetime(2000, 1, 1, tzinfo=timezone.utc)     # any base: only "is it a date" is asked
-HEAD_WINDOW = 60                # the masthead is looked for in this many first lines
+NAME_MAX_WORDS = 5              # a name line (masthead, byline)
+HEAD_WINDOW = 60                # a masthead this near the top ends the page's header
 TITLE_ECHO_WINDOW = 4           # the title printed again within this many lines of the article's start
-
-
-DATE_LINE_MAX_WORDS = 8         # a dateline printed alone («22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»)
+DATE_LINE_MAX_WORDS = 8         # a dateline alone: «22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»
+DATE_PROBE = datetime(2000, 1, 1, tzinfo=timezone.utc)     # any base: only "is it a date" is asked
 _NUMBERS = re.compile(r"[0-9٠-٩]+")
 _YEAR_OR_TIME = re.compile(r"(?:[12][0-9]{3}|[١٢][٠-٩]{3}|[0-9٠-٩]{1,2}\s*:\s*[0-9٠-٩]{2})")
 
@@ -156,30 +155,27 @@ def is_noise(line: str, rules: Rules = RULES) -> bool:
 
 
 def _is_name(line: str) -> bool:
-    return len(line.split()) <= NAME_MAX_WORDS and not any(ch.isdigit() for ch in line) and not _SENTENCE_END.search(line)
+    return (len(line.split()) <= NAME_MAX_WORDS and not any(ch.isdigit() for ch in line)
+            and not _SENTENCE_END.search(line))
 
 
 def _masthead_spans(lines: list[str], rules: Rules) -> list[tuple[int, int]]:
-    """(start, end) of each role line [+ name line] pair."""
+    """(start, end) of each role line, with the name line after it."""
     spans = []
     for i, line in enumerate(lines):
         if _matches(rules.roles, line):
-            end = i + 2 if i + 1 < len(lines) and _is_name(lines[i + 1]) and not _matches(rules.roles, lines[i + 1]) else i + 1
-            spans.append((i, end))
+            named = i + 1 < len(lines) and _is_name(lines[i + 1]) and not _matches(rules.roles, lines[i + 1])
+            spans.append((i, i + 2 if named else i + 1))
     return spans
 
 
-def _drop_page_head(lines: list[str], rules: Rules) -> list[str]:
-    """Drop the masthead and the page chrome above it, when the masthead stands near the top."""
-    spans = [s for s in _masthead_spans(lines, rules) if s[0] < HEAD_WINDOW]
-    if not spans:
-        return lines
-    head_end = spans[-1][1]
-    if any(is_paragraph(line) for line in lines[:spans[-1][0]]):
-        # Article text above the masthead: only the masthead lines go.
-        drop = {i for start, end in spans for i in range(start, end)}
-        return [line for i, line in enumerate(lines) if i not in drop]
-    return lines[head_end:]
+def _drop_mastheads(lines: list[str], rules: Rules) -> list[str]:
+    """Drop every masthead, and the page chrome above the last one near the top when no paragraph is there."""
+    spans = _masthead_spans(lines, rules)
+    top = [s for s in spans if s[0] < HEAD_WINDOW]
+    start = top[-1][1] if top and not any(map(is_paragraph, lines[:top[-1][0]])) else 0
+    drop = {i for first, end in spans for i in range(first, end)}
+    return [line for i, line in enumerate(lines) if i >= start and i not in drop]
 
 
 def _drop_widgets(lines: list[str], rules: Rules) -> list[str]:
@@ -205,7 +201,7 @@ def clean_lines(lines: list[str], rules: Rules = RULES, *, title: str | None = N
     the article's start; a line that is one of ``authors`` is a byline wherever it stands.
     """
     lines = [n for n in map(normalize_line, lines) if n]
-    lines = _drop_widgets(_drop_page_head(lines, rules), rules)
+    lines = _drop_widgets(_drop_mastheads(lines, rules), rules)
     kept: list[str] = []
     titles = {normalize_line(title)} if title else set()
     bylines = {normalize_line(a) for a in authors}
@@ -214,8 +210,7 @@ def clean_lines(lines: list[str], rules: Rules = RULES, *, title: str | None = N
             if kept:
                 break
             continue
-        if (line in bylines or _matches(rules.drop, line) or _matches(rules.roles, line)
-                or is_date_line(line)):
+        if line in bylines or _matches(rules.drop, line) or is_date_line(line):
             continue
         if not kept and not is_paragraph(line) and (page_dump or _is_name(line)):
             titles.add(line)            # chrome or the title: printed again at the start, it goes there too

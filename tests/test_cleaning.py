@@ -190,3 +190,8 @@ def test_chrome_without_a_paragraph_is_no_article():
 def test_dateline_dropped(line):
     assert clean_lines([line] + ARTICLE, RULES) == ARTICLE
     assert clean_lines([ARTICLE[0], line, ARTICLE[1], ARTICLE[2]], RULES) == ARTICLE
+
+
+def test_masthead_after_the_article_goes_with_its_names():
+    footer = ["رئيس مجلس الإدارة", "محمد سعيد", "رئيس التحرير", "طه جبريل"]
+    assert clean_lines(ARTICLE[:2] + footer + ARTICLE[2:], ELBALAD) == ARTICLE
