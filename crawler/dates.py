@@ -71,5 +71,6 @@ def parse_date(text: str | None, timezone: str, fetched_at: datetime | None = No
         parsed = _parse(text, timezone, base)
     else:
         first, second = (_parse(text, timezone, base) for base in _PROBE_BASES)
-        parsed = first if first is not None and second is not None and abs(first - second) < timedelta(seconds=1) else None
+        absolute = first is not None and second is not None and abs(first - second) < timedelta(seconds=1)
+        parsed = first if absolute else None
     return to_iso(parsed, timezone) if parsed is not None else None

@@ -64,7 +64,8 @@ def _css(selector: str) -> CSSSelector:
 def _select(tree, selectors: tuple[Selector, ...], accept=bool) -> list[str]:
     """Values of the first selector that yields any (that ``accept`` takes)."""
     for css, attr in selectors:
-        values = [v for v in _unique(el.get(attr) if attr else el.text_content() for el in _css(css)(tree)) if accept(v)]
+        found = _unique(el.get(attr) if attr else el.text_content() for el in _css(css)(tree))
+        values = [v for v in found if accept(v)]
         if values:
             return values
     return []
