@@ -11,6 +11,7 @@ from pathlib import Path
 from .archive.base import Archive, ArchiveUnavailable
 from .archive.keys import warc_key
 from .archive.uploader import Uploader
+from .logctx import site_logger
 from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex, archive_state_dir
@@ -28,7 +29,7 @@ class SiteRun:
         self.uploader = uploader
         self.extract_pool = extract_pool
         self.report = RunReport(new_run_id(site_key), site_key, archive.url)
-        self.log = logging.LoggerAdapter(log, {"site": site_key, "run_id": self.report.run_id})
+        self.log = site_logger(log, site_key, self.report.run_id)
         self.state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
         self.index = self._open_index()
         self._lock = threading.Lock()
@@ -41,6 +42,10 @@ class SiteRun:
                                       on_close=self._warc_closed,
                                       operator_info={"isPartOf": f"arshif {site_key}", "robots": "obey"
                                                      if settings.crawl.obey_robots else "ignore"})
+
+    def __deepcopy__(self, memo) -> "SiteRun":
+        # Scrapy deep-copies its settings; the run is a shared handle, never a value to copy.
+        return self
 
     @property
     def site(self) -> str:

@@ -27,6 +27,7 @@ REDIRECT_MAX_TIMES = 5
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPERROR_ALLOWED_CODES: list[int] = []
 LOG_ENABLED = True
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"   # the pipelines log one line of their own per dropped page
 STATS_DUMP = False
 LOGSTATS_INTERVAL = 0
 

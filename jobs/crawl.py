@@ -53,6 +53,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     from crawler.settings import scrapy_settings
     from crawler.spiders import SPIDERS
     from jobs.lock import LockBusy, SiteLock
+    from jobs.logs import setup_logging
 
     archive = open_archive(settings.archive.url, settings)
     try:
@@ -76,12 +77,14 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         stack.callback(uploader.close)
         uploader.flush_outbox()
         pool = stack.enter_context(extract_pool(settings))
-        process = CrawlerProcess(install_root_handler=False)
-        for site in locked:
+        process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
+        setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
+        for n, site in enumerate(locked):
             run = SiteRun(settings, site, archive, uploader, pool)
             stack.callback(run.index.close)
             runs.append(run)
-            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run)))
+            # each site has its own settings (its run); the first crawler installs the reactor
+            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0))
         process.start()
     archive.close()
     reports = [run.report for run in runs]

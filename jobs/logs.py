@@ -15,6 +15,8 @@ import re
 import sys
 from datetime import datetime, timezone
 
+from crawler.logctx import SiteLogger, site_logger  # noqa: F401  (re-exported)
+
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@")
 _SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY|API_KEY", re.I)
@@ -25,6 +27,18 @@ _QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "trafilatura", "htmldate
           "charset_normalizer", "apscheduler", "filelock")
 # Scrapy and its reactor: ``logging.scrapy_level``
 _SCRAPY = ("scrapy", "twisted", "py.warnings")
+
+
+class ScrapyLevelFilter(logging.Filter):
+    """Holds Scrapy's and Twisted's records at ``logging.scrapy_level`` on our handlers, whatever levels
+    Scrapy's own logging set-up gives its loggers."""
+
+    def __init__(self, level: int):
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level or not record.name.startswith(_SCRAPY)
 
 
 class Redactor:
@@ -80,19 +94,6 @@ class JsonFormatter(logging.Formatter):
         return self.redact(json.dumps(doc, ensure_ascii=False, default=str))
 
 
-class SiteLogger(logging.LoggerAdapter):
-    """Stamps ``site`` and ``run_id`` on every line, keeping the caller's own ``extra=`` (which the standard
-    adapter of Python 3.11 drops)."""
-
-    def process(self, msg, kwargs):
-        kwargs["extra"] = {**self.extra, **kwargs.get("extra", {})}
-        return msg, kwargs
-
-
-def site_logger(logger: logging.Logger, site: str, run_id: str | None = None) -> SiteLogger:
-    return SiteLogger(logger, {"site": site, "run_id": run_id} if run_id else {"site": site})
-
-
 def setup_logging(settings) -> None:
     """Configure the root logger from ``settings.logging``; safe to call more than once."""
     cfg = settings.logging
@@ -110,6 +111,7 @@ def setup_logging(settings) -> None:
     for handler in handlers:
         handler._arshif = True
         handler.setFormatter(formatter)
+        handler.addFilter(ScrapyLevelFilter(logging.getLevelName(cfg.scrapy_level)))
         root.addHandler(handler)
     root.setLevel(cfg.level)
     for name in _SCRAPY:

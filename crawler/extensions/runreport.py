@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 JSON = "application/json; charset=utf-8"
@@ -48,8 +49,9 @@ class RunReportExtension:
         run = self.run
         run.log.info("run started: %s at %s, archive %s", run.site, run.base_url, run.archive.url)
 
-    def spider_closed(self, spider, reason: str):
-        return deferToThread(self._finish, reason)
+    async def spider_closed(self, spider, reason: str) -> None:
+        # waiting for the archive writes blocks: do it off the reactor
+        await maybe_deferred_to_future(deferToThread(self._finish, reason))
 
     def _finish(self, close_reason: str) -> None:
         run = self.run

@@ -21,6 +21,9 @@ from ..items import PageItem
 from ..urls import article_id, canonicalize, is_article_url
 
 
+REDIRECTS = [301, 302, 303, 307, 308]
+
+
 def parse_when(text: str | None) -> datetime | None:
     """A sitemap ``lastmod`` (W3C datetime) or a feed date (RFC 822) as an aware datetime."""
     if not text:
@@ -129,9 +132,13 @@ class NewsSpider(scrapy.Spider):
             run.report.count("skipped")
             return
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
-                             meta={"lastmod": lastmod, "requested_id": aid})
+                             meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
+                                   "handle_httpstatus_list": REDIRECTS})
 
-    def parse_article(self, response: Response) -> Iterable[PageItem]:
+    def parse_article(self, response: Response) -> Iterable[PageItem | scrapy.Request]:
+        if response.status in REDIRECTS:
+            yield from self.follow_redirect(response)
+            return
         self.run.report.count("fetched")
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         encoding = None
@@ -146,6 +153,20 @@ class NewsSpider(scrapy.Spider):
             lastmod=response.meta.get("lastmod"),
             warc=response.meta.get("warc"),
         )
+
+    def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
+        """An article URL that moved (legacy form, old id): remember where it leads, so that next time it is
+        known without a fetch, and go there unless the target is archived and unchanged."""
+        location = response.headers.get(b"Location", b"").decode("latin-1")
+        if not location:
+            self.run.report.count("failed")
+            self.run.report.error(f"HTTP {response.status} without Location", response.url)
+            return
+        run = self.run
+        target = canonicalize(response.urljoin(location), run.base_url, run.spec)
+        if is_article_url(target, run.base_url, run.spec):
+            run.index.add_alias(response.meta["requested_id"], article_id(target))
+        yield from self.article_request(target, response.meta.get("lastmod"))
 
     def article_failed(self, failure: Failure) -> None:
         url = failure.request.url

@@ -1,0 +1,15 @@
+"""``arshif replica [--port P]``: serve the replica of both sites on 127.0.0.1 — ``rt_arabic`` on P,
+``elbalad`` on P+1 (0: any free ports) — printing ``SITE BASE_URL`` per site, until SIGINT/SIGTERM."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8800, help="port of rt_arabic; elbalad gets the next one")
+
+
+def main(args: argparse.Namespace) -> int:
+    from jobs.replica.server import run
+
+    return run(args.port)

@@ -1,0 +1,62 @@
+"""Helpers for tests that run real crawls (``arshif crawl`` in a child process) against the replica."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jobs.replica.resources import load
+
+
+def crawl_env(replica, tmp: Path, **extra: str) -> dict[str, str]:
+    """Environment that points every site at ``replica`` and the archive and state at ``tmp``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
+    for site, url in replica.base_urls.items():
+        env[f"ARSHIF_SITES__{site.upper()}__BASE_URL"] = url
+    env.update({
+        "ARSHIF_ARCHIVE__URL": f"file://{tmp}/archive",
+        "ARSHIF_ARCHIVE__STATE_DIR": str(tmp / "state"),
+        "ARSHIF_CRAWL__DOWNLOAD_DELAY": "0",
+        "ARSHIF_CRAWL__AUTOTHROTTLE": "false",
+        "ARSHIF_CRAWL__EXTRACT_WORKERS": "2",
+    })
+    env.update(extra)
+    return env
+
+
+def arshif(*args: str, env: dict[str, str], timeout: float = 180, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, stdin=subprocess.DEVNULL)
+
+
+def archived(root: Path, prefix: str = "articles") -> list[dict]:
+    return [json.loads(p.read_text("utf-8")) for p in sorted((root / prefix).rglob("*.json"))]
+
+
+def run_reports(root: Path, site: str) -> list[dict]:
+    return [json.loads(p.read_text("utf-8")) for p in sorted((root / "runs" / f"site={site}").rglob("*.json"))]
+
+
+def expected_urls(replica, site: str) -> set[str]:
+    base = replica.base_urls[site]
+    return {base + a.url_path for a in replica.articles(site) if a.kind != "not_article"}
+
+
+def noise_strings(site: str) -> list[str]:
+    """Every noise text the replica puts around articles that is long enough to be unambiguous."""
+    out: list[str] = []
+
+    def walk(value):
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    walk(load("noise")[site])
+    return sorted({s for s in out if len(s) >= 8 and "{" not in s and "://" not in s})
