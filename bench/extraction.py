@@ -143,8 +143,8 @@ def report(results: list[SiteResult]) -> str:
             f"   {f'{r.rejected}/{r.not_articles}':>20}  {total / r.seconds if r.seconds else 0:>7.1f}"
             f" {r.bytes / 1024 / total if total else 0:>6.1f}")
     for r in results:
-        lines.append(f"{r.site} worst pages (ours F1): "
-                     + ", ".join(f"{f1:.3f} {url}" for f1, url in r.worst[:3]))
+        worst = [f"{f1:.3f} {url}" for f1, url in r.worst[:3] if f1 < 1.0]
+        lines.append(f"{r.site} pages below F1 1.0 (worst first): {', '.join(worst) or 'none'}")
     return "\n".join(lines)
 
 
