@@ -3,41 +3,58 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from scrapy import exceptions as sx
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as neterr
 from twisted.python.failure import Failure
 
-_NETWORK = (
-    (neterr.DNSLookupError, "DNS lookup failed"),
+ROBOTS_FORBIDDEN = "forbidden by robots.txt"
+
+# Scrapy ≥ 2.13 wraps Twisted's errors in its own; both are listed, first match wins along the cause chain.
+_KNOWN = (
+    (sx.CannotResolveHostError, "DNS lookup failed (offline, or no such host)"),
+    (neterr.DNSLookupError, "DNS lookup failed (offline, or no such host)"),
+    (sx.DownloadConnectionRefusedError, "connection refused"),
     (neterr.ConnectionRefusedError, "connection refused"),
+    (sx.DownloadTimeoutError, "timed out"),
     (neterr.TCPTimedOutError, "connection timed out"),
     (neterr.TimeoutError, "timed out"),
+    (neterr.NoRouteError, "no route to host (offline?)"),
     (neterr.ConnectionLost, "connection lost"),
-    (neterr.ConnectError, "cannot connect"),
+    (sx.ResponseDataLossError, "response cut short"),
 )
 
 
-ROBOTS_FORBIDDEN = "forbidden by robots.txt"
+def _chain(exc: BaseException | None):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _is_tls(exc: BaseException) -> bool:
+    text = f"{type(exc).__module__}.{type(exc).__name__} {exc}".lower()
+    return "ssl" in text or "tls" in text or "certificate" in text
 
 
 def reason(failure: Failure) -> str:
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
-    for kind, text in _NETWORK:
-        if isinstance(exc, kind):
-            return text
-    name = type(exc).__name__
-    if "SSL" in name or "TLS" in name or "certificate" in str(exc).lower():
-        return "TLS error"
     if isinstance(exc, IgnoreRequest):
         return ROBOTS_FORBIDDEN if "robots" in str(exc).lower() else "ignored"
-    if "ResponseNeverReceived" in name:
-        return "no response (connection closed)"
-    if "Timeout" in name:
-        return "timed out"
-    return name
+    causes = list(_chain(exc))
+    # Twisted keeps the failures under ResponseNeverReceived / ResponseFailed in ``.reasons``
+    causes += [r.value for c in list(causes) for r in getattr(c, "reasons", None) or [] if hasattr(r, "value")]
+    if any(_is_tls(c) for c in causes):
+        return "TLS error"
+    for cause in causes:
+        for kind, text in _KNOWN:
+            if isinstance(cause, kind):
+                return text
+    return type(exc).__name__
 
 
 def host_of(url: str) -> str:

@@ -27,18 +27,39 @@ _QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "trafilatura", "htmldate
           "charset_normalizer", "apscheduler", "filelock")
 # Scrapy and its reactor: ``logging.scrapy_level``
 _SCRAPY = ("scrapy", "twisted", "py.warnings")
+_RETRY = "scrapy.downloadermiddlewares.retry"
 
 
 class ScrapyLevelFilter(logging.Filter):
     """Holds Scrapy's and Twisted's records at ``logging.scrapy_level`` on our handlers, whatever levels
-    Scrapy's own logging set-up gives its loggers."""
+    Scrapy's own logging set-up gives its loggers. Below DEBUG their network errors stay one line (the
+    traceback of a refused connection tells an operator nothing), and the retry middleware's "gave up" lines
+    are left to arshif's own one line per failed page."""
 
     def __init__(self, level: int):
         super().__init__()
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= self.level or not record.name.startswith(_SCRAPY)
+        if not record.name.startswith(_SCRAPY):
+            return True
+        if record.levelno < self.level or (record.name == _RETRY and self.level > logging.DEBUG):
+            return False
+        if self.level > logging.DEBUG and record.exc_info and _is_network_error(record.exc_info[1]):
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _is_network_error(exc: BaseException | None) -> bool:
+    from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
+
+    while exc is not None:
+        if isinstance(exc, (ConnectError, ConnectionLost, DNSLookupError, TimeoutError)) or \
+                type(exc).__name__ in ("ResponseNeverReceived", "ResponseFailed", "DownloadTimeoutError",
+                                       "DownloadConnectionRefusedError", "CannotResolveHostError"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 class Redactor:

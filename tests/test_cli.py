@@ -1,0 +1,81 @@
+"""The command line's contract with operators: one clear line per mistake, the documented exit codes."""
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.crawl_helpers import arshif, crawl_env
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+
+
+class _NoReplica:
+    def __init__(self, port):
+        self.base_urls = {"rt_arabic": f"http://127.0.0.1:{port}", "elbalad": f"http://127.0.0.1:{port}"}
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("env_extra, needle", [
+    ({"ARSHIF_SITES__ELBALAD__BASE_URL": "not a url"}, "sites.elbalad.base_url"),
+    ({"ARSHIF_CRAWL__CONCURRENT_REQUESTS": "lots"}, "crawl.concurrent_requests"),
+    ({"ARSHIF_ARCHIVE__URL": "s3://no_such_BUCKET/x"}, "archive.url: bad bucket name"),
+    ({"ARSHIF_LOGGING__COLOUR": "red"}, "logging.colour: unknown key"),
+])
+def test_bad_settings_exit_2_with_one_line_naming_the_key(tmp_path, env_extra, needle):
+    env = crawl_env(_NoReplica(closed_port()), tmp_path, **env_extra)
+    result = arshif("crawl", env=env)
+    assert result.returncode == 2
+    assert needle in one_line(result.stderr)
+
+
+def test_missing_settings_file(tmp_path):
+    env = crawl_env(_NoReplica(closed_port()), tmp_path)
+    result = arshif("crawl", "--settings", str(tmp_path / "nope.toml"), env=env)
+    assert result.returncode == 2
+    assert "nope.toml: not found" in one_line(result.stderr)
+
+
+def test_unknown_site_is_a_usage_error(tmp_path):
+    result = arshif("crawl", "bbc", env=crawl_env(_NoReplica(closed_port()), tmp_path))
+    assert result.returncode == 2
+    assert "unknown site 'bbc'" in one_line(result.stderr)
+
+
+def test_unreachable_site_names_host_and_cause(tmp_path):
+    port = closed_port()
+    env = crawl_env(_NoReplica(port), tmp_path, ARSHIF_CRAWL__RETRY_TIMES="0")
+    result = arshif("crawl", "elbalad", env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (summary,) = result.stdout.strip().splitlines()
+    assert summary.startswith("elbalad: failed")
+    assert f"site unreachable: 127.0.0.1:{port}: connection refused" in summary
+
+
+def test_extract_missing_file(tmp_path):
+    result = arshif("extract", "--site", "elbalad", str(tmp_path / "missing.html"), env=crawl_env(_NoReplica(1), tmp_path))
+    assert result.returncode == 2
+    assert "missing.html: no such file" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("seed, site", [("000_3645ae7182ab3018", "rt_arabic"), ("002_e41be7a0525616b9", "elbalad")])
+def test_extract_prints_only_the_article_of_each_seed(tmp_path, seed, site):
+    import json
+
+    result = arshif("extract", "--site", site, str(SEEDS / f"{seed}.txt"), env=crawl_env(_NoReplica(1), tmp_path))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    expected = (SEEDS / f"{seed}.expected.txt").read_text("utf-8")
+    assert " ".join(record["text"].split()) == " ".join(expected.split())
