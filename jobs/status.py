@@ -110,13 +110,11 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
 
 
 def pending_uploads(settings, site: str) -> int:
-    """Writes of ``site`` waiting in the outbox: files under ``<state folder>/outbox/`` whose path names the
-    site's partition (``site=<site>/``)."""
-    outbox = archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox"
-    if not outbox.is_dir():
-        return 0
-    return sum(1 for path in outbox.rglob("*")
-               if path.is_file() and f"site={site}/" in path.relative_to(outbox).as_posix())
+    """Writes of ``site`` waiting in the outbox for the archive."""
+    from crawler.archive.outbox import Outbox  # not at the top: keeps `arshif --help` fast
+
+    outbox = Outbox(archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox")
+    return sum(1 for entry in outbox.entries() if entry.site == site)
 
 
 def collect(settings, sites: list[str], now: datetime | None = None) -> list[SiteStatus]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.archive import open_archive
+from crawler.archive.outbox import Outbox
 from crawler.config import load_settings
 from crawler.report import RunReport, new_run_id
 from crawler.state import archive_state_dir
@@ -158,11 +159,10 @@ def test_cron_schedule_next_run(settings, archive, monkeypatch):
 
 def test_pending_uploads_in_the_outbox(settings, archive):
     history(archive, [("ok", {"new": 1})])
-    outbox = archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox"
-    for key in ("articles/site=elbalad/date=2026-11-23/a.json", "warc/site=elbalad/date=2026-11-23/b.warc.gz",
-                "articles/site=rt_arabic/date=2026-11-23/c.json"):
-        (outbox / key).parent.mkdir(parents=True, exist_ok=True)
-        (outbox / key).write_text("{}")
+    outbox = Outbox(archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox")
+    for site in ("elbalad", "elbalad", "rt_arabic"):
+        outbox.add_bytes(f"runs/site={site}/date=2026-11-23/x.json", b"{}", content_type="application/json",
+                         metadata={"site": site})
     s = one(settings)
     assert s.pending_uploads == 2
     assert s.warnings == ["2 writes wait in the outbox for the archive"]
