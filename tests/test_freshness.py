@@ -1,0 +1,44 @@
+"""The incremental policy: what a discovered URL costs depends on what the archive already holds."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.freshness import FreshnessPolicy
+from crawler.spiders.base import parse_when
+from crawler.state import ArticleIndex
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+FETCHED = NOW - timedelta(hours=5)
+
+
+@pytest.fixture
+def policy(tmp_path):
+    index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
+    index.record({"id": "a" * 20, "canonical_url": "u", "content_sha256": "0" * 64, "version": 1,
+                  "fetched_at": FETCHED.isoformat()}, "k")
+    return FreshnessPolicy(index, lookback_days=3, now=NOW)
+
+
+@pytest.mark.parametrize("article, lastmod, decision", [
+    ("a" * 20, None, "known"),                                  # archived, no sign of change
+    ("a" * 20, FETCHED - timedelta(hours=1), "known"),          # changed before we fetched it
+    ("a" * 20, FETCHED + timedelta(minutes=1), "fetch"),        # edited since: a new version may be there
+    ("b" * 20, None, "fetch"),                                  # new, undated
+    ("b" * 20, NOW - timedelta(days=1), "fetch"),               # new, inside the look-back window
+    ("b" * 20, NOW - timedelta(days=4), "old"),                 # new but older than the window
+])
+def test_decisions(policy, article, lastmod, decision):
+    assert policy.decide(article, lastmod) == decision
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-23T10:15:00+02:00", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("2026-11-23T08:15:00Z", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("Mon, 23 Nov 2026 08:15:00 GMT", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("Mon, 23 Nov 2026 11:15:00 +0300", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("2026-11-23", datetime(2026, 11, 23, tzinfo=timezone.utc)),
+    ("yesterday-ish", None),
+    ("", None),
+])
+def test_sitemap_and_feed_dates(text, expected):
+    assert parse_when(text) == expected
