@@ -4,6 +4,8 @@ on 127.0.0.1, started once per test session in a temporary folder and stopped at
 * Ports: five free ports P such that P and P+10000 (SeaweedFS's gRPC offset) are both free; the admin port
   is chosen too, and the Iceberg/Lance catalogs are switched off, so the fixed ports 23646, 33646, 8181 and
   9101 are never opened and two sessions can run side by side.
+* Request counts: the server's Prometheus metrics (``server.requests(bucket)``) count PUTs by status, so a
+  test can assert that no PUT was made, from the server's side.
 * Identities: a generated access key and secret (``identities.json``), bucket auto-creation off (so a
   missing bucket is really missing).
 * boto3 sees only what ``s3_env`` puts in the environment (via monkeypatch): the generated keys, no shared
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -22,7 +25,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -50,6 +55,12 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _answers(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def free_ports(n: int) -> list[int]:
@@ -82,7 +93,7 @@ class WeedServer:
         self.identities.write_text(json.dumps({"identities": [{
             "name": "arshif", "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}))
-        self.master, self.volume, self.filer, self.s3, self.admin = free_ports(5)
+        self.master, self.volume, self.filer, self.s3, self.admin, self.metrics = free_ports(6)
         self.endpoint = f"http://127.0.0.1:{self.s3}"
         self.log = root / "weed.log"
         self.proc: subprocess.Popen | None = None
@@ -100,7 +111,7 @@ class WeedServer:
                 f"-master.port={self.master}", f"-volume.port={self.volume}", f"-filer.port={self.filer}",
                 f"-s3.port={self.s3}", f"-admin.port={self.admin}", "-s3.port.iceberg=0", "-s3.port.lance=0",
                 "-s3.autoCreateBucket=false", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
-                f"-s3.config={self.identities}"]
+                f"-s3.config={self.identities}", f"-metricsPort={self.metrics}"]
 
     def start(self, timeout: float = 60) -> None:
         assert self.proc is None, "already running"
@@ -153,10 +164,21 @@ class WeedServer:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
         self.proc = None
-        # Free the ports for a restart: wait until the S3 port does not answer.
+        # Ready for a restart: wait until the S3 port does not answer any more.
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not _port_free(self.s3):
+        while time.monotonic() < deadline and _answers(self.s3):
             time.sleep(0.1)
+
+    def requests(self, bucket: str) -> Counter:
+        """What the server counted for ``bucket`` since it started: ``{("PUT", "200"): n, ("PUT", "412"): m…}``
+        (its Prometheus counter ``SeaweedFS_s3_request_total``)."""
+        text = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics}/metrics", timeout=5).read().decode()
+        counts: Counter = Counter()
+        for match in re.finditer(r'^SeaweedFS_s3_request_total\{(?P<labels>[^}]*)\} (?P<n>[0-9.e+]+)$', text, re.M):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
+            if labels.get("bucket") == bucket:
+                counts[(labels.get("type"), labels.get("code"))] += int(float(match["n"]))
+        return counts
 
     def restart(self) -> None:
         self.stop()
@@ -180,7 +202,7 @@ def s3_server(tmp_path_factory):
     try:
         yield server
     finally:
-        server.stop()
+        server.stop(timeout=5)       # its data is thrown away: no need to wait up to 30 s for a clean exit
 
 
 @pytest.fixture

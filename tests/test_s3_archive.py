@@ -190,3 +190,12 @@ def test_timeout_is_an_outage(s3_env):
                                                         addressing_style="path", max_attempts=2, read_timeout=0.5))
         with pytest.raises(ArchiveUnavailable, match="ReadTimeoutError"):
             arc.get("k")
+
+
+def test_server_counts_requests(s3_server, archive):
+    before = s3_server.requests(archive.bucket)
+    archive.put("a.json", b"{}", content_type=JSON, if_absent=True)
+    archive.put("a.json", b"{}", content_type=JSON, if_absent=True)
+    after = s3_server.requests(archive.bucket)
+    assert after[("PUT", "200")] - before[("PUT", "200")] == 1
+    assert after[("PUT", "412")] - before[("PUT", "412")] == 1
