@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 
 def human_duration(seconds: float) -> str:
-    """1500 → '25m', 5400 → '1h30m', 90 → '1m30s', 0.5 → '0.5s'."""
+    """1500 → '25m', 5400 → '1h30m', 90 → '1m30s', 4.48 → '4.5s'."""
     if seconds < 60 and seconds != int(seconds):
-        return f"{seconds:g}s"
+        return f"{round(seconds, 1):g}s"
     rest = int(round(seconds))
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):

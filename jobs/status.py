@@ -54,6 +54,10 @@ def _iso(when: datetime | None) -> str | None:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
+def _when(iso: str) -> str:
+    return _iso(datetime.fromisoformat(iso))
+
+
 def _run_summary(report) -> dict:
     return {"run_id": report.run_id, "started_at": report.started_at, "finished_at": report.finished_at,
             "result": report.result, "reason": report.reason, "duration_s": report.duration_s,
@@ -141,13 +145,13 @@ def render_text(statuses: list[SiteStatus]) -> str:
         run = s.last_run
         if run:
             c = run["counts"]
-            lines.append(f"  last run      {run['started_at']}  {run['result']}  {run['duration'] or '?'}"
+            lines.append(f"  last run      {_when(run['started_at'])}  {run['result']}  {run['duration'] or '?'}"
                          f"  [run {run['run_id']}]" + (f"  {run['reason']}" if run["reason"] else ""))
             lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
         else:
             lines.append("  last run      never")
         success = s.last_success
-        lines.append(f"  last success  {success['started_at'] if success else 'never'}")
+        lines.append(f"  last success  {_when(success['started_at']) if success else 'never'}")
         if s.enabled:
             lines.append(f"  next run      {s.next_run or 'when the service starts'}")
         lines.append(f"  failures      {s.consecutive_failures} in a row")

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -96,3 +97,35 @@ def test_lock_lives_in_the_archives_state_folder(settings, tmp_path):
 def test_busy_message_without_holder_record():
     assert str(LockBusy("elbalad", None)) == (
         "site elbalad: another crawl is already running; not starting a second one")
+
+
+def test_two_crawls_of_a_site_started_at_once_one_crawls_the_other_exits(tmp_path):
+    """Against the replica, stalled so that the first crawl surely still runs when the second one starts."""
+    from jobs.replica import ReplicaServer
+    from tests.crawl_helpers import crawl_env, run_reports
+
+    with ReplicaServer() as replica:
+        replica.stall(True, "elbalad")
+        env = crawl_env(replica, tmp_path)
+        procs = [subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", "elbalad"], env=env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 60
+            while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            [loser] = [p for p in procs if p.poll() is not None]
+            [winner] = [p for p in procs if p is not loser]
+            replica.stall(False, "elbalad")
+            out, err = winner.communicate(timeout=120)
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+        lost_err = loser.stderr.read()
+    assert loser.returncode == LockBusy.exit_code
+    assert (f"arshif: site elbalad: another crawl is already running (pid {winner.pid} since "
+            in lost_err), lost_err
+    assert lost_err.rstrip().endswith("not starting a second one")
+    assert winner.returncode == 0, err[-2000:]
+    assert [r["result"] for r in run_reports(tmp_path / "archive", "elbalad")] == ["ok"]

@@ -19,7 +19,7 @@ def site(**env):
 
 
 @pytest.mark.parametrize("seconds, text", [
-    (1500, "25m"), (5400, "1h30m"), (90, "1m30s"), (5, "5s"), (0.5, "0.5s"), (86400, "1d"), (0, "0s"),
+    (1500, "25m"), (5400, "1h30m"), (90, "1m30s"), (5, "5s"), (0.5, "0.5s"), (4.485, "4.5s"), (86400, "1d"), (0, "0s"),
 ])
 def test_human_duration(seconds, text):
     assert human_duration(seconds) == text

@@ -247,3 +247,74 @@ def test_catch_up_at_start_only_when_a_run_was_missed(fake):
     elbalad_next = next(line for line in err.splitlines() if "elbalad: scheduled every 1h" in line)
     expected = datetime.fromisoformat(reports("elbalad")[0].started_at) + timedelta(hours=1)
     assert f"next run at {expected:%Y-%m-%dT%H:%M:%SZ}" in elbalad_next
+
+
+# -- the real `arshif serve` against the replica ------------------------------------------------------------
+
+@pytest.fixture
+def replica():
+    from jobs.replica import ReplicaServer
+
+    with ReplicaServer() as server:
+        yield server
+
+
+def serve(env):
+    return subprocess.Popen([sys.executable, "-m", "jobs.cli", "serve"], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def test_serve_crawls_the_replica_on_schedule_and_stops_cleanly(replica, tmp_path):
+    from tests.crawl_helpers import arshif, crawl_env, run_reports
+
+    env = crawl_env(replica, tmp_path, ARSHIF_SITES__ELBALAD__EVERY="4s", ARSHIF_SITES__RT_ARABIC__EVERY="4s",
+                    ARSHIF_SERVICE__GRACE="40s", ARSHIF_LOGGING__FORMAT="json")
+    archive = tmp_path / "archive"
+    proc = serve(env)
+    try:
+        wait_for(lambda: all(len(run_reports(archive, s)) >= 2 for s in ("elbalad", "rt_arabic")), 90, "2 runs each")
+    finally:
+        code, err = stop(proc, timeout=90)
+    assert code == 0, err[-3000:]
+    lines = [json.loads(line) for line in err.splitlines()]
+    for site in ("elbalad", "rt_arabic"):
+        reports = run_reports(archive, site)
+        launched = [line for line in lines if line.get("site") == site and "crawl started" in line["message"]]
+        assert len(launched) == len(reports) >= 2  # every run that started ended with its report
+        assert all(r["result"] == "ok" and r["finished_at"] and r["duration_s"] > 0 for r in reports)
+        assert reports[0]["counts"]["new"] > 0
+        times = [(r["started_at"], r["finished_at"]) for r in reports]
+        assert all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(times)), times
+    assert lines[-1]["message"] == "stopped"
+
+    done = arshif("status", "--json", env={**env, "ARSHIF_STATUS__NO_NEW_RUNS": "10"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = json.loads(done.stdout)
+    for site in doc["sites"]:
+        last = run_reports(archive, site["site"])[-1]
+        assert site["state"] == "ok" and site["last_run"]["run_id"] == last["run_id"]
+        assert site["last_success"]["run_id"] == last["run_id"]
+        assert site["last_run"]["counts"] == last["counts"] and site["last_run"]["duration_s"] == last["duration_s"]
+        assert site["next_run"] > last["started_at"][:19]
+        assert (site["consecutive_failures"], site["pending_uploads"], site["warnings"]) == (0, 0, [])
+
+
+def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(replica, tmp_path):
+    from tests.crawl_helpers import crawl_env, run_reports
+
+    replica.stall(True, "elbalad")
+    env = crawl_env(replica, tmp_path, ARSHIF_SITES__ELBALAD__EVERY="3s", ARSHIF_SITES__ELBALAD__TIME_LIMIT="8s",
+                    ARSHIF_SITES__RT_ARABIC__ENABLED="false", ARSHIF_SERVICE__STOP_TIMEOUT="2s")
+    archive = tmp_path / "archive"
+    proc = serve(env)
+    try:
+        wait_for(lambda: run_reports(archive, "elbalad"), 60, "the stalled run's report")
+        replica.stall(False, "elbalad")
+        wait_for(lambda: any(r["result"] == "ok" for r in run_reports(archive, "elbalad")), 60, "a run after it")
+    finally:
+        code, err = stop(proc, timeout=90)
+    assert code == 0, err[-3000:]
+    first, *later = run_reports(archive, "elbalad")
+    assert (first["result"], first["reason"]) == ("failed", "time limit 8s exceeded")
+    assert later[-1]["result"] == "ok"
+    assert "elbalad: stopping the crawl" in err and "time limit 8s exceeded" in err

@@ -172,3 +172,25 @@ def test_unreadable_report_is_skipped(settings, archive):
     history(archive, [("ok", {"new": 1})])
     archive.put("runs/site=elbalad/date=2999-01-01/zzz.json", b"{not json", content_type="application/json")
     assert one(settings).last_run["counts"]["new"] == 1
+
+
+def test_status_flags_a_site_whose_pages_stopped_carrying_articles(tmp_path):
+    """Real crawls of the replica, where elbalad's article pages lost their article ("layout changed")."""
+    from jobs.replica import ReplicaServer
+    from tests.crawl_helpers import arshif, crawl_env
+
+    with ReplicaServer() as replica:
+        replica.serve_articles(False, "elbalad")
+        env = crawl_env(replica, tmp_path, ARSHIF_STATUS__NO_NEW_RUNS="2")
+        for _ in range(2):
+            assert arshif("crawl", env=env).returncode == 0
+    done = arshif("status", "--json", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    sites = {s["site"]: s for s in json.loads(done.stdout)["sites"]}
+    assert sites["elbalad"]["state"] == "warning"
+    assert sites["elbalad"]["warnings"] == ["no new article in the last 2 runs: did the site change its layout?"]
+    assert sites["elbalad"]["last_run"]["counts"]["not_article"] > 0
+    assert sites["rt_arabic"]["state"] == "ok" and sites["rt_arabic"]["warnings"] == []
+    text = arshif("status", env=env)
+    assert text.returncode == 1
+    assert "elbalad: WARNING" in text.stdout and "rt_arabic: OK" in text.stdout
