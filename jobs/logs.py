@@ -1,6 +1,7 @@
 """Logging for operators: stderr (journald, docker and kubernetes pick it up), ``text`` or ``json`` (one object
 per line), an optional rotating file. A line carries ``site`` and ``run_id`` when known (pass them with
-``extra=`` or log through :func:`site_logger`); Scrapy's own chatter is held at ``logging.scrapy_level``.
+``extra=`` or log through ``crawler.logctx.site_logger``); Scrapy's own chatter is held at
+``logging.scrapy_level``.
 
 Secrets never reach a line: credentials in URLs (``scheme://user:password@host``) and the values of secret
 environment variables (``AWS_SECRET_ACCESS_KEY``, ``*_TOKEN``, ``*_PASSWORD``…) are replaced by ``***``.
@@ -14,8 +15,6 @@ import os
 import re
 import sys
 from datetime import datetime, timezone
-
-from crawler.logctx import SiteLogger, site_logger  # noqa: F401  (re-exported)
 
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@")

@@ -20,8 +20,8 @@ import threading
 from datetime import datetime, timezone
 
 from crawler.archive import ArchiveError
+from crawler.logctx import site_logger
 from jobs.history import SiteHistory, started
-from jobs.logs import site_logger
 from jobs.schedule import catch_up_due, describe, human_duration, next_run_after, trigger
 
 log = logging.getLogger("arshif.serve")

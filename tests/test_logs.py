@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from crawler.config import load_settings
-from jobs.logs import Redactor, setup_logging, site_logger
+from crawler.logctx import site_logger
+from jobs.logs import Redactor, setup_logging
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,16 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from crawler.archive import open_archive
 from crawler.config import load_settings
@@ -93,6 +96,12 @@ def fake(tmp_path, monkeypatch):
             return [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
 
     return Fake
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def reports(site):
@@ -199,15 +208,24 @@ def spans(events, site):
     return sorted((starts[pid], ends.get(pid)) for pid in starts)
 
 
-def test_service_runs_each_site_on_schedule_without_overlap_and_stops_on_sigterm(fake):
+def test_service_runs_each_site_on_schedule_without_overlap_and_stops_on_sigterm(fake, tmp_path):
     fake.set(elbalad="slow 1.5", rt_arabic="slow 0.2")
+    port, textfile = free_port(), tmp_path / "arshif.prom"
     proc = start_service(fake, ARSHIF_SITES__ELBALAD__EVERY="1s", ARSHIF_SITES__RT_ARABIC__EVERY="1s",
-                         ARSHIF_SERVICE__GRACE="20s")
+                         ARSHIF_SERVICE__GRACE="20s", ARSHIF_SERVICE__METRICS_PORT=str(port),
+                         ARSHIF_SERVICE__METRICS_TEXTFILE=str(textfile))
     try:
         wait_for(lambda: all(len(spans(fake.events(), s)) >= 3 for s in ("elbalad", "rt_arabic")), 30, "3 runs each")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+            assert b'arshif_runs_total{result="ok",site="elbalad"}' in resp.read()
     finally:
         code, err = stop(proc)
     assert code == 0, err
+    metrics = {(s.name, s.labels.get("site"), s.labels.get("result")): s.value
+               for family in text_string_to_metric_families(textfile.read_text()) for s in family.samples}
+    for site in ("elbalad", "rt_arabic"):
+        assert metrics["arshif_runs_total", site, "ok"] == len(reports(site))
+        assert metrics["arshif_last_success_timestamp_seconds", site, None] > time.time() - 60
     for site in ("elbalad", "rt_arabic"):
         runs = spans(fake.events(), site)
         assert all(end is not None for _, end in runs), f"{site}: a run did not finish before the exit"
