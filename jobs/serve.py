@@ -69,7 +69,11 @@ class Service:
             signal.signal(signum, self.request_stop)
         svc = self.settings.service
         if svc.metrics_port:
-            self.metrics.start_http(svc.metrics_host, svc.metrics_port)
+            try:
+                self.metrics.start_http(svc.metrics_host, svc.metrics_port)
+            except OSError as exc:
+                log.error("metrics on %s:%d: cannot listen: %s", svc.metrics_host, svc.metrics_port, exc.strerror)
+                return 2
             log.info("metrics on http://%s:%d/metrics", svc.metrics_host, svc.metrics_port)
         self.metrics.write_textfile()
         scheduler = BackgroundScheduler(timezone=timezone.utc,

@@ -336,3 +336,15 @@ def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(r
     assert (first["result"], first["reason"]) == ("failed", "time limit 8s exceeded")
     assert later[-1]["result"] == "ok"
     assert "elbalad: stopping the crawl" in err and "time limit 8s exceeded" in err
+
+
+def test_a_metrics_port_in_use_stops_the_service_at_start(fake):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = start_service(fake, ARSHIF_SERVICE__METRICS_PORT=str(port))
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert f"metrics on 127.0.0.1:{port}: cannot listen: Address already in use" in err
+    assert fake.events() == []
