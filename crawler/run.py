@@ -20,6 +20,16 @@ from .warc import RollingWarcWriter
 log = logging.getLogger("arshif.run")
 
 
+def run_from(crawler) -> "SiteRun":
+    """The crawler's ``SiteRun`` (the ``ARSHIF_RUN`` setting); components are not configured without one."""
+    from scrapy.exceptions import NotConfigured
+
+    run = crawler.settings.get("ARSHIF_RUN")
+    if run is None:
+        raise NotConfigured("no ARSHIF_RUN: arshif's components run only in arshif's crawls")
+    return run
+
+
 class SiteRun:
     def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: Executor):
         self.settings = settings

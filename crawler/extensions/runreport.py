@@ -3,9 +3,10 @@ archive write awaited, the result decided, the run report stored and one summary
 from __future__ import annotations
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
+
+from ..run import run_from
 
 JSON = "application/json; charset=utf-8"
 
@@ -37,10 +38,7 @@ class RunReportExtension:
 
     @classmethod
     def from_crawler(cls, crawler):
-        run = crawler.settings.get("ARSHIF_RUN")
-        if run is None:
-            raise NotConfigured("no ARSHIF_RUN")
-        ext = cls(crawler, run)
+        ext = cls(crawler, run_from(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+
+from ..run import run_from
 
 
 def _headers(headers) -> list[tuple[str, str]]:
@@ -18,10 +19,7 @@ class WarcRecorderMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        run = crawler.settings.get("ARSHIF_RUN")
-        if run is None:
-            raise NotConfigured("no ARSHIF_RUN")
-        return cls(run)
+        return cls(run_from(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
         parts = urlsplit(request.url)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..archive.keys import utc_date
 from ..archive.store import plan_article
-from . import run_from
+from ..run import run_from
 
 
 class ArchivePipeline:

@@ -10,8 +10,8 @@ from scrapy.exceptions import DropItem
 from ..extract import NotArticle, extract
 from ..items import PageItem
 from ..record import complete
+from ..run import run_from
 from ..urls import article_id
-from . import run_from
 
 
 class ExtractPipeline:

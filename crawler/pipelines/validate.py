@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.exceptions import DropItem
 
 from ..record import problems
-from . import run_from
+from ..run import run_from
 
 
 class ValidatePipeline:

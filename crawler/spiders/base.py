@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from ..failures import ROBOTS_FORBIDDEN, host_of, reason
 from ..freshness import FreshnessPolicy
 from ..items import PageItem
+from ..run import run_from
 from ..urls import article_id, canonicalize, is_article_url
 
 
@@ -44,9 +45,9 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
-        run = crawler.settings.get("ARSHIF_RUN")
-        if run is None or run.site != cls.name:
-            raise NotConfigured(f"spider {cls.name} needs an ARSHIF_RUN for its site")
+        run = run_from(crawler)
+        if run.site != cls.name:
+            raise NotConfigured(f"spider {cls.name} got the run of site {run.site}")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.run = run
         spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
