@@ -15,6 +15,7 @@ NAME = "صدى البلد"
 TITLE = "article h1"
 BODY = "article .paragraph-list"
 IMAGE = "article .mainImg figure img"
+SECTION = "article .section-label a"          # the one-word section label above the title
 # Read-also boxes nested in the body are div / h2 blocks linking to other articles.
 PRUNE_XPATH = (
     xpath(f"{BODY} div") + "[.//a]",
@@ -39,8 +40,9 @@ SITE = SiteSpec(
     listing_link_css=".news-list .item-li a::attr(href)",
     listing_next_css="a[rel=next]::attr(href), .pagination a.next::attr(href)",
     extraction=Extraction(
-        rules_version="1",
+        rules_version="2",
         title=((TITLE, None),),
+        section=((SECTION, None),),
         image=((f"{IMAGE}[data-src]", "data-src"), (f"{IMAGE}[src]", "src")),
         prune_xpath=PRUNE_XPATH,
         rules=RULES,
