@@ -150,3 +150,16 @@ def test_json_logs_are_one_object_per_line_with_site_and_run_id(replica, first):
     summary = [d for d in docs if d["message"].startswith("run finished")]
     assert len(summary) == 1 and summary[0]["site"] == "elbalad" and summary[0]["run_id"]
     assert "new" in summary[0] and "duration_s" in summary[0]
+
+
+def test_data_team_reads_the_archive_with_duckdb(replica, first):
+    """README's query: the archive is a table, one row per article, partitions as columns."""
+    import duckdb
+
+    tmp, _, _ = first
+    rows = duckdb.sql(
+        f"SELECT site, count(*) AS n, count(DISTINCT id) AS ids, min(date) AS first_date "
+        f"FROM read_json_auto('{tmp}/archive/articles/*/*/*.json', hive_partitioning = true) "
+        f"GROUP BY ALL ORDER BY site").fetchall()
+    expected = {site: len(expected_urls(replica, site)) for site in SITES}
+    assert {site: (n, ids) for site, n, ids, _ in rows} == {site: (n, n) for site, n in expected.items()}
