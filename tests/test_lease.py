@@ -64,8 +64,8 @@ def test_expired_lease_is_taken_over_by_exactly_one(arc):
 
 
 def test_renewal_keeps_the_lease_alive(arc):
-    with Lease(arc, "elbalad", 0.9, owner="long-run") as lease:
-        time.sleep(2.0)                                                    # > 2 lease durations
+    with Lease(arc, "elbalad", 1.5, owner="long-run") as lease:
+        time.sleep(3.5)                                                    # > 2 lease durations
         with pytest.raises(LeaseHeld):
             Lease(arc, "elbalad", 60, owner="intruder").acquire()
         assert lease.held

@@ -80,8 +80,8 @@ class Lease:
     def _body(self) -> bytes:
         now = _now()
         return json.dumps({"owner": self.owner, "host": socket.gethostname(), "pid": os.getpid(),
-                           "acquired_at": now.isoformat(timespec="seconds"),
-                           "expires_at": (now + timedelta(seconds=self.duration)).isoformat(timespec="seconds")}
+                           "acquired_at": now.isoformat(timespec="milliseconds"),
+                           "expires_at": (now + timedelta(seconds=self.duration)).isoformat(timespec="milliseconds")}
                           ).encode()
 
     def _read(self) -> tuple[dict, str] | None:
