@@ -210,6 +210,12 @@ class SiteSettings(_Section):
         return v
 
     @model_validator(mode="after")
+    def _some_discovery(self) -> "SiteSettings":
+        if not (self.feeds or self.sitemaps or self.listings):
+            raise ValueError("give at least one discovery source: feeds, sitemaps or listings")
+        return self
+
+    @model_validator(mode="after")
     def _one_schedule(self) -> "SiteSettings":
         if (self.cron is None) == (self.every is None):
             raise ValueError("set exactly one of 'cron' or 'every'")

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crawler.freshness import FreshnessPolicy
-from crawler.spiders.base import parse_when
+from crawler.discovery import parse_when
 from crawler.state import ArticleIndex
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)

@@ -17,9 +17,10 @@ _NORMAL = {"finished", "closespider_pagecount"}
 def decide(run, close_reason: str) -> tuple[str, str | None]:
     """The run's result and, when it failed, why (one line)."""
     report = run.report
-    if run.discovery_ok == 0 and run.discovery_failures:
-        causes = sorted(set(run.discovery_failures))
-        return "failed", "site unreachable: " + "; ".join(causes[:3])
+    if run.discovery_ok == 0:
+        if run.discovery_failures:
+            return "failed", "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
+        return "failed", "no feed, sitemap or listing of the site could be read"
     if close_reason == "closespider_timeout":
         return "failed", f"time limit of {run.cfg.time_limit:g}s reached"
     if close_reason not in _NORMAL:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import scrapy
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.iterators import xmliter_lxml
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from ..discovery import Listing, read_feed, read_sitemap
 from ..failures import ROBOTS_FORBIDDEN, host_of, reason
 from ..freshness import FreshnessPolicy
 from ..items import PageItem
@@ -23,21 +20,6 @@ from ..urls import article_id, canonicalize, is_article_url
 
 
 REDIRECTS = [301, 302, 303, 307, 308]
-
-
-def parse_when(text: str | None) -> datetime | None:
-    """A sitemap ``lastmod`` (W3C datetime) or a feed date (RFC 822) as an aware datetime."""
-    if not text:
-        return None
-    text = text.strip()
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class NewsSpider(scrapy.Spider):
@@ -81,32 +63,30 @@ class NewsSpider(scrapy.Spider):
     def _discovered_ok(self) -> None:
         self.run.discovery_ok += 1
 
+    def _listing_problem(self, response: Response, listing: Listing) -> None:
+        if listing.problem:
+            self.run.report.error(f"discovery: {listing.problem.split(' (')[0]}", response.url)
+            self.run.log.warning("%s: %s", response.url, listing.problem, extra={"url": response.url})
+
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
-        self._discovered_ok()
-        for item in xmliter_lxml(response, "item"):
-            link = item.xpath("link/text()").get()
-            when = item.xpath("pubDate/text()").get()
-            if link:
-                yield from self.article_request(link.strip(), parse_when(when))
+        listing = read_feed(response)
+        self._listing_problem(response, listing)
+        if listing.entries:
+            self._discovered_ok()
+        for link, when in listing.entries:
+            yield from self.article_request(response.urljoin(link), when)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
-        body = gunzip(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE")) \
-            if gzip_magic_number(response) else response.body
-        sitemap = Sitemap(body)
-        if sitemap.type not in ("sitemapindex", "urlset"):
-            self.run.report.error("discovery: not a sitemap", response.url)
-            self.run.log.warning("not a sitemap: %s", response.url)
-            return
-        self._discovered_ok()
-        for entry in sitemap:
-            loc, lastmod = entry.get("loc"), parse_when(entry.get("lastmod"))
-            if not loc:
-                continue
-            if sitemap.type == "sitemapindex":
+        listing = read_sitemap(response, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        self._listing_problem(response, listing)
+        if listing.kind in ("sitemapindex", "urlset"):
+            self._discovered_ok()
+        for loc, lastmod in listing.entries:
+            if listing.kind == "sitemapindex":
                 if lastmod is None or lastmod >= self.freshness.horizon:
                     yield self._discovery(response.urljoin(loc), self.parse_sitemap)
             else:
-                yield from self.article_request(loc, lastmod)
+                yield from self.article_request(response.urljoin(loc), lastmod)
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         self._discovered_ok()

@@ -1,0 +1,59 @@
+"""Feeds and sitemaps as real sites serve them: good, gzipped, bad, cut short."""
+import gzip
+from datetime import datetime, timezone
+
+from scrapy.http import TextResponse, XmlResponse
+
+from crawler.discovery import read_feed, read_sitemap
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>https://www.elbalad.news/5634973</link><pubDate>Mon, 23 Nov 2026 11:15:00 +0200</pubDate></item>
+<item><title>b</title><link> /5634974 </link></item>
+</channel></rss>"""
+URLSET = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>https://arabic.rt.com/world/1234567-x/</loc><lastmod>2026-11-23T10:00:00+03:00</lastmod></url>
+<url><loc>https://arabic.rt.com/world/1234568-y/</loc></url></urlset>"""
+INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://arabic.rt.com/sitemap/news.xml</loc><lastmod>2026-11-23</lastmod></sitemap></sitemapindex>"""
+
+
+def xml(body: bytes, url="https://x/sitemap.xml"):
+    return XmlResponse(url, body=body)
+
+
+def test_feed_items_with_dates():
+    listing = read_feed(xml(RSS, "https://www.elbalad.news/rss.aspx"))
+    assert listing.problem is None
+    assert listing.entries == [("https://www.elbalad.news/5634973", datetime(2026, 11, 23, 9, 15, tzinfo=timezone.utc)),
+                               ("/5634974", None)]
+
+
+def test_truncated_feed_keeps_what_was_read_and_says_so():
+    listing = read_feed(xml(RSS[:RSS.index(b"<item><title>b")] + b"<item><link>htt"))
+    assert [url for url, _ in listing.entries] == ["https://www.elbalad.news/5634973"]
+    assert listing.problem.startswith("bad RSS feed")
+
+
+def test_html_instead_of_a_feed():
+    listing = read_feed(TextResponse("https://x/rss", body=b"<html><body>maintenance</body></html>", encoding="utf-8"))
+    assert listing.entries == [] and listing.problem
+
+
+def test_urlset_and_index():
+    urls = read_sitemap(xml(URLSET), 10**7)
+    assert urls.kind == "urlset" and urls.problem is None
+    assert urls.entries[0] == ("https://arabic.rt.com/world/1234567-x/", datetime(2026, 11, 23, 7, tzinfo=timezone.utc))
+    assert urls.entries[1][1] is None
+    index = read_sitemap(xml(INDEX), 10**7)
+    assert index.kind == "sitemapindex" and index.entries[0][0].endswith("/sitemap/news.xml")
+
+
+def test_gzipped_sitemap():
+    assert len(read_sitemap(xml(gzip.compress(URLSET), "https://x/sitemap.xml.gz"), 10**7).entries) == 2
+
+
+def test_bad_sitemaps_give_one_line_not_an_exception():
+    for body in (b"", b"\x00\x01garbage", b"<html><body>oops</body></html>", gzip.compress(URLSET)[:30]):
+        listing = read_sitemap(xml(body, "https://x/sitemap.xml.gz"), 10**7)
+        assert listing.problem and "\n" not in listing.problem
+        assert listing.entries == []
