@@ -46,6 +46,7 @@ class SiteRun:
         self._futures: list[Future] = []
         self.discovery_ok = 0
         self.discovery_failures: list[str] = []
+        self.write_failures: list[str] = []
         warc_dir = self.state_dir / "warc" / site_key
         self._recover_warc(warc_dir)
         self.warc = RollingWarcWriter(warc_dir, self.report.run_id, settings.archive.warc_max_bytes,
@@ -109,6 +110,7 @@ class SiteRun:
         def done(fut: Future) -> None:
             exc = fut.exception()
             if exc is not None:
+                self.write_failures.append(str(exc))
                 self.report.error(f"archive write failed: {exc}")
                 self.log.error("archive write failed (%s): %s", kind, exc)
                 return

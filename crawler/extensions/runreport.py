@@ -25,6 +25,8 @@ def decide(run, close_reason: str) -> tuple[str, str | None]:
         return "failed", f"time limit of {run.cfg.time_limit:g}s reached"
     if close_reason not in _NORMAL:
         return "failed", f"stopped early ({close_reason})"
+    if run.write_failures:
+        return "failed", f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
     if report.counts.get("pending"):
         return "failed", f"{report.counts['pending']} writes pending in the outbox (archive unavailable)"
     if report.counts["fetched"] and report.counts["fetched"] == report.counts["failed"]:

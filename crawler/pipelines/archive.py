@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+from scrapy.exceptions import DropItem
+
 from ..archive.keys import utc_date
 from ..archive.store import plan_article
 from ..run import run_from
@@ -27,7 +29,11 @@ class ArchivePipeline:
             run.report.count("unchanged")
             return record
         future = run.track(run.uploader.submit_article(plan), kind="article")
-        outcome, keys = await asyncio.wrap_future(future)
+        try:
+            outcome, keys = await asyncio.wrap_future(future)
+        except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
+            run.report.count("failed")   # advanced, so the next run fetches the article again
+            raise DropItem(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)
         if outcome != "pending":
