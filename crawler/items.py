@@ -1,7 +1,7 @@
 """What the spider hands to the pipelines: a fetched page, before extraction."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -9,7 +9,7 @@ from datetime import datetime
 class PageItem:
     url: str                       # final URL (after redirects)
     requested_url: str             # canonical URL the spider asked for
-    body: bytes
+    body: bytes = field(repr=False)   # pages are large: never in a log line
     encoding: str | None           # charset from the Content-Type header, if any
     fetched_at: datetime
     lastmod: datetime | None       # from the sitemap or feed that listed it

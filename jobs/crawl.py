@@ -43,11 +43,26 @@ def extract_pool(settings):
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+def take_lease(stack: ExitStack, archive, site: str, settings) -> None:
+    """Hold the archive's write lease for ``site`` until ``stack`` closes (raises LeaseHeld); the caller holds
+    the site's local lock already (a lease this host left behind is taken over). An archive that
+    does not answer now is an outage the outbox absorbs: the run goes on without the lease, and the
+    conditional writes keep concurrent runs safe."""
+    from crawler.archive import ArchiveUnavailable
+    from crawler.archive.lease import Lease
+
+    try:
+        stack.enter_context(Lease(archive, site, settings.archive.s3.lease, host_exclusive=True))
+    except ArchiveUnavailable as exc:
+        log.warning("site %s: write lease not taken, archive unavailable: %s", site, exc)
+
+
 def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     """Crawl ``sites`` once. Returns the exit code and the finished run reports."""
     from scrapy.crawler import Crawler, CrawlerProcess
 
     from crawler.archive import ArchiveUnavailable, open_archive
+    from crawler.archive.lease import LeaseHeld
     from crawler.archive.uploader import Uploader
     from crawler.run import SiteRun
     from crawler.settings import scrapy_settings
@@ -66,11 +81,12 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         locked = []
         for site in sites:
             try:
-                stack.enter_context(SiteLock(settings, site))
+                stack.enter_context(SiteLock(settings, site))        # one crawl per site on this machine…
+                take_lease(stack, archive, site, settings)            # …and across machines (S3)
                 locked.append(site)
-            except LockBusy as exc:
+            except (LockBusy, LeaseHeld) as exc:
                 print(f"arshif: {exc}", file=sys.stderr)
-                exit_code = LockBusy.exit_code
+                exit_code = exc.exit_code
         if not locked:
             return exit_code, runs
         uploader = Uploader.for_settings(archive, settings)

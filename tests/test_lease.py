@@ -42,6 +42,18 @@ def test_second_run_does_not_start_while_the_lease_is_held(arc):
         assert again.held
 
 
+def test_lease_left_on_this_host_is_taken_over_by_the_holder_of_the_local_lock(arc):
+    """A run that could not release its lease (the bucket went down, or it was killed) must not block the
+    next run on the same host for the lease's whole duration: that run holds the site's local lock, so the
+    lease can only be a leftover."""
+    Lease(arc, "elbalad", 600, owner="killed-run").acquire()             # never released
+    with pytest.raises(LeaseHeld):
+        Lease(arc, "elbalad", 600, owner="elsewhere").acquire()          # without the local lock: wait
+    with Lease(arc, "elbalad", 600, owner="next-run", host_exclusive=True) as taken:
+        assert taken.held
+        assert json.loads(arc.get(lease_key("elbalad")))["owner"] == "next-run"
+
+
 def test_expired_lease_is_taken_over_by_exactly_one(arc):
     dead = Lease(arc, "elbalad", 0.5, owner="dead-run").acquire()         # never renewed, never released
     assert dead.held

@@ -58,7 +58,13 @@ def _now() -> datetime:
 
 
 class Lease:
-    def __init__(self, archive: Archive, site: str, duration: float, owner: str | None = None):
+    def __init__(self, archive: Archive, site: str, duration: float, owner: str | None = None,
+                 host_exclusive: bool = False):
+        """``host_exclusive``: the caller holds the site's local lock (``jobs.lock.SiteLock``), so no other
+        crawl of the site runs on this host, and a lease left by this host is an earlier run's that could not
+        release it (killed, or the archive was down at the end): it is taken over at once instead of
+        blocking runs until it expires."""
+        self.host_exclusive = host_exclusive
         self.archive = archive
         self.site = site
         self.duration = float(duration)
@@ -113,10 +119,12 @@ class Lease:
                 expired = datetime.fromisoformat(holder["expires_at"]) <= _now()
             except (KeyError, TypeError, ValueError):
                 expired = True                # unreadable lease: treat as abandoned
-            if not expired:
+            left_here = self.host_exclusive and holder.get("host") == socket.gethostname()
+            if not (expired or left_here):
                 raise LeaseHeld(self.site, holder)
-            log.warning("site %s: taking over the write lease of %s, expired at %s", self.site,
-                        holder.get("owner", "?"), holder.get("expires_at", "?"))
+            log.warning("site %s: taking over the write lease of %s (%s)", self.site, holder.get("owner", "?"),
+                        "left by an earlier run on this host" if left_here and not expired
+                        else f"expired at {holder.get('expires_at', '?')}")
             if self.archive.put(self.key, self._body(), content_type=JSON, if_match=etag):
                 return self._taken()
         current = self._read()

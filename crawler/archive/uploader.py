@@ -102,13 +102,10 @@ class Uploader:
     # ------------------------------------------------------------------------------------------ writes
 
     def submit_article(self, plan: Planned) -> Future:
-        """Future of ``(outcome, keys_written)``; outcome is "new", "updated", "unchanged" or "pending"."""
-        def run():
-            outcome, keys, _ = self._guarded(lambda: store_article(self.archive, plan),
-                                             lambda: self.outbox.add_article(plan), ("pending", [], None))
-            return outcome, keys
-
-        return self._pool.submit(run)
+        """Future of ``(outcome, keys_written, record_as_stored)``; outcome is "new", "updated", "unchanged" or
+        "pending"; the record is None when nothing was written."""
+        return self._pool.submit(self._guarded, lambda: store_article(self.archive, plan),
+                                 lambda: self.outbox.add_article(plan), ("pending", [], None))
 
     def submit_file(self, key: str, path: Path, *, content_type: str, content_encoding: str | None = None,
                     metadata: dict[str, str] | None = None, remove: bool = True) -> Future:

@@ -30,13 +30,13 @@ class ArchivePipeline:
             return record
         future = run.track(run.uploader.submit_article(plan), kind="article")
         try:
-            outcome, keys = await asyncio.wrap_future(future)
+            outcome, keys, stored = await asyncio.wrap_future(future)
         except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
             run.report.count("failed")   # advanced, so the next run fetches the article again
             raise DropItem(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)
         if outcome != "pending":
-            run.index.record(plan.record, plan.key)
+            run.index.record(stored or plan.record, plan.key)
             run.log.debug("%s: %s → %s", outcome, record["url"], plan.key)
         return record
