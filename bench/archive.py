@@ -51,7 +51,7 @@ def run(archive: S3Archive, records: list[dict], workers: int) -> tuple[float, d
     futures = [uploader.submit_article(plan_article(rec, None, "2026-11-20")) for rec in records]
     outcomes: dict[str, int] = {}
     for fut in futures:
-        outcome, _ = fut.result()
+        outcome, _, _ = fut.result()
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     elapsed = time.perf_counter() - start
     uploader.close()

@@ -4,6 +4,8 @@ It is the record that ``arshif status``, the scheduler's catch-up and data teams
 X") read, so its fields are a stable interface:
 
     run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
+    kind        "crawl", or "flush" for the manifest of an outbox replay (``run_id`` ending in ``-flush``):
+                history, status and catch-up read crawls only
     result      "ok" | "failed"
     reason      why it failed (one line), or null
     counts      discovered, fetched, new, updated, unchanged, skipped, not_article, invalid, failed,
@@ -44,6 +46,7 @@ class RunReport:
     run_id: str
     site: str
     archive: str
+    kind: str = "crawl"
     started_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
     finished_at: str | None = None
     duration_s: float | None = None

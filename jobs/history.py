@@ -24,16 +24,20 @@ def started(report: RunReport) -> datetime:
 
 
 def reports_newest_first(archive: Archive, site: str) -> Iterator[RunReport]:
-    """Every readable run report of ``site``, newest first (keys sort by date, then by run id, i.e. by time)."""
+    """Every readable crawl report of ``site``, newest first (keys sort by date, then by run id, i.e. by
+    time); the manifests of outbox flushes are not runs of the site and are left out."""
     keys = [key for key in archive.list(f"runs/site={site}/") if key.endswith(".json")]
     for key in reversed(keys):
         data = archive.get(key)
         if data is None:
             continue
         try:
-            yield RunReport.from_json(data)
+            report = RunReport.from_json(data)
         except (ValueError, TypeError) as exc:
             log.warning("unreadable run report %s skipped: %s", key, exc)
+            continue
+        if report.kind == "crawl":
+            yield report
 
 
 @dataclass

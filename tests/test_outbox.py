@@ -138,7 +138,7 @@ def test_outage_sends_writes_to_the_outbox_then_flush_uploads_them(s3_url, live,
     records = [make_record(i) for i in range(10)]
     started = time.monotonic()
     results = [down.submit_article(new_plan(r)) for r in records]
-    assert [f.result(timeout=30) for f in results] == [("pending", [])] * 10
+    assert [f.result(timeout=30) for f in results] == [("pending", [], None)] * 10
     warc = tmp_path / "run-00001.warc.gz"
     warc.write_bytes(b"warc bytes")
     assert down.submit_file("warc/site=elbalad/date=2026-11-20/run-00001.warc.gz", warc,
@@ -211,8 +211,8 @@ def test_server_stopped_mid_writes_nothing_lost(s3_server, s3_url, tmp_path):
         outcomes += [f.result(timeout=60) for f in [uploader.submit_article(new_plan(r)) for r in records[20:]]]
     finally:
         s3_server.start()
-    assert [o for o, _ in outcomes[:20]] == ["new"] * 20
-    assert [o for o, _ in outcomes[20:]] == ["pending"] * 20
+    assert [o for o, _, _ in outcomes[:20]] == ["new"] * 20
+    assert [o for o, _, _ in outcomes[20:]] == ["pending"] * 20
     result = uploader.flush_outbox()
     uploader.close()
     assert (result.replayed, result.remaining) == (20, 0)

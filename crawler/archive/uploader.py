@@ -245,7 +245,7 @@ class Uploader:
         for site in sorted(set(result.counts) | set(result.keys)):
             if site == "unknown":
                 continue
-            report = RunReport(new_run_id(site) + "-flush", site, self.archive.url)
+            report = RunReport(new_run_id(site) + "-flush", site, self.archive.url, kind="flush")
             for outcome, n in result.counts.get(site, {}).items():
                 report.count(outcome, n)
             report.keys_written = list(result.keys.get(site, []))
