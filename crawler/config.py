@@ -18,7 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .sites import SITES
 
-DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "settings.toml"
+# The project's settings.toml; the package reaches it through a link, which a wheel turns into a copy.
+DEFAULTS_FILE = Path(__file__).resolve().parent / "default_settings.toml"
 ENV_PREFIX = "ARSHIF_"
 ENV_SETTINGS_FILE = "ARSHIF_SETTINGS"
 SCHEDULE_KEYS = ("cron", "every")
