@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:          # `arshif extract … | head`: the reader has gone, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
