@@ -8,25 +8,17 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from ..durable import write_atomic
 from .base import Archive, ArchiveConfigError, ArchiveError
 
 
 def path_from_url(url: str) -> Path:
     parts = urlsplit(url)
     return Path(parts.netloc + parts.path) if parts.netloc in ("", ".", "..") else Path("/" + parts.netloc + parts.path)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalArchive(Archive):
@@ -48,22 +40,11 @@ class LocalArchive(Archive):
         return self.root / key
 
     def _write_atomic(self, target: Path, write) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
         try:
-            with os.fdopen(fd, "wb") as fh:
-                write(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            write_atomic(target, write)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
             raise ArchiveError(f"archive {self.url}: cannot write {target}: {reason}") from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def put(self, key, data, *, content_type, content_encoding=None, metadata=None, if_absent=False) -> bool:
         target = self._path(key)

@@ -25,25 +25,17 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from ..durable import fsync_dir, write_atomic
 from .store import Planned
 
 _counter = itertools.count()
 #: a file description older than this without its data is the trace of a kill mid-move: dropped
 STALE_DESCRIPTION_S = 600
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -86,19 +78,8 @@ class Outbox:
         return f"{time.time_ns():020d}-{os.getpid():07d}-{next(_counter):06d}"
 
     def _write(self, name: str, body: dict) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / name
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(self.folder)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, lambda fh: fh.write(json.dumps(body, ensure_ascii=False).encode("utf-8")))
         return target
 
     def add_article(self, plan: Planned) -> Path:
@@ -134,10 +115,10 @@ class Outbox:
                 dst.flush()
                 os.fsync(dst.fileno())
             os.replace(partial, target)
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
             Path(path).unlink()
             return description
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
         return description
 
     # ------------------------------------------------------------------------------------------ reading
@@ -168,7 +149,7 @@ class Outbox:
         """Forget an entry whose write is done (description last, so a kill leaves it replayable)."""
         entry.data_path.unlink(missing_ok=True)
         entry.path.unlink(missing_ok=True)
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     # ------------------------------------------------------------------------------------------ replay lock
 

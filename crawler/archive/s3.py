@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
