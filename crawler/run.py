@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from pathlib import Path
 
 from .archive.base import Archive, ArchiveUnavailable
@@ -16,6 +16,7 @@ from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex, archive_state_dir
 from .warc import RollingWarcWriter
+from .workers import ExtractWorkers
 
 log = logging.getLogger("arshif.run")
 
@@ -31,7 +32,7 @@ def run_from(crawler) -> "SiteRun":
 
 
 class SiteRun:
-    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: Executor):
+    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers):
         self.settings = settings
         self.spec = get_site(site_key)
         self.cfg = settings.sites[site_key]

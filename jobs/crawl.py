@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
-import os
 import sys
 from contextlib import ExitStack
 
@@ -31,16 +29,6 @@ def check_sites(settings, names: list[str]) -> list[str]:
         if name not in settings.sites:
             raise SettingsError(f"unknown site {name!r} (known: {', '.join(sorted(settings.sites))})")
     return list(dict.fromkeys(names))
-
-
-def extract_pool(settings):
-    """Worker processes for extraction, forked from a server that has imported the extractor already."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = settings.crawl.extract_workers or os.cpu_count() or 1
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["crawler.extract"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 def take_lease(stack: ExitStack, archive, site: str, settings) -> None:
@@ -67,6 +55,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     from crawler.run import SiteRun
     from crawler.settings import scrapy_settings
     from crawler.spiders import SPIDERS
+    from crawler.workers import ExtractWorkers
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
 
@@ -92,7 +81,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         uploader = Uploader.for_settings(archive, settings)
         stack.callback(uploader.close)
         uploader.flush_outbox()
-        pool = stack.enter_context(extract_pool(settings))
+        pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers))
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):

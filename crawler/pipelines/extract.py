@@ -2,7 +2,6 @@
 and the reactor must never wait on it). Pages that are not articles are counted and dropped."""
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 
 from scrapy.exceptions import DropItem
@@ -27,8 +26,8 @@ class ExtractPipeline:
         job = partial(extract, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
                       fetched_at=item.fetched_at)
         try:
-            result = await asyncio.get_running_loop().run_in_executor(run.extract_pool, job)
-        except Exception as exc:  # a crash in a worker is this page's failure, not the run's
+            result = await run.extract_pool.run(job)
+        except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
             run.report.count("failed")
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})

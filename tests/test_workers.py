@@ -1,0 +1,39 @@
+"""Extraction workers survive a worker that dies on a page."""
+import asyncio
+import os
+
+import pytest
+
+from crawler.workers import ExtractWorkers, WorkerCrashed
+
+
+def square(n):
+    return n * n
+
+
+def die(_):
+    os._exit(1)          # what a segfault in lxml or the OOM killer looks like from the pool
+
+
+def pid(_):
+    return os.getpid()
+
+
+def test_a_dead_worker_fails_its_page_only_and_the_pool_comes_back():
+    async def scenario(workers):
+        assert await workers.run(square, 7) == 49
+        with pytest.raises(WorkerCrashed):
+            await workers.run(die, None)
+        return await asyncio.gather(*(workers.run(square, n) for n in range(5)))
+
+    with ExtractWorkers(2, preload=()) as workers:
+        assert asyncio.run(scenario(workers)) == [0, 1, 4, 9, 16]
+        assert workers.restarts == 1
+
+
+def test_workers_are_replaced_after_their_quota_of_pages():
+    async def pids(workers):
+        return {await workers.run(pid, None) for _ in range(6)}
+
+    with ExtractWorkers(1, tasks_per_worker=2, preload=()) as workers:
+        assert len(asyncio.run(pids(workers))) == 3
