@@ -68,7 +68,7 @@ class SiteRun:
         return self.cfg.base_url
 
     def _open_index(self) -> ArticleIndex:
-        index = ArticleIndex(self.state_dir / f"index-{self.site}.sqlite", self.site)
+        index = ArticleIndex.at(self.state_dir, self.site)
         if not index.is_built():
             try:
                 count = index.rebuild(self.archive)

@@ -1,14 +1,13 @@
 """The incremental index: which articles the archive holds, at which key, with which content hash.
 
 It decides whether a discovered URL needs fetching again, and whether an extracted article is new, edited
-or unchanged. It is only a cache of the archive: when missing (new machine, new pod) it is rebuilt by
-reading the archive's ``articles/`` records, and an archive write always happens before the index records
-it, so a kill can only make the index lag behind the archive, never run ahead of it.
+or unchanged. It is only a cache of the archive: when missing (new machine, new pod) it is rebuilt from the
+listing of the archive's ``articles/``, and an archive write always happens before the index records it, so
+a kill can only make the index lag behind the archive, never run ahead of it.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sqlite3
 import threading
@@ -64,33 +63,29 @@ class ArticleIndex:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
 
+    @staticmethod
+    def path(folder: Path, site: str) -> Path:
+        """Where ``site``'s index lives in an archive's state folder (``archive_state_dir``)."""
+        return Path(folder) / f"index-{site}.sqlite"
+
     @classmethod
-    def open(cls, state_dir: str | Path, archive: Archive, site: str) -> "ArticleIndex":
-        """Open the site's index for ``archive``, rebuilding it from the archive when it is new."""
-        index = cls(archive_state_dir(state_dir, archive.url) / f"index-{site}.sqlite", site)
-        if not index.is_built():
-            index.rebuild(archive)
-        return index
+    def at(cls, folder: Path, site: str) -> "ArticleIndex":
+        return cls(cls.path(folder, site), site)
 
     def is_built(self) -> bool:
         with self._lock:
             return self._db.execute("SELECT 1 FROM meta WHERE name='built'").fetchone() is not None
 
     def rebuild(self, archive: Archive) -> int:
-        """Replace the index with what the archive's ``articles/site=<site>/`` holds. Returns the count."""
+        """Replace the index with what the archive's ``articles/site=<site>/`` holds, from the listing alone
+        (no object is read, so a large bucket is indexed in seconds): each article's id, key and when it was
+        stored. Content hashes are filled in as articles are seen again; until then a re-fetched article is
+        compared with its archived copy before anything is written. Returns the count."""
         rows = []
-        for key in archive.list(f"articles/site={self.site}/"):
-            if parse_article_key(key) is None:
-                continue
-            data = archive.get(key)
-            if data is None:
-                continue
-            try:
-                rec = json.loads(data)
-                rows.append((rec["id"], rec["canonical_url"], key, rec["content_sha256"], int(rec.get("version", 1)),
-                             rec["fetched_at"]))
-            except (ValueError, KeyError, TypeError):
-                continue  # `arshif verify` reports unreadable records; the index just skips them
+        for key, stored_at in archive.list_info(f"articles/site={self.site}/"):
+            parts = parse_article_key(key)
+            if parts is not None:
+                rows.append((parts["id"], "", key, "", 0, stored_at.isoformat()))
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM articles")

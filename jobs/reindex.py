@@ -21,7 +21,7 @@ def main(args: argparse.Namespace) -> int:
     archive.check()
     folder = archive_state_dir(settings.archive.state_dir, archive.url)
     for site in check_sites(settings, args.sites):
-        index = ArticleIndex(folder / f"index-{site}.sqlite", site)
+        index = ArticleIndex.at(folder, site)
         print(f"{site}: {index.rebuild(archive)} articles indexed from {archive.url}")
         index.close()
     archive.close()

@@ -6,6 +6,7 @@ article logic (idempotence, versions) is written once on top of them in ``store.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -45,8 +46,12 @@ class Archive(ABC):
         """The object's bytes, or None when there is no such key."""
 
     @abstractmethod
+    def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """``(key, last modified)`` of every object under ``prefix``, keys in lexicographic order."""
+
     def list(self, prefix: str) -> Iterator[str]:
         """Every key under ``prefix``, in lexicographic order."""
+        return (key for key, _ in self.list_info(prefix))
 
     def exists(self, key: str) -> bool:
         return self.get(key) is not None

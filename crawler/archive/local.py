@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -69,17 +70,18 @@ class LocalArchive(Archive):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
-    def list(self, prefix: str) -> Iterator[str]:
+    def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         # Walk only the folder that the prefix names, then filter by the rest of the prefix.
         folder = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
         if not folder.is_dir():
             return iter(())
-        keys = []
+        found = []
         for dirpath, dirnames, filenames in os.walk(folder):
             for name in filenames:
                 if name.startswith(".tmp-"):
                     continue
-                key = os.path.relpath(os.path.join(dirpath, name), self.root).replace(os.sep, "/")
+                path = os.path.join(dirpath, name)
+                key = os.path.relpath(path, self.root).replace(os.sep, "/")
                 if key.startswith(prefix):
-                    keys.append(key)
-        return iter(sorted(keys))
+                    found.append((key, datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc)))
+        return iter(sorted(found))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -270,14 +271,14 @@ class S3Archive(Archive):
             raise self._error(exc, "delete", key) from None
         return True
 
-    def list(self, prefix: str) -> Iterator[str]:
+    def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         paginator = self._client.get_paginator("list_objects_v2")
         cut = len(self.prefix)
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self._key(prefix),
                                            PaginationConfig={"PageSize": self.page_size}):
                 for obj in page.get("Contents", ()):
-                    yield obj["Key"][cut:]
+                    yield obj["Key"][cut:], obj["LastModified"]
         except (bx.BotoCoreError, bx.ClientError) as exc:
             raise self._error(exc, "list", prefix) from None
 

@@ -228,10 +228,9 @@ class Uploader:
         for site, record, key in stored:
             by_site[site].append((record, key))
         for site, items in by_site.items():
-            path = self.state_dir / f"index-{site}.sqlite"
-            if not path.exists():
+            if not ArticleIndex.path(self.state_dir, site).exists():
                 continue
-            index = ArticleIndex(path, site)
+            index = ArticleIndex.at(self.state_dir, site)
             try:
                 if index.is_built():
                     for record, key in items:
