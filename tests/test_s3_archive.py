@@ -199,3 +199,20 @@ def test_server_counts_requests(s3_server, archive):
     after = s3_server.requests(archive.bucket)
     assert after[("PUT", "200")] - before[("PUT", "200")] == 1
     assert after[("PUT", "412")] - before[("PUT", "412")] == 1
+
+
+def test_index_rebuilt_from_the_bucket_listing_reads_no_object(archive, s3_server, tmp_path):
+    from crawler.state import ArticleIndex
+
+    ids = [f"{n:020x}" for n in range(25)]
+    for aid in ids:
+        archive.put(f"articles/site=elbalad/date=2026-11-20/{aid}.json", b"{}", content_type=JSON)
+    archive.put("articles/site=rt_arabic/date=2026-11-20/" + "f" * 20 + ".json", b"{}", content_type=JSON)
+    before = s3_server.requests(archive.bucket)
+    index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
+    assert index.rebuild(archive) == 25
+    after = s3_server.requests(archive.bucket)
+    assert not [k for k, n in after.items() if k[0] == "GET" and n != before.get(k, 0)]
+    known = index.get(ids[3])
+    assert known.key.endswith(f"/{ids[3]}.json") and known.fetched_at.tzinfo is not None
+    assert index.get("f" * 20) is None                  # another site's article
