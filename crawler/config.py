@@ -49,6 +49,19 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
+def human_duration(seconds: float) -> str:
+    """The inverse of ``parse_duration``: 1500 → '25m', 5400 → '1h30m', 90 → '1m30s', 4.48 → '4.5s'."""
+    if seconds < 60 and seconds != int(seconds):
+        return f"{round(seconds, 1):g}s"
+    rest = int(round(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts) or "0s"
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 

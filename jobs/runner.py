@@ -23,10 +23,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from crawler.archive.base import Archive
+from crawler.config import human_duration
 from crawler.logctx import site_logger
 from crawler.report import RunReport, new_run_id
 from jobs.lock import LockBusy
-from jobs.schedule import human_duration
 
 log = logging.getLogger("arshif.serve")
 

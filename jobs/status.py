@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
+from crawler.config import human_duration
 from crawler.state import archive_state_dir
 from jobs.history import SiteHistory, started
-from jobs.schedule import describe, human_duration, next_run_after, upcoming_run
+from jobs.schedule import describe, next_run_after, upcoming_run
 
 EXIT = {"ok": 0, "warning": 1, "failing": 2}
 

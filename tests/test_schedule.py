@@ -7,8 +7,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import SettingsError, load_settings
-from jobs.schedule import catch_up_due, describe, human_duration, next_run_after, trigger, upcoming_run
+from crawler.config import SettingsError, human_duration, load_settings
+from jobs.schedule import catch_up_due, describe, next_run_after, trigger, upcoming_run
 
 UTC = timezone.utc
 

@@ -6,6 +6,7 @@ from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from ..config import human_duration
 from ..run import run_from
 
 JSON = "application/json; charset=utf-8"
@@ -22,7 +23,7 @@ def decide(run, close_reason: str) -> tuple[str, str | None]:
             return "failed", "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
         return "failed", "no feed, sitemap or listing of the site could be read"
     if close_reason == "closespider_timeout":
-        return "failed", f"time limit of {run.cfg.time_limit:g}s reached"
+        return "failed", f"time limit {human_duration(run.cfg.time_limit)} exceeded"
     if close_reason not in _NORMAL:
         return "failed", f"stopped early ({close_reason})"
     if run.write_failures:
