@@ -27,6 +27,7 @@ demo: setup
 bench: setup
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/archive.py
+	$(BIN)/python bench/crawl.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800
