@@ -31,6 +31,17 @@ def run_from(crawler) -> "SiteRun":
     return run
 
 
+class RunComponent:
+    """Base of arshif's Scrapy components: built from the crawler with its site's run."""
+
+    def __init__(self, run: "SiteRun"):
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(run_from(crawler))
+
+
 class SiteRun:
     def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers):
         self.settings = settings

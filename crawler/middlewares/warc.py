@@ -2,29 +2,26 @@
 file, and tells the request where (``request.meta["warc"]``) so the article record can point at it."""
 from __future__ import annotations
 
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from scrapy.http import Request, Response
 
-from ..run import run_from
+from ..run import RunComponent
 
 
 def _headers(headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
 
 
-class WarcRecorderMiddleware:
-    def __init__(self, run):
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(run_from(crawler))
-
+class WarcRecorderMiddleware(RunComponent):
     def process_response(self, request: Request, response: Response) -> Response:
         parts = urlsplit(request.url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        reason = response.status == 200 and "OK" or ""
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
         pointer = self.run.warc.write(
             url=request.url, method=request.method, request_headers=_headers(request.headers),
             status=response.status, reason=reason, protocol=response.protocol or "HTTP/1.1",

@@ -9,17 +9,10 @@ from scrapy.exceptions import DropItem
 
 from ..archive.keys import utc_date
 from ..archive.store import plan_article
-from ..run import run_from
+from ..run import RunComponent
 
 
-class ArchivePipeline:
-    def __init__(self, run):
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(run_from(crawler))
-
+class ArchivePipeline(RunComponent):
     async def process_item(self, record: dict) -> dict:
         run = self.run
         known = run.index.get(record["id"])

@@ -9,18 +9,11 @@ from scrapy.exceptions import DropItem
 from ..extract import NotArticle, extract
 from ..items import PageItem
 from ..record import complete
-from ..run import run_from
+from ..run import RunComponent
 from ..urls import article_id
 
 
-class ExtractPipeline:
-    def __init__(self, run):
-        self.run = run
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(run_from(crawler))
-
+class ExtractPipeline(RunComponent):
     async def process_item(self, item: PageItem) -> dict:
         run = self.run
         job = partial(extract, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,

@@ -5,17 +5,13 @@ from __future__ import annotations
 from scrapy.exceptions import DropItem
 
 from ..record import problems
-from ..run import run_from
+from ..run import RunComponent
 
 
-class ValidatePipeline:
+class ValidatePipeline(RunComponent):
     def __init__(self, run):
-        self.run = run
+        super().__init__(run)
         self.short_words = run.settings.status.short_words
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(run_from(crawler))
 
     def process_item(self, record: dict) -> dict:
         run = self.run
