@@ -1,0 +1,45 @@
+"""A crawl killed at any moment loses nothing and duplicates nothing (local archive)."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from jobs.replica.server import ReplicaServer
+from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls
+
+
+@pytest.fixture
+def replica():
+    with ReplicaServer(port=0) as server:
+        yield server
+
+
+def test_sigkill_mid_crawl_then_rerun(replica, tmp_path):
+    env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_DELAY="0.15",
+                    ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN="1")
+    proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", "elbalad"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(list((tmp_path / "archive").rglob("articles/**/*.json"))) < 5:
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)                      # the crawl and its extraction workers
+    proc.wait()
+    partial = len(archived(tmp_path / "archive"))
+    assert 5 <= partial < len(expected_urls(replica, "elbalad"))
+    assert list((tmp_path / "state").rglob("*.warc.gz.open")), "the killed run left its WARC file open"
+
+    again = arshif("crawl", "elbalad", env=crawl_env(replica, tmp_path))
+    assert again.returncode == 0, again.stderr[-3000:]
+    urls = [r["canonical_url"] for r in archived(tmp_path / "archive") if r["site"] == "elbalad"]
+    assert sorted(urls) == sorted(expected_urls(replica, "elbalad"))       # all of them, each once
+    assert not list((tmp_path / "archive").rglob(".tmp-*")), "a half-written file is visible"
+    assert not list((tmp_path / "state").rglob("*.warc.gz*")), "the interrupted run's WARC was not archived"
+    warcs = list((tmp_path / "archive" / "warc").rglob("*.warc.gz"))
+    assert len(warcs) == 2                                   # the killed run's, recovered, and the rerun's
+    verified = arshif("verify", "--archive", env["ARSHIF_ARCHIVE__URL"], env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
