@@ -118,10 +118,6 @@ class ArticleIndex:
             with self._lock:
                 self._db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?)", (alias, article_id))
 
-    def count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-
     def close(self) -> None:
         with self._lock:
             self._db.close()

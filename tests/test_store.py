@@ -3,7 +3,7 @@ import hashlib
 import json
 
 from crawler.archive.local import LocalArchive
-from crawler.archive.store import plan_article, write_article
+from crawler.archive.store import plan_article, store_article
 from crawler.record import complete, problems
 from crawler.state import ArticleIndex
 
@@ -24,7 +24,7 @@ def record(text="نص المقال الأول كما هو.", version=1):
 
 def save(archive, index, rec):
     plan = plan_article(rec, index.get(rec["id"]), "2026-11-20")
-    outcome, keys = write_article(archive, plan)
+    outcome, keys, _ = store_article(archive, plan)
     if outcome != "unchanged":
         index.record(plan.record, plan.key)
     return outcome, keys

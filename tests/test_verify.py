@@ -8,7 +8,7 @@ import pytest
 
 from crawler.archive.local import LocalArchive
 from crawler.archive.s3 import S3Archive
-from crawler.archive.store import plan_article, write_article
+from crawler.archive.store import plan_article, store_article
 from crawler.archive.verify import verify_archive
 from crawler.record import encode
 from crawler.report import RunReport
@@ -26,14 +26,14 @@ def fill(archive) -> dict:
     keys = {}
     for n in range(3):
         rec = make_record(n)
-        outcome, written = write_article(archive, plan_article(rec, None, DATE))
+        outcome, written, _ = store_article(archive, plan_article(rec, None, DATE))
         assert outcome == "new"
         keys[n] = written[0]
         report.keys_written += written
     rec = make_record(0)
     edited = make_record(0, "نص المقال صفر بعد التعديل.", hour=11)
     known = Known(rec["id"], rec["canonical_url"], keys[0], rec["content_sha256"], 1, None)
-    outcome, written = write_article(archive, plan_article(edited, known, DATE))
+    outcome, written, _ = store_article(archive, plan_article(edited, known, DATE))
     assert outcome == "updated" and len(written) == 2
     report.keys_written += written
     report.finish("ok")
@@ -79,7 +79,7 @@ def test_damage_is_reported(archive):
     report.keys_written = ["articles/site=elbalad/date=2026-11-20/ffffffffffffffffffff.json"]
     archive.put(report.key, report.to_json(), content_type=JSON)
     new = make_record(9)
-    write_article(archive, plan_article(new, None, DATE))
+    store_article(archive, plan_article(new, None, DATE))
     # 5. not JSON at all
     archive.put("articles/site=elbalad/date=2026-11-20/eeeeeeeeeeeeeeeeeeee.json", b"{oops", content_type=JSON)
 

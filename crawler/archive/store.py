@@ -65,16 +65,10 @@ def _superseded(archive: Archive, record: dict, current: dict, date: str) -> boo
     return archive.exists(version_key(record["site"], date, record["id"], record["content_sha256"]))
 
 
-def write_article(archive: Archive, plan: Planned) -> tuple[str, list[str]]:
-    """Carry out ``plan`` on ``archive``. Returns the outcome (which can differ from the plan's when the
-    archive is ahead of the index, e.g. after a crash) and the keys written."""
-    outcome, keys, _ = store_article(archive, plan)
-    return outcome, keys
-
-
 def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict | None]:
-    """:func:`write_article`, also returning the record as stored (its ``version`` is decided here, from the
-    archived copy, not from the index), or None when nothing was written.
+    """Carry out ``plan`` on ``archive``: the outcome (which can differ from the plan's when the archive is
+    ahead of the index, e.g. after a crash), the keys written, and the record as stored (its ``version`` is
+    decided here, from the archived copy, not from the index), or None when nothing was written.
 
     A replace is conditional on the ETag read just before (``If-Match``) where the backend supports it, so
     two writers of the same article never lose an edit: the loser reads again, keeps the winner's text

@@ -58,7 +58,6 @@ class Uploader:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arshif-upload")
         self._lock = threading.Lock()
         self._down_until = 0.0
-        self._down_reason: str | None = None
         self.pending = 0                                   # writes this uploader sent to the outbox
 
     @classmethod
@@ -80,7 +79,6 @@ class Uploader:
             first = time.monotonic() >= self._down_until
             if isinstance(exc, ArchiveUnavailable):
                 self._down_until = time.monotonic() + self.cooldown
-            self._down_reason = str(exc)
         if first:
             log.warning("%s; writes go to the outbox%s", exc,
                         f" for the next {self.cooldown:g}s" if isinstance(exc, ArchiveUnavailable) else "")
