@@ -169,18 +169,31 @@ class StatusSettings(_Section):
 
 
 class SiteSettings(_Section):
+    """What an operator changes about a site. ``base_url`` and the discovery paths default to the site's
+    module (``crawler/sites/<key>.py``), filled in by ``Settings`` before validation."""
+
     enabled: bool = True
     base_url: HttpUrl
-    feeds: list[str] = []
-    sitemaps: list[str] = []
-    listings: list[str] = []
+    feeds: list[str]
+    sitemaps: list[str]
+    listings: list[str]
     lookback_days: float = Field(3, gt=0)
     max_pages: int = Field(2000, ge=1)
     listing_pages: int = Field(3, ge=1)
     cron: str | None = None
     every: Duration | None = None
-    timezone: str = "UTC"
+    schedule_timezone: str = "UTC"
     time_limit: Duration = 1500.0
+    # Renamed in 0.2 (it read as the site's own time zone, which is SiteSpec.timezone): refused with a line
+    # that names the new key.
+    timezone: None = Field(None, exclude=True)
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _renamed_timezone(cls, v: Any) -> None:
+        raise ValueError(
+            f"renamed to 'schedule_timezone' (the time zone of the schedule); write schedule_timezone = {v!r}"
+        )
 
     @field_validator("feeds", "sitemaps", "listings")
     @classmethod
@@ -190,7 +203,7 @@ class SiteSettings(_Section):
                 raise ValueError(f"expected a path relative to base_url starting with '/', got {path!r}")
         return paths
 
-    @field_validator("timezone")
+    @field_validator("schedule_timezone")
     @classmethod
     def _timezone(cls, v: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -250,11 +263,18 @@ class Settings(_Section):
     @field_validator("sites", mode="before")
     @classmethod
     def _known_sites(cls, sites: Any) -> Any:
-        if isinstance(sites, dict):
-            for key in sites:
-                if key not in SITES:
-                    raise ValueError(f"unknown site {key!r} (known: {', '.join(sorted(SITES))})")
-        return sites
+        """Refuse unknown sites; under each site's settings, put the defaults its module defines."""
+        if not isinstance(sites, dict):
+            return sites
+        filled = {}
+        for key, given in sites.items():
+            if key not in SITES:
+                raise ValueError(f"unknown site {key!r} (known: {', '.join(sorted(SITES))})")
+            spec = SITES[key]
+            defaults = {"base_url": spec.default_base_url, "feeds": list(spec.feeds),
+                        "sitemaps": list(spec.sitemaps), "listings": list(spec.listings)}
+            filled[key] = defaults | given if isinstance(given, dict) else given
+        return filled
 
     def enabled_sites(self) -> list[str]:
         return [key for key, site in self.sites.items() if site.enabled]

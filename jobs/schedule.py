@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def describe(site) -> str:
     """'every 30m (UTC)' or "cron '*/30 * * * *' (Africa/Cairo)"."""
     when = f"cron '{site.cron}'" if site.cron else f"every {human_duration(site.every)}"
-    return f"{when} ({site.timezone})"
+    return f"{when} ({site.schedule_timezone})"
 
 
 def trigger(site, start: datetime | None = None) -> "BaseTrigger":
@@ -28,7 +28,7 @@ def trigger(site, start: datetime | None = None) -> "BaseTrigger":
     from apscheduler.triggers.cron import CronTrigger  # not at the top: keeps `arshif --help` fast
     from apscheduler.triggers.interval import IntervalTrigger
 
-    tz = ZoneInfo(site.timezone)
+    tz = ZoneInfo(site.schedule_timezone)
     if site.cron:
         return CronTrigger.from_crontab(site.cron, timezone=tz)
     return IntervalTrigger(seconds=site.every, start_date=start, timezone=tz)

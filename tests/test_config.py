@@ -17,7 +17,33 @@ def test_defaults_are_valid_and_complete():
     assert s.archive.url == "file://./archive"
     assert set(s.sites) == {"rt_arabic", "elbalad"}
     assert s.sites["elbalad"].every == 1800 and s.sites["elbalad"].cron is None
-    assert s.sites["elbalad"].timezone == "Africa/Cairo"
+    assert s.sites["elbalad"].schedule_timezone == "Africa/Cairo"
+
+
+def test_site_defaults_come_from_the_site_module():
+    from crawler.sites import SITES
+
+    s = load()
+    for key, spec in SITES.items():
+        assert s.sites[key].base_url == spec.default_base_url
+        assert (s.sites[key].feeds, s.sites[key].sitemaps, s.sites[key].listings) == (
+            list(spec.feeds), list(spec.sitemaps), list(spec.listings))
+    assert s.sites["rt_arabic"].feeds == ["/rss/"]
+
+
+def test_settings_override_only_what_they_set(tmp_path):
+    s = load({"ARSHIF_SITES__ELBALAD__SITEMAPS": '["/other.xml"]'}, tmp_path,
+             '[sites.elbalad]\nbase_url = "http://127.0.0.1:9000"\n')
+    site = s.sites["elbalad"]
+    assert site.base_url == "http://127.0.0.1:9000" and site.sitemaps == ["/other.xml"]
+    assert site.feeds == ["/rss.aspx"] and site.listings[0] == "/category/2"
+
+
+def test_the_old_timezone_key_is_refused_naming_the_new_one(tmp_path):
+    with pytest.raises(SettingsError) as err:
+        load(tmp_path=tmp_path, text='[sites.elbalad]\ntimezone = "Africa/Cairo"\n')
+    assert str(err.value).startswith("settings: sites.elbalad.timezone: renamed to 'schedule_timezone'")
+    assert "user.toml" in str(err.value)
 
 
 def test_user_file_sets_only_what_it_changes(tmp_path):
@@ -55,7 +81,8 @@ def test_settings_file_from_environment(tmp_path):
     ({"ARSHIF_ARCHIVE__URL": "gopher://x"}, "settings: archive.url: expected file://PATH or s3://BUCKET/PREFIX"),
     ({"ARSHIF_SITES__ELBALAD__EVERY": "soon"}, "settings: sites.elbalad.every: expected a duration"),
     ({"ARSHIF_SITES__ELBALAD__CRON": "* * *"}, "settings: sites.elbalad.cron: expected a 5-field crontab"),
-    ({"ARSHIF_SITES__ELBALAD__TIMEZONE": "Mars/Base"}, "settings: sites.elbalad.timezone: unknown time zone"),
+    ({"ARSHIF_SITES__ELBALAD__SCHEDULE_TIMEZONE": "Mars/Base"},
+     "settings: sites.elbalad.schedule_timezone: unknown time zone"),
     ({"ARSHIF_SITES__NOWHERE__ENABLED": "true"}, "settings: sites: unknown site 'nowhere'"),
     ({"ARSHIF_LOGGING__FORMAT": "xml"}, "settings: logging.format: Input should be 'text' or 'json'"),
 ])

@@ -54,12 +54,16 @@ class Extraction:
 class SiteSpec:
     key: str
     name: str
-    default_base_url: str
+    default_base_url: str              # where the site is served; settings' `base_url` overrides it
     timezone: str                      # IANA zone of the site's local times (dates without an offset)
     article_path: re.Pattern[str]      # matches the path of an article URL (query and fragment removed)
     not_article_path: re.Pattern[str] | None = None   # paths that look like articles but are not (video, live…)
     # Optional rewrite of a matched article path to its canonical form (e.g. drop an AMP suffix).
     canonical_path: Callable[[str], str] | None = None
+    # Discovery defaults, paths relative to the base URL; settings' `feeds`/`sitemaps`/`listings` override them.
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
     # CSS selectors on listing pages
     listing_link_css: str = "a::attr(href)"
     listing_next_css: str = "a[rel=next]::attr(href)"

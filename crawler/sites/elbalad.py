@@ -37,6 +37,9 @@ SITE = SiteSpec(
     # /<6–8 digit id>, no slug
     article_path=re.compile(r"/\d{6,8}/?"),
     canonical_path=_canonical_path,
+    feeds=("/rss.aspx",),
+    sitemaps=("/sitemap.xml",),
+    listings=("/category/2", "/category/5", "/category/6", "/category/9"),
     listing_link_css=".news-list .item-li a::attr(href)",
     listing_next_css="a[rel=next]::attr(href), .pagination a.next::attr(href)",
     extraction=Extraction(

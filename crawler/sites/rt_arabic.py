@@ -36,6 +36,9 @@ SITE = SiteSpec(
     article_path=re.compile(r"/[a-z_]+/\d{5,}-[^/]+/?(?:amp/?)?"),
     not_article_path=re.compile(r"^/(?:prg|video|live|photolines|gallery|listing|tags?)/"),
     canonical_path=_canonical_path,
+    feeds=("/rss/",),
+    sitemaps=("/sitemap.xml",),
+    listings=("/listing/trend.5d9e2a3b4c5f6a7b8c9d0e1f/noprepare/trend/10/1",),
     listing_link_css="a.heading::attr(href)",
     listing_next_css="a.pagination__next::attr(href), a[rel=next]::attr(href)",
     extraction=Extraction(
