@@ -26,7 +26,10 @@ from crawler.archive.store import plan_article  # noqa: E402
 from crawler.archive.uploader import Uploader  # noqa: E402
 from crawler.config import S3Settings  # noqa: E402
 from crawler.record import complete  # noqa: E402
+from crawler.sites import SITES  # noqa: E402
 from crawler.urls import article_id  # noqa: E402
+
+ELBALAD = SITES["elbalad"]
 from tests.s3_server import ISOLATING_ENV, WeedServer  # noqa: E402
 
 PARAGRAPH = ("أعلنت الحكومة اليوم عن خطة جديدة لتطوير البنية التحتية في المحافظات، تشمل إنشاء طرق ومدارس "
@@ -37,7 +40,7 @@ def record(n: int) -> dict:
     text = "\n".join(f"{n} {PARAGRAPH * 2}" for _ in range(12))
     url = f"https://www.elbalad.news/{6000000 + n}"
     return complete({
-        "id": article_id(url), "url": url, "canonical_url": url, "site": "elbalad", "title": f"خبر رقم {n}",
+        "id": article_id(url, ELBALAD.default_base_url, ELBALAD), "url": url, "canonical_url": url, "site": "elbalad", "title": f"خبر رقم {n}",
         "description": None, "authors": [], "published_at": "2026-11-20T10:00:00+02:00", "modified_at": None,
         "section": None, "tags": [], "image": None, "language": "ar", "text": text,
         "word_count": len(text.split()), "content_sha256": hashlib.sha256(text.encode()).hexdigest(),

@@ -143,7 +143,7 @@ def extract(
         return NotArticle("text_too_short" if word_count else "no_article_body")
     canonical = _canonical_url(url, base_url, spec, meta.canonical)
     return {
-        "id": article_id(canonical),
+        "id": article_id(canonical, base_url, spec),
         "url": url,
         "canonical_url": canonical,
         "site": spec.key,

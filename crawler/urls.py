@@ -1,8 +1,10 @@
-"""URL canonicalization and article ids: one article is one URL, one id.
+"""URL canonicalization and article ids: one article, one id, whatever address it came by.
 
 Library work is done by courlan (tracking parameters, fragments) and w3lib (percent-encoding, query order);
-what is ours is the per-site part: the site's own host is the one in ``base_url``, article URLs carry no
-query, and a site may rewrite variant paths (AMP) to the canonical one.
+what is ours is the per-site part: the site's own hosts (the one in ``base_url``, the site's default one and
+its aliases, with or without ``www.``), article URLs carry no query, a site may rewrite variant paths (AMP)
+to the canonical one, and an article's id comes from the site's own article number (``SiteSpec.native_id``),
+never from the host, scheme, port, query or slug.
 """
 from __future__ import annotations
 
@@ -15,13 +17,30 @@ from w3lib.url import canonicalize_url
 from .sites import SiteSpec
 
 
-def _bare_host(netloc: str) -> str:
-    host = netloc.lower()
+def _bare_host(host: str | None) -> str:
+    host = (host or "").lower()
     return host[4:] if host.startswith("www.") else host
 
 
-def same_site(url: str, base_url: str) -> bool:
-    return _bare_host(urlsplit(url).netloc) == _bare_host(urlsplit(base_url).netloc)
+def _port(parts) -> int | None:
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def same_site(url: str, base_url: str, site: SiteSpec | None = None) -> bool:
+    """Is ``url`` on the site served at ``base_url``? Any scheme; ``www.`` or not; the site's default host
+    and aliases too; the port must be the base URL's when both name one (the replica serves two sites on
+    one host)."""
+    parts, base = urlsplit(url), urlsplit(base_url)
+    hosts = {_bare_host(base.hostname)}
+    if site is not None:
+        hosts |= {_bare_host(urlsplit(site.default_base_url).hostname), *map(_bare_host, site.host_aliases)}
+    if _bare_host(parts.hostname) not in hosts:
+        return False
+    port, base_port = _port(parts), _port(base)
+    return port is None or base_port is None or port == base_port
 
 
 def canonicalize(url: str, base_url: str, site: SiteSpec | None = None) -> str:
@@ -34,7 +53,7 @@ def canonicalize(url: str, base_url: str, site: SiteSpec | None = None) -> str:
     absolute = urljoin(base_url.rstrip("/") + "/", url.strip())
     cleaned = canonicalize_url(normalize_url(absolute, strict=True, trailing_slash=True), keep_fragments=False)
     parts = urlsplit(cleaned)
-    if same_site(cleaned, base_url):
+    if same_site(cleaned, base_url, site):
         base = urlsplit(base_url)
         parts = parts._replace(scheme=base.scheme, netloc=base.netloc.lower())
         rel = article_path(urlunsplit(parts), base_url)
@@ -53,9 +72,13 @@ def article_path(url: str, base_url: str) -> str:
 
 
 def is_article_url(url: str, base_url: str, site: SiteSpec) -> bool:
-    return same_site(url, base_url) and site.is_article_path(article_path(url, base_url))
+    return same_site(url, base_url, site) and site.is_article_path(article_path(url, base_url))
 
 
-def article_id(canonical_url: str) -> str:
-    """Stable id of an article: the first 20 hex digits of SHA-256 of its canonical URL."""
-    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:20]
+def article_id(url: str, base_url: str, site: SiteSpec) -> str:
+    """Stable id of the article at ``url`` (an article URL of ``site`` served at ``base_url``): the first 20
+    hex digits of SHA-256 of ``"<site key>/<the site's article number>"`` — or of ``"<site key><canonical
+    path>"`` for a path without one. Host, scheme, port, query, slug and AMP suffix play no part."""
+    path = article_path(canonicalize(url, base_url, site), base_url)
+    return hashlib.sha256(site.identity(path).encode("utf-8")).hexdigest()[:20]
+

@@ -8,7 +8,7 @@ import pytest
 
 from crawler.cleaning import normalize_line
 from crawler.extract import NotArticle, extract, extract_file
-from crawler.sites import get_site
+from crawler.sites import SITES, get_site
 from crawler.urls import article_id
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,7 +37,7 @@ def test_record_fields_rt():
     record = extract(RT_HTML.encode(), RT_URL + "amp/", "rt_arabic")
     assert set(record) == KEYS
     assert record["canonical_url"] == RT_URL
-    assert record["id"] == article_id(RT_URL)
+    assert record["id"] == article_id(RT_URL, "https://arabic.rt.com", SITES["rt_arabic"])
     assert record["title"] == "لافروف: الانسحاب من معاهدة الأمن الجماعي خيار سيادي لأرمينيا"   # " - RT Arabic" gone
     assert record["published_at"] == "2024-03-10T14:05:00+03:00"
     assert record["modified_at"] == "2024-03-10T15:20:00+03:00"
@@ -49,6 +49,20 @@ def test_record_fields_rt():
     assert record["word_count"] == len(record["text"].split())
     assert re.fullmatch(r"[0-9a-f]{64}", record["content_sha256"])
     assert record["extractor"]["name"] == "trafilatura" and record["extractor"]["rules"].startswith("rt_arabic@")
+
+
+@pytest.mark.parametrize("url, base_url", [
+    (RT_URL.replace("%D9%84%D8%A7%D9%81%D8%B1%D9%88%D9%81", "%D8%A3%D8%B1%D9%85%D9%8A%D9%86%D9%8A%D8%A7"), None),
+    ("https://arabic.rt.com/news/1500123", None),
+    (RT_URL + "amp", None),
+    (RT_URL.replace("https://arabic.rt.com", "https://rtarabic.com"), None),
+    (RT_URL.replace("https://arabic.rt.com", "http://localhost:8123"), "http://localhost:8123"),
+    (RT_URL.replace("https://arabic.rt.com", "http://127.0.0.1:9000") + "amp", "http://127.0.0.1:9000"),
+])
+def test_one_rt_article_under_any_address_is_one_record_id(url, base_url):
+    record = extract(RT_HTML.encode(), url, "rt_arabic", base_url=base_url)
+    assert record["id"] == extract(RT_HTML.encode(), RT_URL, "rt_arabic")["id"]
+    assert record["url"] == url
 
 
 def test_rt_article_text_is_the_article_only():

@@ -19,6 +19,7 @@ from crawler.archive.uploader import Uploader
 from crawler.config import S3Settings
 from crawler.record import complete
 from crawler.report import RunReport
+from crawler.sites import SITES
 from crawler.urls import article_id
 from tests.s3_server import free_ports, s3_settings
 
@@ -30,7 +31,7 @@ def make_record(n: int, text: str | None = None, site: str = "elbalad", hour: in
     text = text or f"نص المقال رقم {n} كما نشر في الموقع."
     url = f"https://www.elbalad.news/{5600000 + n}" if site == "elbalad" else f"https://arabic.rt.com/world/{1000 + n}-x/"
     extracted = {
-        "id": article_id(url), "url": url, "canonical_url": url, "site": site, "title": f"عنوان {n}",
+        "id": article_id(url, SITES[site].default_base_url, SITES[site]), "url": url, "canonical_url": url, "site": site, "title": f"عنوان {n}",
         "description": None, "authors": [], "published_at": "2026-11-20T10:00:00+02:00", "modified_at": None,
         "section": None, "tags": [], "image": None, "language": "ar", "text": text,
         "word_count": len(text.split()), "content_sha256": hashlib.sha256(text.encode()).hexdigest(),

@@ -31,5 +31,5 @@ class ExtractPipeline(RunComponent):
             run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")
         requested = item.requested_url
-        run.index.add_alias(article_id(requested), result["id"])
+        run.index.add_alias(article_id(requested, run.base_url, run.spec), result["id"])
         return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc)

@@ -60,6 +60,12 @@ class SiteSpec:
     not_article_path: re.Pattern[str] | None = None   # paths that look like articles but are not (video, live…)
     # Optional rewrite of a matched article path to its canonical form (e.g. drop an AMP suffix).
     canonical_path: Callable[[str], str] | None = None
+    # The site's own article number in an article path (named group ``id``): the article's identity, whatever
+    # the slug, AMP suffix or legacy form. None, or no match: the canonical path is the identity.
+    native_id: re.Pattern[str] | None = None
+    # Other host names the site answers on (``www.`` and bare forms of each, and of the base URL's host, are
+    # the same site too).
+    host_aliases: tuple[str, ...] = ()
     # Discovery defaults, paths relative to the base URL; settings' `feeds`/`sitemaps`/`listings` override them.
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
@@ -75,6 +81,12 @@ class SiteSpec:
         if self.not_article_path is not None and self.not_article_path.search(path):
             return False
         return bool(self.article_path.fullmatch(path))
+
+    def identity(self, path: str) -> str:
+        """What names an article whose path (relative to the base URL, canonical) is ``path``:
+        ``"<key>/<native id>"``, or ``"<key><path>"`` when the path carries no article number."""
+        match = self.native_id.fullmatch(path) if self.native_id is not None else None
+        return f"{self.key}/{match['id']}" if match else f"{self.key}{path}"
 
 
 def _load() -> dict[str, SiteSpec]:

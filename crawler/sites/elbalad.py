@@ -37,6 +37,8 @@ SITE = SiteSpec(
     # /<6–8 digit id>, no slug
     article_path=re.compile(r"/\d{6,8}/?"),
     canonical_path=_canonical_path,
+    native_id=re.compile(r"/(?P<id>\d{6,8})/?"),
+    host_aliases=("elbalad.news",),
     feeds=("/rss.aspx",),
     sitemaps=("/sitemap.xml",),
     listings=("/category/2", "/category/5", "/category/6", "/category/9"),

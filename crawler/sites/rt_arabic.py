@@ -7,8 +7,10 @@ from . import Extraction, SiteSpec, xpath
 
 
 def _canonical_path(path: str) -> str:
-    # AMP variants end in /amp; the canonical article path ends in a slash.
+    # AMP variants end in /amp; the canonical article path ends in a slash, the legacy /news/<id> has none.
     path = re.sub(r"/amp/?$", "/", path)
+    if re.fullmatch(r"/news/\d+/?", path):
+        return path.rstrip("/")
     return path if path.endswith("/") else path + "/"
 
 
@@ -32,10 +34,13 @@ SITE = SiteSpec(
     name="RT Arabic",
     default_base_url="https://arabic.rt.com",
     timezone="Europe/Moscow",
-    # /<section>/<numeric id>-<url-encoded slug>/ , optional /amp
-    article_path=re.compile(r"/[a-z_]+/\d{5,}-[^/]+/?(?:amp/?)?"),
+    # /<section>/<numeric id>-<url-encoded slug>/ , optional /amp; the legacy /news/<numeric id>
+    article_path=re.compile(r"/[a-z_]+/\d{5,}-[^/]+/?(?:amp/?)?|/news/\d{5,}/?(?:amp/?)?"),
     not_article_path=re.compile(r"^/(?:prg|video|live|photolines|gallery|listing|tags?)/"),
     canonical_path=_canonical_path,
+    # the number before the slug (or the legacy /news/<id>) names the article, whatever the slug says
+    native_id=re.compile(r"/[a-z_]+/(?P<id>\d{5,})(?:-[^/]*)?/?(?:amp/?)?"),
+    host_aliases=("rtarabic.com",),
     feeds=("/rss/",),
     sitemaps=("/sitemap.xml",),
     listings=("/listing/trend.5d9e2a3b4c5f6a7b8c9d0e1f/noprepare/trend/10/1",),

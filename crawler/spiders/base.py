@@ -100,14 +100,22 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------------
 
-    def article_request(self, url: str, lastmod: datetime | None) -> Iterable[scrapy.Request]:
+    def article_request(self, url: str, lastmod: datetime | None, *, redirect_of: str | None = None
+                        ) -> Iterable[scrapy.Request]:
+        """Ask for the article at ``url`` unless its id was seen in this run (one article under several
+        addresses is one request) or the index says it is archived and unchanged. ``redirect_of``: the id of
+        the article URL that redirected here (the same article may answer under its canonical address)."""
         run = self.run
         canonical = canonicalize(url, run.base_url, run.spec)
-        if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.seen:
+        if not is_article_url(canonical, run.base_url, run.spec):
             return
-        self.seen.add(canonical)
-        run.report.count("discovered")
-        aid = article_id(canonical)
+        aid = article_id(canonical, run.base_url, run.spec)
+        if aid in self.seen:
+            if aid != redirect_of:
+                return
+        else:
+            self.seen.add(aid)
+            run.report.count("discovered")
         decision = self.freshness.decide(aid, lastmod)
         if decision != "fetch":
             run.report.count("skipped")
@@ -146,11 +154,13 @@ class NewsSpider(scrapy.Spider):
         run = self.run
         target = canonicalize(response.urljoin(location), run.base_url, run.spec)
         if is_article_url(target, run.base_url, run.spec):
-            run.index.add_alias(response.meta["requested_id"], article_id(target))
-        yield from self.article_request(target, response.meta.get("lastmod"))
+            run.index.add_alias(response.meta["requested_id"], article_id(target, run.base_url, run.spec))
+        yield from self.article_request(target, response.meta.get("lastmod"), redirect_of=response.meta["requested_id"])
 
     def article_failed(self, failure: Failure) -> None:
         url = failure.request.url
+        # another address of the article, found later in this run, may still answer
+        self.seen.discard(failure.request.meta.get("requested_id"))
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
