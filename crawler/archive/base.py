@@ -56,5 +56,9 @@ class Archive(ABC):
     def exists(self, key: str) -> bool:
         return self.get(key) is not None
 
+    def delete(self, key: str) -> bool:
+        """Remove ``key`` (nothing there is no error). Only maintenance (``arshif migrate-ids``) deletes."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete")
+
     def close(self) -> None:
         """Release connections and pools."""

@@ -14,6 +14,8 @@ import re
 from datetime import datetime, timezone
 
 _ARTICLE_KEY = re.compile(r"^articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/(?P<id>[0-9a-f]{20})\.json$")
+_VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
+                          r"(?P<id>[0-9a-f]{20})/(?P<sha>[0-9a-f]{64})\.json$")
 
 
 def utc_date(iso: str | None, fallback: datetime) -> str:
@@ -40,4 +42,10 @@ def run_key(site: str, date: str, run_id: str) -> str:
 def parse_article_key(key: str) -> dict | None:
     """``{'site', 'date', 'id'}`` of an article key, or None for any other key."""
     match = _ARTICLE_KEY.match(key)
+    return match.groupdict() if match else None
+
+
+def parse_version_key(key: str) -> dict | None:
+    """``{'site', 'date', 'id', 'sha'}`` of a past version's key, or None for any other key."""
+    match = _VERSION_KEY.match(key)
     return match.groupdict() if match else None

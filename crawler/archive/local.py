@@ -70,6 +70,24 @@ class LocalArchive(Archive):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def delete(self, key: str) -> bool:
+        """Remove ``key``, then the folders it leaves empty (up to the archive's root)."""
+        path = self._path(key)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            raise ArchiveError(f"archive {self.url}: cannot delete {path}: {exc.strerror}") from None
+        folder = path.parent
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+        return True
+
     def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         # Walk only the folder that the prefix names, then filter by the rest of the prefix.
         folder = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root

@@ -24,10 +24,8 @@ from typing import Iterable
 
 from ..record import problems as schema_problems
 from .base import Archive
-from .keys import parse_article_key
+from .keys import parse_article_key, parse_version_key
 
-_VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
-                          r"(?P<id>[0-9a-f]{20})/(?P<sha>[0-9a-f]{64})\.json$")
 _RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
 KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/")
 MAX_SCHEMA_MESSAGES = 3
@@ -146,7 +144,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
 
     # ---- past versions
     for key, data, info in fetch.many(by_prefix["versions/"]):
-        match = _VERSION_KEY.match(key)
+        match = parse_version_key(key)
         if match is None:
             v.problem(key, "unexpected key under versions/ (expected versions/site=S/date=D/<id>/<sha256>.json)")
             continue
