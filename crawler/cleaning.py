@@ -116,7 +116,7 @@ PRUNE_XPATH = (
 
 
 def _text(element) -> str:
-    return " ".join(element.text_content().split())
+    return " ".join(" ".join(element.itertext()).split())      # list items and links apart, not glued
 
 
 def _link_only(element) -> bool:
