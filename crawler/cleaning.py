@@ -287,7 +287,7 @@ def _drop_widgets(lines: list[str], rules: Rules) -> tuple[list[str], int]:
 
 def _dump_start(lines: list[str], rules: Rules) -> int | None:
     """Where the article of a whole-page dump starts: the first line of running text — a long paragraph, or a
-    sentence with a full stop that another paragraph follows — so that headline-shaped chrome above it (a
+    sentence with a full stop that another such sentence follows — so that headline-shaped chrome above it (a
     ticker, labels, the title, captions, the author) goes. Failing that, the first full sentence (an article of
     a few words); None when there is none."""
     text = [i for i, line in enumerate(lines) if not _matches(rules.end, line) and not _matches(rules.boxes, line)]
@@ -295,7 +295,7 @@ def _dump_start(lines: list[str], rules: Rules) -> int | None:
         line = lines[i]
         if len(line.split()) >= PARAGRAPH_MIN_WORDS:
             return i
-        if _is_statement(line) and any(is_paragraph(lines[j]) for j in text[n + 1:n + 3]):
+        if _is_statement(line) and any(_is_statement(lines[j]) for j in text[n + 1:n + 3]):
             return i
     return next((i for i in text if _is_statement(lines[i])), None)
 

@@ -6,15 +6,25 @@ credits, a widget-only page, an article of a few words. ``fixtures/html/*_unknow
 read-more boxes in markup no selector knows, mid-article and before a trailing other story. Each article
 fixture has ``<name>.gold.txt``: the article's lines.
 """
+import asyncio
+import logging
+from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lxml import html as lxml_html
 
 from crawler.cleaning import RULES, clean, flatten_boxes
 from crawler.extract import NotArticle, extract, extract_file
+from crawler.items import PageItem
+from crawler.pipelines.extract import ExtractPipeline
 from crawler.quality import Score
+from crawler.record import problems
+from crawler.report import RunReport
+from crawler.state import ArticleIndex
 from crawler.vocabulary import containment, content_words
+from crawler.workers import ExtractWorkers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DUMPS = sorted(p for p in (FIXTURES / "dumps").glob("*.txt") if not p.name.endswith(".gold.txt"))
@@ -115,3 +125,19 @@ def test_content_words_compare_across_spellings():
     assert content_words("والروسية الأُولى") == content_words("روسيا اولى")
     assert content_words("قال إن في من على") == set()
     assert containment({"أ"}, set()) == 0.0 and containment(set(), {"أ"}) == 0.0
+
+
+def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
+    """The extract pipeline, with a real worker process, on the HTML page whose article ends at a box."""
+    page = FIXTURES / "html" / "elbalad_unknown_boxes.html"
+    item = PageItem(URLS["elbalad"], URLS["elbalad"], page.read_bytes(), "utf-8",
+                    datetime(2026, 5, 2, 12, 0, tzinfo=timezone.utc), None, None)
+    with ExtractWorkers(1, preload=()) as workers:
+        run = SimpleNamespace(site="elbalad", base_url="https://www.elbalad.news", extract_pool=workers,
+                              report=RunReport("r1", "elbalad", "file:///tmp/archive"),
+                              log=logging.getLogger("arshif.test"), index=ArticleIndex(tmp_path / "i.sqlite", "elbalad"))
+        with caplog.at_level(logging.WARNING, "arshif.test"):
+            record = asyncio.run(ExtractPipeline(run).process_item(item))
+    assert record["extractor"]["notes"] == {"cut_at_box": 1} and problems(record) == []
+    assert run.report.errors == {"cleaning: cut_at_box": 1}
+    assert any("cut_at_box" in r.getMessage() and URLS["elbalad"] in r.getMessage() for r in caplog.records)
