@@ -238,7 +238,7 @@ def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
 
 
 def _match(patterns: tuple[re.Pattern[str], ...], line: str) -> re.Match[str] | None:
-    return next((m for m in map(lambda p: p.match(line), patterns) if m), None)
+    return next((m for p in patterns if (m := p.match(line))), None)
 
 
 def is_noise(line: str, rules: Rules = RULES) -> bool:
@@ -300,15 +300,16 @@ def _dump_start(lines: list[str], rules: Rules) -> int | None:
     return next((i for i in text if _is_statement(lines[i])), None)
 
 
-def _box_end(lines: list[str], rules: Rules) -> int:
-    """Index past the box that starts ``lines``: the label's line and, for a label alone, its headlines."""
-    match = _match(rules.boxes, lines[0])
+def _box_end(lines: list[str], rules: Rules) -> tuple[int, bool]:
+    """Index past the box that starts ``lines`` (the label's line and, for a label alone, the short lines of
+    its headlines), and whether it has a headline."""
+    if _match(rules.boxes, lines[0]).groupdict().get("headline"):
+        return 1, True
     end = 1
-    if match is not None and match.groupdict().get("headline") is None:
-        while (end < len(lines) and end <= BOX_HEADLINES and _is_headline(lines[end])
-               and not _matches(rules.end, lines[end]) and not _matches(rules.boxes, lines[end])):
-            end += 1
-    return end
+    while (end < len(lines) and end <= BOX_HEADLINES and _is_headline(lines[end])
+           and not _matches(rules.end, lines[end]) and not _matches(rules.boxes, lines[end])):
+        end += 1
+    return end, end > 1
 
 
 def _other_story(kept: list[str], box: list[str], following: list[str], rules: Rules) -> bool:
@@ -395,8 +396,9 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
             i += 1
             continue
         if _matches(rules.boxes, line):
-            end = i + _box_end(lines[i:], rules)
-            if end == i + 1 and not _match(rules.boxes, line).groupdict().get("headline"):
+            size, headline = _box_end(lines[i:], rules)
+            end = i + size
+            if not headline:
                 notes["box_without_headline"] += 1
             if kept and _other_story([title or "", *kept], lines[i:end], lines[end:], rules):
                 notes["cut_at_box"] += 1
