@@ -184,6 +184,7 @@ RULES = Rules(
 # end a sentence (ticker items, captions, labels, names).
 _SENTENCE_END = re.compile(r"[.!?؟…:;؛»\"”')\]]\s*$")
 _STATEMENT_END = re.compile(r"[.…:;؛][\"”»')\]]*\s*$")   # a full stop, not a headline's «؟», «!» or quote
+_HEADLINE_BREAK = re.compile(r"[^\s.]\s*\.\.(?!\.)\s*[^\s.]")  # «قرار صادم.. والوزير يرد»: how headlines join clauses
 PARAGRAPH_MIN_WORDS = 16        # this many words make a paragraph even without a full stop
 SENTENCE_MIN_WORDS = 5          # a sentence ending in punctuation is a paragraph from this many words
 NAME_MAX_WORDS = 5              # a name line (masthead, byline)
@@ -288,11 +289,13 @@ def _drop_widgets(lines: list[str], rules: Rules) -> tuple[list[str], int]:
 def _dump_start(lines: list[str], rules: Rules) -> int | None:
     """Where the article of a whole-page dump starts: the first line of running text — a long paragraph, or a
     sentence with a full stop that another such sentence follows — so that headline-shaped chrome above it (a
-    ticker, labels, the title, captions, the author) goes. Failing that, the first full sentence (an article of
+    ticker, labels, the title even when long, captions, the author) goes. Failing that, the first full sentence (an article of
     a few words); None when there is none."""
     text = [i for i, line in enumerate(lines) if not _matches(rules.end, line) and not _matches(rules.boxes, line)]
     for n, i in enumerate(text):
         line = lines[i]
+        if _HEADLINE_BREAK.search(line) and not _STATEMENT_END.search(line):
+            continue                    # a headline, however long: clauses joined by «..», no full stop
         if len(line.split()) >= PARAGRAPH_MIN_WORDS:
             return i
         if _is_statement(line) and any(_is_statement(lines[j]) for j in text[n + 1:n + 3]):

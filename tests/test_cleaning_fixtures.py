@@ -1,8 +1,9 @@
 """Page shapes the replica never showed, as fixtures written in our own words, each scored against its gold text.
 
 ``fixtures/dumps/*.txt`` are whole-page text dumps (``arshif extract`` on text) of both sites: a ticker with
-and without a masthead, a box mid-article and another story after the article, RT's restated lead, photo
-credits, a widget-only page, an article of a few words. ``fixtures/html/*_unknown_boxes.html`` hold
+and without a masthead, a long «..» headline over an interview's highlights, a box mid-article and another
+story after the article, RT's restated lead, photo credits, a widget block above the article, a widget-only
+page, an article of a few words. ``fixtures/html/*_unknown_boxes.html`` hold
 read-more boxes in markup no selector knows, mid-article and before a trailing other story. Each article
 fixture has ``<name>.gold.txt``: the article's lines.
 """
@@ -73,7 +74,8 @@ def test_fixture_scored_against_gold(path):
 def test_every_shape_has_a_fixture():
     names = {p.stem for p in DUMPS + PAGES}
     assert set(NOT_ARTICLES) | TRAILING_STORY <= names
-    assert {"elbalad_ticker_no_masthead", "rt_desktop_lead_restated", "rt_amp_credits"} <= names
+    assert {"elbalad_ticker_no_masthead", "elbalad_interview_long_title", "rt_desktop_lead_restated",
+            "rt_amp_credits", "rt_widget_above_article"} <= names
 
 
 def test_restated_lead_kept_once_as_the_longer_paragraph():
