@@ -101,6 +101,7 @@ READ_MORE_LABELS = tuple(f"{verb} {what}" for verb in ("اقرأ", "إقرأ", "
 BOX_MAX_CHARS = 400
 LABEL_MAX_CHARS = 24            # a block this short that starts with a label is the label alone
 BOX_HEADLINES = 3               # headlines a box holds after a label alone (links in HTML, short lines in text)
+BOX_SEPARATOR = " | "           # between the label and the headlines of a box flattened from HTML
 BOX_XPATH = (
     "//*[self::div or self::aside or self::section or self::p or self::h2 or self::h3 or self::h4 or self::ul"
     " or self::blockquote or self::figure]"
@@ -130,8 +131,16 @@ def _link_only(element) -> bool:
                                   and not element.xpath(".//text()[normalize-space()][not(ancestor::a)]"))
 
 
+def _headlines(element) -> list[str]:
+    """The headlines of a box's block: each link's text, and the text outside links first (the label)."""
+    links = [_text(a) for a in element.iter("a")]
+    outside = " ".join(" ".join(element.xpath(".//text()[not(ancestor::a)]")).split())
+    return [t for t in (outside, *links) if t] if links else [_text(element)]
+
+
 def flatten_boxes(tree) -> int:
-    """Replace every read-more box of ``tree`` (in place) by a ``<p>`` of its label and headline(s); the count.
+    """Replace every read-more box of ``tree`` (in place) by a ``<p>`` of its label and headline(s), joined
+    by BOX_SEPARATOR; the count.
 
     A label alone in its block takes the link-only blocks right after it as its headlines (a ``<p>`` label
     then a ``<p><a>headline</a></p>``, an ``<h2>`` then a ``<div><a>``).
@@ -142,16 +151,16 @@ def flatten_boxes(tree) -> int:
     for box in found:
         if any(a in inside for a in box.iterancestors()) or box.getparent() is None:
             continue
-        parts = [_text(box)]
-        if len(parts[0]) <= LABEL_MAX_CHARS:
-            headline = box.getnext()
-            while headline is not None and len(parts) <= BOX_HEADLINES and _link_only(headline):
-                parts.append(_text(headline))
-                following = headline.getnext()
-                headline.getparent().remove(headline)
-                headline = following
+        parts = _headlines(box)
+        if len(_text(box)) <= LABEL_MAX_CHARS:
+            block = box.getnext()
+            while block is not None and _link_only(block) and len(parts) <= BOX_HEADLINES:
+                parts += _headlines(block)
+                following = block.getnext()
+                block.getparent().remove(block)
+                block = following
         line = etree.Element("p")
-        line.text = " ".join(parts)
+        line.text = BOX_SEPARATOR.join(parts)
         line.tail = box.tail
         box.getparent().replace(box, line)
         count += 1
@@ -193,7 +202,7 @@ TITLE_ECHO_WINDOW = 4           # the title printed again within this many lines
 LEAD_WINDOW = 3                 # a lead restated by a paragraph within this many kept lines is kept once
 LEAD_RESTATED = 0.75            # share of the lead's content words the longer paragraph repeats
 # After a read-more box, the next FOLLOW_PARAGRAPHS paragraphs are another story when they repeat at least
-# HEADLINE_RESTATED of the box headline's content words (a story's opening restates its headline) while
+# HEADLINE_RESTATED of one box headline's content words (a story's opening restates its headline) while
 # sharing less than CONTINUES_SHARED of theirs with the article so far (title included). Shared words alone
 # are no evidence: an article's next paragraph often shares none with what came before.
 FOLLOW_PARAGRAPHS = 2
@@ -327,7 +336,8 @@ def _other_story(kept: list[str], box: list[str], following: list[str], rules: R
         return False
     words = content_words(" ".join(paragraphs))
     shared = containment(words, content_words(" ".join(kept)))
-    restated = containment(content_words(" ".join(box)) - _LABEL_WORDS, words)
+    headlines = [part for line in box for part in line.split(BOX_SEPARATOR)]
+    restated = max(containment(content_words(headline) - _LABEL_WORDS, words) for headline in headlines)
     return restated >= HEADLINE_RESTATED and shared < CONTINUES_SHARED
 
 
