@@ -75,7 +75,7 @@ def test_every_shape_has_a_fixture():
     names = {p.stem for p in DUMPS + PAGES}
     assert set(NOT_ARTICLES) | TRAILING_STORY <= names
     assert {"elbalad_ticker_no_masthead", "elbalad_interview_long_title", "rt_desktop_lead_restated",
-            "rt_amp_credits", "rt_widget_above_article"} <= names
+            "elbalad_opinion_author_twice", "rt_amp_credits", "rt_widget_above_article"} <= names
 
 
 def test_restated_lead_kept_once_as_the_longer_paragraph():
