@@ -26,6 +26,7 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/fixtures.py
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/crawl.py
 

@@ -2,8 +2,7 @@
 
 For each site, every page the replica serves for its corpus (article pages and their AMP variants) goes
 through ``crawler.extract.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
-options ("plain"). Tokens are runs of letters, digits and Arabic marks (white space and punctuation
-separate them); a page's scores count the tokens common to its output and its gold text (bag of tokens).
+options ("plain"), scored by ``crawler.quality`` (bag of tokens common to the output and the gold text).
 Figures are micro-averaged over the pages that have an article; pages that are not articles are counted
 separately (ours must reject them). Run: ``python bench/extraction.py [--site SITE]``.
 """
@@ -14,7 +13,6 @@ import importlib
 import re
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,45 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run as a scr
 import trafilatura  # noqa: E402
 
 from crawler.extract import NotArticle, extract  # noqa: E402
+from crawler.quality import Score  # noqa: E402
 from crawler.sites import SITES  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)     # the replica's corpus is a function of it
 BASE_URL = "http://127.0.0.1:8800"
-_TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+")
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
-
-
-def tokens(text: str) -> Counter[str]:
-    return Counter(_TOKEN.findall(text.replace("_", " ")))
-
-
-@dataclass
-class Score:
-    """Token counts summed over pages: common, predicted, gold."""
-
-    common: int = 0
-    predicted: int = 0
-    gold: int = 0
-
-    def add(self, predicted: str, gold: str) -> "Score":
-        p, g = tokens(predicted), tokens(gold)
-        self.common += sum((p & g).values())
-        self.predicted += sum(p.values())
-        self.gold += sum(g.values())
-        return self
-
-    @property
-    def precision(self) -> float:
-        return self.common / self.predicted if self.predicted else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.common / self.gold if self.gold else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 ``extract`` does no I/O and takes and returns only picklable values: the crawl runs it in a process pool
 (Trafilatura is not thread-safe), ``arshif extract`` and re-extraction call the same function. A page is
-parsed once; Trafilatura reads a copy with the shared and the site's noise blocks pruned, metadata comes
-from the same tree (``crawler/metadata.py``), and the text lines go through the line rules
-(``crawler/cleaning.py``). A plain-text dump (no HTML) skips the HTML part and gets the line rules only.
+parsed once; Trafilatura reads a copy with every read-more box flattened to one line (label and headline:
+the line rules decide whether the article ends there) and the shared and the site's noise blocks pruned,
+metadata comes from the same tree (``crawler/metadata.py``), and the text lines go through the line rules
+(``crawler/cleaning.py``). A plain-text dump (no HTML) skips the HTML part and gets the line rules only, read
+as a whole page. What the rules did that may be wrong is in the record's ``extractor.notes`` (name → count).
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +32,7 @@ from crawler.urls import article_id, canonicalize, is_article_url
 __all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
 
 MIN_WORDS = 25              # fewer words of cleaned text is not an article (a widget, a video page)
-RULES_VERSION = "1"         # the shared rules of crawler/cleaning.py; sites version their own
+RULES_VERSION = "2"         # the shared rules of crawler/cleaning.py; sites version their own
 FALLBACK_ENCODING = "cp1256"     # bytes that are neither declared nor UTF-8: Arabic Windows
 _HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
 # htmldate (Trafilatura's date finder): keep the time of day when the page gives one
@@ -78,13 +81,15 @@ def _canonical_url(url: str, base_url: str, spec: SiteSpec, candidates: list[str
     return canonicalize(url, base_url, spec)
 
 
-def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[list[str], PageMetadata] | NotArticle:
+def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[cleaning.Cleaned, PageMetadata] | NotArticle:
     tree = load_html(html)
     if tree is None:
         return NotArticle("unparsable_html")
     web_url = url if _is_web(url) else None
+    content = deepcopy(tree)
+    cleaning.flatten_boxes(content)
     document = trafilatura.bare_extraction(
-        tree,
+        content,
         url=web_url,
         include_comments=False,
         include_tables=False,
@@ -100,8 +105,8 @@ def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[list[str], PageMet
         return NotArticle("no_title")
     rules = _rules(spec)
     meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
-    lines = cleaning.clean_lines(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
-    return lines, meta
+    cleaned = cleaning.clean(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
+    return cleaned, meta
 
 
 def _rules(spec: SiteSpec) -> cleaning.Rules:
@@ -133,14 +138,16 @@ def extract(
         result = _html_lines(text, url, spec)
         if isinstance(result, NotArticle):
             return result
-        lines, meta = result
+        cleaned, meta = result
     else:
-        lines = cleaning.clean_lines(text.splitlines(), _rules(spec), page_dump=True)
+        cleaned = cleaning.clean(text.splitlines(), _rules(spec), page_dump=True)
         meta = PageMetadata()
-    article = "\n".join(lines)
+    article = "\n".join(cleaned.lines)
     word_count = len(article.split())
     if word_count < MIN_WORDS:
-        return NotArticle("text_too_short" if word_count else "no_article_body")
+        if word_count:
+            return NotArticle("text_too_short")
+        return NotArticle("widget_only" if cleaned.widget_lines else "no_article_body")
     canonical = _canonical_url(url, base_url, spec, meta.canonical)
     return {
         "id": article_id(canonical, base_url, spec),
@@ -163,6 +170,7 @@ def extract(
             "name": "trafilatura",
             "version": trafilatura.__version__,
             "rules": f"{spec.key}@{spec.extraction.rules_version}.{RULES_VERSION}",
+            "notes": cleaned.notes,
         },
     }
 

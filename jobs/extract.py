@@ -1,8 +1,9 @@
 """``arshif extract --site SITE FILE [--url URL]``: the operator's "why did this page come out wrong".
 
 Runs exactly the crawl's extraction and cleaning (``crawler.extract.extract``) on a saved HTML page or a
-plain-text dump and prints the record as JSON. Exit 0 for an article, 1 when the page is not an article
-(the reason is printed), 2 for usage errors (unknown site, missing file).
+plain-text dump and prints the record as JSON; the cleaning notes (rules that fired in a way that may be
+wrong, ``extractor.notes``) go to stderr. Exit 0 for an article, 1 when the page is not an article (the
+reason is printed), 2 for usage errors (unknown site, missing file).
 """
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def main(args: argparse.Namespace) -> int:
     record = complete(result, fetched_at=now, run_id="extract", warc=None)
     json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+    for note, count in record["extractor"]["notes"].items():
+        print(f"arshif extract: cleaning note: {note} ×{count}", file=sys.stderr)
     for problem in problems(record):
         print(f"arshif extract: note: the crawl would not archive this record as is: {problem}", file=sys.stderr)
     return 0

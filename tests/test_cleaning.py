@@ -195,3 +195,43 @@ def test_dateline_dropped(line):
 def test_masthead_after_the_article_goes_with_its_names():
     footer = ["رئيس مجلس الإدارة", "محمد سعيد", "رئيس التحرير", "طه جبريل"]
     assert clean_lines(ARTICLE[:2] + footer + ARTICLE[2:], ELBALAD) == ARTICLE
+
+
+# Read-more boxes: dropped wherever they stand; the article ends at one only when another story follows.
+OTHER_HEADLINE = "مهرجان للتمور في الأحساء يجذب آلاف الزوار من دول الخليج"
+OTHER_STORY = [
+    "استقبل مهرجان التمور في الأحساء آلاف الزوار من دول الخليج في يومه الأول، وسط إقبال كبير على أجنحة المزارعين.",
+    "ويعرض المهرجان أكثر من ثلاثين صنفا من التمور، إلى جانب منتجات النخيل والحرف اليدوية المرتبطة بها.",
+]
+
+
+@pytest.mark.parametrize("box", [
+    ["إقرأ أيضاً:", OTHER_HEADLINE],
+    [f"اقرأ المزيد {OTHER_HEADLINE}"],
+    ["طالع أيضا", OTHER_HEADLINE, "موسم الحصاد يبدأ مبكرا في واحات الجنوب"],
+])
+def test_box_before_another_story_ends_the_article(box):
+    assert clean_lines(ARTICLE + box + OTHER_STORY + ["مقالات مشابهة", "عنوان"], RULES) == ARTICLE
+
+
+@pytest.mark.parametrize("box", [
+    ["إقرأ أيضاً:", OTHER_HEADLINE],
+    [f"اقرأ المزيد {OTHER_HEADLINE}"],
+    ["اقرأ أيضا", "موسكو تحذر يريفان من عواقب التصديق على نظام روما", "لافروف يلتقي نظيره الأرميني في موسكو"],
+])
+def test_box_mid_article_dropped_and_the_article_goes_on(box):
+    assert clean_lines(ARTICLE[:2] + box + ARTICLE[2:] + MORE, RULES) == ARTICLE + MORE
+
+
+def test_box_headline_words_in_a_paragraph_that_continues_the_article():
+    box = ["اقرأ المزيد", "لافروف: العلاقات مع يريفان تمر بمرحلة صعبة"]
+    going_on = "وأكد لافروف أن العلاقات بين موسكو ويريفان تمر بمرحلة صعبة، لكن الخيار السيادي للقيادة الأرمينية لن يدمر روابط قائمة منذ قرون."
+    assert clean_lines(ARTICLE + box + [going_on], RULES) == ARTICLE + [going_on]
+
+
+def test_page_dump_ticker_of_headline_shapes_before_the_article():
+    ticker = ["عاجل", "بعد غياب عامين.. عودة مهرجان الزيتون إلى واحة سيوة...", "هل ترتفع الأسعار الأسبوع المقبل؟ الخبراء يجيبون",
+              "ضبط 40 طن دقيق مدعم قبل بيعه في السوق السوداء", "هل يعود التوقيت الصيفي هذا العام؟ الحكومة ترد",
+              "الفنانة سلمى رؤوف تكشف تفاصيل مسلسلها الجديد!", "وزير النقل: لا زيادة في أسعار التذاكر",
+              "اقتصاد", "عنوان المقال", "أحمد سمير"]
+    assert clean_lines(ticker + ARTICLE, ELBALAD, page_dump=True) == ARTICLE

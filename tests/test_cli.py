@@ -64,6 +64,14 @@ def test_unreachable_site_names_host_and_cause(tmp_path):
     assert f"site unreachable: 127.0.0.1:{port}: connection refused" in summary
 
 
+def test_extract_prints_cleaning_notes(tmp_path):
+    dump = Path(__file__).parent / "fixtures" / "dumps" / "rt_aggregator_box_trailing.txt"
+    result = arshif("extract", "--site", "rt_arabic", str(dump), env=crawl_env(_NoReplica(1), tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "cleaning note: cut_at_box ×1" in result.stderr
+    assert "اليابان" not in result.stdout                  # the story after the box is not the article
+
+
 def test_extract_missing_file(tmp_path):
     result = arshif("extract", "--site", "elbalad", str(tmp_path / "missing.html"), env=crawl_env(_NoReplica(1), tmp_path))
     assert result.returncode == 2

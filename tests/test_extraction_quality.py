@@ -1,7 +1,8 @@
 """Quality floor (like Trafilatura's eval gate): our cleaned text against the replica's gold text, per site."""
 import pytest
 
-from bench.extraction import Score, evaluate, replica_pages, tokens
+from bench.extraction import evaluate, replica_pages
+from crawler.quality import Score, tokens
 
 # Pinned floors of token F1 (micro-averaged over the replica's article pages). Raise them when the
 # extraction improves; a change that drops below them is a regression.

@@ -1,5 +1,6 @@
 """Extraction and cleaning of a fetched page, in the run's worker processes (Trafilatura is not thread-safe,
-and the reactor must never wait on it). Pages that are not articles are counted and dropped."""
+and the reactor must never wait on it). Pages that are not articles are counted and dropped; the cleaning
+notes of an article (``extractor.notes``) are logged and counted in the run report's errors."""
 from __future__ import annotations
 
 from functools import partial
@@ -30,6 +31,12 @@ class ExtractPipeline(RunComponent):
             run.report.error(f"not an article: {result.reason}")
             run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")
+        notes = result["extractor"]["notes"]
+        if notes:           # a cleaning rule fired in a way that may be wrong: visible per page and in the report
+            for note in notes:
+                run.report.error(f"cleaning: {note}")
+            run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
+                            extra={"url": item.url})
         requested = item.requested_url
         run.index.add_alias(article_id(requested, run.base_url, run.spec), result["id"])
         return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc)
