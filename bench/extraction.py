@@ -88,13 +88,14 @@ class SiteResult:
     bytes: int = 0                      # size of all pages
 
 
-def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL) -> Iterator[Page]:
-    """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process."""
+def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL, layout: int = 1) -> Iterator[Page]:
+    """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process in
+    the replica's ``layout`` (1 the known markup, 2 the redesign)."""
     from jobs.replica import corpus
     from jobs.replica.state import SiteView
 
     render = importlib.import_module(f"jobs.replica.render_{site}")
-    view = SiteView(site, base_url, tuple(corpus.build(site, now)), True, now)
+    view = SiteView(site, base_url, tuple(corpus.build(site, now)), True, now, layout)
     for article in view.articles:
         for path in (article.url_path, *(v for v in article.variants if v.endswith("amp"))):
             response = render.respond(view, path, {})

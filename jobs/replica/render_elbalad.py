@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from . import feeds
+from . import render_elbalad_v2 as v2
 from .arabic_dates import long_date
 from .corpus import ReplicaArticle
 from .markup import Html, document, el, json_ld, script, void
@@ -102,9 +103,13 @@ def _masthead(editor: str) -> Html:
     return el("div", rows, class_="masthead")
 
 
+def _ticker(look: _Look | None) -> tuple[tuple[str, str], ...]:
+    return look.ticker if look else tuple((h, "/") for h in NOISE["ticker"][:12])
+
+
 def _header(view: SiteView, article: ReplicaArticle | None = None, look: _Look | None = None) -> list[Html]:
     editor = _editor(view, article)
-    ticker = look.ticker if look else tuple((h, "/") for h in NOISE["ticker"][:12])
+    ticker = _ticker(look)
     top = [
         el("div", _masthead(editor), class_="top-bar"),
         el("div", _masthead(editor), class_="mobile-header") if look and look.masthead_twice else None,
@@ -134,6 +139,9 @@ def _socials() -> Html:
 
 def _page(view: SiteView, head: list[Html], *main: Html, article: ReplicaArticle | None = None,
           look: _Look | None = None, status: int = 200, charset: str = "utf-8") -> Response:
+    if view.layout == 2:
+        return v2.page(view, head, *main, editor=_editor(view, article), ticker=_ticker(look),
+                       board_twice=bool(look and look.masthead_twice), status=status, charset=charset)
     body = [*_header(view, article, look), el("main", *main, el("div", "إعلان", class_="ads"), class_="content"),
             *_footer()]
     return html(document(head, body), status=status, charset=charset)
@@ -185,6 +193,10 @@ def _read_also(view: SiteView, article: ReplicaArticle, look: _Look, nth: int) -
     return Html(el("h2", look.read_also_label) + el("div", el("a", others[0].title, href=others[0].url_path)))
 
 
+def _read_also_targets(view: SiteView, article: ReplicaArticle, look: _Look) -> list[ReplicaArticle]:
+    return [_others(view, article, 2, nth)[0] for nth in look.read_also_after]
+
+
 def _body(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
     parts = []
     for number, paragraph in enumerate(article.paragraphs):
@@ -217,12 +229,17 @@ def _main_image(article: ReplicaArticle) -> Html:
 def _article_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
     charset = "windows-1256" if article.kind == "cp1256" else "utf-8"
+    dates = v2.article_extra_head(view, article, look.byline) if view.layout == 2 else _dates_head(view, article, look)
     head = _head(view, article.title, article.url_path,
                  void("meta", property="og:type", content="article"),
                  void("meta", property="og:description", content=_teaser(article)),
                  void("meta", property="og:image", content=article.image),
-                 *_dates_head(view, article, look), charset=charset)
+                 *dates, charset=charset)
     related = [a for a in view.listed if a.section == article.section and a.article_id != article.article_id][:4]
+    if view.layout == 2:
+        block = v2.article_block(article, look, _read_also_targets(view, article, look),
+                                 _others(view, article, 1, 9)[0].url_path, related)
+        return _page(view, head, block, article=article, look=look, charset=charset)
     block = el(
         "article",
         _section_label(article),

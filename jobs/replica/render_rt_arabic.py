@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from . import feeds
+from . import render_rt_arabic_v2 as v2
 from .arabic_dates import long_date
 from .corpus import ReplicaArticle
 from .markup import Html, document, el, json_ld, script, void
@@ -129,6 +130,8 @@ def _footer() -> list[Html]:
 
 def _page(view: SiteView, head: list[Html], *main: Html, seed: str = "", status: int = 200,
           charset: str = "utf-8") -> Response:
+    if view.layout == 2:
+        return v2.page(view, head, *main, seed=seed, status=status, charset=charset)
     body = [_header(seed), el("main", *main, class_="layout"), _stories(), *_footer()]
     return html(document(head, body), status=status, charset=charset)
 
@@ -169,9 +172,13 @@ def _visible_date(article: ReplicaArticle, look: _Look) -> Html | None:
     return el("div", el("span", shown, class_="date"), class_="article__date-time")
 
 
-def _read_more(view: SiteView, article: ReplicaArticle, style: str, nth: int) -> Html:
+def _read_more_target(view: SiteView, article: ReplicaArticle, nth: int) -> ReplicaArticle:
     others = [a for a in view.listed if a.layout == "article" and a.article_id != article.article_id]
-    other = others[(view.index(article) * 7 + nth * 3) % len(others)]
+    return others[(view.index(article) * 7 + nth * 3) % len(others)]
+
+
+def _read_more(view: SiteView, article: ReplicaArticle, style: str, nth: int) -> Html:
+    other = _read_more_target(view, article, nth)
     label = NOISE["read_more"]
     if style == "read-more-big":
         return el("div", el("a", el("span", label, class_="read-more-big__label"),
@@ -212,7 +219,7 @@ def _body(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
 
 
 def _article_block(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
-    related = [a for a in view.listed if a.section == article.section and a.article_id != article.article_id][:4]
+    related = _related(view, article)
     return el(
         "div",
         _visible_date(article, look),
@@ -244,15 +251,26 @@ def _article_head(view: SiteView, article: ReplicaArticle, look: _Look, charset:
     )
 
 
+def _related(view: SiteView, article: ReplicaArticle) -> list[ReplicaArticle]:
+    return [a for a in view.listed if a.section == article.section and a.article_id != article.article_id][:4]
+
+
 def _article_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
     charset = "windows-1256" if article.kind == "cp1256" else "utf-8"
+    if view.layout == 2:
+        others = [_read_more_target(view, article, nth) for nth in look.read_more_after]
+        return v2.page(view, v2.article_head(view, article, charset, article.url_path + AMP),
+                       v2.article_block(view, article, look, others, _related(view, article)),
+                       seed=article.article_id, charset=charset)
     return _page(view, _article_head(view, article, look, charset), _article_block(view, article, look),
                  seed=article.article_id, charset=charset)
 
 
 def _amp_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
+    if view.layout == 2:
+        return v2.amp_page(view, article, look)
     head = [void("meta", charset="utf-8"), el("title", f"{article.title} - {NAME}"),
             void("link", rel="canonical", href=article.url(view.base_url)),
             void("meta", property="og:title", content=f"{article.title} - {NAME}"), *_dates_head(article, look),
