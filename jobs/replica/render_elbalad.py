@@ -110,19 +110,37 @@ def _ticker(look: _Look | None) -> tuple[tuple[str, str], ...]:
 def _header(view: SiteView, article: ReplicaArticle | None = None, look: _Look | None = None) -> list[Html]:
     editor = _editor(view, article)
     ticker = _ticker(look)
+    if article is not None and article.shape == "ticker_top":     # no masthead; the rest opens the article
+        return [el("header", _language_switch(), _menu(), class_="site-header")]
     top = [
         el("div", _masthead(editor), class_="top-bar"),
         el("div", _masthead(editor), class_="mobile-header") if look and look.masthead_twice else None,
         el("div", [Html(el("a", s, href="#") + " ") for s in NOISE["sister_sites"]], class_="sister-sites"),
-        el("div", el("a", NOISE["language_switch"][0], href="https://en.elbalad.news"), " ",
-           el("span", NOISE["language_switch"][1]), class_="lang-switch"),
-        el("nav", el("ul", [el("li", el("a", name, href=f"/category/{key}"))
-                            for key, name in NOISE["section_names"].items()]), class_="main-nav"),
+        _language_switch(),
+        _menu(),
         el("a", "بحث", class_="search-link", href=SEARCH_LINK),
         el("div", el("span", NOISE["breaking"], class_="breaking__label"),
            el("ul", [el("li", el("a", h, href=href)) for h, href in ticker]), class_="breaking-news"),
     ]
     return [el("header", top, class_="site-header")]
+
+
+def _language_switch() -> Html:
+    return el("div", el("a", NOISE["language_switch"][0], href="https://en.elbalad.news"), " ",
+              el("span", NOISE["language_switch"][1]), class_="lang-switch")
+
+
+def _menu() -> Html:
+    return el("nav", el("ul", [el("li", el("a", name, href=f"/category/{key}"))
+                               for key, name in NOISE["section_names"].items()]), class_="main-nav")
+
+
+def _top_of_article(look: _Look) -> list[Html]:
+    """Shape "ticker_top": the sister-sites line and the breaking-news ticker inside the article element, in
+    markup no prune rule knows, and no masthead on the page."""
+    return [el("div", " ".join(NOISE["sister_sites"]), class_="sites-strip"),
+            el("div", el("span", NOISE["breaking"]), el("ul", [el("li", el("a", h, href=href)) for h, href in look.ticker]),
+               class_="news-strip")]
 
 
 def _footer() -> list[Html]:
@@ -242,6 +260,7 @@ def _article_page(view: SiteView, article: ReplicaArticle) -> Response:
         return _page(view, head, block, article=article, look=look, charset=charset)
     block = el(
         "article",
+        *(_top_of_article(look) if article.shape == "ticker_top" else ()),
         _section_label(article),
         el("h1", article.title),
         _visible_date(article, look),
@@ -271,7 +290,7 @@ def _gallery_page(view: SiteView, article: ReplicaArticle) -> Response:
     return _page(view, _head(view, article.title, article.url_path), block, article=article)
 
 
-_LAYOUTS = {"article": _article_page, "video": _video_page, "gallery": _gallery_page}
+_LAYOUTS = {"article": _article_page, "brief": _article_page, "video": _video_page, "gallery": _gallery_page}
 
 
 def _article_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:

@@ -62,14 +62,14 @@ def _look(view: SiteView, article: ReplicaArticle) -> _Look:
         date_meta="published_time_telegram" if index % 5 == 2 else "publish-date",
         json_ld=index % 2 == 0,
         levantine=index % 6 == 1,
-        title_again=index % 2 == 1,
-        lead_again=bool(article.lead) and index % 4 == 3,
+        title_again=index % 2 == 1 or article.shape == "title_credit",
+        lead_again=bool(article.lead) and index % 4 == 3 and article.shape != "lead_restated",
         read_more_after=tuple(sorted(rng.sample(gaps, min(2, len(gaps))))),
         read_more_style=("read-more-big", "read-more-text-only", "crosslinks")[index % 3],
         embed=("rtcode", "tweet", "")[index // 3 % 3],
         source=(NOISE["sport_source_line"] if article.section == "sport" and index % 2
                 else NOISE["source_lines"][index % len(NOISE["source_lines"])]),
-        credit=rng.choice(NOISE["photo_credits"]),
+        credit=rng.choice([c for c in NOISE["photo_credits"] if article.shape != "title_credit" or " / " in c]),
     )
 
 
@@ -218,6 +218,13 @@ def _body(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
     return el("div", parts, class_="text js-text js-mediator-article")
 
 
+def _photo(article: ReplicaArticle, look: _Look) -> Html:
+    image = void("img", src="data:image/gif;base64,R0lGODlhAQABAAAAACw=", data_src=article.image, alt=article.caption)
+    if article.shape == "title_credit":     # the credit as a line of its own, in markup no prune rule knows
+        return Html(el("div", image, class_="photo") + el("p", look.credit, class_="media-credit"))
+    return el("div", image, el("div", look.credit, class_="caption"), class_="photo")
+
+
 def _article_block(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
     related = _related(view, article)
     return el(
@@ -226,8 +233,7 @@ def _article_block(view: SiteView, article: ReplicaArticle, look: _Look) -> Html
         el("h1", article.title, class_="heading"),
         el("p", article.lead, class_="intro") if article.lead else None,
         el("div", article.title, class_="article__summary-title") if look.title_again else None,
-        el("div", void("img", src="data:image/gif;base64,R0lGODlhAQABAAAAACw=", data_src=article.image,
-                       alt=article.caption), el("div", look.credit, class_="caption"), class_="photo"),
+        _photo(article, look),
         _body(view, article, look),
         el("div", [el("a", tag, href=_tag_path(tag)) for tag in article.tags], class_="news-tags news-tags_article"),
         el("div", el("span", NOISE["follow_rt"]), _socials(), class_="article__share"),
@@ -299,8 +305,21 @@ def _video_page(view: SiteView, article: ReplicaArticle) -> Response:
     return _page(view, head, block, seed=article.article_id)
 
 
+def _stories_feed() -> Html:
+    """The "RT STORIES" widget as a page of its own shows it: groups under a topic label, every headline
+    followed by the hashtag line, in markup no prune rule knows (only the text rules can tell)."""
+    groups = []
+    for number, topic in enumerate(NOISE["trend_labels"][:2]):
+        headlines = NOISE["stories"][number * 2: number * 2 + 2]
+        items = [Html(el("p", el("a", h, href="#")) + el("p", NOISE["stories_hashtags"])) for h in headlines]
+        groups.append(el("div", el("p", "Stories"), el("p", "-"), el("p", topic), el("p", NOISE["stories_heading"]),
+                         items, class_="feed-group"))
+    return el("div", groups, class_="stories-feed")
+
+
 def _stories_page(view: SiteView, article: ReplicaArticle) -> Response:
-    return _page(view, _head(view, article.title, article.url_path), _stories(), seed=article.article_id)
+    widget = v2.stories() if view.layout == 2 else _stories_feed()
+    return _page(view, _head(view, article.title, article.url_path), widget, seed=article.article_id)
 
 
 def _programme_page(view: SiteView, article: ReplicaArticle) -> Response:

@@ -61,7 +61,7 @@ def _topbar(seed: str) -> Html:
     )
 
 
-def _stories() -> Html:
+def stories() -> Html:
     cards = [el("div", el("a", headline, href="#"), el("em", NOISE["stories_hashtags"]), class_="swipe-card")
              for headline in NOISE["stories"]]
     return el("div", el("b", NOISE["stories_heading"]), cards, class_="swipe-strip")
@@ -73,7 +73,7 @@ def page(view: SiteView, head_: list[Html], *main: Html, seed: str = "", status:
     body = [
         _topbar(seed),
         el("div", *main, class_="page-v2"),
-        _stories(),
+        stories(),
         el("div", el("p", NOISE["comments_help"]), class_="talk-v2"),
         el("div", el("p", NOISE["footer"]), el("a", NOISE["copy_link"], href="#"), class_="bottom-v2"),
         el("div", el("p", NOISE["cookie_notice"]), el("a", "موافق", href="#"), class_="consent-v2"),
@@ -90,20 +90,17 @@ def article_head(view: SiteView, article: ReplicaArticle, charset: str, amp_path
              void("meta", property="og:type", content="article"),
              void("meta", property="og:description", content=article.lead or article.paragraphs[0]),
              void("meta", property="og:image", content=article.image)]
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
+            "image": {"@type": "ImageObject", "url": article.image},
+            "articleSection": NOISE["section_names"].get(article.section, ""), "keywords": ", ".join(article.tags),
+            "author": [{"@type": "Person", "name": a} for a in article.authors]
+            or {"@type": "Organization", "name": NAME},
+            "publisher": {"@type": "Organization", "name": NAME}, "mainEntityOfPage": view.url(article.url_path)}
     if article.published is not None:
+        data.update(datePublished=_iso(article.published), dateModified=_iso(article.modified))
         extra += [void("meta", property="article:published_time", content=_iso(article.published)),
-                  void("meta", property="article:modified_time", content=_iso(article.modified)),
-                  json_ld({
-                      "@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-                      "datePublished": _iso(article.published), "dateModified": _iso(article.modified),
-                      "image": {"@type": "ImageObject", "url": article.image},
-                      "articleSection": NOISE["section_names"].get(article.section, ""),
-                      "keywords": ", ".join(article.tags),
-                      "author": [{"@type": "Person", "name": a} for a in article.authors]
-                      or {"@type": "Organization", "name": NAME},
-                      "publisher": {"@type": "Organization", "name": NAME},
-                      "mainEntityOfPage": view.url(article.url_path),
-                  })]
+                  void("meta", property="article:modified_time", content=_iso(article.modified))]
+    extra.append(json_ld(data))
     return head(view, article.title, article.url_path, *extra, charset=charset)
 
 

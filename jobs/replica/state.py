@@ -47,13 +47,19 @@ class SiteView:
         return self.articles.index(self.by_id[article.article_id])
 
 
+def _checked_layout(layout: int) -> int:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, got {layout}")
+    return layout
+
+
 class SiteState:
     """Thread-safe: the server's handler threads and the controlling test share it."""
 
     def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime],
                  layout: int = 1):
         self.site = site
-        self._initial_layout = layout
+        self._initial_layout = _checked_layout(layout)
         self.base_url = ""             # set once the site's server is bound
         self._build = build
         self._clock = clock
@@ -96,10 +102,8 @@ class SiteState:
             self._serve_articles = on
 
     def set_layout(self, layout: int) -> None:
-        if layout not in LAYOUTS:
-            raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, got {layout}")
         with self._lock:
-            self._layout = layout
+            self._layout = _checked_layout(layout)
 
     def fail(self, status: int | None) -> None:
         if status is not None and not 400 <= status <= 599:
