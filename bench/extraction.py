@@ -4,7 +4,10 @@ For each site, every page the replica serves for its corpus (article pages and t
 through ``crawler.extract.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
 options ("plain"), scored by ``crawler.quality`` (bag of tokens common to the output and the gold text).
 Figures are micro-averaged over the pages that have an article; pages that are not articles are counted
-separately (ours must reject them). Run: ``python bench/extraction.py [--site SITE]``.
+separately (ours must reject them). Each site is scored in both replica layouts side by side: 1 the markup
+``crawler/sites`` knows, 2 a redesign that only the generic fallbacks can read; the page shapes of issue 7
+(``jobs.replica.corpus.SHAPES``) get a line of their own. Run:
+``python bench/extraction.py [--site SITE] [--layout N]``.
 """
 from __future__ import annotations
 
@@ -38,11 +41,13 @@ class Page:
     body: bytes
     encoding: str | None      # the charset of the Content-Type header
     gold: str                 # empty: not an article
+    shape: str = ""           # the article's jobs.replica.corpus.SHAPES entry, if any
 
 
 @dataclass
 class SiteResult:
     site: str
+    layout: int = 1
     ours: Score = field(default_factory=Score)
     plain: Score = field(default_factory=Score)
     pages: int = 0                      # pages with an article, scored
@@ -51,26 +56,29 @@ class SiteResult:
     worst: list[tuple[float, str]] = field(default_factory=list)   # (page F1, url) of ours
     seconds: float = 0.0                # time spent in ours
     bytes: int = 0                      # size of all pages
+    shapes: dict[str, str] = field(default_factory=dict)   # shape → ours' page F1, or rejected / ARCHIVED
 
 
-def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL) -> Iterator[Page]:
-    """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process."""
+def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL, layout: int = 1) -> Iterator[Page]:
+    """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process in
+    the replica's ``layout`` (1 the known markup, 2 the redesign)."""
     from jobs.replica import corpus
     from jobs.replica.state import SiteView
 
     render = importlib.import_module(f"jobs.replica.render_{site}")
-    view = SiteView(site, base_url, tuple(corpus.build(site, now)), True, now)
+    view = SiteView(site, base_url, tuple(corpus.build(site, now)), True, now, layout)
     for article in view.articles:
         for path in (article.url_path, *(v for v in article.variants if v.endswith("amp"))):
             response = render.respond(view, path, {})
             if response.status != 200:
                 raise RuntimeError(f"replica answered {response.status} for {path}")
             charset = _CHARSET.search(response.content_type)
-            yield Page(site, view.url(path), response.body, charset and charset[1], article.gold_text)
+            yield Page(site, view.url(path), response.body, charset and charset[1], article.gold_text,
+                       article.shape if path == article.url_path else "")
 
 
-def evaluate(pages: list[Page], base_url: str = BASE_URL) -> SiteResult:
-    result = SiteResult(pages[0].site if pages else "")
+def evaluate(pages: list[Page], base_url: str = BASE_URL, layout: int = 1) -> SiteResult:
+    result = SiteResult(pages[0].site if pages else "", layout)
     for page in pages:          # warm-up pass (dateparser's locale data, caches), not timed: a worker is long-lived
         extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW)
     for page in pages:
@@ -82,6 +90,8 @@ def evaluate(pages: list[Page], base_url: str = BASE_URL) -> SiteResult:
         if not page.gold:
             result.not_articles += 1
             result.rejected += isinstance(record, NotArticle)
+            if page.shape:
+                result.shapes[page.shape] = "rejected" if isinstance(record, NotArticle) else "ARCHIVED"
             continue
         html = page.body.decode(page.encoding or "utf-8")
         plain = trafilatura.extract(html) or ""
@@ -89,35 +99,42 @@ def evaluate(pages: list[Page], base_url: str = BASE_URL) -> SiteResult:
         result.ours.add(ours, page.gold)
         result.plain.add(plain, page.gold)
         result.worst.append((Score().add(ours, page.gold).f1, page.url))
+        if page.shape:
+            result.shapes[page.shape] = f"{result.worst[-1][0]:.3f}"
     result.worst.sort()
     return result
 
 
-def run(sites: list[str]) -> list[SiteResult]:
-    return [evaluate(list(replica_pages(site))) for site in sites]
+def run(sites: list[str], layouts: tuple[int, ...] = (1, 2)) -> list[SiteResult]:
+    return [evaluate(list(replica_pages(site, layout=layout)), layout=layout) for site in sites for layout in layouts]
 
 
 def report(results: list[SiteResult]) -> str:
-    lines = [f"{'site':<10} {'pages':>5}  {'ours P':>7} {'R':>6} {'F1':>6}   {'plain P':>7} {'R':>6} {'F1':>6}"
-             f"   {'not-article rejected':>20}  {'pages/s':>7} {'avg KB':>6}"]
+    lines = [f"{'site':<10} {'layout':>6} {'pages':>5}  {'ours P':>7} {'R':>6} {'F1':>6}   {'plain P':>7} {'R':>6}"
+             f" {'F1':>6}   {'not-article rejected':>20}  {'pages/s':>7} {'avg KB':>6}"]
     for r in results:
         total = r.pages + r.not_articles
         lines.append(
-            f"{r.site:<10} {r.pages:>5}  {r.ours.precision:>7.4f} {r.ours.recall:>6.4f} {r.ours.f1:>6.4f}"
+            f"{r.site:<10} {r.layout:>6} {r.pages:>5}  {r.ours.precision:>7.4f} {r.ours.recall:>6.4f} {r.ours.f1:>6.4f}"
             f"   {r.plain.precision:>7.4f} {r.plain.recall:>6.4f} {r.plain.f1:>6.4f}"
             f"   {f'{r.rejected}/{r.not_articles}':>20}  {total / r.seconds if r.seconds else 0:>7.1f}"
             f" {r.bytes / 1024 / total if total else 0:>6.1f}")
     for r in results:
+        shapes = ", ".join(f"{shape} {outcome}" for shape, outcome in sorted(r.shapes.items()))
+        lines.append(f"{r.site} layout {r.layout} page shapes (ours): {shapes or 'none'}")
+    for r in results:
         worst = [f"{f1:.3f} {url}" for f1, url in r.worst[:3] if f1 < 1.0]
-        lines.append(f"{r.site} pages below F1 1.0 (worst first): {', '.join(worst) or 'none'}")
+        lines.append(f"{r.site} layout {r.layout} pages below F1 1.0 (worst first): {', '.join(worst) or 'none'}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", choices=sorted(SITES), action="append", help="only this site (repeatable)")
+    parser.add_argument("--layout", type=int, choices=(1, 2), action="append",
+                        help="only this replica layout (repeatable; default both)")
     args = parser.parse_args(argv)
-    print(report(run(args.site or sorted(SITES))))
+    print(report(run(args.site or sorted(SITES), tuple(args.layout or (1, 2)))))
     return 0
 
 

@@ -166,6 +166,7 @@ class StatusSettings(_Section):
     max_undated_share: float = Field(0.2, ge=0, le=1)
     max_short_share: float = Field(0.2, ge=0, le=1)
     short_words: int = Field(80, ge=1)
+    min_selector_hit_rate: float = Field(0.5, ge=0, le=1)
 
 
 class SiteSettings(_Section):

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from trafilatura.metadata import extract_metadata
+from trafilatura.settings import use_config
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
@@ -35,6 +36,12 @@ MIN_WORDS = 25              # fewer words of cleaned text is not an article (a w
 RULES_VERSION = "2"         # the shared rules of crawler/cleaning.py; sites version their own
 FALLBACK_ENCODING = "cp1256"     # bytes that are neither declared nor UTF-8: Arabic Windows
 _HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
+# Trafilatura's rescue of a short extraction (under MIN_EXTRACTED_SIZE characters) takes the text of the
+# whole <article> element or page as the article: on a page whose article is a few words, that is the
+# page's chrome (ticker, masthead, byline, share bar) archived as an article. A short article stays short
+# here and MIN_WORDS rejects it.
+TRAFILATURA_CONFIG = use_config()
+TRAFILATURA_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
 # htmldate (Trafilatura's date finder): keep the time of day when the page gives one
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 
@@ -94,6 +101,7 @@ def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[cleaning.Cleaned, 
         include_comments=False,
         include_tables=False,
         include_images=False,
+        config=TRAFILATURA_CONFIG,
         prune_xpath=list(cleaning.PRUNE_XPATH + spec.extraction.prune_xpath),
     )
     if document is None or not document.text:

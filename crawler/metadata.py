@@ -17,7 +17,7 @@ from lxml.etree import XPath
 from crawler.cleaning import is_date_line
 from crawler.sites import Extraction, Selector
 
-__all__ = ["PageMetadata", "needs_fallback", "page_metadata"]
+__all__ = ["PageMetadata", "needs_fallback", "page_metadata", "selector_hits"]
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "Report"}
@@ -245,3 +245,26 @@ def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
 def needs_fallback(meta: PageMetadata) -> bool:
     """Whether the page's own metadata lacks a title, which Trafilatura's heuristics may find."""
     return not meta.title
+
+
+def selector_hits(tree, extraction: Extraction) -> dict[str, bool]:
+    """Whether the site's own selectors still find this page's parts: a redesign shows as misses.
+
+    For each metadata field the site has selectors for and the page has a value for (from any source), True
+    when the site's selectors gave it, False when only the generic sources (JSON-LD, OpenGraph and meta
+    tags, generic markup) did; a field the page has no value for is no evidence either way and is left out.
+    ``body``: the site's body selector finds text. ``prune``: one of the site's noise-block rules matches.
+    """
+    fields = {name for name in FIELDS if name != "canonical" and getattr(extraction, name)}
+    site = _from_site(tree, extraction, fields)
+    hits = {name: True for name in fields if getattr(site, name)}
+    missing = fields - set(hits)
+    if missing:
+        generic = _merge((lambda wanted: _from_json_ld(tree), lambda wanted: _from_meta(tree),
+                          lambda wanted: _from_site(tree, GENERIC, wanted)))
+        hits.update({name: False for name in missing if getattr(generic, name)})
+    if extraction.body:
+        hits["body"] = bool(_select(tree, extraction.body))
+    if extraction.prune_xpath:
+        hits["prune"] = any(tree.xpath(rule) for rule in extraction.prune_xpath)
+    return hits

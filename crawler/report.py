@@ -12,6 +12,10 @@ X") read, so its fields are a stable interface:
                 pending, undated, short_text, robots_forbidden
     errors      {reason: count} for failed pages, invalid records, not-articles
     failures    up to 100 {url, reason} of pages that failed
+    selectors   how often the site's own selectors matched the article pages of this run, against the
+                generic fallbacks (``crawler.metadata.selector_hits``): pages, hits, checks, rate (hits /
+                checks, null without an article page) and fields {name: {hits, checks}} (title, body,
+                published, image, prune...). A low rate means the site changed its markup.
     keys_written  every archive key this run wrote (articles, versions, WARC files)
     archive     the archive URL (never carries secrets)
     arshif_version
@@ -56,6 +60,8 @@ class RunReport:
     errors: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     keys_written: list[str] = field(default_factory=list)
+    selectors: dict = field(default_factory=lambda: {"pages": 0, "hits": 0, "checks": 0, "rate": None,
+                                                     "fields": {}})
     arshif_version: str = __version__
 
     def count(self, name: str, n: int = 1) -> None:
@@ -65,6 +71,20 @@ class RunReport:
         self.errors[reason] = self.errors.get(reason, 0) + 1
         if url is not None and len(self.failures) < MAX_FAILURES:
             self.failures.append({"url": url, "reason": reason})
+
+    def count_selectors(self, hits: dict[str, bool]) -> None:
+        """One article page's ``{field: whether the site's own selector matched}``."""
+        if not hits:
+            return
+        tally = self.selectors
+        tally["pages"] += 1
+        for name, hit in hits.items():
+            counts = tally["fields"].setdefault(name, {"hits": 0, "checks": 0})
+            counts["hits"] += hit
+            counts["checks"] += 1
+        tally["hits"] += sum(hits.values())
+        tally["checks"] += len(hits)
+        tally["rate"] = round(tally["hits"] / tally["checks"], 4)
 
     def finish(self, result: str, reason: str | None = None) -> None:
         end = utcnow()
@@ -93,3 +113,9 @@ class RunReport:
                 f"skipped {c['skipped']}, not article {c['not_article']}, invalid {c['invalid']}, "
                 f"failed {c['failed']}, pending {c['pending']}"
                 + (f" — {self.reason}" if self.reason else "") + f" [run {self.run_id}]")
+
+
+def selector_misses(selectors: dict) -> str:
+    """The fields whose selectors missed, worst first: 'title 0/40, body 0/40, image 3/40'."""
+    fields = sorted(selectors.get("fields", {}).items(), key=lambda kv: (kv[1]["hits"] / kv[1]["checks"], kv[0]))
+    return ", ".join(f"{name} {c['hits']}/{c['checks']}" for name, c in fields if c["hits"] < c["checks"])

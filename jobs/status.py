@@ -3,7 +3,9 @@
 Per site: last run (time, result, counts, duration), last success, next scheduled run, consecutive failures,
 writes pending in the outbox, and warnings that need a human: no new article for ``status.no_new_runs`` runs
 (the site may have changed its layout), too many articles without a date or with very short text over the
-same runs (extraction degrading), robots.txt forbidding our requests, no run when one was due (the scheduler
+same runs (extraction degrading), the site's own selectors matching less than ``status.min_selector_hit_rate``
+of the checks on the article pages of the latest run that had any (a redesign: the articles still come
+through the generic fallbacks), robots.txt forbidding our requests, no run when one was due (the scheduler
 is down). Exit 0 healthy, 1 warnings, 2 failing (the last run failed): usable as an alerting check.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
 from crawler.config import human_duration
+from crawler.report import selector_misses
 from crawler.state import archive_state_dir
 from jobs.history import SiteHistory, started
 from jobs.schedule import describe, next_run_after, upcoming_run
@@ -75,6 +78,17 @@ def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
             f"(threshold {limit:.0%}): is extraction degrading?")
 
 
+def _selector_warning(runs, limit: float) -> str | None:
+    """From the newest of ``runs`` that read article pages: its site selectors' hit rate under ``limit``."""
+    latest = next((r for r in runs if (r.selectors or {}).get("rate") is not None), None)
+    if latest is None or latest.selectors["rate"] >= limit:
+        return None
+    selectors = latest.selectors
+    return (f"the site's own selectors matched {selectors['rate']:.0%} of the checks on the "
+            f"{selectors['pages']} article pages of run {latest.run_id} (threshold {limit:.0%}; misses: "
+            f"{selector_misses(selectors)}): did the site change its layout?")
+
+
 def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime) -> SiteStatus:
     """The health of one site from its history (a :class:`jobs.history.SiteHistory`)."""
     status = SiteStatus(site, cfg.enabled, describe(cfg), pending_uploads=pending,
@@ -105,6 +119,9 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
             warning = _share_warning(runs, count, what, limit)
             if warning:
                 status.warnings.append(warning)
+        warning = _selector_warning(runs or [last], thresholds.min_selector_hit_rate)
+        if warning:
+            status.warnings.append(warning)
         if last.counts.get("robots_forbidden", 0):
             status.warnings.append(f"robots.txt forbade {last.counts['robots_forbidden']} of our requests "
                                    "in the last run")

@@ -96,6 +96,22 @@ def test_run_reports_count_the_run(replica, first):
         assert any(k.startswith("warc/") for k in report["keys_written"])
 
 
+def test_the_sites_own_selectors_match_the_known_layout(replica, first):
+    """Layout 1 is the markup crawler/sites knows: its selectors find every article page's parts, no warning
+    in the log or in `arshif status` (tests/test_redesign.py has the other side)."""
+    tmp, env, result = first
+    for site in SITES:
+        (report,) = run_reports(tmp / "archive", site)
+        selectors = report["selectors"]
+        assert selectors["pages"] == report["counts"]["new"]
+        assert selectors["rate"] >= 0.95
+        assert selectors["fields"]["title"]["hits"] == selectors["fields"]["body"]["hits"] == selectors["pages"]
+    assert "site selectors matched" not in result.stderr
+    done = arshif("status", "--json", env=env)
+    warnings = [w for s in json.loads(done.stdout)["sites"] for w in s["warnings"]]
+    assert not [w for w in warnings if "selectors" in w], warnings
+
+
 def test_second_crawl_fetches_no_article_again_and_writes_nothing(replica, first):
     tmp, env, _ = first
     before = {site: replica.stats(site) for site in SITES}

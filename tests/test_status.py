@@ -36,10 +36,14 @@ def archive(settings):
     return open_archive(settings.archive.url, settings)
 
 
-def write(archive, site="elbalad", ago=timedelta(minutes=10), result="ok", reason=None, duration=12.0, **counts):
+def write(archive, site="elbalad", ago=timedelta(minutes=10), result="ok", reason=None, duration=12.0,
+          selector_pages=(), **counts):
+    """A run report; ``selector_pages``: each article page's {field: whether the site's selector matched}."""
     start = NOW - ago
     report = RunReport(new_run_id(site, start), site, archive.url, started_at=start.isoformat(timespec="seconds"))
     report.counts.update(counts)
+    for hits in selector_pages:
+        report.count_selectors(hits)
     report.finished_at = (start + timedelta(seconds=duration)).isoformat(timespec="seconds")
     report.duration_s, report.result, report.reason = duration, result, reason
     archive.put(report.key, report.to_json(), content_type="application/json")
@@ -127,6 +131,44 @@ def test_short_text_share(settings, archive):
 def test_robots_forbidding_us(settings, archive):
     history(archive, [("ok", {"new": 3, "robots_forbidden": 2}), ("ok", {"new": 1})])
     assert one(settings).warnings == ["robots.txt forbade 2 of our requests in the last run"]
+
+
+KNOWN = {"title": True, "body": True, "image": True, "prune": True}
+REDESIGNED = {"title": False, "body": False, "image": False, "prune": True}
+
+
+def test_selector_hits_are_summed_in_the_report(archive):
+    report = write(archive, new=3, selector_pages=[KNOWN, REDESIGNED, {"title": True, "body": False}])
+    selectors = RunReport.from_json(report.to_json()).selectors
+    assert (selectors["pages"], selectors["hits"], selectors["checks"]) == (3, 6, 10)
+    assert selectors["rate"] == 0.6
+    assert selectors["fields"]["body"] == {"hits": 1, "checks": 3}
+
+
+def test_site_selectors_that_stopped_matching_warn(settings, archive, capsys):
+    write(archive, ago=timedelta(minutes=70), new=5, selector_pages=[KNOWN] * 5)
+    redesigned = write(archive, ago=timedelta(minutes=40), new=4, selector_pages=[REDESIGNED] * 4)
+    write(archive, ago=timedelta(minutes=10), skipped=9)       # no article page read: no evidence either way
+    s = one(settings)
+    assert s.warnings == [f"the site's own selectors matched 25% of the checks on the 4 article pages of run "
+                          f"{redesigned.run_id} (threshold 50%; misses: body 0/4, image 0/4, title 0/4): "
+                          "did the site change its layout?"]
+    assert run_main(capsys, "elbalad")[0] == 1
+
+
+def test_selector_warning_follows_the_threshold_and_the_latest_evidence(settings, archive, monkeypatch):
+    write(archive, ago=timedelta(minutes=40), new=4, selector_pages=[REDESIGNED] * 4)
+    write(archive, ago=timedelta(minutes=10), new=2, selector_pages=[KNOWN] * 2)    # the site is back
+    assert one(settings).warnings == []
+    write(archive, ago=timedelta(minutes=5), new=1, selector_pages=[REDESIGNED])
+    assert len(one(settings).warnings) == 1
+    monkeypatch.setenv("ARSHIF_STATUS__MIN_SELECTOR_HIT_RATE", "0.2")
+    assert one(load_settings()).warnings == []
+
+
+def test_reports_without_selector_figures_do_not_warn(settings, archive):
+    history(archive, [("ok", {"new": 3}), ("ok", {"new": 3})])
+    assert one(settings).warnings == []
 
 
 def test_overdue_when_no_run_happened(settings, archive):

@@ -7,6 +7,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from ..config import human_duration
+from ..report import selector_misses
 from ..run import run_from
 
 JSON = "application/json; charset=utf-8"
@@ -67,6 +68,19 @@ class RunReportExtension:
             fut.result()
         except Exception as exc:
             run.log.error("run report not stored: %s", exc)
+        self._check_selectors()
         log = run.log.info if result == "ok" else run.log.error
         log("run finished: %s", run.report.summary(), extra={"result": result, **run.report.counts,
                                                              "duration_s": run.report.duration_s})
+
+    def _check_selectors(self) -> None:
+        """One warning line when the site's own selectors stopped matching its article pages (a redesign)."""
+        run = self.run
+        selectors = run.report.selectors
+        threshold = run.settings.status.min_selector_hit_rate
+        if selectors["rate"] is None or selectors["rate"] >= threshold:
+            return
+        run.log.warning("site selectors matched %.0f%% of %d checks on %d article pages (threshold %.0f%%): "
+                        "has the site changed its layout? misses: %s", 100 * selectors["rate"], selectors["checks"],
+                        selectors["pages"], 100 * threshold, selector_misses(selectors),
+                        extra={"selector_hit_rate": selectors["rate"]})

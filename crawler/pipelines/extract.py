@@ -1,26 +1,28 @@
 """Extraction and cleaning of a fetched page, in the run's worker processes (Trafilatura is not thread-safe,
-and the reactor must never wait on it). Pages that are not articles are counted and dropped; the cleaning
-notes of an article (``extractor.notes``) are logged and counted in the run report's errors."""
+and the reactor must never wait on it). Pages that are not articles are counted and dropped; for articles,
+which of the site's own selectors matched is counted in the run report (the selector hit rate), and the
+cleaning notes (``extractor.notes``) are logged and counted in the run report's errors."""
 from __future__ import annotations
 
 from functools import partial
 
 from scrapy.exceptions import DropItem
 
-from ..extract import NotArticle, extract
+from ..extract import NotArticle
 from ..items import PageItem
 from ..record import complete
 from ..run import RunComponent
+from ..selector_hits import extract_page
 from ..urls import article_id
 
 
 class ExtractPipeline(RunComponent):
     async def process_item(self, item: PageItem) -> dict:
         run = self.run
-        job = partial(extract, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
+        job = partial(extract_page, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
                       fetched_at=item.fetched_at)
         try:
-            result = await run.extract_pool.run(job)
+            result, hits = await run.extract_pool.run(job)
         except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
             run.report.count("failed")
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
@@ -31,6 +33,7 @@ class ExtractPipeline(RunComponent):
             run.report.error(f"not an article: {result.reason}")
             run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")
+        run.report.count_selectors(hits)
         notes = result["extractor"]["notes"]
         if notes:           # a cleaning rule fired in a way that may be wrong: visible per page and in the report
             for note in notes:

@@ -31,9 +31,12 @@ class Extraction:
     """A site's markup knowledge, as data read by ``crawler/extract.py`` and ``crawler/metadata.py``.
 
     Field selectors are tried in order before the generic sources (JSON-LD, OpenGraph, meta tags,
-    Trafilatura). ``prune_xpath`` removes the site's noise blocks before Trafilatura reads the page;
-    ``rules`` add the site's line rules to the shared ones of ``crawler/cleaning.py``. A change of any of
-    these is a new ``rules_version`` (it is stored in every record's ``extractor.rules``).
+    Trafilatura). ``body`` is the article body's container: Trafilatura finds the body on its own, the
+    selector says whether the page still has the markup the site is known by (the run's selector hit
+    rate, ``crawler.metadata.selector_hits``). ``prune_xpath`` removes the site's noise blocks before
+    Trafilatura reads the page; ``rules`` add the site's line rules to the shared ones of
+    ``crawler/cleaning.py``. A change of any of these is a new ``rules_version`` (it is stored in every
+    record's ``extractor.rules``).
     """
 
     rules_version: str = "0"
@@ -46,6 +49,7 @@ class Extraction:
     section: tuple[Selector, ...] = ()
     tags: tuple[Selector, ...] = ()
     image: tuple[Selector, ...] = ()
+    body: tuple[Selector, ...] = ()
     prune_xpath: tuple[str, ...] = ()
     rules: Rules = Rules()
 

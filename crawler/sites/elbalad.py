@@ -49,6 +49,7 @@ SITE = SiteSpec(
         title=((TITLE, None),),
         section=((SECTION, None),),
         image=((f"{IMAGE}[data-src]", "data-src"), (f"{IMAGE}[src]", "src")),
+        body=((BODY, None),),
         prune_xpath=PRUNE_XPATH,
         rules=RULES,
     ),

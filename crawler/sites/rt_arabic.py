@@ -17,6 +17,7 @@ def _canonical_path(path: str) -> str:
 # --- extraction ----------------------------------------------------------------------------------------
 TITLE = "div.article h1.heading"
 TAGS = "div.news-tags.news-tags_article a"
+BODY = "div.text.js-text.js-mediator-article"
 # Blocks inside the article that are not the article: read-more boxes, embeds, tag list, photo caption.
 PRUNE = (
     ".read-more-big", ".read-more-text-only", ".crosslinks__link", "[class*=read-more__]", ".read-more",
@@ -55,6 +56,7 @@ SITE = SiteSpec(
         section=(("meta[name=category]", "content"),),
         tags=((TAGS, None),),
         image=((".photo img[data-src]", "data-src"), (".photo img[src]", "src")),
+        body=((BODY, None),),
         prune_xpath=tuple(xpath(css) for css in PRUNE),
         rules=RULES,
     ),

@@ -9,7 +9,8 @@ body (mastheads, tickers, read-more boxes, source lines, cookie notices...). Cod
 text here is meant to extract it on the real sites.
 
 Modules: ``corpus`` (the articles and their gold text, generated from ``data/text_bank.toml``),
-``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``),
+``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``;
+``render_<site>_v2`` the redesigned markup of layout 2),
 ``feeds`` (RSS, sitemaps, robots.txt), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
 state), ``server`` (:class:`ReplicaServer` and ``run(port)`` for ``arshif replica``).
 
@@ -24,7 +25,13 @@ Kinds (``ReplicaArticle.kind``): every kind but ``not_article`` must end up arch
   ``cp1256``       an article page served in windows-1256 (Content-Type header and meta charset).
   ``not_article``  linked like an article but not one (``layout``): RT ``video`` (matches the article URL
                    pattern, no body), RT ``stories`` (only the "RT STORIES" widget), RT ``programme``
-                   (``/prg/...``); El Balad ``video`` and ``gallery``. Gold text is empty.
+                   (``/prg/...``); El Balad ``video``, ``gallery`` and ``brief`` (an article page of a few
+                   words: too short). Gold text is empty.
+Shapes (``ReplicaArticle.shape``, ``corpus.SHAPES``): one page per shape seen in real page text (issue 7):
+El Balad ``ticker_top`` (sister sites and ticker open the article, no masthead) and ``brief``; RT
+``lead_restated`` (the lead restated at greater length by the body's first paragraph; the gold keeps the
+longer copy only), ``title_credit`` (title echoed, photo credit as its own line) and ``stories`` (only the
+"RT STORIES" widget, in groups).
 Awkward URLs: ``ReplicaArticle.variants`` (same page under tracking parameters, a ``#fragment`` or RT's
 ``/amp``; listings and feeds link these instead of the canonical URL) and ``redirects`` (RT ``/news/<id>``
 and ``/news/<id>-<slug>/`` — RT resolves that legacy form for every id —, El Balad's old id
@@ -32,8 +39,15 @@ and ``/news/<id>-<slug>/`` — RT resolves that legacy form for every id —, El
 page, next to a link that answers 404 (``MISSING_PATH`` of each render module)). Every article is reachable from at least one of RSS, sitemaps, listings; not every
 source lists every article.
 
+Layouts: ``ReplicaServer(layout=2)`` (``arshif replica --layout 2``; ``set_layout(n)`` or
+``/__replica__/layout?n=2`` at run time) serves every page in a redesigned markup (``render_<site>_v2``): other
+class names for title, body, read-more boxes and chrome, the read-more box as a bare ``<p>`` label then a link
+paragraph, byline and date moved, the site's own meta tags gone; JSON-LD and OpenGraph stay. Same corpus,
+URLs, feeds and sitemaps: a crawl of it is scored against the same gold text, and none of the selectors of
+``crawler/sites`` match it (the run report's selector hit rate).
+
 Controls (in process on :class:`ReplicaServer`, or over HTTP under ``/__replica__/`` on a site's port):
-``stall(on)`` every request blocks until un-stalled or the server stops; ``serve_articles(on)`` when off,
+``set_layout(n)``; ``stall(on)`` every request blocks until un-stalled or the server stops; ``serve_articles(on)`` when off,
 article URLs answer a normal page without any article (feeds still list them); ``edit(article_id)`` appends a
 paragraph, moves the modified time (sitemap ``<lastmod>``, RSS date) to now and updates the gold text;
 ``fail(status)`` every page answers ``status``; ``reset()``; ``stats`` → ``{path: count}``; ``articles``.

@@ -23,10 +23,22 @@ from crawler.sites import get_site
 
 from .resources import load
 
-__all__ = ["KINDS", "ReplicaArticle", "build", "edited"]
+__all__ = ["KINDS", "SHAPES", "ReplicaArticle", "build", "edited"]
 
 # What the crawler should do with the page: every kind but "not_article" is archived exactly once.
 KINDS = ("article", "no_date", "cp1256", "not_article")
+# Page shapes seen in real page text of the sites (issue 7), each on one special page of its site:
+#   ticker_top     (elbalad, article) the article element opens with the sister-sites line and the
+#                  breaking-news ticker, and no masthead anywhere on the page;
+#   brief          (elbalad, not_article, layout "brief") an article page whose text is a few words only: too
+#                  short to archive;
+#   lead_restated  (rt_arabic, article) the body's first paragraph restates the lead at greater length: the
+#                  gold keeps the longer paragraph only;
+#   title_credit   (rt_arabic, article) the title printed again after the lead and the photo credit
+#                  («… / Sputnik») as plain lines, in markup no prune rule knows;
+#   stories        (rt_arabic, not_article, layout "stories") a page holding only the "RT STORIES" widget,
+#                  in groups under topic labels, in markup no prune rule knows.
+SHAPES = ("ticker_top", "brief", "lead_restated", "title_credit", "stories")
 MAX_AGE = timedelta(hours=47)
 MIN_AGE = timedelta(minutes=10)
 
@@ -36,7 +48,7 @@ class ReplicaArticle:
     site: str
     article_id: str              # the site's own numeric id (not crawler.urls.article_id)
     kind: str                    # one of KINDS
-    layout: str                  # page template: article | video | stories | programme | gallery
+    layout: str                  # page template: article | video | stories | programme | gallery | brief
     section: str                 # RT section slug / El Balad category id
     path: str                    # canonical path, readable (Arabic slug)
     url_path: str                # canonical path as linked and served (percent-encoded)
@@ -52,12 +64,14 @@ class ReplicaArticle:
     variants: tuple[str, ...] = ()   # other URLs (query, fragment, AMP) answering 200 with this article
     redirects: tuple[str, ...] = ()  # paths answering 301 to url_path
     edits: int = 0
+    shape: str = ""              # a page shape seen on the real sites (SHAPES), "" for the usual page
 
     @property
     def gold_text(self) -> str:
         if self.kind == "not_article":
             return ""
-        return "\n".join(([self.lead] if self.lead else []) + list(self.paragraphs))
+        lead = [self.lead] if self.lead and self.shape != "lead_restated" else []   # the longer copy counts
+        return "\n".join(lead + list(self.paragraphs))
 
     def url(self, base_url: str) -> str:
         return base_url.rstrip("/") + self.url_path
@@ -70,6 +84,7 @@ class ReplicaArticle:
             "authors": list(self.authors), "tags": list(self.tags), "image": self.image,
             "caption": self.caption, "published": _iso(self.published), "modified": _iso(self.modified),
             "variants": list(self.variants), "redirects": list(self.redirects), "edits": self.edits,
+            "shape": self.shape,
         }
 
 
@@ -153,7 +168,18 @@ class _Writer:
     def page(self, layout: str) -> _Text:
         pages = load("text_bank")["pages"]
         caption = {"video": pages["video_caption"], "gallery": pages["gallery_captions"][0]}.get(layout, "")
+        if layout == "brief":
+            brief = self.rng.choice(pages["brief"])
+            return _Text(brief["title"], "", (brief["text"],), (), brief["caption"])
         return _Text(self.rng.choice(pages[layout]), "", (), (), caption)
+
+    def restated(self, text: _Text, section: str) -> _Text:
+        """``text`` with a lead that its first paragraph restates at greater length."""
+        lead = text.lead or text.paragraphs[0]
+        clause = self.rng.choice(load("text_bank")["pages"]["restatements"])
+        first = lead.rstrip(".") + "، " + clause
+        paragraphs = text.paragraphs[1:] if not text.lead else text.paragraphs
+        return replace(text, lead=lead, paragraphs=(first, *paragraphs))
 
 
 def build(site: str, now: datetime) -> list[ReplicaArticle]:
@@ -172,6 +198,8 @@ def build(site: str, now: datetime) -> list[ReplicaArticle]:
     for plan in plans:
         plan["text"] = (writer.article(plan["section"]) if plan["layout"] == "article"
                         else writer.page(plan["layout"]))
+        if plan.get("shape") == "lead_restated":
+            plan["text"] = writer.restated(plan["text"], plan["section"])
         age = MIN_AGE + timedelta(minutes=rng.randrange(int((MAX_AGE - MIN_AGE).total_seconds() // 60)))
         plan["published"] = (now - age).astimezone(zone).replace(second=0, microsecond=0)
         plan["modified"] = plan["published"] + timedelta(minutes=rng.choice((0, 0, 7, 25, 90)))
@@ -202,10 +230,11 @@ def _article(site: str, config: dict, plan: dict, article_id: str, now: datetime
     return ReplicaArticle(
         site=site, article_id=article_id, kind=plan["kind"], layout=plan["layout"], section=plan["section"],
         path=path, url_path=url_path, title=text.title, lead=text.lead, paragraphs=text.paragraphs,
-        authors=plan["authors"] if plan["layout"] == "article" else (), tags=text.tags,
+        authors=plan["authors"] if plan["layout"] in ("article", "brief") else (), tags=text.tags,
         image=config["image"].format(published=published, digest=digest), caption=text.caption,
         published=published if dated else None, modified=min(plan["modified"], now) if dated else None,
         variants=(variant.format_map(fields),) if variant else (), redirects=redirects,
+        shape=plan.get("shape", ""),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from . import feeds
+from . import render_elbalad_v2 as v2
 from .arabic_dates import long_date
 from .corpus import ReplicaArticle
 from .markup import Html, document, el, json_ld, script, void
@@ -102,22 +103,44 @@ def _masthead(editor: str) -> Html:
     return el("div", rows, class_="masthead")
 
 
+def _ticker(look: _Look | None) -> tuple[tuple[str, str], ...]:
+    return look.ticker if look else tuple((h, "/") for h in NOISE["ticker"][:12])
+
+
 def _header(view: SiteView, article: ReplicaArticle | None = None, look: _Look | None = None) -> list[Html]:
     editor = _editor(view, article)
-    ticker = look.ticker if look else tuple((h, "/") for h in NOISE["ticker"][:12])
+    ticker = _ticker(look)
+    if article is not None and article.shape == "ticker_top":     # no masthead; the rest opens the article
+        return [el("header", _language_switch(), _menu(), class_="site-header")]
     top = [
         el("div", _masthead(editor), class_="top-bar"),
         el("div", _masthead(editor), class_="mobile-header") if look and look.masthead_twice else None,
         el("div", [Html(el("a", s, href="#") + " ") for s in NOISE["sister_sites"]], class_="sister-sites"),
-        el("div", el("a", NOISE["language_switch"][0], href="https://en.elbalad.news"), " ",
-           el("span", NOISE["language_switch"][1]), class_="lang-switch"),
-        el("nav", el("ul", [el("li", el("a", name, href=f"/category/{key}"))
-                            for key, name in NOISE["section_names"].items()]), class_="main-nav"),
+        _language_switch(),
+        _menu(),
         el("a", "بحث", class_="search-link", href=SEARCH_LINK),
         el("div", el("span", NOISE["breaking"], class_="breaking__label"),
            el("ul", [el("li", el("a", h, href=href)) for h, href in ticker]), class_="breaking-news"),
     ]
     return [el("header", top, class_="site-header")]
+
+
+def _language_switch() -> Html:
+    return el("div", el("a", NOISE["language_switch"][0], href="https://en.elbalad.news"), " ",
+              el("span", NOISE["language_switch"][1]), class_="lang-switch")
+
+
+def _menu() -> Html:
+    return el("nav", el("ul", [el("li", el("a", name, href=f"/category/{key}"))
+                               for key, name in NOISE["section_names"].items()]), class_="main-nav")
+
+
+def _top_of_article(look: _Look) -> list[Html]:
+    """Shape "ticker_top": the sister-sites line and the breaking-news ticker inside the article element, in
+    markup no prune rule knows, and no masthead on the page."""
+    return [el("div", " ".join(NOISE["sister_sites"]), class_="sites-strip"),
+            el("div", el("span", NOISE["breaking"]), el("ul", [el("li", el("a", h, href=href)) for h, href in look.ticker]),
+               class_="news-strip")]
 
 
 def _footer() -> list[Html]:
@@ -134,6 +157,9 @@ def _socials() -> Html:
 
 def _page(view: SiteView, head: list[Html], *main: Html, article: ReplicaArticle | None = None,
           look: _Look | None = None, status: int = 200, charset: str = "utf-8") -> Response:
+    if view.layout == 2:
+        return v2.page(view, head, *main, editor=_editor(view, article), ticker=_ticker(look),
+                       board_twice=bool(look and look.masthead_twice), status=status, charset=charset)
     body = [*_header(view, article, look), el("main", *main, el("div", "إعلان", class_="ads"), class_="content"),
             *_footer()]
     return html(document(head, body), status=status, charset=charset)
@@ -185,6 +211,10 @@ def _read_also(view: SiteView, article: ReplicaArticle, look: _Look, nth: int) -
     return Html(el("h2", look.read_also_label) + el("div", el("a", others[0].title, href=others[0].url_path)))
 
 
+def _read_also_targets(view: SiteView, article: ReplicaArticle, look: _Look) -> list[ReplicaArticle]:
+    return [_others(view, article, 2, nth)[0] for nth in look.read_also_after]
+
+
 def _body(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
     parts = []
     for number, paragraph in enumerate(article.paragraphs):
@@ -217,14 +247,20 @@ def _main_image(article: ReplicaArticle) -> Html:
 def _article_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
     charset = "windows-1256" if article.kind == "cp1256" else "utf-8"
+    dates = v2.article_extra_head(view, article, look.byline) if view.layout == 2 else _dates_head(view, article, look)
     head = _head(view, article.title, article.url_path,
                  void("meta", property="og:type", content="article"),
                  void("meta", property="og:description", content=_teaser(article)),
                  void("meta", property="og:image", content=article.image),
-                 *_dates_head(view, article, look), charset=charset)
+                 *dates, charset=charset)
     related = [a for a in view.listed if a.section == article.section and a.article_id != article.article_id][:4]
+    if view.layout == 2:
+        block = v2.article_block(article, look, _read_also_targets(view, article, look),
+                                 _others(view, article, 1, 9)[0].url_path, related)
+        return _page(view, head, block, article=article, look=look, charset=charset)
     block = el(
         "article",
+        *(_top_of_article(look) if article.shape == "ticker_top" else ()),
         _section_label(article),
         el("h1", article.title),
         _visible_date(article, look),
@@ -254,7 +290,7 @@ def _gallery_page(view: SiteView, article: ReplicaArticle) -> Response:
     return _page(view, _head(view, article.title, article.url_path), block, article=article)
 
 
-_LAYOUTS = {"article": _article_page, "video": _video_page, "gallery": _gallery_page}
+_LAYOUTS = {"article": _article_page, "brief": _article_page, "video": _video_page, "gallery": _gallery_page}
 
 
 def _article_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:

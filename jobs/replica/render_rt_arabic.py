@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from . import feeds
+from . import render_rt_arabic_v2 as v2
 from .arabic_dates import long_date
 from .corpus import ReplicaArticle
 from .markup import Html, document, el, json_ld, script, void
@@ -61,14 +62,14 @@ def _look(view: SiteView, article: ReplicaArticle) -> _Look:
         date_meta="published_time_telegram" if index % 5 == 2 else "publish-date",
         json_ld=index % 2 == 0,
         levantine=index % 6 == 1,
-        title_again=index % 2 == 1,
-        lead_again=bool(article.lead) and index % 4 == 3,
+        title_again=index % 2 == 1 or article.shape == "title_credit",
+        lead_again=bool(article.lead) and index % 4 == 3 and article.shape != "lead_restated",
         read_more_after=tuple(sorted(rng.sample(gaps, min(2, len(gaps))))),
         read_more_style=("read-more-big", "read-more-text-only", "crosslinks")[index % 3],
         embed=("rtcode", "tweet", "")[index // 3 % 3],
         source=(NOISE["sport_source_line"] if article.section == "sport" and index % 2
                 else NOISE["source_lines"][index % len(NOISE["source_lines"])]),
-        credit=rng.choice(NOISE["photo_credits"]),
+        credit=rng.choice([c for c in NOISE["photo_credits"] if article.shape != "title_credit" or " / " in c]),
     )
 
 
@@ -129,6 +130,8 @@ def _footer() -> list[Html]:
 
 def _page(view: SiteView, head: list[Html], *main: Html, seed: str = "", status: int = 200,
           charset: str = "utf-8") -> Response:
+    if view.layout == 2:
+        return v2.page(view, head, *main, seed=seed, status=status, charset=charset)
     body = [_header(seed), el("main", *main, class_="layout"), _stories(), *_footer()]
     return html(document(head, body), status=status, charset=charset)
 
@@ -169,9 +172,13 @@ def _visible_date(article: ReplicaArticle, look: _Look) -> Html | None:
     return el("div", el("span", shown, class_="date"), class_="article__date-time")
 
 
-def _read_more(view: SiteView, article: ReplicaArticle, style: str, nth: int) -> Html:
+def _read_more_target(view: SiteView, article: ReplicaArticle, nth: int) -> ReplicaArticle:
     others = [a for a in view.listed if a.layout == "article" and a.article_id != article.article_id]
-    other = others[(view.index(article) * 7 + nth * 3) % len(others)]
+    return others[(view.index(article) * 7 + nth * 3) % len(others)]
+
+
+def _read_more(view: SiteView, article: ReplicaArticle, style: str, nth: int) -> Html:
+    other = _read_more_target(view, article, nth)
     label = NOISE["read_more"]
     if style == "read-more-big":
         return el("div", el("a", el("span", label, class_="read-more-big__label"),
@@ -211,16 +218,22 @@ def _body(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
     return el("div", parts, class_="text js-text js-mediator-article")
 
 
+def _photo(article: ReplicaArticle, look: _Look) -> Html:
+    image = void("img", src="data:image/gif;base64,R0lGODlhAQABAAAAACw=", data_src=article.image, alt=article.caption)
+    if article.shape == "title_credit":     # the credit as a line of its own, in markup no prune rule knows
+        return Html(el("div", image, class_="photo") + el("p", look.credit, class_="media-credit"))
+    return el("div", image, el("div", look.credit, class_="caption"), class_="photo")
+
+
 def _article_block(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
-    related = [a for a in view.listed if a.section == article.section and a.article_id != article.article_id][:4]
+    related = _related(view, article)
     return el(
         "div",
         _visible_date(article, look),
         el("h1", article.title, class_="heading"),
         el("p", article.lead, class_="intro") if article.lead else None,
         el("div", article.title, class_="article__summary-title") if look.title_again else None,
-        el("div", void("img", src="data:image/gif;base64,R0lGODlhAQABAAAAACw=", data_src=article.image,
-                       alt=article.caption), el("div", look.credit, class_="caption"), class_="photo"),
+        _photo(article, look),
         _body(view, article, look),
         el("div", [el("a", tag, href=_tag_path(tag)) for tag in article.tags], class_="news-tags news-tags_article"),
         el("div", el("span", NOISE["follow_rt"]), _socials(), class_="article__share"),
@@ -244,15 +257,26 @@ def _article_head(view: SiteView, article: ReplicaArticle, look: _Look, charset:
     )
 
 
+def _related(view: SiteView, article: ReplicaArticle) -> list[ReplicaArticle]:
+    return [a for a in view.listed if a.section == article.section and a.article_id != article.article_id][:4]
+
+
 def _article_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
     charset = "windows-1256" if article.kind == "cp1256" else "utf-8"
+    if view.layout == 2:
+        others = [_read_more_target(view, article, nth) for nth in look.read_more_after]
+        return v2.page(view, v2.article_head(view, article, charset, article.url_path + AMP),
+                       v2.article_block(view, article, look, others, _related(view, article)),
+                       seed=article.article_id, charset=charset)
     return _page(view, _article_head(view, article, look, charset), _article_block(view, article, look),
                  seed=article.article_id, charset=charset)
 
 
 def _amp_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
+    if view.layout == 2:
+        return v2.amp_page(view, article, look)
     head = [void("meta", charset="utf-8"), el("title", f"{article.title} - {NAME}"),
             void("link", rel="canonical", href=article.url(view.base_url)),
             void("meta", property="og:title", content=f"{article.title} - {NAME}"), *_dates_head(article, look),
@@ -281,8 +305,21 @@ def _video_page(view: SiteView, article: ReplicaArticle) -> Response:
     return _page(view, head, block, seed=article.article_id)
 
 
+def _stories_feed() -> Html:
+    """The "RT STORIES" widget as a page of its own shows it: groups under a topic label, every headline
+    followed by the hashtag line, in markup no prune rule knows (only the text rules can tell)."""
+    groups = []
+    for number, topic in enumerate(NOISE["trend_labels"][:2]):
+        headlines = NOISE["stories"][number * 2: number * 2 + 2]
+        items = [Html(el("p", el("a", h, href="#")) + el("p", NOISE["stories_hashtags"])) for h in headlines]
+        groups.append(el("div", el("p", "Stories"), el("p", "-"), el("p", topic), el("p", NOISE["stories_heading"]),
+                         items, class_="feed-group"))
+    return el("div", groups, class_="stories-feed")
+
+
 def _stories_page(view: SiteView, article: ReplicaArticle) -> Response:
-    return _page(view, _head(view, article.title, article.url_path), _stories(), seed=article.article_id)
+    widget = v2.stories() if view.layout == 2 else _stories_feed()
+    return _page(view, _head(view, article.title, article.url_path), widget, seed=article.article_id)
 
 
 def _programme_page(view: SiteView, article: ReplicaArticle) -> Response:

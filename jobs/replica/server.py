@@ -9,6 +9,7 @@ In-process::
 Over HTTP (any process), on the port of the site to control; ``GET`` or ``POST``, JSON answers::
 
     /__replica__/stall?on=1|0         /__replica__/serve_articles?on=1|0    /__replica__/fail?status=503|0
+    /__replica__/layout?n=1|2
     /__replica__/edit?id=<article_id> /__replica__/reset                    /__replica__/stats
     /__replica__/articles
 
@@ -50,6 +51,8 @@ def _control(state: SiteState, name: str, query: dict[str, str]) -> Response:
             state.stall(query.get("on", "1").lower() in _TRUE)
         elif name == "serve_articles":
             state.serve_articles(query.get("on", "1").lower() in _TRUE)
+        elif name == "layout":
+            state.set_layout(int(query.get("n", "1")))
         elif name == "fail":
             status = int(query.get("status", "503"))
             state.fail(status or None)
@@ -128,15 +131,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ReplicaServer:
-    """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral."""
+    """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral.
+    ``layout=2`` serves every page in the redesigned markup (``set_layout`` switches it at run time)."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False):
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
+                 layout: int = 1):
         self.port = port
         self.host = host
         self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         self.verbose = verbose
         self._started = time.monotonic()
-        self._states = {site: SiteState(site, partial(corpus.build, site, self.now), self._clock)
+        self._states = {site: SiteState(site, partial(corpus.build, site, self.now), self._clock, layout)
                         for site in SITE_PAGES}
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []
@@ -203,6 +208,10 @@ class ReplicaServer:
         for state in self._targets(site):
             state.fail(status)
 
+    def set_layout(self, layout: int, site: str | None = None) -> None:
+        for state in self._targets(site):
+            state.set_layout(layout)
+
     def reset(self, site: str | None = None) -> None:
         for state in self._targets(site):
             state.reset()
@@ -223,12 +232,12 @@ class ReplicaServer:
         return list(self._states.values()) if site is None else [self._state(site)]
 
 
-def run(port: int) -> int:
+def run(port: int, layout: int = 1) -> int:
     """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM."""
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with ReplicaServer(port=port) as replica:
+        with ReplicaServer(port=port, layout=layout) as replica:
             for site, base_url in replica.base_urls.items():
                 print(f"{site} {base_url}", flush=True)
             while not stop.wait(0.5):

@@ -11,6 +11,9 @@ from typing import Callable
 from . import corpus
 from .corpus import ReplicaArticle
 
+#: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
+LAYOUTS = (1, 2)
+
 
 @dataclass(frozen=True)
 class SiteView:
@@ -21,6 +24,7 @@ class SiteView:
     articles: tuple[ReplicaArticle, ...]   # oldest first (by id)
     serve_articles: bool
     now: datetime
+    layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign (LAYOUTS)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -43,11 +47,19 @@ class SiteView:
         return self.articles.index(self.by_id[article.article_id])
 
 
+def _checked_layout(layout: int) -> int:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, got {layout}")
+    return layout
+
+
 class SiteState:
     """Thread-safe: the server's handler threads and the controlling test share it."""
 
-    def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime]):
+    def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime],
+                 layout: int = 1):
         self.site = site
+        self._initial_layout = _checked_layout(layout)
         self.base_url = ""             # set once the site's server is bound
         self._build = build
         self._clock = clock
@@ -60,6 +72,7 @@ class SiteState:
         with self._lock:
             self._articles = {a.article_id: a for a in self._build()}
             self._serve_articles = True
+            self._layout = self._initial_layout
             self._fail_status: int | None = None
             self._stats: Counter[str] = Counter()
         self._running.set()
@@ -67,7 +80,7 @@ class SiteState:
     def view(self) -> SiteView:
         with self._lock:
             return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
-                            self._clock())
+                            self._clock(), self._layout)
 
     def articles(self) -> list[ReplicaArticle]:
         with self._lock:
@@ -87,6 +100,10 @@ class SiteState:
     def serve_articles(self, on: bool) -> None:
         with self._lock:
             self._serve_articles = on
+
+    def set_layout(self, layout: int) -> None:
+        with self._lock:
+            self._layout = _checked_layout(layout)
 
     def fail(self, status: int | None) -> None:
         if status is not None and not 400 <= status <= 599:
