@@ -23,6 +23,7 @@ from crawler.pipelines.extract import ExtractPipeline
 from crawler.quality import Score
 from crawler.record import problems
 from crawler.report import RunReport
+from crawler.sites import get_site
 from crawler.state import ArticleIndex
 from crawler.vocabulary import containment, content_words
 from crawler.workers import ExtractWorkers
@@ -136,7 +137,8 @@ def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
     item = PageItem(URLS["elbalad"], URLS["elbalad"], page.read_bytes(), "utf-8",
                     datetime(2026, 5, 2, 12, 0, tzinfo=timezone.utc), None, None)
     with ExtractWorkers(1, preload=()) as workers:
-        run = SimpleNamespace(site="elbalad", base_url="https://www.elbalad.news", extract_pool=workers,
+        run = SimpleNamespace(site="elbalad", spec=get_site("elbalad"), base_url="https://www.elbalad.news",
+                              extract_pool=workers,
                               report=RunReport("r1", "elbalad", "file:///tmp/archive"),
                               log=logging.getLogger("arshif.test"), index=ArticleIndex(tmp_path / "i.sqlite", "elbalad"))
         with caplog.at_level(logging.WARNING, "arshif.test"):

@@ -68,9 +68,6 @@ def test_metadata_comes_from_the_generic_fallbacks(replica, crawled):
                 assert record["published_at"] == article.published.isoformat()
 
 
-@pytest.mark.xfail(strict=True, reason="layout 2's read-more box (a <p> label, then a <p> holding only the other "
-                                       "story's link) leaves that headline in the text until the cleaning branch "
-                                       "(read-more boxes of unknown markup, issue 7) merges")
 @pytest.mark.parametrize("site", SITES)
 def test_text_scores_against_the_gold(replica, crawled, site):
     tmp, _, _ = crawled

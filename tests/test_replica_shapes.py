@@ -20,12 +20,6 @@ ARTICLE_SHAPES = ("ticker_top", "lead_restated", "title_credit")
 F1_FLOOR = 0.95
 # Shapes that the cleaning rules on this branch do not handle yet: the test is expected to fail, strictly
 # (when the cleaning branch of issue 7 merges it passes, and the lead removes the mark).
-PENDING = {
-    "lead_restated": "RT's lead restated at greater length by the body's first paragraph is kept twice: "
-                     "clean_lines drops only an exact repeat (the cleaning branch keeps the longer copy once)",
-}
-
-
 def _page(shape: str, layout: int = 1):
     site = SITE_OF[shape]
     (article,) = [a for a in build(site, NOW) if a.shape == shape]
@@ -43,12 +37,7 @@ def test_every_shape_is_in_the_corpus():
         assert [a.shape for a in build(site, NOW)].count(shape) == 1
 
 
-def _marked(shapes):
-    return [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=PENDING[s])) if s in PENDING else s
-            for s in shapes]
-
-
-@pytest.mark.parametrize("shape", _marked(ARTICLE_SHAPES))
+@pytest.mark.parametrize("shape", ARTICLE_SHAPES)
 def test_article_shape_scores_against_its_gold(shape):
     article, page = _page(shape)
     record = _extract(page)
