@@ -33,8 +33,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from lxml import etree
-
 from crawler.dates import parse_date
 from crawler.vocabulary import containment, content_words
 
@@ -159,7 +157,7 @@ def flatten_boxes(tree) -> int:
                 following = block.getnext()
                 block.getparent().remove(block)
                 block = following
-        line = etree.Element("p")
+        line = box.makeelement("p", {})
         line.text = BOX_SEPARATOR.join(parts)
         line.tail = box.tail
         box.getparent().replace(box, line)
