@@ -273,3 +273,18 @@ def test_a_killed_migration_is_finished_by_the_next_run(crawled, tmp_path, dies_
     assert texts(root) == before
     checked = verify(root)
     assert checked.returncode == 0, checked.stdout
+
+
+def test_it_does_not_run_beside_a_crawl_of_the_site(tmp_path):
+    from crawler.config import load_settings
+    from jobs.lock import SiteLock
+
+    root = tmp_path / "archive"
+    root.mkdir()
+    settings = load_settings(environ={"ARSHIF_ARCHIVE__URL": f"file://{root}",
+                                      "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "state")})
+    with SiteLock(settings, "elbalad"):
+        busy = migrate(root, tmp_path)
+    assert busy.returncode == 75 and "elbalad" in busy.stderr
+    idle = migrate(root, tmp_path)
+    assert idle.returncode == 0 and idle.stdout.count("nothing changed") == len(SITES)
