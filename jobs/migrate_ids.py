@@ -133,7 +133,7 @@ def _migrate_group(archive, site: str, new_id: str, group: list[Stored], key_map
     from crawler.record import encode
 
     records = []
-    for stored, data in _fetch_many(archive, [s.key for s in group]):
+    for _key, data in _fetch_many(archive, [s.key for s in group]):
         if data is None:
             continue                                  # deleted since listed (a killed run's leftovers)
         records.append(json.loads(data))

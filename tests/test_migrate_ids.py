@@ -228,3 +228,63 @@ def test_migration_on_s3(crawled, s3_server, s3_url, tmp_path):
     assert again.returncode == 0 and again.stdout.count("nothing changed") == len(SITES)
     assert {k: archive.stat(k).etag for k in archive.list("")} == keys
     archive.close()
+
+
+class Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("dies_at", ["put", "delete"])
+def test_a_killed_migration_is_finished_by_the_next_run(crawled, tmp_path, dies_at):
+    """New objects and manifests are written before any old key goes: a kill among the writes or the
+    deletes leaves old and new side by side, which the next run sorts out; nothing is lost."""
+    from crawler.archive.local import LocalArchive
+    from crawler.config import load_settings
+    from jobs.migrate_ids import migrate as migrate_archive
+
+    class DiesMidway(LocalArchive):
+        calls = 0
+
+        def _count(self):
+            if self.calls == 25:
+                raise Killed
+            self.calls += 1
+
+        def put(self, key, data, **kwargs):
+            if dies_at == "put":
+                self._count()
+            return super().put(key, data, **kwargs)
+
+        def delete(self, key):
+            if dies_at == "delete":
+                self._count()
+            return super().delete(key)
+
+    tmp, expected = crawled
+    root = tmp_path / "archive"
+    shutil.copytree(tmp / "old-ab", root)
+    before = texts(root)
+    with pytest.raises(Killed):
+        migrate_archive(DiesMidway(f"file://{root}"), load_settings(environ={}), list(SITES))
+    assert texts(root) == before                       # half-way: nothing lost
+    result = migrate(root, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(objects_of(root, "articles")) == sum(expected.values())
+    assert texts(root) == before
+    checked = verify(root)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_it_does_not_run_beside_a_crawl_of_the_site(tmp_path):
+    from crawler.config import load_settings
+    from jobs.lock import SiteLock
+
+    root = tmp_path / "archive"
+    root.mkdir()
+    settings = load_settings(environ={"ARSHIF_ARCHIVE__URL": f"file://{root}",
+                                      "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "state")})
+    with SiteLock(settings, "elbalad"):
+        busy = migrate(root, tmp_path)
+    assert busy.returncode == 75 and "elbalad" in busy.stderr
+    idle = migrate(root, tmp_path)
+    assert idle.returncode == 0 and idle.stdout.count("nothing changed") == len(SITES)
