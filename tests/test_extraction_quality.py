@@ -30,8 +30,9 @@ def test_pages_without_an_article_are_rejected(result):
 
 # The redesign (replica layout 2): only the generic fallbacks read it.
 REDESIGN_F1_FLOOR = 0.95
-REDESIGN_PENDING = ("layout 2's read-more box (a <p> label, then a <p> holding only the other story's link) leaves "
-                    "that headline in the text until the cleaning branch (read-more boxes of unknown markup) merges")
+REDESIGN_PENDING = ("layout 2's read-more box (a <p> label, then a <p> holding only the other story's link) "
+                    "leaves that headline in the text until the cleaning branch (read-more boxes of unknown "
+                    "markup) merges")
 
 
 @pytest.fixture(scope="module", params=sorted(F1_FLOOR))
@@ -42,7 +43,8 @@ def redesign(request):
 @pytest.mark.xfail(strict=True, reason=REDESIGN_PENDING)
 def test_f1_floor_on_the_redesign(redesign):
     assert redesign.pages >= MIN_PAGES
-    assert redesign.ours.f1 >= REDESIGN_F1_FLOOR, f"{redesign.site}: F1 {redesign.ours.f1:.4f}, worst {redesign.worst[:3]}"
+    assert redesign.ours.f1 >= REDESIGN_F1_FLOOR, \
+        f"{redesign.site}: F1 {redesign.ours.f1:.4f}, worst {redesign.worst[:3]}"
 
 
 def test_redesign_rejects_the_pages_without_an_article(redesign):
