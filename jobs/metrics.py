@@ -8,9 +8,11 @@ default: put a reverse proxy or the pod network in front to expose it), and/or w
     arshif_articles_total{site,outcome}             pages by outcome (new, updated, unchanged, skipped, ...)
     arshif_last_success_timestamp_seconds{site}     end of the last successful run (seeded from the reports)
     arshif_last_run_duration_seconds{site}          duration of the last run (seeded from the reports)
+    arshif_selector_hit_rate{site}                  share of the checks on the article pages of the last run
+                                                    that read any where the site's own selectors matched
 
 Alert on ``time() - arshif_last_success_timestamp_seconds > 3 * interval``: it catches a failing site and a
-stopped service alike.
+stopped service alike. Alert on ``arshif_selector_hit_rate < 0.5`` to learn of a redesign of a site.
 """
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ class ServiceMetrics:
                                   registry=self.registry)
         self.duration = Gauge("arshif_last_run_duration_seconds", "Duration of the last run of the site.",
                               ["site"], registry=self.registry)
+        self.selector_hit_rate = Gauge("arshif_selector_hit_rate",
+                                       "Share of checks on the last run's article pages where the site's own "
+                                       "selectors matched (low: the site changed its layout).", ["site"],
+                                       registry=self.registry)
         self._server = None
         for site in sites:  # every series exists from the start, at 0, so that rate() and absent() behave
             for result in RESULTS:
@@ -54,6 +60,13 @@ class ServiceMetrics:
             self.last_success.labels(site).set(_timestamp(last_success.finished_at))
         if last_run and last_run.duration_s is not None:
             self.duration.labels(site).set(last_run.duration_s)
+        if last_run:
+            self._set_hit_rate(last_run)
+
+    def _set_hit_rate(self, report: RunReport) -> None:
+        rate = (report.selectors or {}).get("rate")
+        if rate is not None:              # a run without an article page says nothing about the selectors
+            self.selector_hit_rate.labels(report.site).set(rate)
 
     def record(self, report: RunReport) -> None:
         """Count a finished run, then rewrite the textfile when one is configured."""
@@ -64,6 +77,7 @@ class ServiceMetrics:
                 self.articles.labels(site, outcome).inc(report.counts[outcome])
         if report.duration_s is not None:
             self.duration.labels(site).set(report.duration_s)
+        self._set_hit_rate(report)
         if report.result == "ok":
             self.last_success.labels(site).set(_timestamp(report.finished_at))
         self.write_textfile()

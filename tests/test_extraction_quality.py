@@ -40,7 +40,8 @@ def redesign(request):
 
 def test_f1_floor_on_the_redesign(redesign):
     assert redesign.pages >= MIN_PAGES
-    assert redesign.ours.f1 >= REDESIGN_F1_FLOOR, f"{redesign.site}: F1 {redesign.ours.f1:.4f}, worst {redesign.worst[:3]}"
+    assert redesign.ours.f1 >= REDESIGN_F1_FLOOR, \
+        f"{redesign.site}: F1 {redesign.ours.f1:.4f}, worst {redesign.worst[:3]}"
 
 
 def test_redesign_rejects_the_pages_without_an_article(redesign):

@@ -55,6 +55,22 @@ def test_gauges_are_seeded_from_the_reports():
     assert values[("arshif_runs_total", (("result", "ok"), ("site", "elbalad")))] == 0
 
 
+def test_selector_hit_rate_of_the_last_run_that_read_articles():
+    metrics = ServiceMetrics(["elbalad"])
+    redesigned = report(new=2)
+    for _ in range(2):
+        redesigned.count_selectors({"title": False, "body": False, "prune": True})
+    metrics.seed("elbalad", redesigned, redesigned)
+    key = ("arshif_selector_hit_rate", (("site", "elbalad"),))
+    assert samples(metrics.exposition())[key] == pytest.approx(1 / 3, abs=1e-4)
+    metrics.record(report(skipped=40))                    # no article page: the rate stays
+    assert samples(metrics.exposition())[key] == pytest.approx(1 / 3, abs=1e-4)
+    known = report(new=1)
+    known.count_selectors({"title": True, "body": True})
+    metrics.record(known)
+    assert samples(metrics.exposition())[key] == 1.0
+
+
 def test_textfile_is_rewritten_after_each_run(tmp_path):
     path = tmp_path / "arshif.prom"
     metrics = ServiceMetrics(["elbalad"], textfile=str(path))

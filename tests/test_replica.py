@@ -551,3 +551,18 @@ def test_run_serves_until_sigterm():
         assert process.wait(10) == 0
     finally:
         process.kill()
+
+
+def test_arshif_replica_serves_the_layout_it_is_asked_for():
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-m", "jobs.cli", "replica", "--port", "0", "--layout", "2"], cwd=root,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        lines = dict(process.stdout.readline().split() for _ in SITES)
+        article = next(a for a in control(lines["elbalad"], "articles") if a["kind"] == "article")
+        doc = lxml.html.fromstring(page_text(lines["elbalad"] + article["url_path"])[1])
+        assert not doc.xpath(BODY_XPATH["elbalad"]) and doc.xpath("//*[@class='story-content']")
+        process.terminate()
+        assert process.wait(10) == 0
+    finally:
+        process.kill()

@@ -36,8 +36,8 @@ Awkward URLs: ``ReplicaArticle.variants`` (same page under tracking parameters, 
 ``/amp``; listings and feeds link these instead of the canonical URL) and ``redirects`` (RT ``/news/<id>``
 and ``/news/<id>-<slug>/`` — RT resolves that legacy form for every id —, El Balad's old id
 ``/<id - 4000000>``: 301 to the canonical URL, linked from the RT listing's / El Balad categories' first
-page, next to a link that answers 404 (``MISSING_PATH`` of each render module)). Every article is reachable from at least one of RSS, sitemaps, listings; not every
-source lists every article.
+page, next to a link that answers 404 (``MISSING_PATH`` of each render module)). Every article is reachable
+from at least one of RSS, sitemaps, listings; not every source lists every article.
 
 Layouts: ``ReplicaServer(layout=2)`` (``arshif replica --layout 2``; ``set_layout(n)`` or
 ``/__replica__/layout?n=2`` at run time) serves every page in a redesigned markup (``render_<site>_v2``): other
@@ -47,7 +47,8 @@ URLs, feeds and sitemaps: a crawl of it is scored against the same gold text, an
 ``crawler/sites`` match it (the run report's selector hit rate).
 
 Controls (in process on :class:`ReplicaServer`, or over HTTP under ``/__replica__/`` on a site's port):
-``set_layout(n)``; ``stall(on)`` every request blocks until un-stalled or the server stops; ``serve_articles(on)`` when off,
+``set_layout(n)``; ``stall(on)`` every request blocks until un-stalled or the server stops;
+``serve_articles(on)`` when off,
 article URLs answer a normal page without any article (feeds still list them); ``edit(article_id)`` appends a
 paragraph, moves the modified time (sitemap ``<lastmod>``, RSS date) to now and updates the gold text;
 ``fail(status)`` every page answers ``status``; ``reset()``; ``stats`` → ``{path: count}``; ``articles``.

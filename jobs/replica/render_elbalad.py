@@ -139,8 +139,8 @@ def _top_of_article(look: _Look) -> list[Html]:
     """Shape "ticker_top": the sister-sites line and the breaking-news ticker inside the article element, in
     markup no prune rule knows, and no masthead on the page."""
     return [el("div", " ".join(NOISE["sister_sites"]), class_="sites-strip"),
-            el("div", el("span", NOISE["breaking"]), el("ul", [el("li", el("a", h, href=href)) for h, href in look.ticker]),
-               class_="news-strip")]
+            el("div", el("span", NOISE["breaking"]),
+               el("ul", [el("li", el("a", h, href=href)) for h, href in look.ticker]), class_="news-strip")]
 
 
 def _footer() -> list[Html]:

@@ -48,7 +48,8 @@ def _top(editor: str, ticker: Sequence[tuple[str, str]], board_twice: bool) -> l
 def page(view: SiteView, head: list[Html], *main: Html, editor: str, ticker: Sequence[tuple[str, str]],
          board_twice: bool = False, status: int = 200, charset: str = "utf-8") -> Response:
     """Any page of the redesigned site: its own top strip, menu, ticker and footer."""
-    body = [*_top(editor, ticker, board_twice), el("div", *main, el("div", "إعلان", class_="ad-slot"), class_="wrap"),
+    body = [*_top(editor, ticker, board_twice),
+            el("div", *main, el("div", "إعلان", class_="ad-slot"), class_="wrap"),
             el("div", el("b", NOISE["follow"]), _icons(), class_="follow-v2"),
             el("div", el("p", NOISE["footer"]), class_="bottom-v2")]
     return html(document(head, body), status=status, charset=charset)
