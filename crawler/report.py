@@ -6,10 +6,10 @@ X") read, so its fields are a stable interface:
     run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
     kind        "crawl", or "flush" for the manifest of an outbox replay (``run_id`` ending in ``-flush``):
                 history, status and catch-up read crawls only
-    result      "ok" | "failed"
-    reason      why it failed (one line), or null
-    counts      discovered, fetched, new, updated, unchanged, skipped, not_article, invalid, failed,
-                pending, undated, short_text, robots_forbidden
+    result      "running" (written so at start) | "ok" | "degraded" | "failed" | "killed" (``RunResult``)
+    reason      why it is not ok (one line), or null
+    counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,
+                invalid, failed, pending), then undated, short_text, robots_forbidden
     errors      {reason: count} for failed pages, invalid records, not-articles
     failures    up to 100 {url, reason} of pages that failed
     keys_written  every archive key this run wrote (articles, versions, WARC files)
@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 
 from . import __version__
 from .archive.keys import run_key
+from .outcomes import PageOutcome, RunResult
 
-COUNTS = ("discovered", "fetched", "new", "updated", "unchanged", "skipped", "not_article", "invalid", "failed",
-          "pending", "undated", "short_text", "robots_forbidden")
+COUNTS = ("discovered", "fetched", *(o.value for o in PageOutcome), "undated", "short_text", "robots_forbidden")
 MAX_FAILURES = 100
 
 
@@ -50,13 +50,17 @@ class RunReport:
     started_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
     finished_at: str | None = None
     duration_s: float | None = None
-    result: str = "running"
+    result: RunResult = RunResult.RUNNING
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     errors: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     keys_written: list[str] = field(default_factory=list)
     arshif_version: str = __version__
+
+    def __setattr__(self, name: str, value) -> None:
+        # read from JSON or set by hand, the result is always a RunResult (an unknown word is an error)
+        super().__setattr__(name, RunResult(value) if name == "result" else value)
 
     def count(self, name: str, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
@@ -66,7 +70,7 @@ class RunReport:
         if url is not None and len(self.failures) < MAX_FAILURES:
             self.failures.append({"url": url, "reason": reason})
 
-    def finish(self, result: str, reason: str | None = None) -> None:
+    def finish(self, result: RunResult, reason: str | None = None) -> None:
         end = utcnow()
         self.finished_at = end.isoformat(timespec="seconds")
         self.duration_s = round((end - datetime.fromisoformat(self.started_at)).total_seconds(), 3)

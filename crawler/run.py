@@ -17,6 +17,7 @@ from .sites import get_site
 from .state import ArticleIndex, archive_state_dir
 from .warc import RollingWarcWriter
 from .workers import ExtractWorkers
+from .outcomes import PageOutcome
 
 log = logging.getLogger("arshif.run")
 
@@ -131,7 +132,7 @@ class SiteRun:
                 if kind == "warc" and isinstance(result, str):
                     self.report.keys_written.append(result)
                 elif kind == "warc" and result is None:
-                    self.report.count("pending")
+                    self.report.count(PageOutcome.PENDING)
 
         future.add_done_callback(done)
         return future

@@ -1,6 +1,6 @@
 """The ``arshif`` command. Each sub-command lives in its own module under ``jobs/`` with two functions:
 ``add_arguments(parser)`` and ``main(args) -> int`` (exit code: 0 good, 1 some site failed / problems
-found, 2 bad configuration or usage)."""
+found, 2 bad configuration or usage, 3 a crawl ended degraded, 75 a crawl's site was locked by another)."""
 from __future__ import annotations
 
 import argparse

@@ -1,7 +1,9 @@
 """``arshif crawl [SITE ...]``: one run of the given (or all enabled) sites now, in this process.
 
 Prints one summary line per site; exit 0 when every site's run is "ok", 1 when some site failed, 2 for
-bad configuration or usage, 75 (EX_TEMPFAIL) when a site was skipped because another crawl holds its lock.
+bad configuration or usage, 3 when no site failed but some run ended "degraded" (more than
+``crawl.max_failed_share`` of its article pages failed), 75 (EX_TEMPFAIL) when a site was skipped because
+another crawl holds its lock.
 """
 from __future__ import annotations
 
@@ -11,6 +13,22 @@ import sys
 from contextlib import ExitStack
 
 log = logging.getLogger("arshif.crawl")
+
+EXIT_FAILED = 1
+#: a run that went to its end but failed more than crawl.max_failed_share of its article pages
+EXIT_DEGRADED = 3
+
+
+def exit_code(results, lock_busy: int = 0) -> int:
+    """One exit status for the runs' results (``RunResult``): a failure first, then a site skipped because
+    its lock was busy (``lock_busy``, 75), then a degraded run, else 0."""
+    from crawler.outcomes import RunResult
+
+    if any(not RunResult(r).completed for r in results):
+        return EXIT_FAILED
+    if lock_busy:
+        return lock_busy
+    return EXIT_DEGRADED if RunResult.DEGRADED in results else 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +82,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         archive.check()
     except ArchiveUnavailable as exc:
         log.warning("%s; writes will wait in the outbox", exc)
-    exit_code = 0
+    busy = 0
     runs = []
     with ExitStack() as stack:
         locked = []
@@ -75,9 +93,9 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
                 locked.append(site)
             except (LockBusy, LeaseHeld) as exc:
                 print(f"arshif: {exc}", file=sys.stderr)
-                exit_code = exc.exit_code
+                busy = exc.exit_code
         if not locked:
-            return exit_code, runs
+            return busy, runs
         uploader = Uploader.for_settings(archive, settings)
         stack.callback(uploader.close)
         uploader.flush_outbox()
@@ -95,9 +113,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     reports = [run.report for run in runs]
     for report in reports:
         print(report.summary(), flush=True)
-        if report.result != "ok":
-            exit_code = 1
-    return exit_code, reports
+    return exit_code([report.result for report in reports], busy), reports
 
 
 def main(args: argparse.Namespace) -> int:

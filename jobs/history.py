@@ -53,7 +53,7 @@ class SiteHistory:
         runs = []
         for report in reports_newest_first(archive, site):
             runs.append(report)
-            if len(runs) >= MAX_REPORTS or (report.result == "ok" and len(runs) >= window):
+            if len(runs) >= MAX_REPORTS or (report.result.completed and len(runs) >= window):
                 break
         return cls(site, runs)
 
@@ -63,12 +63,13 @@ class SiteHistory:
 
     @property
     def last_success(self) -> RunReport | None:
-        return next((r for r in self.runs if r.result == "ok"), None)
+        """The newest run that went to its end (ok or degraded)."""
+        return next((r for r in self.runs if r.result.completed), None)
 
     @property
     def consecutive_failures(self) -> int:
-        """Failed runs since the last success (at most ``MAX_REPORTS``)."""
-        return next((i for i, r in enumerate(self.runs) if r.result == "ok"), len(self.runs))
+        """Failed (or killed) runs since the last success (at most ``MAX_REPORTS``)."""
+        return next((i for i, r in enumerate(self.runs) if r.result.completed), len(self.runs))
 
     def recent(self, n: int) -> list[RunReport]:
         return self.runs[:n]

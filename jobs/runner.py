@@ -25,6 +25,7 @@ from typing import Callable
 from crawler.archive.base import Archive
 from crawler.config import human_duration
 from crawler.logctx import site_logger
+from crawler.outcomes import RunResult
 from crawler.report import RunReport, new_run_id
 from jobs.lock import LockBusy
 
@@ -112,9 +113,9 @@ class CrawlRunner:
         if report is None:
             report = RunReport(new_run_id(child.site, child.spawned), child.site, self.archive.url,
                                started_at=child.spawned.isoformat(timespec="seconds"))
-            report.finish("failed", child.stop_reason or _exit_reason(child.proc.returncode))
+            report.finish(RunResult.FAILED, child.stop_reason or _exit_reason(child.proc.returncode))
         else:
-            report.result, report.reason = "failed", child.stop_reason
+            report.result, report.reason = RunResult.FAILED, child.stop_reason
         self.archive.put(report.key, report.to_json(), content_type=JSON,
                          metadata={"site": child.site, "run-id": report.run_id})
         site_logger(log, child.site, report.run_id).error(

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
 from crawler.config import human_duration
+from crawler.outcomes import ARTICLE_OUTCOMES, RunResult
 from crawler.state import archive_state_dir
 from jobs.history import SiteHistory, started
 from jobs.schedule import describe, next_run_after, upcoming_run
@@ -26,8 +27,6 @@ EXIT = {"ok": 0, "warning": 1, "failing": 2}
 MIN_ARTICLES = 10
 #: a run counts as missing this long after the time limit of the run that was due
 OVERDUE_SLACK = timedelta(minutes=2)
-#: run outcomes that are articles which passed validation (the denominator of the shares)
-ARTICLES = ("new", "updated", "unchanged", "pending")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +66,7 @@ def _run_summary(report) -> dict:
 
 
 def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
-    articles = sum(r.counts.get(k, 0) for r in runs for k in ARTICLES)
+    articles = sum(r.counts.get(k, 0) for r in runs for k in ARTICLE_OUTCOMES)
     hits = sum(r.counts.get(count, 0) for r in runs)
     if articles < MIN_ARTICLES or hits / articles <= limit:
         return None
@@ -89,8 +88,10 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
     if last is None:
         status.warnings.append("no run yet")
     else:
-        if last.result != "ok":
-            status.errors.append(f"last run failed: {last.reason or 'no reason given'} "
+        if last.result == RunResult.DEGRADED:
+            status.warnings.append(f"last run degraded: {last.reason or 'no reason given'}")
+        elif not last.result.completed:
+            status.errors.append(f"last run {last.result}: {last.reason or 'no reason given'} "
                                  f"({status.consecutive_failures} in a row)")
         due = next_run_after(cfg, started(last))
         if now > due + timedelta(seconds=cfg.time_limit) + OVERDUE_SLACK:

@@ -91,6 +91,20 @@ def test_failed_runs_make_the_site_failing(settings, archive, capsys):
     assert doc["state"] == "failing" and doc["sites"][0]["consecutive_failures"] == 2
 
 
+def test_a_degraded_last_run_warns(settings, archive, capsys):
+    why = "10 of 30 article pages failed (33%, more than crawl.max_failed_share 10%)"
+    write(archive, ago=timedelta(minutes=40), new=4)
+    write(archive, result="degraded", reason=why, new=20, failed=10)
+    s = one(settings)
+    assert s.state == "warning" and s.errors == []
+    assert s.warnings == [f"last run degraded: {why}"]
+    assert s.consecutive_failures == 0                    # it went to its end: the last success
+    assert s.last_success["run_id"] == s.last_run["run_id"]
+    code, out = run_main(capsys, "elbalad")
+    assert code == 1
+    assert "  degraded  " in out and f"WARNING  last run degraded: {why}" in out
+
+
 def test_no_new_article_for_n_runs_warns(settings, archive, capsys):
     history(archive, [("ok", {"skipped": 40}), ("ok", {"not_article": 12}), ("ok", {"unchanged": 3}),
                       ("ok", {"new": 9})])

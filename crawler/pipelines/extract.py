@@ -11,6 +11,7 @@ from ..items import PageItem
 from ..record import complete
 from ..run import RunComponent
 from ..urls import article_id
+from ..outcomes import PageOutcome
 
 
 class ExtractPipeline(RunComponent):
@@ -21,12 +22,12 @@ class ExtractPipeline(RunComponent):
         try:
             result = await run.extract_pool.run(job)
         except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
-            run.report.count("failed")
+            run.report.count(PageOutcome.FAILED)
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
             raise DropItem(f"extraction error on {item.url}") from None
         if isinstance(result, NotArticle):
-            run.report.count("not_article")
+            run.report.count(PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
             run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")

@@ -12,11 +12,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from ..discovery import Listing, read_feed, read_sitemap
-from ..failures import ROBOTS_FORBIDDEN, host_of, reason
-from ..freshness import FreshnessPolicy
+from ..failures import GONE, ROBOTS_FORBIDDEN, host_of, reason
+from ..freshness import Decision, FreshnessPolicy
 from ..items import PageItem
 from ..run import run_from
 from ..urls import article_id, canonicalize, is_article_url
+from ..outcomes import PageOutcome
 
 
 REDIRECTS = [301, 302, 303, 307, 308]
@@ -109,8 +110,8 @@ class NewsSpider(scrapy.Spider):
         run.report.count("discovered")
         aid = article_id(canonical)
         decision = self.freshness.decide(aid, lastmod)
-        if decision != "fetch":
-            run.report.count("skipped")
+        if decision != Decision.FETCH:
+            run.report.count(PageOutcome.SKIPPED)
             return
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
                              meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
@@ -140,7 +141,7 @@ class NewsSpider(scrapy.Spider):
         known without a fetch, and go there unless the target is archived and unchanged."""
         location = response.headers.get(b"Location", b"").decode("latin-1")
         if not location:
-            self.run.report.count("failed")
+            self.run.report.count(PageOutcome.FAILED)
             self.run.report.error(f"HTTP {response.status} without Location", response.url)
             return
         run = self.run
@@ -155,6 +156,11 @@ class NewsSpider(scrapy.Spider):
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
             return
-        self.run.report.count("failed")
+        if why in GONE:     # a dead link is no article (and no fault of the run); it is tried again next run
+            self.run.report.count(PageOutcome.NOT_ARTICLE)
+            self.run.report.error(f"not an article: {why}")
+            self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})
+            return
+        self.run.report.count(PageOutcome.FAILED)
         self.run.report.error(why, url)
         self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})
