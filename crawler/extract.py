@@ -26,7 +26,7 @@ from crawler.metadata import PageMetadata, needs_fallback, page_metadata
 from crawler.sites import SiteSpec, get_site
 from crawler.urls import article_id, canonicalize, is_article_url
 
-__all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
+__all__ = ["NotArticle", "extract", "extract_file", "garbled", "MIN_WORDS", "RULES_VERSION"]
 
 MIN_WORDS = 25              # fewer words of cleaned text is not an article (a widget, a video page)
 RULES_VERSION = "1"         # the shared rules of crawler/cleaning.py; sites version their own
@@ -65,6 +65,57 @@ def decode(body: bytes | str, encoding: str | None = None) -> str:
         return body
     header = f"text/html; charset={encoding}" if encoding else None
     return html_to_unicode(header, body, auto_detect_fun=_sniff)[1]
+
+
+# -- text that is not text -------------------------------------------------------------------------------
+
+MAX_REPLACEMENT_SHARE = 0.01   # U+FFFD per letter: a stray one is a typo upstream, more is a wrong decoding
+MAX_FOREIGN_SHARE = 0.2        # non-ASCII letters outside the site's script (Latin-1 "Ø§Ù" is Arabic as cp1252)
+_SCRIPTS = {"ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")}
+# UTF-8 read as a single-byte charset: encoding the text back gives valid UTF-8 that differs from it
+_MOJIBAKE_FROM = ("cp1256", "cp1252", "latin-1")
+
+
+def garbled(text: str, language: str) -> str | None:
+    """Why ``text`` (a page, or an article's title and text) cannot be text of a site in ``language``, or None:
+    "replacement characters" (bytes a decoding could not read), "mojibake" (UTF-8 read as a single-byte
+    charset), or "not <language> script" (letters of another script where the site writes its own)."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    if text.count("\ufffd") > max(2, MAX_REPLACEMENT_SHARE * letters):
+        return "replacement characters"
+    if not text.isascii():
+        for charset in _MOJIBAKE_FROM:
+            try:
+                if text.encode(charset).decode("utf-8") != text:
+                    return "mojibake"
+            except UnicodeError:
+                continue
+    script = _SCRIPTS.get(language)
+    if script is not None:
+        wide = [ch for ch in text if ch.isalpha() and not ch.isascii()]
+        foreign = sum(1 for ch in wide if not script.match(ch))
+        if wide and foreign > MAX_FOREIGN_SHARE * len(wide):
+            return f"not {language} script"
+    return None
+
+
+def decode_checked(body: bytes | str, encoding: str | None, language: str) -> str | NotArticle:
+    """``decode``, then the page's text checked with ``garbled``; when the transport's charset gave garbage,
+    the bytes are read again: by their BOM or meta charset alone, then as strict UTF-8, then as cp1256. The
+    first reading that is text wins; none is ``NotArticle("garbled_text")``."""
+    text = decode(body, encoding)
+    if garbled(text, language) is None:
+        return text
+    if isinstance(body, str):
+        return NotArticle("garbled_text")
+    for again in (lambda: decode(body), lambda: body.decode("utf-8"), lambda: body.decode(FALLBACK_ENCODING)):
+        try:
+            text = again()
+        except UnicodeDecodeError:
+            continue
+        if garbled(text, language) is None:
+            return text
+    return NotArticle("garbled_text")
 
 
 def _canonical_url(url: str, base_url: str, spec: SiteSpec, candidates: list[str]) -> str:
@@ -128,7 +179,9 @@ def extract(
     base_url = base_url or spec.default_base_url
     if _is_web(url) and not is_article_url(url, base_url, spec):
         return NotArticle("not_article_url")
-    text = decode(body, encoding)
+    text = decode_checked(body, encoding, spec.language)
+    if isinstance(text, NotArticle):
+        return text
     if _HTML.search(text, 0, 20000):
         result = _html_lines(text, url, spec)
         if isinstance(result, NotArticle):
@@ -141,6 +194,8 @@ def extract(
     word_count = len(article.split())
     if word_count < MIN_WORDS:
         return NotArticle("text_too_short" if word_count else "no_article_body")
+    if garbled(f"{meta.title or ''}\n{article}", spec.language):     # what would be archived, checked again
+        return NotArticle("garbled_text")
     canonical = _canonical_url(url, base_url, spec, meta.canonical)
     return {
         "id": article_id(canonical),

@@ -29,7 +29,8 @@ class ExtractPipeline(RunComponent):
         if isinstance(result, NotArticle):
             run.report.count(PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
-            run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
+            log = run.log.warning if result.reason == "garbled_text" else run.log.info   # ours to look at
+            log("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")
         requested = item.requested_url
         run.index.add_alias(article_id(requested), result["id"])

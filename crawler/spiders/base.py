@@ -10,6 +10,7 @@ import scrapy
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from ..discovery import Listing, read_feed, read_sitemap
 from ..failures import GONE, ROBOTS_FORBIDDEN, host_of, reason
@@ -122,10 +123,7 @@ class NewsSpider(scrapy.Spider):
             yield from self.follow_redirect(response)
             return
         self.run.report.count("fetched")
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        encoding = None
-        if "charset=" in content_type.lower():
-            encoding = content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
+        encoding = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         yield PageItem(
             url=response.url,
             requested_url=response.request.url if response.request else response.url,
