@@ -7,9 +7,12 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8800, help="port of rt_arabic; elbalad gets the next one")
+    parser.add_argument("--fault", action="append", default=[], metavar="QUERY",
+                        help="inject a fault, e.g. 'kind=stall&path=/news/*&share=0.5&seconds=3&site=elbalad' "
+                             "(kinds and parameters: jobs/replica/faults.py); repeatable")
 
 
 def main(args: argparse.Namespace) -> int:
     from jobs.replica.server import run
 
-    return run(args.port)
+    return run(args.port, args.fault)
