@@ -22,11 +22,12 @@ from w3lib.encoding import html_to_unicode
 
 from crawler import cleaning
 from crawler.dates import parse_date
+from crawler.garbled import garbled
 from crawler.metadata import PageMetadata, needs_fallback, page_metadata
 from crawler.sites import SiteSpec, get_site
 from crawler.urls import article_id, canonicalize, is_article_url
 
-__all__ = ["NotArticle", "extract", "extract_file", "garbled", "MIN_WORDS", "RULES_VERSION"]
+__all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
 
 MIN_WORDS = 25              # fewer words of cleaned text is not an article (a widget, a video page)
 RULES_VERSION = "1"         # the shared rules of crawler/cleaning.py; sites version their own
@@ -65,38 +66,6 @@ def decode(body: bytes | str, encoding: str | None = None) -> str:
         return body
     header = f"text/html; charset={encoding}" if encoding else None
     return html_to_unicode(header, body, auto_detect_fun=_sniff)[1]
-
-
-# -- text that is not text -------------------------------------------------------------------------------
-
-MAX_REPLACEMENT_SHARE = 0.01   # U+FFFD per letter: a stray one is a typo upstream, more is a wrong decoding
-MAX_FOREIGN_SHARE = 0.2        # non-ASCII letters outside the site's script (Latin-1 "Ø§Ù" is Arabic as cp1252)
-_SCRIPTS = {"ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")}
-# UTF-8 read as a single-byte charset: encoding the text back gives valid UTF-8 that differs from it
-_MOJIBAKE_FROM = ("cp1256", "cp1252", "latin-1")
-
-
-def garbled(text: str, language: str) -> str | None:
-    """Why ``text`` (a page, or an article's title and text) cannot be text of a site in ``language``, or None:
-    "replacement characters" (bytes a decoding could not read), "mojibake" (UTF-8 read as a single-byte
-    charset), or "not <language> script" (letters of another script where the site writes its own)."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    if text.count("\ufffd") > max(2, MAX_REPLACEMENT_SHARE * letters):
-        return "replacement characters"
-    if not text.isascii():
-        for charset in _MOJIBAKE_FROM:
-            try:
-                if text.encode(charset).decode("utf-8") != text:
-                    return "mojibake"
-            except UnicodeError:
-                continue
-    script = _SCRIPTS.get(language)
-    if script is not None:
-        wide = [ch for ch in text if ch.isalpha() and not ch.isascii()]
-        foreign = sum(1 for ch in wide if not script.match(ch))
-        if wide and foreign > MAX_FOREIGN_SHARE * len(wide):
-            return f"not {language} script"
-    return None
 
 
 def decode_checked(body: bytes | str, encoding: str | None, language: str) -> str | NotArticle:

@@ -44,14 +44,15 @@ class RunComponent:
 
 
 class SiteRun:
-    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers):
+    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+                 kind: str = "crawl"):
         self.settings = settings
         self.spec = get_site(site_key)
         self.cfg = settings.sites[site_key]
         self.archive = archive
         self.uploader = uploader
         self.extract_pool = extract_pool
-        self.report = RunReport(new_run_id(site_key), site_key, archive.url)
+        self.report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind)
         self.log = site_logger(log, site_key, self.report.run_id)
         self.state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
         self.index = self._open_index()

@@ -63,8 +63,9 @@ def take_lease(stack: ExitStack, archive, site: str, settings) -> None:
         log.warning("site %s: write lease not taken, archive unavailable: %s", site, exc)
 
 
-def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
-    """Crawl ``sites`` once. Returns the exit code and the finished run reports."""
+def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None) -> tuple[int, list]:
+    """Crawl ``sites`` once. Returns the exit code and the finished run reports. With ``refetch`` (site →
+    article URLs) each site's run fetches those URLs again, without discovery (``arshif refetch``)."""
     from scrapy.crawler import Crawler, CrawlerProcess
 
     from crawler.archive import ArchiveUnavailable, open_archive
@@ -103,11 +104,12 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = SiteRun(settings, site, archive, uploader, pool)
+            run = SiteRun(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
             stack.callback(run.index.close)
             runs.append(run)
             # each site has its own settings (its run); the first crawler installs the reactor
-            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0))
+            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0),
+                          **({"refetch": refetch[site]} if refetch else {}))
         process.start()
     archive.close()
     reports = [run.report for run in runs]

@@ -186,7 +186,7 @@ def test_text_no_decoding_can_read_is_not_an_article():
 
 
 def test_garbled_tells_text_from_garbage():
-    from crawler.extract import garbled
+    from crawler.garbled import garbled
 
     good = extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad")
     assert garbled(good["title"] + "\n" + good["text"], "ar") is None

@@ -41,6 +41,13 @@ class NewsSpider(scrapy.Spider):
     # -- discovery -------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        refetch = getattr(self, "refetch", None)    # ``arshif refetch``: these article URLs, fetched again
+        if refetch:
+            self._discovered_ok()
+            for url in refetch:
+                for request in self.article_request(url, None, force=True):
+                    yield request
+            return
         cfg = self.run.cfg
         for path in cfg.feeds:
             yield self._discovery(cfg.url(path), self.parse_feed)
@@ -102,7 +109,9 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------------
 
-    def article_request(self, url: str, lastmod: datetime | None) -> Iterable[scrapy.Request]:
+    def article_request(self, url: str, lastmod: datetime | None, force: bool = False) -> Iterable[scrapy.Request]:
+        """The request for an article URL, unless not one, seen already, or (unless ``force``) fresh in the
+        archive."""
         run = self.run
         canonical = canonicalize(url, run.base_url, run.spec)
         if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.seen:
@@ -110,7 +119,7 @@ class NewsSpider(scrapy.Spider):
         self.seen.add(canonical)
         run.report.count("discovered")
         aid = article_id(canonical)
-        decision = self.freshness.decide(aid, lastmod)
+        decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
         if decision != Decision.FETCH:
             run.report.count(PageOutcome.SKIPPED)
             return

@@ -1,0 +1,84 @@
+"""Crawls of a replica that misbehaves (``jobs/replica/faults.py``): each defect the fault-injecting proxy
+found, reproduced — wrong charsets, pages that fail, stalls, 429 with Retry-After."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.garbled import garbled
+from crawler.record import encode
+from crawler.state import ArticleIndex, archive_state_dir
+from jobs.replica.server import ReplicaServer
+from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
+
+ELBALAD_ARTICLES = r"re:^/\d{6,8}/?$"
+
+
+@pytest.fixture
+def replica():
+    with ReplicaServer(port=0) as server:
+        yield server
+
+
+def _clean(records) -> list[str]:
+    return [r["canonical_url"] for r in records if garbled(f"{r['title']}\n{r['text']}", "ar")]
+
+
+def test_windows_1256_pages_under_a_utf8_header_are_archived_as_text(replica, tmp_path):
+    """The defect: bytes in windows-1256, header saying UTF-8 → title and text of U+FFFD, archived for good."""
+    replica.inject("wrong_charset", ELBALAD_ARTICLES, site="elbalad")
+    env = crawl_env(replica, tmp_path)
+    done = arshif("crawl", "elbalad", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    records = archived(tmp_path / "archive")
+    assert replica.injected("elbalad")["wrong_charset"] >= len(records) > 40
+    assert sorted(r["canonical_url"] for r in records) == sorted(expected_urls(replica, "elbalad"))
+    assert _clean(records) == []
+    gold = {replica.base_urls["elbalad"] + a.url_path: a for a in replica.articles("elbalad")}
+    assert all(r["title"] == gold[r["canonical_url"]].title for r in records)
+
+
+def _garble(root: Path, state: Path, record: dict) -> dict:
+    """Make an archived article what the defect left behind: its title and text U+FFFD, in the archive and
+    in the index (so that later runs skip it as known)."""
+    [path] = (root / "articles").rglob(f"{record['id']}.json")
+    bad = "".join("\ufffd" if "\u0600" <= ch <= "\u06ff" else ch for ch in record["text"])
+    rec = {**record, "title": "\ufffd" * len(record["title"]), "text": bad,
+           "content_sha256": hashlib.sha256(bad.encode()).hexdigest()}
+    path.write_bytes(encode(rec))
+    index = ArticleIndex.at(archive_state_dir(str(state), f"file://{root}"), "elbalad")
+    index.record(rec, str(path.relative_to(root)))
+    index.close()
+    return rec
+
+
+def test_a_garbled_article_is_found_by_verify_and_repaired_by_refetch(replica, tmp_path):
+    env = crawl_env(replica, tmp_path)
+    assert arshif("crawl", "elbalad", env=env).returncode == 0
+    root, url = tmp_path / "archive", env["ARSHIF_ARCHIVE__URL"]
+    victim = next(r for r in archived(root) if r["word_count"] > 100)
+    _garble(root, tmp_path / "state", victim)
+
+    found = arshif("verify", "--archive", url, env=env)
+    assert found.returncode == 1
+    assert f"garbled text (replacement characters): fetch it again with `arshif refetch {victim['id']}`" in found.stdout
+
+    again = arshif("crawl", "elbalad", env=env)            # the index says archived: a crawl does not repair it
+    assert again.returncode == 0 and "new 0, updated 0" in again.stdout
+
+    fixed = arshif("refetch", victim["id"], env=env)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr[-2000:]
+    assert "updated 1" in fixed.stdout
+    [record] = [r for r in archived(root) if r["id"] == victim["id"]]
+    assert (record["title"], record["text"], record["version"]) == (victim["title"], victim["text"], 2)
+    assert len(list((root / "versions").rglob("*.json"))) == 1      # the garbled text kept as a past version
+    [report] = [r for r in run_reports(root, "elbalad") if r["kind"] == "refetch"]
+    assert report["result"] == "ok" and record["id"] in "".join(report["keys_written"])
+    clean = arshif("verify", "--archive", url, env=env)
+    assert clean.returncode == 0, clean.stdout
+    # by URL as well: the same text again writes nothing
+    same = arshif("refetch", victim["canonical_url"], env=env)
+    assert same.returncode == 0 and "unchanged 1" in same.stdout
