@@ -15,6 +15,7 @@ X") read, so its fields are a stable interface:
     failures    up to 100 {url, reason} of pages that failed
     keys_written  every archive key this run wrote (articles, versions, WARC files)
     archive     the archive URL (never carries secrets)
+    pid, host   the crawl's process, for the operator (a report left "running" by a dead process names it)
     arshif_version
 """
 from __future__ import annotations
@@ -57,6 +58,8 @@ class RunReport:
     errors: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     keys_written: list[str] = field(default_factory=list)
+    pid: int | None = None
+    host: str | None = None
     arshif_version: str = __version__
 
     def __setattr__(self, name: str, value) -> None:

@@ -4,11 +4,13 @@ the WARC writer and the extraction worker pool."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-from .archive.base import Archive, ArchiveUnavailable
+from .archive.base import Archive, ArchiveError, ArchiveUnavailable
 from .archive.keys import warc_key
 from .archive.uploader import Uploader
 from .logctx import site_logger
@@ -52,7 +54,8 @@ class SiteRun:
         self.archive = archive
         self.uploader = uploader
         self.extract_pool = extract_pool
-        self.report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind)
+        self.report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
+                                host=socket.gethostname())
         self.log = site_logger(log, site_key, self.report.run_id)
         self.state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
         self.index = self._open_index()
@@ -89,6 +92,16 @@ class SiteRun:
             except ArchiveUnavailable as exc:
                 self.log.warning("index not rebuilt, archive unavailable: %s", exc)
         return index
+
+    def store_start_report(self) -> None:
+        """The report, ``running``, stored before the run writes anything: a run that dies leaves it behind
+        (``crawler/deadruns.py``). Written directly, never through the outbox (a late replay would put it
+        back over the final report); an archive that does not answer now only loses this early copy."""
+        try:
+            self.archive.put(self.report.key, self.report.to_json(), content_type="application/json; charset=utf-8",
+                             metadata={"site": self.site, "run-id": self.report.run_id})
+        except ArchiveError as exc:
+            self.log.warning("run report not stored at start, archive unavailable: %s", exc)
 
     # -- WARC files ------------------------------------------------------------------------------------
 

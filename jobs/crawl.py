@@ -71,6 +71,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
     from crawler.archive.uploader import Uploader
+    from crawler.deadruns import settle_dead_runs
     from crawler.run import SiteRun
     from crawler.settings import scrapy_settings
     from crawler.spiders import SPIDERS
@@ -106,6 +107,8 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         for n, site in enumerate(locked):
             run = SiteRun(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
             stack.callback(run.index.close)
+            settle_dead_runs(archive, site, found_by=run.report.run_id)   # we hold its lock: they are dead
+            run.store_start_report()
             runs.append(run)
             # each site has its own settings (its run); the first crawler installs the reactor
             process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0),

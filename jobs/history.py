@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Iterator
 
 from crawler.archive.base import Archive
+from crawler.outcomes import RunResult
 from crawler.report import RunReport
 
 log = logging.getLogger("arshif.history")
@@ -46,16 +47,21 @@ class SiteHistory:
     ``window`` runs), never more than ``MAX_REPORTS``."""
 
     site: str
-    runs: list[RunReport] = field(default_factory=list)
+    runs: list[RunReport] = field(default_factory=list)     # finished runs
+    running: RunReport | None = None    # the newest report when it is still "running" (on, or its process died)
 
     @classmethod
     def load(cls, archive: Archive, site: str, window: int = 1) -> "SiteHistory":
-        runs = []
+        runs, running = [], None
         for report in reports_newest_first(archive, site):
+            if report.result == RunResult.RUNNING:
+                if not runs and running is None:
+                    running = report
+                continue
             runs.append(report)
             if len(runs) >= MAX_REPORTS or (report.result.completed and len(runs) >= window):
                 break
-        return cls(site, runs)
+        return cls(site, runs, running)
 
     @property
     def last_run(self) -> RunReport | None:

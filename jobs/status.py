@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from crawler.config import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, RunResult
 from crawler.state import archive_state_dir
 from jobs.history import SiteHistory, started
+from jobs.lock import live_holder
 from jobs.schedule import describe, next_run_after, upcoming_run
 
 EXIT = {"ok": 0, "warning": 1, "failing": 2}
@@ -42,6 +44,7 @@ class SiteStatus:
     schedule: str
     state: str = "ok"                      # ok | warning | failing | disabled
     last_run: dict | None = None
+    running: dict | None = None            # a report still "running": {run_id, started_at, pid, host}
     last_success: dict | None = None
     next_run: str | None = None
     consecutive_failures: int = 0
@@ -74,10 +77,18 @@ def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
             f"(threshold {limit:.0%}): is extraction degrading?")
 
 
-def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime) -> SiteStatus:
-    """The health of one site from its history (a :class:`jobs.history.SiteHistory`)."""
+def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime,
+                crawling: bool | None = None) -> SiteStatus:
+    """The health of one site from its history (a :class:`jobs.history.SiteHistory`); ``crawling``: whether a
+    live process of this host holds the site's lock (None: not known)."""
     status = SiteStatus(site, cfg.enabled, describe(cfg), pending_uploads=pending,
                         consecutive_failures=history.consecutive_failures)
+    on = history.running
+    if on is not None:
+        status.running = {"run_id": on.run_id, "started_at": on.started_at, "pid": on.pid, "host": on.host}
+        if crawling is False and on.host == socket.gethostname():
+            status.warnings.append(f"run {on.run_id} is recorded as running, but its process is gone: it died; "
+                                   "the next run marks it killed")
     last, success = history.last_run, history.last_success
     status.last_run = _run_summary(last) if last else None
     status.last_success = _run_summary(success) if success else None
@@ -129,7 +140,8 @@ def collect(settings, sites: list[str], now: datetime | None = None) -> list[Sit
     try:
         return [site_status(site, settings.sites[site],
                             SiteHistory.load(archive, site, window=settings.status.no_new_runs),
-                            pending_uploads(settings, site), settings.status, now)
+                            pending_uploads(settings, site), settings.status, now,
+                            crawling=live_holder(settings, site) is not None)
                 for site in sites]
     finally:
         archive.close()
@@ -152,6 +164,8 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
         else:
             lines.append("  last run      never")
+        if s.running:
+            lines.append(f"  running       since {_when(s.running['started_at'])}  [run {s.running['run_id']}]")
         success = s.last_success
         lines.append(f"  last success  {_when(success['started_at']) if success else 'never'}")
         if s.enabled:

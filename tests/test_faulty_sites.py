@@ -82,3 +82,30 @@ def test_a_garbled_article_is_found_by_verify_and_repaired_by_refetch(replica, t
     # by URL as well: the same text again writes nothing
     same = arshif("refetch", victim["canonical_url"], env=env)
     assert same.returncode == 0 and "unchanged 1" in same.stdout
+
+
+def _article_paths(replica, site="elbalad") -> set[str]:
+    return {a.url_path for a in replica.articles(site)}
+
+
+def test_a_stalled_page_costs_one_timeout_per_run_and_is_fetched_again_next_run(replica, tmp_path):
+    """The defect: a stalled page was asked for timeout × (retries + 1), holding the site's slots (~14× run
+    time). Now a timeout is not retried within the run: the page fails once, counts, and the next run gets it."""
+    replica.inject("stall", ELBALAD_ARTICLES, share=0.3, seed=7, site="elbalad", seconds=12)
+    env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="3s", ARSHIF_CRAWL__RETRY_TIMES="2")
+    first = arshif("crawl", "elbalad", env=env)
+    [report] = run_reports(tmp_path / "archive", "elbalad")
+    assert report["errors"]["timed out"] == report["counts"]["failed"] >= 5
+    # each page that timed out was asked for once: no retry of a timeout within the run
+    stats = replica.stats("elbalad")
+    timed_out = {"/" + f["url"].split("/", 3)[3] for f in report["failures"]}
+    assert len(timed_out) == report["counts"]["failed"]
+    assert {stats[path] for path in timed_out} == {1}, {path: stats[path] for path in timed_out}
+    assert first.returncode == 3, first.stdout + first.stderr[-2000:]     # more than 10% failed: degraded
+    assert report["result"] == "degraded" and "article pages failed" in report["reason"]
+
+    replica.clear_faults()
+    second = arshif("crawl", "elbalad", env=env)
+    assert second.returncode == 0, second.stdout
+    urls = [r["canonical_url"] for r in archived(tmp_path / "archive")]
+    assert sorted(urls) == sorted(expected_urls(replica, "elbalad"))         # all of them, each once
