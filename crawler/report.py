@@ -10,7 +10,8 @@ X") read, so its fields are a stable interface:
     result      "running" (written so at start) | "ok" | "degraded" | "failed" | "killed" (``RunResult``)
     reason      why it is not ok (one line), or null
     counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,
-                invalid, failed, pending), then undated, short_text, robots_forbidden
+                invalid, failed, pending), then undated, short_text, robots_forbidden, throttled (429 or
+                503 answers with Retry-After, which slowed the site down)
     errors      {reason: count} for failed pages, invalid records, not-articles
     failures    up to 100 {url, reason} of pages that failed
     keys_written  every archive key this run wrote (articles, versions, WARC files)
@@ -30,7 +31,8 @@ from . import __version__
 from .archive.keys import run_key
 from .outcomes import PageOutcome, RunResult
 
-COUNTS = ("discovered", "fetched", *(o.value for o in PageOutcome), "undated", "short_text", "robots_forbidden")
+COUNTS = ("discovered", "fetched", *(o.value for o in PageOutcome), "undated", "short_text", "robots_forbidden",
+          "throttled")
 MAX_FAILURES = 100
 
 

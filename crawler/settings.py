@@ -16,6 +16,8 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # closest to the network, so it records the bytes as they came (before decompression, redirects)
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
+    # sees a 429's Retry-After before Scrapy's RetryMiddleware (550) turns the answer into a retry
+    "crawler.middlewares.retryafter.RetryAfterMiddleware": 560,
 }
 EXTENSIONS = {
     "crawler.extensions.runreport.RunReportExtension": 100,

@@ -109,3 +109,31 @@ def test_a_stalled_page_costs_one_timeout_per_run_and_is_fetched_again_next_run(
     assert second.returncode == 0, second.stdout
     urls = [r["canonical_url"] for r in archived(tmp_path / "archive")]
     assert sorted(urls) == sorted(expected_urls(replica, "elbalad"))         # all of them, each once
+
+
+def test_429_with_retry_after_slows_the_site_down_and_loses_nothing(replica, tmp_path):
+    """The defect: a 429's Retry-After was ignored (retried at full speed, AutoThrottle does not read it). Now
+    the site's download slot waits that long between requests, and the retries get the pages."""
+    replica.inject("throttle", ELBALAD_ARTICLES, share=0.15, seed=3, site="elbalad", retry_after=1)
+    env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__AUTOTHROTTLE="true", ARSHIF_CRAWL__RETRY_TIMES="4")
+    done = arshif("crawl", "elbalad", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    throttled = replica.injected("elbalad")["throttle"]
+    [report] = run_reports(tmp_path / "archive", "elbalad")
+    assert report["counts"]["throttled"] == throttled >= 3
+    assert "elbalad: HTTP 429 with Retry-After 1s: one request every 1s to this site from now" in done.stderr
+    urls = [r["canonical_url"] for r in archived(tmp_path / "archive")]
+    assert sorted(urls) == sorted(expected_urls(replica, "elbalad"))
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date():
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    from crawler.middlewares.retryafter import retry_after
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+    assert retry_after(b"120", now) == 120
+    assert retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True).encode(), now) == 90
+    assert retry_after(format_datetime(now - timedelta(seconds=90), usegmt=True).encode(), now) == 0
+    assert retry_after(b"soon", now) is None and retry_after(None, now) is None and retry_after(b"-5", now) is None
