@@ -9,36 +9,38 @@ import re
 
 MAX_REPLACEMENT_SHARE = 0.01   # U+FFFD per letter: a stray one is a typo upstream, more is a wrong decoding
 MAX_FOREIGN_SHARE = 0.2        # non-ASCII letters outside the site's script (Latin-1 "Ø§Ù" is Arabic as cp1252)
-_SCRIPTS = {"ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")}
-MAX_MOJIBAKE_SHARE = 0.2       # words that read back as UTF-8 (a real Arabic word in cp1256 bytes rarely does)
-# UTF-8 read as a single-byte charset: encoding a word back gives valid UTF-8 that differs from it
-_MOJIBAKE_FROM = ("cp1256", "cp1252", "latin-1")
+MAX_MOJIBAKE_SHARE = 0.2       # UTF-8 byte pairs seen through a single-byte charset, per non-ASCII character
+_SCRIPT_RANGES = {"ar": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"}
+_LETTERS = re.compile(r"[^\W\d_]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WIDE_LETTERS = re.compile(r"[^\W\d_\x00-\x7f]")
+_FOREIGN = {lang: re.compile(f"[^\\W\\d_\\x00-\\x7f{ranges}]") for lang, ranges in _SCRIPT_RANGES.items()}
 
 
-def _reads_back(word: str) -> bool:
-    for charset in _MOJIBAKE_FROM:
-        try:
-            if word.encode(charset).decode("utf-8") != word:
-                return True
-        except UnicodeError:
-            continue
-    return False
+def _utf8_pairs(charset: str) -> re.Pattern:
+    """A UTF-8 two-byte sequence (lead byte C2–DF, continuation 80–BF: all of Arabic) as it reads when the
+    bytes are decoded with ``charset``: every letter of the text becomes such a pair."""
+    lead = bytes(range(0xC2, 0xE0)).decode(charset, errors="ignore")
+    cont = bytes(range(0x80, 0xC0)).decode(charset, errors="ignore")
+    return re.compile(f"[{re.escape(lead)}][{re.escape(cont)}]")
+
+
+_MOJIBAKE = [_utf8_pairs(charset) for charset in ("cp1256", "cp1252", "latin-1")]
 
 
 def garbled(text: str, language: str) -> str | None:
     """Why ``text`` (a page, or an article's title and text) cannot be text of a site in ``language``, or None:
     "replacement characters" (bytes a decoding could not read), "mojibake" (UTF-8 read as a single-byte
     charset), or "not <language> script" (letters of another script where the site writes its own)."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    if text.count("\ufffd") > max(2, MAX_REPLACEMENT_SHARE * letters):
+    bad = text.count("\ufffd")
+    if bad > 2 and bad > MAX_REPLACEMENT_SHARE * len(_LETTERS.findall(text)):
         return "replacement characters"
-    words = [w for w in text.split() if not w.isascii()]
-    if words and sum(map(_reads_back, words)) > MAX_MOJIBAKE_SHARE * len(words):
+    wide_chars = len(_NON_ASCII.findall(text))
+    if wide_chars and any(len(p.findall(text)) > MAX_MOJIBAKE_SHARE * wide_chars for p in _MOJIBAKE):
         return "mojibake"
-    script = _SCRIPTS.get(language)
-    if script is not None:
-        wide = [ch for ch in text if ch.isalpha() and not ch.isascii()]
-        foreign = sum(1 for ch in wide if not script.match(ch))
-        if wide and foreign > MAX_FOREIGN_SHARE * len(wide):
+    foreign = _FOREIGN.get(language)
+    if foreign is not None:
+        wide = len(_WIDE_LETTERS.findall(text))
+        if wide and len(foreign.findall(text)) > MAX_FOREIGN_SHARE * wide:
             return f"not {language} script"
     return None

@@ -4,7 +4,9 @@ Per site: last run (time, result, counts, duration), last success, next schedule
 writes pending in the outbox, and warnings that need a human: no new article for ``status.no_new_runs`` runs
 (the site may have changed its layout), too many articles without a date or with very short text over the
 same runs (extraction degrading), robots.txt forbidding our requests, no run when one was due (the scheduler
-is down). Exit 0 healthy, 1 warnings, 2 failing (the last run failed): usable as an alerting check.
+is down), a last run that ended degraded, a run recorded as running whose process is gone. A run in progress
+is shown. Exit 0 healthy, 1 warnings, 2 failing (the last run failed or was killed): usable as an alerting
+check.
 """
 from __future__ import annotations
 
