@@ -14,12 +14,12 @@ from .archive.base import Archive, ArchiveError, ArchiveUnavailable
 from .archive.keys import warc_key
 from .archive.uploader import Uploader
 from .logctx import site_logger
+from .outcomes import PageOutcome
 from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex, archive_state_dir
 from .warc import RollingWarcWriter
 from .workers import ExtractWorkers
-from .outcomes import PageOutcome
 
 log = logging.getLogger("arshif.run")
 

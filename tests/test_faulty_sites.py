@@ -3,7 +3,6 @@ found, reproduced — wrong charsets, pages that fail, stalls, 429 with Retry-Af
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ def replica():
         yield server
 
 
-def _clean(records) -> list[str]:
+def _garbled_urls(records) -> list[str]:
     return [r["canonical_url"] for r in records if garbled(f"{r['title']}\n{r['text']}", "ar")]
 
 
@@ -36,7 +35,7 @@ def test_windows_1256_pages_under_a_utf8_header_are_archived_as_text(replica, tm
     records = archived(tmp_path / "archive")
     assert replica.injected("elbalad")["wrong_charset"] >= len(records) > 40
     assert sorted(r["canonical_url"] for r in records) == sorted(expected_urls(replica, "elbalad"))
-    assert _clean(records) == []
+    assert _garbled_urls(records) == []
     gold = {replica.base_urls["elbalad"] + a.url_path: a for a in replica.articles("elbalad")}
     assert all(r["title"] == gold[r["canonical_url"]].title for r in records)
 
@@ -82,10 +81,6 @@ def test_a_garbled_article_is_found_by_verify_and_repaired_by_refetch(replica, t
     # by URL as well: the same text again writes nothing
     same = arshif("refetch", victim["canonical_url"], env=env)
     assert same.returncode == 0 and "unchanged 1" in same.stdout
-
-
-def _article_paths(replica, site="elbalad") -> set[str]:
-    return {a.url_path for a in replica.articles(site)}
 
 
 def test_a_stalled_page_costs_one_timeout_per_run_and_is_fetched_again_next_run(replica, tmp_path):

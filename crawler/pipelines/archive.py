@@ -9,8 +9,8 @@ from scrapy.exceptions import DropItem
 
 from ..archive.keys import utc_date
 from ..archive.store import plan_article
-from ..run import RunComponent
 from ..outcomes import PageOutcome
+from ..run import RunComponent
 
 
 class ArchivePipeline(RunComponent):

@@ -8,10 +8,10 @@ from scrapy.exceptions import DropItem
 
 from ..extract import NotArticle, extract
 from ..items import PageItem
+from ..outcomes import PageOutcome
 from ..record import complete
 from ..run import RunComponent
 from ..urls import article_id
-from ..outcomes import PageOutcome
 
 
 class ExtractPipeline(RunComponent):

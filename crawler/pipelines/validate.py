@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
+from ..outcomes import PageOutcome
 from ..record import problems
 from ..run import RunComponent
-from ..outcomes import PageOutcome
 
 
 class ValidatePipeline(RunComponent):

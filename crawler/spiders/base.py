@@ -16,9 +16,9 @@ from ..discovery import Listing, read_feed, read_sitemap
 from ..failures import GONE, ROBOTS_FORBIDDEN, host_of, reason
 from ..freshness import Decision, FreshnessPolicy
 from ..items import PageItem
+from ..outcomes import PageOutcome
 from ..run import run_from
 from ..urls import article_id, canonicalize, is_article_url
-from ..outcomes import PageOutcome
 
 
 REDIRECTS = [301, 302, 303, 307, 308]
