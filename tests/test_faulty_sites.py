@@ -132,3 +132,18 @@ def test_retry_after_is_read_as_seconds_or_an_http_date():
     assert retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True).encode(), now) == 90
     assert retry_after(format_datetime(now - timedelta(seconds=90), usegmt=True).encode(), now) == 0
     assert retry_after(b"soon", now) is None and retry_after(None, now) is None and retry_after(b"-5", now) is None
+
+
+def test_a_run_that_failed_a_third_of_its_pages_is_degraded_not_ok(replica, tmp_path):
+    """The defect: bodies cut short on a third of the article pages, and the run said ok (exit 0)."""
+    replica.inject("truncate", r"re:^/\d{5,7}[0-2]/?$", site="elbalad")        # ids ending in 0, 1, 2
+    env = crawl_env(replica, tmp_path)
+    done = arshif("crawl", "elbalad", env=env)
+    [report] = run_reports(tmp_path / "archive", "elbalad")
+    lost = report["counts"]["failed"]
+    assert report["errors"]["response cut short"] == lost >= 5        # every failure: a body cut short
+    assert lost / (lost + report["counts"]["fetched"]) > 0.1
+    assert done.returncode == 3, done.stdout + done.stderr[-2000:]
+    assert report["result"] == "degraded" and "elbalad: degraded in" in done.stdout
+    status = arshif("status", "elbalad", env=env)
+    assert status.returncode == 1 and f"WARNING  last run degraded: {report['reason']}" in status.stdout

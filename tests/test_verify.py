@@ -177,3 +177,19 @@ def test_cli_verify(s3_server, s3_url, capsys):
         assert "not-the-secret-" not in err and s3_server.secret_key not in err and s3_server.access_key not in err
         assert main(["verify", "--archive", "s3://Bad_Name/p"]) == 2
         assert "bad bucket name 'Bad_Name'" in capsys.readouterr().err
+
+
+def test_cli_verify_repair_writes_the_recovery_manifest_then_verifies_clean(tmp_path, capsys):
+    from jobs.cli import main
+
+    arc = LocalArchive(f"file://{tmp_path}/archive")
+    fill(arc)
+    orphan = store_article(arc, plan_article(make_record(7), None, DATE))[1][0]
+    args = ["verify", "--archive", arc.url]
+    assert main(args) == 1
+    assert f"problem: {orphan}: in no run manifest" in capsys.readouterr().out
+    assert main([*args, "--repair"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("repaired: recovery manifest runs/site=elbalad/") and out[0].endswith("-recovery.json")
+    assert out[1].endswith("0 articles in no manifest, 0 problems")
+    assert main(args) == 0
