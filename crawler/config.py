@@ -133,6 +133,7 @@ class CrawlSettings(_Section):
     download_timeout: Duration = 30.0
     download_maxsize: int = Field(10485760, ge=1024)
     retry_times: int = Field(2, ge=0, le=20)
+    max_failed_share: float = Field(0.1, ge=0, le=1)
     autothrottle: bool = True
     autothrottle_target_concurrency: float = Field(2.0, gt=0)
     autothrottle_max_delay: Duration = 30.0

@@ -26,6 +26,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler import cleaning
 from crawler.dates import parse_date
+from crawler.garbled import garbled
 from crawler.metadata import PageMetadata, needs_fallback, page_metadata
 from crawler.sites import SiteSpec, get_site
 from crawler.urls import article_id, canonicalize, is_article_url
@@ -75,6 +76,25 @@ def decode(body: bytes | str, encoding: str | None = None) -> str:
         return body
     header = f"text/html; charset={encoding}" if encoding else None
     return html_to_unicode(header, body, auto_detect_fun=_sniff)[1]
+
+
+def decode_checked(body: bytes | str, encoding: str | None, language: str) -> str | NotArticle:
+    """``decode``, then the page's text checked with ``garbled``; when the transport's charset gave garbage,
+    the bytes are read again: by their BOM or meta charset alone, then as strict UTF-8, then as cp1256. The
+    first reading that is text wins; none is ``NotArticle("garbled_text")``."""
+    text = decode(body, encoding)
+    if garbled(text, language) is None:
+        return text
+    if isinstance(body, str):
+        return NotArticle("garbled_text")
+    for again in (lambda: decode(body), lambda: body.decode("utf-8"), lambda: body.decode(FALLBACK_ENCODING)):
+        try:
+            text = again()
+        except UnicodeDecodeError:
+            continue
+        if garbled(text, language) is None:
+            return text
+    return NotArticle("garbled_text")
 
 
 def _canonical_url(url: str, base_url: str, spec: SiteSpec, candidates: list[str]) -> str:
@@ -141,7 +161,9 @@ def extract(
     base_url = base_url or spec.default_base_url
     if _is_web(url) and not is_article_url(url, base_url, spec):
         return NotArticle("not_article_url")
-    text = decode(body, encoding)
+    text = decode_checked(body, encoding, spec.language)
+    if isinstance(text, NotArticle):
+        return text
     if _HTML.search(text, 0, 20000):
         result = _html_lines(text, url, spec)
         if isinstance(result, NotArticle):
@@ -156,6 +178,8 @@ def extract(
         if word_count:
             return NotArticle("text_too_short")
         return NotArticle("widget_only" if cleaned.widget_lines else "no_article_body")
+    if garbled(f"{meta.title or ''}\n{article}", spec.language):     # what would be archived, checked again
+        return NotArticle("garbled_text")
     canonical = _canonical_url(url, base_url, spec, meta.canonical)
     return {
         "id": article_id(canonical, base_url, spec),

@@ -10,6 +10,8 @@ from twisted.internet import error as neterr
 from twisted.python.failure import Failure
 
 ROBOTS_FORBIDDEN = "forbidden by robots.txt"
+#: the site says the page is not there: a dead link, not a failed fetch
+GONE = ("HTTP 404", "HTTP 410")
 
 # Scrapy ≥ 2.13 wraps Twisted's errors in its own; both are listed, first match wins along the cause chain.
 _KNOWN = (

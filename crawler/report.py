@@ -4,12 +4,14 @@ It is the record that ``arshif status``, the scheduler's catch-up and data teams
 X") read, so its fields are a stable interface:
 
     run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
-    kind        "crawl", or "flush" for the manifest of an outbox replay (``run_id`` ending in ``-flush``):
-                history, status and catch-up read crawls only
-    result      "ok" | "failed"
-    reason      why it failed (one line), or null
-    counts      discovered, fetched, new, updated, unchanged, skipped, not_article, invalid, failed,
-                pending, undated, short_text, robots_forbidden
+    kind        "crawl"; "refetch" (``arshif refetch``: given articles fetched again); "flush" for the
+                manifest of an outbox replay (``run_id`` ending in ``-flush``); "recovery" for keys listed
+                by ``arshif verify --repair``: history, status and catch-up read crawls only
+    result      "running" (written so at start) | "ok" | "degraded" | "failed" | "killed" (``RunResult``)
+    reason      why it is not ok (one line), or null
+    counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,
+                invalid, failed, pending), then undated, short_text, robots_forbidden, throttled (429 or
+                503 answers with Retry-After, which slowed the site down)
     errors      {reason: count} for failed pages, invalid records, not-articles
     failures    up to 100 {url, reason} of pages that failed
     selectors   how often the site's own selectors matched the article pages of this run, against the
@@ -18,6 +20,7 @@ X") read, so its fields are a stable interface:
                 published, image, prune...). A low rate means the site changed its markup.
     keys_written  every archive key this run wrote (articles, versions, WARC files)
     archive     the archive URL (never carries secrets)
+    pid, host   the crawl's process, for the operator (a report left "running" by a dead process names it)
     arshif_version
 """
 from __future__ import annotations
@@ -30,9 +33,10 @@ from datetime import datetime, timezone
 
 from . import __version__
 from .archive.keys import run_key
+from .outcomes import PageOutcome, RunResult
 
-COUNTS = ("discovered", "fetched", "new", "updated", "unchanged", "skipped", "not_article", "invalid", "failed",
-          "pending", "undated", "short_text", "robots_forbidden")
+COUNTS = ("discovered", "fetched", *(o.value for o in PageOutcome), "undated", "short_text", "robots_forbidden",
+          "throttled")
 MAX_FAILURES = 100
 
 
@@ -54,7 +58,7 @@ class RunReport:
     started_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
     finished_at: str | None = None
     duration_s: float | None = None
-    result: str = "running"
+    result: RunResult = RunResult.RUNNING
     reason: str | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     errors: dict[str, int] = field(default_factory=dict)
@@ -62,7 +66,13 @@ class RunReport:
     keys_written: list[str] = field(default_factory=list)
     selectors: dict = field(default_factory=lambda: {"pages": 0, "hits": 0, "checks": 0, "rate": None,
                                                      "fields": {}})
+    pid: int | None = None
+    host: str | None = None
     arshif_version: str = __version__
+
+    def __setattr__(self, name: str, value) -> None:
+        # read from JSON or set by hand, the result is always a RunResult (an unknown word is an error)
+        super().__setattr__(name, RunResult(value) if name == "result" else value)
 
     def count(self, name: str, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
@@ -86,7 +96,7 @@ class RunReport:
         tally["checks"] += len(hits)
         tally["rate"] = round(tally["hits"] / tally["checks"], 4)
 
-    def finish(self, result: str, reason: str | None = None) -> None:
+    def finish(self, result: RunResult, reason: str | None = None) -> None:
         end = utcnow()
         self.finished_at = end.isoformat(timespec="seconds")
         self.duration_s = round((end - datetime.fromisoformat(self.started_at)).total_seconds(), 3)

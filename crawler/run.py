@@ -4,14 +4,17 @@ the WARC writer and the extraction worker pool."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-from .archive.base import Archive, ArchiveUnavailable
+from .archive.base import Archive, ArchiveError, ArchiveUnavailable
 from .archive.keys import warc_key
 from .archive.uploader import Uploader
 from .logctx import site_logger
+from .outcomes import PageOutcome
 from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex, archive_state_dir
@@ -43,14 +46,16 @@ class RunComponent:
 
 
 class SiteRun:
-    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers):
+    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+                 kind: str = "crawl"):
         self.settings = settings
         self.spec = get_site(site_key)
         self.cfg = settings.sites[site_key]
         self.archive = archive
         self.uploader = uploader
         self.extract_pool = extract_pool
-        self.report = RunReport(new_run_id(site_key), site_key, archive.url)
+        self.report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
+                                host=socket.gethostname())
         self.log = site_logger(log, site_key, self.report.run_id)
         self.state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
         self.index = self._open_index()
@@ -87,6 +92,16 @@ class SiteRun:
             except ArchiveUnavailable as exc:
                 self.log.warning("index not rebuilt, archive unavailable: %s", exc)
         return index
+
+    def store_start_report(self) -> None:
+        """The report, ``running``, stored before the run writes anything: a run that dies leaves it behind
+        (``crawler/deadruns.py``). Written directly, never through the outbox (a late replay would put it
+        back over the final report); an archive that does not answer now only loses this early copy."""
+        try:
+            self.archive.put(self.report.key, self.report.to_json(), content_type="application/json; charset=utf-8",
+                             metadata={"site": self.site, "run-id": self.report.run_id})
+        except ArchiveError as exc:
+            self.log.warning("run report not stored at start, archive unavailable: %s", exc)
 
     # -- WARC files ------------------------------------------------------------------------------------
 
@@ -131,7 +146,7 @@ class SiteRun:
                 if kind == "warc" and isinstance(result, str):
                     self.report.keys_written.append(result)
                 elif kind == "warc" and result is None:
-                    self.report.count("pending")
+                    self.report.count(PageOutcome.PENDING)
 
         future.add_done_callback(done)
         return future

@@ -16,6 +16,8 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # closest to the network, so it records the bytes as they came (before decompression, redirects)
     "crawler.middlewares.warc.WarcRecorderMiddleware": 950,
+    # sees a 429's Retry-After before Scrapy's RetryMiddleware (550) turns the answer into a retry
+    "crawler.middlewares.retryafter.RetryAfterMiddleware": 560,
 }
 EXTENSIONS = {
     "crawler.extensions.runreport.RunReportExtension": 100,
@@ -25,6 +27,19 @@ COOKIES_ENABLED = False
 DNS_TIMEOUT = 20
 REDIRECT_MAX_TIMES = 5
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's default list without DownloadTimeoutError: a stalled page costs one timeout per run (retrying it
+# held the site's slots for timeout × (retries + 1)); it fails, is counted, and is fetched again next run.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
 HTTPERROR_ALLOWED_CODES: list[int] = []
 LOG_ENABLED = True
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"   # the pipelines log one line of their own per dropped page

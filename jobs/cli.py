@@ -1,6 +1,6 @@
 """The ``arshif`` command. Each sub-command lives in its own module under ``jobs/`` with two functions:
 ``add_arguments(parser)`` and ``main(args) -> int`` (exit code: 0 good, 1 some site failed / problems
-found, 2 bad configuration or usage)."""
+found, 2 bad configuration or usage, 3 a crawl ended degraded, 75 a crawl's site was locked by another)."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,7 @@ COMMANDS = {
     "extract": ("jobs.extract", "print the article record extracted from a saved page or text dump"),
     "flush": ("jobs.flush", "upload what the outbox holds (records that could not be archived yet)"),
     "verify": ("jobs.verify", "check every archived article, checksum and manifest (exit 1 on any problem)"),
+    "refetch": ("jobs.refetch", "fetch given articles (URL or id) again now: repairs an article verify found garbled"),
     "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
     "migrate-ids": ("jobs.migrate_ids", "move an archive written by arshif 0.1 to the current article ids"),
     "replica": ("jobs.replica_command", "serve the local replica of both sites on 127.0.0.1"),

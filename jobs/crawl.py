@@ -1,7 +1,9 @@
 """``arshif crawl [SITE ...]``: one run of the given (or all enabled) sites now, in this process.
 
 Prints one summary line per site; exit 0 when every site's run is "ok", 1 when some site failed, 2 for
-bad configuration or usage, 75 (EX_TEMPFAIL) when a site was skipped because another crawl holds its lock.
+bad configuration or usage, 3 when no site failed but some run ended "degraded" (more than
+``crawl.max_failed_share`` of its article pages failed), 75 (EX_TEMPFAIL) when a site was skipped because
+another crawl holds its lock.
 """
 from __future__ import annotations
 
@@ -11,6 +13,22 @@ import sys
 from contextlib import ExitStack
 
 log = logging.getLogger("arshif.crawl")
+
+EXIT_FAILED = 1
+#: a run that went to its end but failed more than crawl.max_failed_share of its article pages
+EXIT_DEGRADED = 3
+
+
+def exit_code(results, lock_busy: int = 0) -> int:
+    """One exit status for the runs' results (``RunResult``): a failure first, then a site skipped because
+    its lock was busy (``lock_busy``, 75), then a degraded run, else 0."""
+    from crawler.outcomes import RunResult
+
+    if any(not RunResult(r).completed for r in results):
+        return EXIT_FAILED
+    if lock_busy:
+        return lock_busy
+    return EXIT_DEGRADED if RunResult.DEGRADED in results else 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,13 +63,15 @@ def take_lease(stack: ExitStack, archive, site: str, settings) -> None:
         log.warning("site %s: write lease not taken, archive unavailable: %s", site, exc)
 
 
-def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
-    """Crawl ``sites`` once. Returns the exit code and the finished run reports."""
+def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None) -> tuple[int, list]:
+    """Crawl ``sites`` once. Returns the exit code and the finished run reports. With ``refetch`` (site →
+    article URLs) each site's run fetches those URLs again, without discovery (``arshif refetch``)."""
     from scrapy.crawler import Crawler, CrawlerProcess
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
     from crawler.archive.uploader import Uploader
+    from crawler.deadruns import settle_dead_runs
     from crawler.run import SiteRun
     from crawler.settings import scrapy_settings
     from crawler.spiders import SPIDERS
@@ -64,7 +84,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         archive.check()
     except ArchiveUnavailable as exc:
         log.warning("%s; writes will wait in the outbox", exc)
-    exit_code = 0
+    busy = 0
     runs = []
     with ExitStack() as stack:
         locked = []
@@ -75,9 +95,9 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
                 locked.append(site)
             except (LockBusy, LeaseHeld) as exc:
                 print(f"arshif: {exc}", file=sys.stderr)
-                exit_code = exc.exit_code
+                busy = exc.exit_code
         if not locked:
-            return exit_code, runs
+            return busy, runs
         uploader = Uploader.for_settings(archive, settings)
         stack.callback(uploader.close)
         uploader.flush_outbox()
@@ -85,19 +105,20 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = SiteRun(settings, site, archive, uploader, pool)
+            run = SiteRun(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
             stack.callback(run.index.close)
+            settle_dead_runs(archive, site, found_by=run.report.run_id)   # we hold its lock: they are dead
+            run.store_start_report()
             runs.append(run)
             # each site has its own settings (its run); the first crawler installs the reactor
-            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0))
+            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0),
+                          **({"refetch": refetch[site]} if refetch else {}))
         process.start()
     archive.close()
     reports = [run.report for run in runs]
     for report in reports:
         print(report.summary(), flush=True)
-        if report.result != "ok":
-            exit_code = 1
-    return exit_code, reports
+    return exit_code([report.result for report in reports], busy), reports
 
 
 def main(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Iterator
 
 from crawler.archive.base import Archive
+from crawler.outcomes import RunResult
 from crawler.report import RunReport
 
 log = logging.getLogger("arshif.history")
@@ -46,16 +47,21 @@ class SiteHistory:
     ``window`` runs), never more than ``MAX_REPORTS``."""
 
     site: str
-    runs: list[RunReport] = field(default_factory=list)
+    runs: list[RunReport] = field(default_factory=list)     # finished runs
+    running: RunReport | None = None    # the newest report when it is still "running" (on, or its process died)
 
     @classmethod
     def load(cls, archive: Archive, site: str, window: int = 1) -> "SiteHistory":
-        runs = []
+        runs, running = [], None
         for report in reports_newest_first(archive, site):
+            if report.result == RunResult.RUNNING:
+                if not runs and running is None:
+                    running = report
+                continue
             runs.append(report)
-            if len(runs) >= MAX_REPORTS or (report.result == "ok" and len(runs) >= window):
+            if len(runs) >= MAX_REPORTS or (report.result.completed and len(runs) >= window):
                 break
-        return cls(site, runs)
+        return cls(site, runs, running)
 
     @property
     def last_run(self) -> RunReport | None:
@@ -63,12 +69,13 @@ class SiteHistory:
 
     @property
     def last_success(self) -> RunReport | None:
-        return next((r for r in self.runs if r.result == "ok"), None)
+        """The newest run that went to its end (ok or degraded)."""
+        return next((r for r in self.runs if r.result.completed), None)
 
     @property
     def consecutive_failures(self) -> int:
-        """Failed runs since the last success (at most ``MAX_REPORTS``)."""
-        return next((i for i, r in enumerate(self.runs) if r.result == "ok"), len(self.runs))
+        """Failed (or killed) runs since the last success (at most ``MAX_REPORTS``)."""
+        return next((i for i, r in enumerate(self.runs) if r.result.completed), len(self.runs))
 
     def recent(self, n: int) -> list[RunReport]:
         return self.runs[:n]

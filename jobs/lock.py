@@ -74,3 +74,25 @@ def _read_holder(fd: int) -> dict | None:
     except ValueError:  # the holder has the lock but has not written its pid yet
         return None
     return holder if isinstance(holder, dict) else None
+
+
+def live_holder(settings, site: str) -> dict | None:
+    """``{"pid", "since"}`` of the process that holds the site's lock when it is alive, else None — read
+    without taking the lock (a crawl starting now is never turned away by a reader)."""
+    try:
+        fd = os.open(lock_path(settings, site), os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        holder = _read_holder(fd)
+    finally:
+        os.close(fd)
+    if not holder or not isinstance(holder.get("pid"), int):
+        return None
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return None              # killed (SIGKILL leaves its pid in the file): the kernel released the lock
+    except PermissionError:
+        pass                     # alive, another user's
+    return holder

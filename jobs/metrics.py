@@ -4,26 +4,30 @@ Exposed on ``http://<service.metrics_host>:<service.metrics_port>/metrics`` when
 default: put a reverse proxy or the pod network in front to expose it), and/or written after every run to
 ``service.metrics_textfile`` for node_exporter's textfile collector (the path must end in ``.prom``).
 
-    arshif_runs_total{site,result}                  runs finished, result "ok" | "failed"
+    arshif_runs_total{site,result}                  runs finished, result "ok" | "degraded" | "failed" | "killed"
     arshif_articles_total{site,outcome}             pages by outcome (new, updated, unchanged, skipped, ...)
-    arshif_last_success_timestamp_seconds{site}     end of the last successful run (seeded from the reports)
+    arshif_last_run_result{site,arshif_last_run_result}  1 for the last run's result, 0 for the others
+    arshif_last_success_timestamp_seconds{site}     end of the last run that went to its end (ok or degraded)
     arshif_last_run_duration_seconds{site}          duration of the last run (seeded from the reports)
     arshif_selector_hit_rate{site}                  share of the checks on the article pages of the last run
                                                     that read any where the site's own selectors matched
 
 Alert on ``time() - arshif_last_success_timestamp_seconds > 3 * interval``: it catches a failing site and a
-stopped service alike. Alert on ``arshif_selector_hit_rate < 0.5`` to learn of a redesign of a site.
+stopped service alike; on ``arshif_last_run_result{arshif_last_run_result="degraded"} == 1`` for a site
+that is crawled but loses too many pages; and on ``arshif_selector_hit_rate < 0.5`` to learn of a redesign.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest, start_http_server, write_to_textfile
+from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, generate_latest, start_http_server,
+                               write_to_textfile)
 
+from crawler.outcomes import PageOutcome, RunResult
 from crawler.report import RunReport
 
-RESULTS = ("ok", "failed")
-OUTCOMES = ("new", "updated", "unchanged", "skipped", "not_article", "invalid", "failed", "pending")
+#: the results a finished run can have (a report still "running" is not finished)
+RESULTS = tuple(r.value for r in RunResult if r is not RunResult.RUNNING)
 
 
 def _timestamp(iso: str | None) -> float | None:
@@ -41,6 +45,8 @@ class ServiceMetrics:
         self.last_success = Gauge("arshif_last_success_timestamp_seconds",
                                   "Unix time at which the last successful run of the site ended.", ["site"],
                                   registry=self.registry)
+        self.last_result = Enum("arshif_last_run_result", "Result of the last run of the site.", ["site"],
+                                states=list(RESULTS), registry=self.registry)
         self.duration = Gauge("arshif_last_run_duration_seconds", "Duration of the last run of the site.",
                               ["site"], registry=self.registry)
         self.selector_hit_rate = Gauge("arshif_selector_hit_rate",
@@ -51,7 +57,7 @@ class ServiceMetrics:
         for site in sites:  # every series exists from the start, at 0, so that rate() and absent() behave
             for result in RESULTS:
                 self.runs.labels(site, result)
-            for outcome in OUTCOMES:
+            for outcome in PageOutcome:
                 self.articles.labels(site, outcome)
 
     def seed(self, site: str, last_run: RunReport | None, last_success: RunReport | None) -> None:
@@ -60,6 +66,8 @@ class ServiceMetrics:
             self.last_success.labels(site).set(_timestamp(last_success.finished_at))
         if last_run and last_run.duration_s is not None:
             self.duration.labels(site).set(last_run.duration_s)
+        if last_run and last_run.result in RESULTS:
+            self.last_result.labels(site).state(last_run.result)
         if last_run:
             self._set_hit_rate(last_run)
 
@@ -71,14 +79,16 @@ class ServiceMetrics:
     def record(self, report: RunReport) -> None:
         """Count a finished run, then rewrite the textfile when one is configured."""
         site = report.site
-        self.runs.labels(site, "ok" if report.result == "ok" else "failed").inc()
-        for outcome in OUTCOMES:
+        result = report.result if report.result in RESULTS else RunResult.FAILED
+        self.runs.labels(site, result).inc()
+        self.last_result.labels(site).state(result)
+        for outcome in PageOutcome:
             if report.counts.get(outcome):
                 self.articles.labels(site, outcome).inc(report.counts[outcome])
         if report.duration_s is not None:
             self.duration.labels(site).set(report.duration_s)
         self._set_hit_rate(report)
-        if report.result == "ok":
+        if report.result.completed:
             self.last_success.labels(site).set(_timestamp(report.finished_at))
         self.write_textfile()
 

@@ -24,7 +24,9 @@ from typing import Callable
 
 from crawler.archive.base import Archive
 from crawler.config import human_duration
+from crawler.deadruns import complete_dead_run
 from crawler.logctx import site_logger
+from crawler.outcomes import RunResult
 from crawler.report import RunReport, new_run_id
 from jobs.lock import LockBusy
 
@@ -107,14 +109,18 @@ class CrawlRunner:
     def _settle(self, child: _Child) -> RunReport:
         """The run's report: the crawl's own when it ended by itself, else one written (or amended) here."""
         report = self._find_report(child)
-        if report is not None and child.stop_reason is None:
+        if report is not None and report.result == RunResult.RUNNING:     # it died before completing it
+            result = RunResult.FAILED if child.stop_reason else RunResult.KILLED
+            report = complete_dead_run(self.archive, report, result,
+                                       child.stop_reason or _exit_reason(child.proc.returncode, report=True))
+        elif report is not None and child.stop_reason is None:
             return report
-        if report is None:
+        elif report is None:
             report = RunReport(new_run_id(child.site, child.spawned), child.site, self.archive.url,
                                started_at=child.spawned.isoformat(timespec="seconds"))
-            report.finish("failed", child.stop_reason or _exit_reason(child.proc.returncode))
-        else:
-            report.result, report.reason = "failed", child.stop_reason
+            report.finish(RunResult.FAILED, child.stop_reason or _exit_reason(child.proc.returncode))
+        elif child.stop_reason is not None:
+            report.result, report.reason = RunResult.FAILED, child.stop_reason
         self.archive.put(report.key, report.to_json(), content_type=JSON,
                          metadata={"site": child.site, "run-id": report.run_id})
         site_logger(log, child.site, report.run_id).error(
@@ -166,7 +172,8 @@ class CrawlRunner:
         self._stop(children, reason)
 
 
-def _exit_reason(code: int) -> str:
+def _exit_reason(code: int, report: bool = False) -> str:
+    without = "before completing its run report" if report else "without a run report"
     if code < 0:
-        return f"crawl killed by signal {signal.Signals(-code).name} without a run report"
-    return f"crawl exited with status {code} without a run report"
+        return f"crawl killed by signal {signal.Signals(-code).name} {without}"
+    return f"crawl exited with status {code} {without}"

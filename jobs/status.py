@@ -6,21 +6,26 @@ writes pending in the outbox, and warnings that need a human: no new article for
 same runs (extraction degrading), the site's own selectors matching less than ``status.min_selector_hit_rate``
 of the checks on the article pages of the latest run that had any (a redesign: the articles still come
 through the generic fallbacks), robots.txt forbidding our requests, no run when one was due (the scheduler
-is down). Exit 0 healthy, 1 warnings, 2 failing (the last run failed): usable as an alerting check.
+is down), a last run that ended degraded, a run recorded as running whose process is gone. A run in progress
+is shown. Exit 0 healthy, 1 warnings, 2 failing (the last run failed or was killed): usable as an alerting
+check.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
 from crawler.config import human_duration
+from crawler.outcomes import ARTICLE_OUTCOMES, RunResult
 from crawler.report import selector_misses
 from crawler.state import archive_state_dir
 from jobs.history import SiteHistory, started
+from jobs.lock import live_holder
 from jobs.schedule import describe, next_run_after, upcoming_run
 
 EXIT = {"ok": 0, "warning": 1, "failing": 2}
@@ -29,8 +34,6 @@ EXIT = {"ok": 0, "warning": 1, "failing": 2}
 MIN_ARTICLES = 10
 #: a run counts as missing this long after the time limit of the run that was due
 OVERDUE_SLACK = timedelta(minutes=2)
-#: run outcomes that are articles which passed validation (the denominator of the shares)
-ARTICLES = ("new", "updated", "unchanged", "pending")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +49,7 @@ class SiteStatus:
     schedule: str
     state: str = "ok"                      # ok | warning | failing | disabled
     last_run: dict | None = None
+    running: dict | None = None            # a report still "running": {run_id, started_at, pid, host}
     last_success: dict | None = None
     next_run: str | None = None
     consecutive_failures: int = 0
@@ -70,7 +74,7 @@ def _run_summary(report) -> dict:
 
 
 def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
-    articles = sum(r.counts.get(k, 0) for r in runs for k in ARTICLES)
+    articles = sum(r.counts.get(k, 0) for r in runs for k in ARTICLE_OUTCOMES)
     hits = sum(r.counts.get(count, 0) for r in runs)
     if articles < MIN_ARTICLES or hits / articles <= limit:
         return None
@@ -89,10 +93,18 @@ def _selector_warning(runs, limit: float) -> str | None:
             f"{selector_misses(selectors)}): did the site change its layout?")
 
 
-def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime) -> SiteStatus:
-    """The health of one site from its history (a :class:`jobs.history.SiteHistory`)."""
+def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime,
+                crawling: bool | None = None) -> SiteStatus:
+    """The health of one site from its history (a :class:`jobs.history.SiteHistory`); ``crawling``: whether a
+    live process of this host holds the site's lock (None: not known)."""
     status = SiteStatus(site, cfg.enabled, describe(cfg), pending_uploads=pending,
                         consecutive_failures=history.consecutive_failures)
+    on = history.running
+    if on is not None:
+        status.running = {"run_id": on.run_id, "started_at": on.started_at, "pid": on.pid, "host": on.host}
+        if crawling is False and on.host == socket.gethostname():
+            status.warnings.append(f"run {on.run_id} is recorded as running, but its process is gone: it died; "
+                                   "the next run marks it killed")
     last, success = history.last_run, history.last_success
     status.last_run = _run_summary(last) if last else None
     status.last_success = _run_summary(success) if success else None
@@ -103,8 +115,10 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
     if last is None:
         status.warnings.append("no run yet")
     else:
-        if last.result != "ok":
-            status.errors.append(f"last run failed: {last.reason or 'no reason given'} "
+        if last.result == RunResult.DEGRADED:
+            status.warnings.append(f"last run degraded: {last.reason or 'no reason given'}")
+        elif not last.result.completed:
+            status.errors.append(f"last run {last.result}: {last.reason or 'no reason given'} "
                                  f"({status.consecutive_failures} in a row)")
         due = next_run_after(cfg, started(last))
         if now > due + timedelta(seconds=cfg.time_limit) + OVERDUE_SLACK:
@@ -145,7 +159,8 @@ def collect(settings, sites: list[str], now: datetime | None = None) -> list[Sit
     try:
         return [site_status(site, settings.sites[site],
                             SiteHistory.load(archive, site, window=settings.status.no_new_runs),
-                            pending_uploads(settings, site), settings.status, now)
+                            pending_uploads(settings, site), settings.status, now,
+                            crawling=live_holder(settings, site) is not None)
                 for site in sites]
     finally:
         archive.close()
@@ -168,6 +183,8 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
         else:
             lines.append("  last run      never")
+        if s.running:
+            lines.append(f"  running       since {_when(s.running['started_at'])}  [run {s.running['run_id']}]")
         success = s.last_success
         lines.append(f"  last success  {_when(success['started_at']) if success else 'never'}")
         if s.enabled:

@@ -32,6 +32,7 @@ def one_line(stderr: str) -> str:
     ({"ARSHIF_CRAWL__CONCURRENT_REQUESTS": "lots"}, "crawl.concurrent_requests"),
     ({"ARSHIF_ARCHIVE__URL": "s3://no_such_BUCKET/x"}, "archive.url: bad bucket name"),
     ({"ARSHIF_LOGGING__COLOUR": "red"}, "logging.colour: unknown key"),
+    ({"ARSHIF_CRAWL__MAX_FAILED_SHARE": "1.5"}, "crawl.max_failed_share: Input should be less than or equal to 1"),
 ])
 def test_bad_settings_exit_2_with_one_line_naming_the_key(tmp_path, env_extra, needle):
     env = crawl_env(_NoReplica(closed_port()), tmp_path, **env_extra)

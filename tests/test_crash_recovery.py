@@ -8,7 +8,7 @@ import time
 import pytest
 
 from jobs.replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls
+from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 
 
 @pytest.fixture
@@ -41,5 +41,17 @@ def test_sigkill_mid_crawl_then_rerun(replica, tmp_path):
     assert not list((tmp_path / "state").rglob("*.warc.gz*")), "the interrupted run's WARC was not archived"
     warcs = list((tmp_path / "archive" / "warc").rglob("*.warc.gz"))
     assert len(warcs) == 2                                   # the killed run's, recovered, and the rerun's
+    # every article is in some run's manifest: the killed run's report, written at its start, was marked
+    # killed by the rerun and lists what the killed run wrote
+    reports = {r["run_id"]: r for r in run_reports(tmp_path / "archive", "elbalad")}
+    [killed] = [r for r in reports.values() if r["result"] == "killed"]
+    [rerun] = [r for r in reports.values() if r["result"] == "ok"]
+    assert killed["pid"] == proc.pid and killed["started_at"] < rerun["started_at"]
+    assert killed["reason"].startswith(f"the crawl (pid {proc.pid} on ") and rerun["run_id"] in killed["reason"]
+    listed = set(killed["keys_written"]) | set(rerun["keys_written"])
+    articles = {str(p.relative_to(tmp_path / "archive")) for p in (tmp_path / "archive" / "articles").rglob("*.json")}
+    assert partial <= len(set(killed["keys_written"]) & articles)
+    assert articles <= listed
     verified = arshif("verify", "--archive", env["ARSHIF_ARCHIVE__URL"], env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "0 articles in no manifest, 0 problems" in verified.stdout

@@ -87,10 +87,12 @@ def test_run_reports_count_the_run(replica, first):
         (report,) = run_reports(tmp / "archive", site)
         assert report["result"] == "ok"
         assert report["counts"]["new"] == len(expected_urls(replica, site))
-        # not-articles that look like articles are fetched and rejected; the others are never fetched
+        # not-articles that look like articles are fetched and rejected; the others are never fetched; the link
+        # that answers 404 (MISSING_PATH) is a dead link, not an article (and not a failed page)
         base, spec = replica.base_urls[site], get_site(site)
-        assert report["counts"]["not_article"] == sum(
+        assert report["counts"]["not_article"] == 1 + sum(
             a.kind == "not_article" and is_article_url(base + a.url_path, base, spec) for a in replica.articles(site))
+        assert report["errors"]["not an article: HTTP 404"] == 1 and report["counts"]["failed"] == 0
         written = [k for k in report["keys_written"] if k.startswith("articles/")]
         assert len(written) == report["counts"]["new"]
         assert any(k.startswith("warc/") for k in report["keys_written"])

@@ -157,3 +157,54 @@ def test_agency_bylines_are_not_authors():
                                                                               '<div class="author">أ ش أ</div>')
     record = extract(page, ELBALAD_URL, "elbalad")
     assert record["authors"] == [] and "أ ش أ" not in record["text"]
+
+
+# --- text that is not text never becomes an article -------------------------------------------------------
+
+CP1256_PAGE = ELBALAD_HTML.replace('<meta charset="utf-8">',
+                                   '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">')
+
+
+def _clean(record) -> bool:
+    text = record["title"] + record["text"]
+    return "\ufffd" not in text and "Ø" not in text and "ظ…" not in text
+
+
+def test_windows_1256_bytes_under_a_utf8_header_are_decoded_from_the_bytes():
+    """The defect: the header says UTF-8, the bytes (and the meta charset) are windows-1256; the header won and
+    the title and text were archived as U+FFFD."""
+    expected = extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad")
+    record = extract(CP1256_PAGE.encode("cp1256"), ELBALAD_URL, "elbalad", encoding="utf-8")
+    assert not isinstance(record, NotArticle) and _clean(record)
+    assert record == expected
+    # no meta charset at all: the bytes are not UTF-8, so they are read as Arabic Windows
+    bare = ELBALAD_HTML.replace('<meta charset="utf-8">', "").encode("cp1256")
+    assert extract(bare, ELBALAD_URL, "elbalad", encoding="utf-8")["text"] == expected["text"]
+
+
+@pytest.mark.parametrize("wrong", ["windows-1256", "windows-1252", "iso-8859-1"])
+def test_utf8_bytes_under_a_single_byte_header_are_not_archived_as_mojibake(wrong):
+    expected = extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad")
+    record = extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad", encoding=wrong)
+    assert not isinstance(record, NotArticle) and _clean(record)
+    assert record["text"] == expected["text"] and record["title"] == expected["title"]
+
+
+def test_text_no_decoding_can_read_is_not_an_article():
+    # the page itself carries replacement characters where its Arabic was (a broken upstream conversion)
+    broken = re.sub(r"[\u0621-\u064a]", "\ufffd", ELBALAD_HTML)
+    assert extract(broken.encode(), ELBALAD_URL, "elbalad") == NotArticle("garbled_text")
+    # or Latin letters where an Arabic site has Arabic (mojibake stored as such by the site)
+    latin = ELBALAD_HTML.encode().decode("latin-1")
+    assert extract(latin.encode(), ELBALAD_URL, "elbalad", encoding="utf-8") == NotArticle("garbled_text")
+
+
+def test_garbled_tells_text_from_garbage():
+    from crawler.garbled import garbled
+
+    good = extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad")
+    assert garbled(good["title"] + "\n" + good["text"], "ar") is None
+    assert garbled("A short English note, with one stray \ufffd in it, " * 3 + good["text"], "ar") is None
+    assert garbled(good["text"].encode("utf-8").decode("cp1256", "replace"), "ar") == "mojibake"
+    assert garbled(good["text"].encode("utf-8").decode("cp1252", "replace"), "ar") is not None
+    assert garbled(good["text"].encode("cp1256").decode("utf-8", "replace"), "ar") == "replacement characters"

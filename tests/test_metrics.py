@@ -100,3 +100,27 @@ def test_http_endpoint_on_localhost():
         metrics.close()
     with socket.socket() as s, pytest.raises(ConnectionRefusedError):  # the server is gone
         s.connect(("127.0.0.1", port))
+
+
+def test_a_degraded_run_is_counted_as_such_and_shown_as_the_last_result():
+    metrics = ServiceMetrics(["elbalad"])
+    metrics.record(report(result="degraded", new=20, failed=10))
+    values = samples(metrics.exposition())
+    assert values[("arshif_runs_total", (("result", "degraded"), ("site", "elbalad")))] == 1
+    assert values[("arshif_runs_total", (("result", "ok"), ("site", "elbalad")))] == 0
+    assert values[("arshif_runs_total", (("result", "failed"), ("site", "elbalad")))] == 0
+    assert values[("arshif_last_run_result", (("arshif_last_run_result", "degraded"), ("site", "elbalad")))] == 1
+    assert values[("arshif_last_run_result", (("arshif_last_run_result", "ok"), ("site", "elbalad")))] == 0
+    # it went to its end: the site was crawled (the staleness alert stays quiet), the result says how well
+    assert ("arshif_last_success_timestamp_seconds", (("site", "elbalad"),)) in values
+    metrics.record(report(result="ok", new=1))
+    values = samples(metrics.exposition())
+    assert values[("arshif_last_run_result", (("arshif_last_run_result", "ok"), ("site", "elbalad")))] == 1
+    assert values[("arshif_last_run_result", (("arshif_last_run_result", "degraded"), ("site", "elbalad")))] == 0
+
+
+def test_the_last_result_is_seeded_from_the_reports():
+    metrics = ServiceMetrics(["elbalad"])
+    metrics.seed("elbalad", report(result="killed", duration=3.0), None)
+    values = samples(metrics.exposition())
+    assert values[("arshif_last_run_result", (("arshif_last_run_result", "killed"), ("site", "elbalad")))] == 1

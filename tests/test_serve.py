@@ -58,6 +58,11 @@ FAKE_CRAWL = textwrap.dedent("""
 
     if mode == "crash":
         sys.exit(3)
+    if mode == "dies":  # like a crawl: report stored at start, an article written, then SIGKILL (OOM killer)
+        archive.put(report.key, report.to_json(), content_type="application/json")
+        archive.put("articles/site=%s/date=2026-11-20/00000000000000000001.json" % site, b"{}",
+                    content_type="application/json")
+        os.kill(os.getpid(), signal.SIGKILL)
     if mode == "hang":  # like Scrapy: SIGTERM closes the crawl, which writes its report
         signal.signal(signal.SIGTERM, lambda *_: (finish("failed", "stopped early (shutdown)"), sys.exit(0)))
         time.sleep(3600)
@@ -149,6 +154,16 @@ def test_a_crash_without_report_is_reported_as_failed(fake):
     report = runner_for(fake).run("elbalad")
     assert (report.result, report.reason) == ("failed", "crawl exited with status 3 without a run report")
     assert [r.reason for r in reports("elbalad")] == [report.reason]
+
+
+def test_a_crawl_that_dies_after_storing_its_report_is_marked_killed_with_what_it_wrote(fake):
+    fake.set(elbalad="dies")
+    report = runner_for(fake).run("elbalad")
+    assert (report.result, report.reason) == ("killed", "crawl killed by signal SIGKILL before completing its "
+                                                        "run report")
+    assert report.keys_written == ["articles/site=elbalad/date=2026-11-20/00000000000000000001.json"]
+    [stored] = reports("elbalad")
+    assert (stored.run_id, stored.result, stored.keys_written) == (report.run_id, "killed", report.keys_written)
 
 
 def test_a_crawl_skipped_for_a_busy_lock_is_not_a_run(fake):
@@ -326,7 +341,8 @@ def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(r
     archive = tmp_path / "archive"
     proc = serve(env)
     try:
-        wait_for(lambda: run_reports(archive, "elbalad"), 60, "the stalled run's report")
+        wait_for(lambda: [r for r in run_reports(archive, "elbalad") if r["result"] != "running"], 60,
+                 "the stalled run's report")
         replica.stall(False, "elbalad")
         wait_for(lambda: any(r["result"] == "ok" for r in run_reports(archive, "elbalad")), 60, "a run after it")
     finally:

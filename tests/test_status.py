@@ -95,6 +95,50 @@ def test_failed_runs_make_the_site_failing(settings, archive, capsys):
     assert doc["state"] == "failing" and doc["sites"][0]["consecutive_failures"] == 2
 
 
+def test_a_degraded_last_run_warns(settings, archive, capsys):
+    why = "10 of 30 article pages failed (33%, more than crawl.max_failed_share 10%)"
+    write(archive, ago=timedelta(minutes=40), new=4)
+    write(archive, result="degraded", reason=why, new=20, failed=10)
+    s = one(settings)
+    assert s.state == "warning" and s.errors == []
+    assert s.warnings == [f"last run degraded: {why}"]
+    assert s.consecutive_failures == 0                    # it went to its end: the last success
+    assert s.last_success["run_id"] == s.last_run["run_id"]
+    code, out = run_main(capsys, "elbalad")
+    assert code == 1
+    assert "  degraded  " in out and f"WARNING  last run degraded: {why}" in out
+
+
+def test_a_run_in_progress_is_shown_and_one_left_by_a_dead_process_warns(settings, archive, capsys):
+    import socket
+    import subprocess
+
+    from jobs.lock import SiteLock
+
+    history(archive, [("ok", {"new": 3})])
+    start = NOW - timedelta(minutes=2)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    report = RunReport(new_run_id("elbalad", start), "elbalad", archive.url,
+                       started_at=start.isoformat(timespec="seconds"), pid=dead.pid, host=socket.gethostname())
+    archive.put(report.key, report.to_json(), content_type="application/json")
+    (lock := archive_state_dir(settings.archive.state_dir, settings.archive.url) / "lock-elbalad").parent.mkdir(
+        parents=True, exist_ok=True)
+    lock.write_text(json.dumps({"pid": dead.pid, "since": start.isoformat()}))      # what a SIGKILL leaves
+    s = one(settings)
+    assert s.running == {"run_id": report.run_id, "started_at": report.started_at, "pid": dead.pid,
+                         "host": socket.gethostname()}
+    assert s.last_run["result"] == "ok" and s.consecutive_failures == 0 and s.errors == []
+    assert s.warnings == [f"run {report.run_id} is recorded as running, but its process is gone: it died; "
+                          "the next run marks it killed"]
+    code, out = run_main(capsys, "elbalad")
+    assert code == 1 and f"  running       since {start:%Y-%m-%dT%H:%M:%SZ}  [run {report.run_id}]" in out
+
+    with SiteLock(settings, "elbalad"):                       # a crawl of this host is on: no warning
+        s = one(settings)
+        assert s.running["run_id"] == report.run_id and s.warnings == [] and s.state == "ok"
+
+
 def test_no_new_article_for_n_runs_warns(settings, archive, capsys):
     history(archive, [("ok", {"skipped": 40}), ("ok", {"not_article": 12}), ("ok", {"unchanged": 3}),
                       ("ok", {"new": 9})])

@@ -2,6 +2,7 @@
 is reported."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -96,6 +97,35 @@ def test_damage_is_reported(archive):
     assert not result.ok
 
 
+def test_articles_in_no_manifest_are_a_problem_that_repair_lists_in_a_recovery_manifest(archive):
+    """The defect: a run killed after writing articles but before its report left them in no manifest, and
+    verify called that clean; data teams following runs/ never saw them."""
+    from crawler.archive.verify import repair_manifests
+
+    fill(archive)
+    orphans = [store_article(archive, plan_article(make_record(n), None, DATE))[1][0] for n in (7, 8)]
+    result = verify_archive(archive)
+    assert not result.ok
+    assert result.problems == [f"{key}: in no run manifest (written by a run that died before its report?); "
+                               "`arshif verify --repair` lists it in a recovery manifest" for key in sorted(orphans)]
+    written = repair_manifests(archive, result)
+    assert len(written) == 1 and written[0].startswith("runs/site=elbalad/") and written[0].endswith("-recovery.json")
+    manifest = json.loads(archive.get(written[0]))
+    assert (manifest["kind"], manifest["result"], sorted(manifest["keys_written"])) == ("recovery", "ok", sorted(orphans))
+    again = verify_archive(archive)
+    assert again.problems == [] and again.counts["unlisted"] == 0 and again.counts["runs"] == 2
+
+
+def test_a_garbled_article_is_a_problem(archive):
+    keys = fill(archive)
+    rec = json.loads(archive.get(keys[2]))
+    bad = rec["text"].encode("utf-8").decode("cp1256")            # UTF-8 read as Arabic Windows: mojibake
+    rec.update(text=bad, content_sha256=hashlib.sha256(bad.encode()).hexdigest())
+    archive.put(keys[2], encode(rec), content_type=JSON)
+    assert verify_archive(archive).problems == [
+        f"{keys[2]}: garbled text (mojibake): fetch it again with `arshif refetch {rec['id']}`"]
+
+
 def test_version_problems(archive):
     keys = fill(archive)
     rec = make_record(5)
@@ -147,3 +177,19 @@ def test_cli_verify(s3_server, s3_url, capsys):
         assert "not-the-secret-" not in err and s3_server.secret_key not in err and s3_server.access_key not in err
         assert main(["verify", "--archive", "s3://Bad_Name/p"]) == 2
         assert "bad bucket name 'Bad_Name'" in capsys.readouterr().err
+
+
+def test_cli_verify_repair_writes_the_recovery_manifest_then_verifies_clean(tmp_path, capsys):
+    from jobs.cli import main
+
+    arc = LocalArchive(f"file://{tmp_path}/archive")
+    fill(arc)
+    orphan = store_article(arc, plan_article(make_record(7), None, DATE))[1][0]
+    args = ["verify", "--archive", arc.url]
+    assert main(args) == 1
+    assert f"problem: {orphan}: in no run manifest" in capsys.readouterr().out
+    assert main([*args, "--repair"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("repaired: recovery manifest runs/site=elbalad/") and out[0].endswith("-recovery.json")
+    assert out[1].endswith("0 articles in no manifest, 0 problems")
+    assert main(args) == 0

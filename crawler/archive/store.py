@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..outcomes import PageOutcome
 from ..record import encode
 from .base import Archive, ArchiveError
 from .keys import article_key, version_key
@@ -24,10 +25,13 @@ JSON = "application/json; charset=utf-8"
 
 @dataclass(frozen=True)
 class Planned:
-    outcome: str                 # "new" | "updated" | "unchanged"
+    outcome: PageOutcome         # NEW | UPDATED | UNCHANGED
     key: str
     record: dict
-    previous_key: str | None = None   # for "updated": where the archived copy is now
+    previous_key: str | None = None   # for UPDATED: where the archived copy is now
+
+    def __post_init__(self) -> None:      # an outbox entry carries the outcome as its string
+        object.__setattr__(self, "outcome", PageOutcome(self.outcome))
 
 
 def object_metadata(record: dict) -> dict[str, str]:
@@ -65,7 +69,7 @@ def _superseded(archive: Archive, record: dict, current: dict, date: str) -> boo
     return archive.exists(version_key(record["site"], date, record["id"], record["content_sha256"]))
 
 
-def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict | None]:
+def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[str], dict | None]:
     """Carry out ``plan`` on ``archive``: the outcome (which can differ from the plan's when the archive is
     ahead of the index, e.g. after a crash), the keys written, and the record as stored (its ``version`` is
     decided here, from the archived copy, not from the index), or None when nothing was written.
@@ -73,13 +77,13 @@ def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict
     A replace is conditional on the ETag read just before (``If-Match``) where the backend supports it, so
     two writers of the same article never lose an edit: the loser reads again, keeps the winner's text
     under ``versions/`` and writes on top of it (or finds the same text there and writes nothing)."""
-    if plan.outcome == "unchanged":
-        return "unchanged", [], None
+    if plan.outcome == PageOutcome.UNCHANGED:
+        return PageOutcome.UNCHANGED, [], None
     record = plan.record
-    if plan.outcome == "new":
+    if plan.outcome == PageOutcome.NEW:
         rec = {**record, "version": 1}
         if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), if_absent=True):
-            return "new", [plan.key], rec
+            return PageOutcome.NEW, [plan.key], rec
     written: list[str] = []
     date = plan.key.split("/date=", 1)[1].split("/", 1)[0]
     for _ in range(MAX_CONFLICTS):
@@ -88,12 +92,12 @@ def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict
             rec = {**record, "version": 1}
             if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec),
                            if_absent=True):
-                return "new", written + [plan.key], rec
+                return PageOutcome.NEW, written + [plan.key], rec
             continue
         old, etag = current
         old_rec = json.loads(old)
         if old_rec.get("content_sha256") == record["content_sha256"]:
-            return "unchanged", written, None
+            return PageOutcome.UNCHANGED, written, None
         if _superseded(archive, record, old_rec, date):
             # A late write (an outbox replay, a slow concurrent run) of a text the archive has already moved
             # past: keep it as a past version, never put it back on top.
@@ -101,14 +105,14 @@ def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict
             if archive.put(vkey, encode(record), content_type=JSON, metadata=object_metadata(record),
                            if_absent=True):
                 written.append(vkey)
-            return "unchanged", written, None
+            return PageOutcome.UNCHANGED, written, None
         vkey = version_key(old_rec["site"], date, old_rec["id"], old_rec["content_sha256"])
         if archive.put(vkey, old, content_type=JSON, metadata=object_metadata(old_rec), if_absent=True):
             written.append(vkey)
         rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
         condition = {"if_match": etag} if etag else {}
         if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
-            return "updated", written + [plan.key], rec
+            return PageOutcome.UPDATED, written + [plan.key], rec
         # another writer replaced it between our read and our write: read again
     raise ArchiveError(f"archive {archive.url}: {plan.key} kept changing under {MAX_CONFLICTS} concurrent writes")
 
@@ -116,7 +120,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[str, list[str], dict
 def plan_article(record: dict, known, date: str) -> Planned:
     """Decide what ``record`` means for the archive, given what the index knows of its id (or None)."""
     if known is None:
-        return Planned("new", article_key(record["site"], date, record["id"]), {**record, "version": 1})
+        return Planned(PageOutcome.NEW, article_key(record["site"], date, record["id"]), {**record, "version": 1})
     if known.content_sha256 == record["content_sha256"]:
-        return Planned("unchanged", known.key, record)
-    return Planned("updated", known.key, {**record, "version": known.version + 1}, previous_key=known.key)
+        return Planned(PageOutcome.UNCHANGED, known.key, record)
+    return Planned(PageOutcome.UPDATED, known.key, {**record, "version": known.version + 1}, previous_key=known.key)

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..outcomes import PageOutcome, RunResult
 from .base import Archive, ArchiveError, ArchiveUnavailable
 from .outbox import Entry, Outbox
 from .store import Planned, store_article
@@ -100,10 +101,10 @@ class Uploader:
     # ------------------------------------------------------------------------------------------ writes
 
     def submit_article(self, plan: Planned) -> Future:
-        """Future of ``(outcome, keys_written, record_as_stored)``; outcome is "new", "updated", "unchanged" or
-        "pending"; the record is None when nothing was written."""
+        """Future of ``(outcome, keys_written, record_as_stored)``; outcome is a ``PageOutcome``: NEW, UPDATED,
+        UNCHANGED or PENDING; the record is None when nothing was written."""
         return self._pool.submit(self._guarded, lambda: store_article(self.archive, plan),
-                                 lambda: self.outbox.add_article(plan), ("pending", [], None))
+                                 lambda: self.outbox.add_article(plan), (PageOutcome.PENDING, [], None))
 
     def submit_file(self, key: str, path: Path, *, content_type: str, content_encoding: str | None = None,
                     metadata: dict[str, str] | None = None, remove: bool = True) -> Future:
@@ -246,7 +247,7 @@ class Uploader:
             for outcome, n in result.counts.get(site, {}).items():
                 report.count(outcome, n)
             report.keys_written = list(result.keys.get(site, []))
-            report.finish("ok")
+            report.finish(RunResult.OK)
             self.submit_bytes(report.key, report.to_json(), content_type=JSON,
                               metadata={"site": site, "run-id": report.run_id}).result()
 

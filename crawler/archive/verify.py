@@ -7,9 +7,12 @@
   exists.
 * ``versions/``: the same checks, plus: the key's hash is the record's, the article it is a past version of
   exists, and it is not the article's current text.
-* ``runs/``: every run report parses and every key its manifest (``keys_written``) lists exists. Articles
-  no manifest lists (written by a run that was killed before storing its report) are counted as
-  "unlisted": data teams reading manifests would miss them, but the archive itself is whole.
+* articles whose title and text are not text (``crawler/garbled.py``: replacement characters, mojibake, the
+  wrong script) are a problem, repaired by ``arshif refetch ID``; past versions are kept as they were.
+* ``runs/``: every run report parses and every key its manifest (``keys_written``) lists exists. An article
+  or past version no manifest lists ("unlisted": written by a run that died before its report) is a
+  problem: data teams following the manifests would miss it. :func:`repair_manifests` (``arshif verify
+  --repair``) lists them in a recovery manifest per site (``kind: "recovery"``).
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from ..garbled import garbled
+from ..outcomes import RunResult
 from ..record import problems as schema_problems
 from .base import Archive
 from .keys import parse_article_key, parse_version_key
@@ -36,6 +41,7 @@ class Verification:
     archive: str
     counts: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)     # articles and past versions in no run manifest
 
     @property
     def ok(self) -> bool:
@@ -132,6 +138,9 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         if record.get("canonical_url"):
             ids_of_url[record["canonical_url"]].add(parts["id"])
         latest_sha[(parts["site"], parts["date"], parts["id"])] = record.get("content_sha256", "")
+        why = garbled(f"{record.get('title') or ''}\n{record.get('text') or ''}", record.get("language") or "")
+        if why:
+            v.problem(key, f"garbled text ({why}): fetch it again with `arshif refetch {parts['id']}`")
         warc = record.get("warc")
         if isinstance(warc, dict) and warc.get("file") and warc["file"] not in all_keys:
             v.problem(key, f"its WARC file {warc['file']} is not in the archive")
@@ -182,5 +191,29 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         if len(missing) > 5:
             v.problem(key, f"manifest lists {len(missing) - 5} more keys that are not in the archive")
         listed.update(written)
-    v.counts["unlisted"] = sum(1 for k in by_prefix["articles/"] if k not in listed)
+    v.unlisted = sorted(k for k in by_prefix["articles/"] + by_prefix["versions/"] if k not in listed)
+    v.counts["unlisted"] = sum(1 for k in v.unlisted if k.startswith("articles/"))
+    for key in v.unlisted:
+        v.problem(key, "in no run manifest (written by a run that died before its report?); "
+                       "`arshif verify --repair` lists it in a recovery manifest")
     return v
+
+
+def repair_manifests(archive: Archive, v: Verification) -> list[str]:
+    """Store one recovery manifest per site listing its keys in ``v.unlisted`` (``kind: "recovery"``, read by
+    data teams like any manifest, skipped by history and status); the keys of the manifests written."""
+    from ..report import RunReport, new_run_id
+
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for key in v.unlisted:
+        by_site[key.split("/", 2)[1].removeprefix("site=")].append(key)
+    written = []
+    for site, keys in sorted(by_site.items()):
+        report = RunReport(new_run_id(site) + "-recovery", site, archive.url, kind="recovery",
+                           reason="keys written by runs that left no manifest, found by arshif verify --repair")
+        report.keys_written = keys
+        report.finish(RunResult.OK, report.reason)
+        archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
+                    metadata={"site": site, "run-id": report.run_id})
+        written.append(report.key)
+    return written

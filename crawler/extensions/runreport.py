@@ -7,6 +7,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from ..config import human_duration
+from ..outcomes import PageOutcome, RunResult
 from ..report import selector_misses
 from ..run import run_from
 
@@ -16,24 +17,32 @@ JSON = "application/json; charset=utf-8"
 _NORMAL = {"finished", "closespider_pagecount"}
 
 
-def decide(run, close_reason: str) -> tuple[str, str | None]:
-    """The run's result and, when it failed, why (one line)."""
+def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
+    """The run's result and, unless ok, why (one line)."""
     report = run.report
+    failed = RunResult.FAILED
     if run.discovery_ok == 0:
         if run.discovery_failures:
-            return "failed", "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
-        return "failed", "no feed, sitemap or listing of the site could be read"
+            return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
+        return failed, "no feed, sitemap or listing of the site could be read"
     if close_reason == "closespider_timeout":
-        return "failed", f"time limit {human_duration(run.cfg.time_limit)} exceeded"
+        return failed, f"time limit {human_duration(run.cfg.time_limit)} exceeded"
     if close_reason not in _NORMAL:
-        return "failed", f"stopped early ({close_reason})"
+        return failed, f"stopped early ({close_reason})"
     if run.write_failures:
-        return "failed", f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
-    if report.counts.get("pending"):
-        return "failed", f"{report.counts['pending']} writes pending in the outbox (archive unavailable)"
-    if report.counts["fetched"] and report.counts["fetched"] == report.counts["failed"]:
-        return "failed", "every article page failed"
-    return "ok", None
+        return failed, f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
+    if report.counts.get(PageOutcome.PENDING):
+        return failed, f"{report.counts[PageOutcome.PENDING]} writes pending in the outbox (archive unavailable)"
+    fetched, lost = report.counts["fetched"], report.counts[PageOutcome.FAILED]
+    if fetched and lost == fetched:
+        return failed, "every article page failed"
+    # pages answered plus pages whose fetch failed (a page that failed after its fetch counts twice: the
+    # share errs on the low side)
+    pages, limit = fetched + lost, run.settings.crawl.max_failed_share
+    if pages and lost / pages > limit:
+        return RunResult.DEGRADED, (f"{lost} of {pages} article pages failed ({lost / pages:.0%}, "
+                                    f"more than crawl.max_failed_share {limit:.0%})")
+    return RunResult.OK, None
 
 
 class RunReportExtension:
@@ -69,7 +78,7 @@ class RunReportExtension:
         except Exception as exc:
             run.log.error("run report not stored: %s", exc)
         self._check_selectors()
-        log = run.log.info if result == "ok" else run.log.error
+        log = {RunResult.OK: run.log.info, RunResult.DEGRADED: run.log.warning}.get(result, run.log.error)
         log("run finished: %s", run.report.summary(), extra={"result": result, **run.report.counts,
                                                              "duration_s": run.report.duration_s})
 

@@ -9,6 +9,7 @@ from scrapy.exceptions import DropItem
 
 from ..archive.keys import utc_date
 from ..archive.store import plan_article
+from ..outcomes import PageOutcome
 from ..run import RunComponent
 
 
@@ -18,18 +19,18 @@ class ArchivePipeline(RunComponent):
         known = run.index.get(record["id"])
         date = utc_date(record["published_at"], datetime.fromisoformat(record["fetched_at"]))
         plan = plan_article(record, known, date)
-        if plan.outcome == "unchanged":
-            run.report.count("unchanged")
+        if plan.outcome == PageOutcome.UNCHANGED:
+            run.report.count(PageOutcome.UNCHANGED)
             return record
         future = run.track(run.uploader.submit_article(plan), kind="article")
         try:
             outcome, keys, stored = await asyncio.wrap_future(future)
         except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
-            run.report.count("failed")   # advanced, so the next run fetches the article again
+            run.report.count(PageOutcome.FAILED)   # advanced, so the next run fetches the article again
             raise DropItem(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)
-        if outcome != "pending":
+        if outcome != PageOutcome.PENDING:
             run.index.record(stored or plan.record, plan.key)
             run.log.debug("%s: %s → %s", outcome, record["url"], plan.key)
         return record

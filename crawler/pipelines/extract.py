@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 
 from ..extract import NotArticle
 from ..items import PageItem
+from ..outcomes import PageOutcome
 from ..record import complete
 from ..run import RunComponent
 from ..selector_hits import extract_page
@@ -24,14 +25,15 @@ class ExtractPipeline(RunComponent):
         try:
             result, hits = await run.extract_pool.run(job)
         except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
-            run.report.count("failed")
+            run.report.count(PageOutcome.FAILED)
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
             raise DropItem(f"extraction error on {item.url}") from None
         if isinstance(result, NotArticle):
-            run.report.count("not_article")
+            run.report.count(PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
-            run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
+            log = run.log.warning if result.reason == "garbled_text" else run.log.info   # ours to look at
+            log("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")
         run.report.count_selectors(hits)
         notes = result["extractor"]["notes"]

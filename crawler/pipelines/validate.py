@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
+from ..outcomes import PageOutcome
 from ..record import problems
 from ..run import RunComponent
 
@@ -17,7 +18,7 @@ class ValidatePipeline(RunComponent):
         run = self.run
         found = problems(record)
         if found:
-            run.report.count("invalid")
+            run.report.count(PageOutcome.INVALID)
             run.report.error(f"invalid record: {found[0].split(':', 1)[0]}", record.get("url"))
             run.log.warning("invalid record, not archived: %s: %s", record.get("url"), "; ".join(found[:3]),
                             extra={"url": record.get("url")})

@@ -10,11 +10,13 @@ import scrapy
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from ..discovery import Listing, read_feed, read_sitemap
-from ..failures import ROBOTS_FORBIDDEN, host_of, reason
-from ..freshness import FreshnessPolicy
+from ..failures import GONE, ROBOTS_FORBIDDEN, host_of, reason
+from ..freshness import Decision, FreshnessPolicy
 from ..items import PageItem
+from ..outcomes import PageOutcome
 from ..run import run_from
 from ..urls import article_id, canonicalize, is_article_url
 
@@ -39,6 +41,13 @@ class NewsSpider(scrapy.Spider):
     # -- discovery -------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        refetch = getattr(self, "refetch", None)    # ``arshif refetch``: these article URLs, fetched again
+        if refetch:
+            self._discovered_ok()
+            for url in refetch:
+                for request in self.article_request(url, None, force=True):
+                    yield request
+            return
         cfg = self.run.cfg
         for path in cfg.feeds:
             yield self._discovery(cfg.url(path), self.parse_feed)
@@ -100,11 +109,12 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------------
 
-    def article_request(self, url: str, lastmod: datetime | None, *, redirect_of: str | None = None
-                        ) -> Iterable[scrapy.Request]:
+    def article_request(self, url: str, lastmod: datetime | None, *, redirect_of: str | None = None,
+                        force: bool = False) -> Iterable[scrapy.Request]:
         """Ask for the article at ``url`` unless its id was seen in this run (one article under several
-        addresses is one request) or the index says it is archived and unchanged. ``redirect_of``: the id of
-        the article URL that redirected here (the same article may answer under its canonical address)."""
+        addresses is one request) or (unless ``force``) the index says it is archived and unchanged.
+        ``redirect_of``: the id of the article URL that redirected here (the same article may answer under
+        its canonical address)."""
         run = self.run
         canonical = canonicalize(url, run.base_url, run.spec)
         if not is_article_url(canonical, run.base_url, run.spec):
@@ -116,9 +126,9 @@ class NewsSpider(scrapy.Spider):
         else:
             self.seen.add(aid)
             run.report.count("discovered")
-        decision = self.freshness.decide(aid, lastmod)
-        if decision != "fetch":
-            run.report.count("skipped")
+        decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
+        if decision != Decision.FETCH:
+            run.report.count(PageOutcome.SKIPPED)
             return
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
                              meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
@@ -129,10 +139,7 @@ class NewsSpider(scrapy.Spider):
             yield from self.follow_redirect(response)
             return
         self.run.report.count("fetched")
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        encoding = None
-        if "charset=" in content_type.lower():
-            encoding = content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
+        encoding = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         yield PageItem(
             url=response.url,
             requested_url=response.request.url if response.request else response.url,
@@ -148,7 +155,7 @@ class NewsSpider(scrapy.Spider):
         known without a fetch, and go there unless the target is archived and unchanged."""
         location = response.headers.get(b"Location", b"").decode("latin-1")
         if not location:
-            self.run.report.count("failed")
+            self.run.report.count(PageOutcome.FAILED)
             self.run.report.error(f"HTTP {response.status} without Location", response.url)
             return
         run = self.run
@@ -165,6 +172,11 @@ class NewsSpider(scrapy.Spider):
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
             return
-        self.run.report.count("failed")
+        if why in GONE:     # a dead link is no article (and no fault of the run); it is tried again next run
+            self.run.report.count(PageOutcome.NOT_ARTICLE)
+            self.run.report.error(f"not an article: {why}")
+            self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})
+            return
+        self.run.report.count(PageOutcome.FAILED)
         self.run.report.error(why, url)
         self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})

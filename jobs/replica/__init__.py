@@ -11,7 +11,8 @@ text here is meant to extract it on the real sites.
 Modules: ``corpus`` (the articles and their gold text, generated from ``data/text_bank.toml``),
 ``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``;
 ``render_<site>_v2`` the redesigned markup of layout 2),
-``feeds`` (RSS, sitemaps, robots.txt), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
+``feeds`` (RSS, sitemaps, robots.txt), ``faults`` (fault injection), ``markup`` and ``arabic_dates`` (helpers),
+``state`` (one site's mutable
 state), ``server`` (:class:`ReplicaServer` and ``run(port)`` for ``arshif replica``).
 
 Gold text: what a perfect cleaner returns — the article's lead (if any) then its paragraphs, joined with
@@ -51,7 +52,11 @@ Controls (in process on :class:`ReplicaServer`, or over HTTP under ``/__replica_
 ``serve_articles(on)`` when off,
 article URLs answer a normal page without any article (feeds still list them); ``edit(article_id)`` appends a
 paragraph, moves the modified time (sitemap ``<lastmod>``, RSS date) to now and updates the gold text;
-``fail(status)`` every page answers ``status``; ``reset()``; ``stats`` → ``{path: count}``; ``articles``.
+``fail(status)`` every page answers ``status``; ``reset()``; ``stats`` → ``{path: count}``; ``articles``;
+``inject(kind, pattern, share=, seed=, **params)`` a fault on some paths (``faults``: 5xx, 429, resets, stalls,
+truncated bodies, wrong or missing charset, empty 200, oversize bodies, gzip bombs, redirect loops, offsite
+redirects, a sitemap of 100,000 URLs, malformed or entity-expanding XML, RSS that is HTML), ``clear_faults()``,
+``injected()`` → ``{kind: requests hit}``.
 """
 from .corpus import KINDS, ReplicaArticle, build
 from .server import ReplicaServer, run

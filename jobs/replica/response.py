@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .state import SiteView
+if TYPE_CHECKING:   # state imports the faults, which build responses
+    from .state import SiteView
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,11 @@ def redirect(location: str) -> Response:
     return Response(301, b"", "text/plain; charset=utf-8", {"Location": location})
 
 
-Handler = Callable[[SiteView, re.Match, dict[str, str]], Response]
+Handler = Callable[["SiteView", re.Match, dict[str, str]], Response]
 
 
-def route(routes: list[tuple[re.Pattern[str], Handler]], fallback: Callable[[SiteView], Response],
-          view: SiteView, path: str, query: dict[str, str]) -> Response:
+def route(routes: list[tuple[re.Pattern[str], Handler]], fallback: Callable[["SiteView"], Response],
+          view: "SiteView", path: str, query: dict[str, str]) -> Response:
     """The response of the first route whose pattern fully matches ``path``, else ``fallback`` (a 404)."""
     for pattern, handler in routes:
         match = pattern.fullmatch(path)

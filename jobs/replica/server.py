@@ -11,7 +11,11 @@ Over HTTP (any process), on the port of the site to control; ``GET`` or ``POST``
     /__replica__/stall?on=1|0         /__replica__/serve_articles?on=1|0    /__replica__/fail?status=503|0
     /__replica__/layout?n=1|2
     /__replica__/edit?id=<article_id> /__replica__/reset                    /__replica__/stats
-    /__replica__/articles
+    /__replica__/articles             /__replica__/fault?kind=K&path=GLOB&share=S&seed=N&<param>=V
+    /__replica__/faults (set faults and what they hit)                      /__replica__/clear_faults
+
+Faults (``jobs/replica/faults.py``): ``inject(kind, pattern, share=…, seed=…, **params)`` in process, the
+``fault`` control over HTTP, ``arshif replica --fault 'kind=…&path=…'`` on the command line.
 
 Stats count requests per path (percent-encoded as in ``ReplicaArticle.url_path``, without the query);
 control requests are not counted and never stall or fail.
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -30,6 +36,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from . import corpus, render_elbalad, render_rt_arabic
 from .corpus import ReplicaArticle
+from .faults import Context, Delivery, Fault, deliver, parse_fault
 from .response import Response
 from .state import SiteState
 
@@ -64,6 +71,14 @@ def _control(state: SiteState, name: str, query: dict[str, str]) -> Response:
             return _json(state.stats())
         elif name == "articles":
             return _json([a.to_json() for a in state.articles()])
+        elif name == "fault":
+            fault = parse_fault(query)
+            state.faults.add(fault)
+            return _json(fault.to_json())
+        elif name == "faults":
+            return _json({"faults": [f.to_json() for f in state.faults.list()], "injected": state.faults.counts()})
+        elif name == "clear_faults":
+            state.faults.clear()
         else:
             return _json({"error": f"unknown control {name!r}"}, 404)
     except (KeyError, ValueError) as exc:
@@ -112,22 +127,74 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(parse_qsl(parts.query))
         state = self.server.state
         if path.startswith(CONTROL_PREFIX):
-            response = _control(state, path[len(CONTROL_PREFIX):], query)
+            self._send(Delivery(_control(state, path[len(CONTROL_PREFIX):], query)), send_body)
+            return
+        state.count(path)
+        if not state.wait_while_stalled():
+            self.close_connection = True    # the server is stopping: hang up without an answer
+            return
+        status = state.fail_status()
+        if status:
+            self._send(Delivery(_failure(status)), send_body)
+            return
+        view = state.view()
+        fault = state.faults.pick(path)
+        if fault is None:
+            self._send(Delivery(self.server.respond(view, path, query)), send_body)
         else:
-            state.count(path)
-            if not state.wait_while_stalled():
-                self.close_connection = True    # the server is stopping: hang up without an answer
-                return
-            status = state.fail_status()
-            response = _failure(status) if status else self.server.respond(state.view(), path, query)
+            self._send(deliver(fault, self._context(view, path, query)), send_body)
+
+    def _context(self, view, path: str, query: dict[str, str]) -> Context:
+        respond = self.server.respond
+        model = next((a for a in view.articles if a.kind == "article"), None)
+
+        def filler_path(i: int) -> str:    # a URL like the site's articles, of an article it does not have
+            return model.url_path.replace(model.article_id, str(8_000_000 + i), 1) if model else f"/{8_000_000 + i}"
+
+        return Context(path, view.base_url, lambda: respond(view, path, query), lambda p: respond(view, p, {}),
+                       filler_path, view.now)
+
+    def _send(self, delivery: Delivery, send_body: bool) -> None:
+        state = self.server.state
+        if delivery.stall and not state.sleep(delivery.stall):
+            self.close_connection = True
+            return
+        response = delivery.response
+        if response is None:                 # reset: RST instead of an answer
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if delivery.stream is None:
+            self.send_header("Content-Length", str(len(response.body)))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if send_body:
-            self.wfile.write(response.body)
+        if not send_body:
+            return
+        if delivery.stream is not None:
+            for chunk in delivery.stream:
+                self.wfile.write(chunk)
+            return
+        body = response.body
+        if delivery.cut is not None:
+            self.wfile.write(body[:delivery.cut])
+            self.close_connection = True
+            return
+        if delivery.stall_body:
+            half = len(body) // 2
+            self.wfile.write(body[:half])
+            self.wfile.flush()
+            if not state.sleep(delivery.stall_body):
+                self.close_connection = True
+                return
+            body = body[half:]
+        self.wfile.write(body)
 
 
 class ReplicaServer:
@@ -216,6 +283,27 @@ class ReplicaServer:
         for state in self._targets(site):
             state.reset()
 
+    def inject(self, kind: str, pattern: str = "*", *, share: float = 1.0, seed: int = 0, site: str | None = None,
+               **params) -> Fault:
+        """Add a fault (``jobs/replica/faults.py``) to ``site`` (None: every site); it is kept until
+        ``clear_faults`` or ``reset``."""
+        fault = Fault(kind, pattern, share, seed, params)
+        for state in self._targets(site):
+            state.faults.add(fault)
+        return fault
+
+    def clear_faults(self, site: str | None = None) -> None:
+        for state in self._targets(site):
+            state.faults.clear()
+
+    def injected(self, site: str | None = None) -> dict[str, int]:
+        """How many requests each kind of fault hit, since the faults were set."""
+        total: dict[str, int] = {}
+        for state in self._targets(site):
+            for kind, n in state.faults.counts().items():
+                total[kind] = total.get(kind, 0) + n
+        return total
+
     def edit(self, article_id: str, site: str | None = None) -> ReplicaArticle:
         for state in self._targets(site):
             if state.has(article_id):
@@ -232,12 +320,22 @@ class ReplicaServer:
         return list(self._states.values()) if site is None else [self._state(site)]
 
 
-def run(port: int, layout: int = 1) -> int:
-    """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM."""
+def run(port: int, faults: list[str] = (), layout: int = 1) -> int:
+    """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM.
+    ``faults``: each in the query form of the ``fault`` control, ``site=`` naming one site (default both);
+    ``layout``: the page markup (1 as the sites are known, 2 a redesign)."""
     stop = threading.Event()
+    try:
+        parsed = [((query := dict(parse_qsl(text))).get("site"), parse_fault(query)) for text in faults]
+    except ValueError as exc:
+        print(f"replica: bad --fault: {exc}", file=sys.stderr)
+        return 2
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with ReplicaServer(port=port, layout=layout) as replica:
+            for site, fault in parsed:
+                replica.inject(fault.kind, fault.pattern, share=fault.share, seed=fault.seed, site=site,
+                               **fault.params)
             for site, base_url in replica.base_urls.items():
                 print(f"{site} {base_url}", flush=True)
             while not stop.wait(0.5):

@@ -10,6 +10,7 @@ from typing import Callable
 
 from . import corpus
 from .corpus import ReplicaArticle
+from .faults import FaultSet
 
 #: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
 LAYOUTS = (1, 2)
@@ -66,6 +67,8 @@ class SiteState:
         self._lock = threading.Lock()
         self._running = threading.Event()   # cleared while stalled
         self._closed = False
+        self._closing = threading.Event()
+        self.faults = FaultSet()
         self.reset()
 
     def reset(self) -> None:
@@ -75,6 +78,7 @@ class SiteState:
             self._layout = self._initial_layout
             self._fail_status: int | None = None
             self._stats: Counter[str] = Counter()
+        self.faults.clear()
         self._running.set()
 
     def view(self) -> SiteView:
@@ -137,6 +141,11 @@ class SiteState:
         self._running.wait()
         return not self._closed
 
+    def sleep(self, seconds: float) -> bool:
+        """Sleep (a stall fault); False when cut short because the server is stopping."""
+        return not self._closing.wait(seconds)
+
     def close(self) -> None:
         self._closed = True
+        self._closing.set()
         self._running.set()

@@ -1,0 +1,74 @@
+"""``arshif refetch URL|ID [...]``: fetch archived (or any) articles again now and store what the page gives
+through the normal path: a changed text becomes a new version (the old one is kept under ``versions/``), the
+same text writes nothing. It repairs an article ``arshif verify`` found garbled.
+
+A URL is matched to the site whose article URLs it has the form of; an ID (20 hex digits) is looked up in
+the archive. The run is a site's run like a crawl's (its lock, its report of ``kind: "refetch"`` listing
+what it wrote), without discovery; exit codes as ``arshif crawl``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+
+from crawler.config import SettingsError
+
+_ID = re.compile(r"^[0-9a-f]{20}$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("targets", nargs="+", metavar="URL|ID", help="article URLs or archived article ids")
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+
+
+def _site_of_url(settings, url: str) -> tuple[str, str]:
+    from crawler.sites import get_site
+    from crawler.urls import canonicalize, is_article_url
+
+    for site, cfg in settings.sites.items():
+        spec = get_site(site)
+        canonical = canonicalize(url, cfg.base_url, spec)
+        if is_article_url(canonical, cfg.base_url, spec):
+            return site, canonical
+    raise SettingsError(f"refetch: {url} is not an article URL of any configured site")
+
+
+def _archived(archive, settings, article: str) -> tuple[str, str]:
+    """(site, canonical URL) of the archived article ``article``."""
+    for site in settings.sites:
+        for key in archive.list(f"articles/site={site}/"):
+            if key.endswith(f"/{article}.json"):
+                data = archive.get(key)
+                url = json.loads(data).get("canonical_url") if data else None
+                if not url:
+                    raise SettingsError(f"refetch: {key} cannot be read")
+                return site, url
+    raise SettingsError(f"refetch: no archived article has the id {article}")
+
+
+def resolve(settings, archive, targets: list[str]) -> dict[str, list[str]]:
+    """site → canonical article URLs to fetch again."""
+    wanted: dict[str, list[str]] = {}
+    for target in targets:
+        site, url = _archived(archive, settings, target) if _ID.match(target) else _site_of_url(settings, target)
+        if url not in wanted.setdefault(site, []):
+            wanted[site].append(url)
+    return wanted
+
+
+def main(args: argparse.Namespace) -> int:
+    from crawler.archive import open_archive
+    from jobs.cli import settings_from
+    from jobs.crawl import run_crawl
+    from jobs.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging(settings)
+    archive = open_archive(settings.archive.url, settings)
+    try:
+        wanted = resolve(settings, archive, args.targets)
+    finally:
+        archive.close()
+    code, _ = run_crawl(settings, list(wanted), refetch=wanted)
+    return code

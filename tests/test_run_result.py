@@ -1,0 +1,42 @@
+"""How a run ends: ok, degraded (too many of its article pages failed), failed — and the exit code it gives."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from crawler.extensions.runreport import decide
+from crawler.report import RunReport
+
+
+def run_with(max_failed_share=0.1, **counts):
+    report = RunReport("20261123T114002Z-elbalad-abcd", "elbalad", "file:///tmp/a")
+    report.counts.update(counts)
+    return SimpleNamespace(report=report, discovery_ok=3, discovery_failures=[], write_failures=[],
+                           cfg=SimpleNamespace(time_limit=1500.0),
+                           settings=SimpleNamespace(crawl=SimpleNamespace(max_failed_share=max_failed_share)))
+
+
+def test_a_run_that_failed_a_third_of_its_pages_is_degraded():
+    # 20 pages answered, 10 more timed out or were cut short: a third of the article pages failed
+    result, reason = decide(run_with(fetched=20, new=20, failed=10), "finished")
+    assert result == "degraded"
+    assert reason == "10 of 30 article pages failed (33%, more than crawl.max_failed_share 10%)"
+
+
+@pytest.mark.parametrize("share, failed, expected", [
+    (0.1, 2, "ok"),         # 2 of 30 pages: 6.7%
+    (0.1, 3, "ok"),         # 10% is not more than 10%
+    (0.1, 4, "degraded"),
+    (0.05, 2, "degraded"),  # crawl.max_failed_share = 0.05
+    (1.0, 29, "ok"),        # 1.0: never degraded
+])
+def test_the_share_is_a_setting(share, failed, expected):
+    assert decide(run_with(share, fetched=30 - failed, failed=failed), "finished")[0] == expected
+
+
+def test_failures_that_stop_the_run_still_make_it_failed():
+    run = run_with(fetched=20, failed=10)
+    run.write_failures.append("disk full")
+    assert decide(run, "finished")[0] == "failed"
+    assert decide(run_with(fetched=20, failed=10), "closespider_timeout")[0] == "failed"
