@@ -168,6 +168,11 @@ class StatusSettings(_Section):
     short_words: int = Field(80, ge=1)
 
 
+class DatasetSettings(_Section):
+    compact_after_run: bool = True
+    read_workers: int = Field(8, ge=1, le=128)
+
+
 class SiteSettings(_Section):
     enabled: bool = True
     base_url: HttpUrl
@@ -245,6 +250,7 @@ class Settings(_Section):
     logging: LoggingSettings
     service: ServiceSettings
     status: StatusSettings
+    dataset: DatasetSettings = DatasetSettings()
     sites: dict[str, SiteSettings]
 
     @field_validator("sites", mode="before")

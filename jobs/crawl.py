@@ -56,6 +56,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     from crawler.settings import scrapy_settings
     from crawler.spiders import SPIDERS
     from crawler.workers import ExtractWorkers
+    from jobs.compact import compact_after_run
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
 
@@ -80,7 +81,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
             return exit_code, runs
         uploader = Uploader.for_settings(archive, settings)
         stack.callback(uploader.close)
-        uploader.flush_outbox()
+        flushed = uploader.flush_outbox()
         pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers))
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
@@ -91,8 +92,9 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
             # each site has its own settings (its run); the first crawler installs the reactor
             process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0))
         process.start()
-    archive.close()
     reports = [run.report for run in runs]
+    compact_after_run(archive, settings, reports, flushed.keys)      # every write is done: the uploader closed
+    archive.close()
     for report in reports:
         print(report.summary(), flush=True)
         if report.result != "ok":

@@ -29,7 +29,7 @@ from .keys import parse_article_key
 _VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
                           r"(?P<id>[0-9a-f]{20})/(?P<sha>[0-9a-f]{64})\.json$")
 _RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
-KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/")
+KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "datasets/")
 MAX_SCHEMA_MESSAGES = 3
 
 
@@ -111,7 +111,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         if prefix in KNOWN_PREFIXES:
             by_prefix[prefix].append(key)
         else:
-            v.problem(key, "unexpected object outside articles/, versions/, runs/, warc/")
+            v.problem(key, "unexpected object outside articles/, versions/, runs/, warc/, datasets/")
     all_keys = {k for keys in by_prefix.values() for k in keys}
     v.counts["warc"] = len(by_prefix["warc/"])
 
