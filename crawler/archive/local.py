@@ -64,8 +64,10 @@ class LocalArchive(Archive):
     def get(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):       # a file where a folder of the key would be
             return None
+        except OSError as exc:
+            raise ArchiveError(f"archive {self.url}: cannot read {key}: {exc.strerror}") from None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
