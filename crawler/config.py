@@ -171,6 +171,7 @@ class StatusSettings(_Section):
 class DatasetSettings(_Section):
     compact_after_run: bool = True
     read_workers: int = Field(8, ge=1, le=128)
+    keep_replaced: Duration = 3600.0
 
 
 class SiteSettings(_Section):

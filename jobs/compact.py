@@ -45,7 +45,8 @@ def main(args: argparse.Namespace) -> int:
         archive.check()
         for site in sites:
             result = compact_site(archive, site, since=args.since, story_ids=None,
-                                  workers=settings.dataset.read_workers)
+                                  workers=settings.dataset.read_workers,
+                                  keep_replaced=settings.dataset.keep_replaced)
             print(result.summary(), flush=True)
             code = code or (1 if result.failed else 0)
     except ArchiveUnavailable as exc:
@@ -82,7 +83,8 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
             continue
         try:
             result = compact_site(archive, site, dates=dates, story_ids=None,
-                                  workers=settings.dataset.read_workers)
+                                  workers=settings.dataset.read_workers,
+                                  keep_replaced=settings.dataset.keep_replaced)
         except ArchiveError as exc:
             result, failed = None, {d: str(exc) for d in dates}
         else:

@@ -16,22 +16,21 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
 from crawler.archive.local import LocalArchive
 from crawler.archive.store import Planned, store_article
 from crawler.dataset.compact import compact_day
-from crawler.dataset.schema import FILE_SCHEMA, PARTITION_SCHEMA
+from crawler.dataset.schema import FILE_SCHEMA
 from crawler.config import load_settings
 from crawler.report import RunReport
 from jobs.compact import compact_after_run
 from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
+from tests.dataset_readers import duckdb_dataset, pandas_dataset
 
 SITES = ("rt_arabic", "elbalad")
-GLOB = "datasets/articles/*/*/*.parquet"
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +62,7 @@ def utc(iso: str | None):
 
 
 def read_pandas(root: Path) -> pd.DataFrame:
-    """How the README tells pandas users to read the dataset: the partition columns typed."""
-    dataset = ds.dataset(root / "datasets" / "articles", format="parquet",
-                         partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive"))
-    return dataset.to_table().to_pandas()
+    return pandas_dataset(str(root / "datasets" / "articles"))
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -80,7 +76,7 @@ def test_duckdb_reads_every_article_exactly_once_with_the_published_types(crawle
     root = tmp / "archive"
     records = records_by_id(root)
     con = duckdb.connect()
-    rel = f"read_parquet('{root}/{GLOB}', hive_partitioning = true)"
+    rel = duckdb_dataset(con, f"{root}/datasets/articles")
     rows = con.sql(f"SELECT id, site, date, title, published_at, authors, tags, warc, story_id FROM {rel}").fetchall()
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids)) == len(records)
@@ -120,9 +116,11 @@ def test_pandas_reads_every_article_exactly_once_with_the_published_types(crawle
         assert row.fetched_at.to_pydatetime() == utc(record["fetched_at"])
         assert (pd.isna(row.published_at) if record["published_at"] is None
                 else row.published_at.to_pydatetime() == utc(record["published_at"]))
-    # the files hold exactly the published schema, zstd-compressed, with no partition column inside
-    files = sorted((root / "datasets").rglob("*.parquet"))
-    assert len(files) == len(set(zip(df["site"], df["date"])))
+    # one file per day, holding exactly the published schema, zstd-compressed, no partition column inside
+    files = sorted((root / "datasets").rglob("*"))
+    assert all(p.is_dir() or p.name.startswith("part-") for p in files)
+    files = [p for p in files if p.is_file()]
+    assert len(files) == len({p.parent for p in files}) == len(set(zip(df["site"], df["date"])))
     for path in files:
         meta = pq.ParquetFile(path)
         assert meta.schema_arrow.remove_metadata() == FILE_SCHEMA.remove_metadata()
@@ -154,7 +152,8 @@ def test_an_edit_rewrites_its_day_only(archive_copy):
     assert done.returncode == 0 and "(1 written," in done.stdout, done.stdout + done.stderr[-2000:]
     after = snapshot(root)
     changed = {k for k in after if after[k] != before.get(k)}
-    assert changed == {f"datasets/articles/{day}/articles.parquet", f"datasets/articles/{day}/_manifest.json"}
+    assert len(changed) == 1 and changed.pop().startswith(f"datasets/articles/{day}/part-")
+    assert set(before) < set(after), "the replaced file stays for readers that listed the folder before"
     df = read_pandas(root)
     row = df[df["id"] == record["id"]]
     assert len(row) == 1 and row["text"].iloc[0] == text and row["version"].iloc[0] == record["version"] + 1
@@ -164,7 +163,7 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(archiv
     root, _ = archive_copy
     archive = LocalArchive(f"file://{root}")
     expected = len(records_by_id(root))
-    days = {(p.parent.parent.name, p.parent.name) for p in (root / "datasets").rglob("*.parquet")}
+    days = {(p.parent.parent.name, p.parent.name) for p in (root / "datasets").rglob("part-*.parquet")}
     site, date = sorted(days)[0]
     site, date = site.split("=")[1], date.split("=")[1]
     ids = [p.stem for p in (root / "articles" / f"site={site}" / f"date={date}").glob("*.json")]
@@ -174,14 +173,13 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(archiv
 
     def reader():
         con = duckdb.connect()
+        base = f"{root}/datasets/articles"
         try:
             while not stop.is_set():
-                n, distinct, n_days = con.sql(
-                    f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) "
-                    f"FROM read_parquet('{root}/{GLOB}', hive_partitioning = true)").fetchone()
-                table = ds.dataset(root / "datasets" / "articles", format="parquet",
-                                   partitioning=ds.partitioning(PARTITION_SCHEMA, flavor="hive")).to_table(["id"])
-                seen.append((n, distinct, n_days, table.num_rows, len(set(table["id"].to_pylist()))))
+                n, distinct, n_days = con.sql(f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) "
+                                              f"FROM {duckdb_dataset(con, base)}").fetchone()
+                df = pandas_dataset(base, columns=["id"])
+                seen.append((n, distinct, n_days, len(df), df["id"].nunique()))
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 
@@ -201,6 +199,22 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(archiv
     assert len(seen) >= 20
     assert set(seen) == {(expected, expected, len(days), expected, expected)}
     assert not list((root / "datasets").rglob(".tmp-*")), "a temporary file was left behind"
+
+
+def test_replaced_files_stay_for_a_while_then_go(archive_copy):
+    root, _ = archive_copy
+    archive = LocalArchive(f"file://{root}")
+    folder = sorted((root / "datasets").rglob("part-*.parquet"))[0].parent
+    site, date = folder.parent.name.split("=")[1], folder.name.split("=")[1]
+    ids = [p.stem for p in (root / "articles" / f"site={site}" / f"date={date}").glob("*.json")]
+    for n in range(3):
+        assert compact_day(archive, site, date, story_ids={i: f"story-{n}" for i in ids}).written
+    files = sorted(p.name for p in folder.glob("*.parquet"))
+    assert len(files) == 4                                     # the crawl's file and three rewrites
+    current = max(files)
+    assert not compact_day(archive, site, date, story_ids={i: "story-2" for i in ids}, keep_replaced=0).written
+    assert [p.name for p in folder.glob("*.parquet")] == [current]
+    assert pandas_dataset(str(root / "datasets" / "articles"))["story_id"].eq("story-2").sum() == len(ids)
 
 
 def test_a_failed_compaction_is_caught_up_by_the_next_run(archive_copy):

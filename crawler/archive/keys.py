@@ -4,8 +4,7 @@
     versions/site=<site>/date=<YYYY-MM-DD>/<id>/<content_sha256>.json previous versions, kept on edit
     warc/site=<site>/date=<YYYY-MM-DD>/<run_id>-<NNNNN>.warc.gz      raw requests and responses
     runs/site=<site>/date=<YYYY-MM-DD>/<run_id>.json                 run report + manifest of keys written
-    datasets/articles/site=<site>/date=<YYYY-MM-DD>/articles.parquet the day as one Parquet file (compaction)
-    datasets/articles/site=<site>/date=<YYYY-MM-DD>/_manifest.json   what that file holds (its fingerprint)
+    datasets/articles/site=<site>/date=<YYYY-MM-DD>/part-<time>-<fp>.parquet   the day: the newest file
 
 ``date`` of an article is the UTC date of publication, or of its first fetch when the page has no date;
 an article keeps its first key for life (edits never move it).
@@ -41,15 +40,6 @@ def run_key(site: str, date: str, run_id: str) -> str:
 
 def dataset_day_prefix(site: str, date: str) -> str:
     return f"datasets/articles/site={site}/date={date}/"
-
-
-def dataset_key(site: str, date: str) -> str:
-    """The one Parquet file of a day: always this key, replaced whole (see crawler/dataset/compact.py)."""
-    return dataset_day_prefix(site, date) + "articles.parquet"
-
-
-def dataset_manifest_key(site: str, date: str) -> str:
-    return dataset_day_prefix(site, date) + "_manifest.json"
 
 
 def parse_article_key(key: str) -> dict | None:

@@ -1,26 +1,30 @@
 """Compaction: the latest version of every article of a publication day, as one Parquet file per day.
 
-    datasets/articles/site=<site>/date=<YYYY-MM-DD>/articles.parquet   the day (FILE_SCHEMA, zstd)
-    datasets/articles/site=<site>/date=<YYYY-MM-DD>/_manifest.json     {fingerprint, rows, file, …}
+    datasets/articles/site=<site>/date=<YYYY-MM-DD>/part-<time written>-<fingerprint>.parquet
 
 How a day is replaced, and what readers may rely on (the reader contract, also in README.md):
 
-* A day is always exactly one object at one fixed key, replaced whole: locally a temporary file
-  (``.tmp-*.part``, which no ``*.parquet`` glob matches) renamed over it, on S3 one PUT of the whole object
-  (S3 replaces an object atomically: a GET returns the old bytes or the new ones, never a mix, never
-  neither). So a reader listing ``datasets/articles/*/*/*.parquet`` sees every day once, old or new, never
-  twice, never half-written, never missing — there are no "old" and "new" files side by side to clean up.
-* The manifest is written after the file; it records the fingerprint of what the file holds (the format
-  version and, per article id, the hash of its stored JSON and its story id). A compaction whose sources
-  give the same fingerprint as the manifest writes nothing at all. A kill between the two writes leaves a
-  stale manifest, so the next compaction writes the same day again: idempotent. Names starting with ``_``
-  are skipped by Hive, Spark, Athena and pyarrow, and ``*.parquet`` globs do not match them.
-* Two compactions of the same day at once (a crawl's and ``arshif compact``) each write a whole file; if
-  the loser's sources were older, the next compaction sees the fingerprint differ and writes the day again.
+* Parquet files are immutable: a new content of a day is a new file under a new name, never written over
+  an existing one, and it appears whole or not at all (one PUT on S3; locally a temporary ``.tmp-*.part``
+  file renamed). **The day is the file whose name sorts last in the day's folder** (names carry the time
+  written, fixed width; see ``naming.py``). A reader that lists the folder and reads its newest file gets
+  the old day or the new one, each whole — never both, never half, never none — on S3 as locally.
+* Replacing one Parquet object in place would not do on S3: DuckDB and pyarrow read a file in several
+  ranged GETs, and a replacement between two of them mixes bytes of two files (the tests saw it). Nor
+  would a mutable manifest naming the current file: DuckDB's httpfs fails a read when the object's ETag
+  changes between its HEAD and its GET. Immutable files and "newest name wins" need neither.
+* A replaced file is kept ``keep_replaced`` (default 1 h) after the file that replaced it was written, so
+  a reader that listed the folder just before the switch still finds it; a later compaction of the day (or
+  ``arshif compact``) removes it. A plain glob over ``*.parquet`` can see a day twice meanwhile.
+* The newest file's name carries the fingerprint of what it holds (the format version and, per article
+  id, the hash of its stored JSON and its story id; the full value is in the file's metadata). A
+  compaction whose sources give the same fingerprint writes nothing at all.
+* Two compactions of the same day at once (a crawl's and ``arshif compact``) each write their own file;
+  the newer name wins, and if its sources were older the next compaction sees the fingerprint differ and
+  writes the day again.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -28,16 +32,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
-from .. import __version__
 from ..archive.base import Archive, ArchiveError
-from ..archive.keys import dataset_key, dataset_manifest_key, parse_article_key
-from .schema import FORMAT_VERSION
+from ..archive.keys import dataset_day_prefix, parse_article_key
+from .naming import PartName, next_name, parts
 from .table import PARQUET_TYPE, fingerprint, to_parquet, to_table
 
 log = logging.getLogger("arshif.dataset")
 
-JSON = "application/json; charset=utf-8"
 READ_WORKERS = 8
+KEEP_REPLACED = 3600.0        # seconds a replaced file stays for readers that listed the folder before
 
 
 @dataclass(frozen=True)
@@ -87,33 +90,51 @@ def read_day(archive: Archive, keys: Iterable[str], workers: int = READ_WORKERS)
     return {parse_article_key(key)["id"]: data for key, data in zip(keys, blobs) if data is not None}
 
 
+def sweep_day(archive: Archive, site: str, date: str, files: list[PartName], keep_replaced: float,
+              now: datetime) -> int:
+    """Remove the day's files (``files``, oldest first, the newest being the day) that were replaced by a
+    newer one more than ``keep_replaced`` seconds ago. Returns how many were removed."""
+    removed = 0
+    for old, newer in zip(files, files[1:]):
+        if (now - newer.written_at).total_seconds() >= keep_replaced:
+            archive.delete(dataset_day_prefix(site, date) + old.name)
+            removed += 1
+    return removed
+
+
+def day_files(archive: Archive, site: str, date: str) -> list[PartName]:
+    """The day's Parquet files, oldest first: the last one is the day."""
+    return parts(key.rsplit("/", 1)[1] for key in archive.list(dataset_day_prefix(site, date)))
+
+
 def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] | None = None,
-                story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS) -> DayResult:
-    """Write the day's Parquet file and manifest unless they already hold exactly these articles.
-    ``keys``: the day's article keys when the caller has listed them already."""
+                story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS,
+                keep_replaced: float = KEEP_REPLACED) -> DayResult:
+    """Write the day's new Parquet file, unless its newest file already holds exactly these articles; then
+    remove files replaced long enough ago. ``keys``: the day's article keys when the caller listed them."""
     if keys is None:
         keys = [k for k in archive.list(f"articles/site={site}/date={date}/") if parse_article_key(k)]
     raw = read_day(archive, keys, workers)
     if not raw:
         return DayResult(site, date, 0, False)
     fp = fingerprint(raw, story_ids)
-    data_key, manifest_key = dataset_key(site, date), dataset_manifest_key(site, date)
-    manifest = archive.get(manifest_key)
-    if manifest is not None and json.loads(manifest).get("fingerprint") == fp and archive.exists(data_key):
-        return DayResult(site, date, len(raw), False)
-    archive.put(data_key, to_parquet(to_table(raw, story_ids), fp), content_type=PARQUET_TYPE,
-                metadata={"site": site, "published-date": date, "fingerprint": fp})
-    archive.put(manifest_key, json.dumps({
-        "format_version": FORMAT_VERSION, "site": site, "date": date, "file": data_key.rsplit("/", 1)[1],
-        "rows": len(raw), "fingerprint": fp,
-        "compacted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "arshif_version": __version__,
-    }, indent=1).encode() + b"\n", content_type=JSON, metadata={"site": site, "published-date": date})
-    return DayResult(site, date, len(raw), True)
+    now = datetime.now(timezone.utc)
+    files = day_files(archive, site, date)
+    newest = files[-1] if files else None
+    written = newest is None or not newest.holds(fp)
+    if written:
+        name = next_name(fp, newest, now)
+        archive.put(dataset_day_prefix(site, date) + name, to_parquet(to_table(raw, story_ids), fp),
+                    content_type=PARQUET_TYPE, metadata={"site": site, "published-date": date, "fingerprint": fp},
+                    if_absent=True)
+        files.append(PartName.parse(name))
+    sweep_day(archive, site, date, files, keep_replaced, now)
+    return DayResult(site, date, len(raw), written)
 
 
 def compact_site(archive: Archive, site: str, *, since: str | None = None, dates: Iterable[str] | None = None,
-                 story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS) -> CompactResult:
+                 story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS,
+                 keep_replaced: float = KEEP_REPLACED) -> CompactResult:
     """Compact ``dates`` of ``site`` (default: every day with articles, from ``since`` on). A day that
     cannot be compacted (the archive does not answer…) is counted in ``failed``; the others go on."""
     result = CompactResult(site)
@@ -123,7 +144,8 @@ def compact_site(archive: Archive, site: str, *, since: str | None = None, dates
         todo = dict.fromkeys(sorted(set(dates)))
     for date, keys in todo.items():
         try:
-            day = compact_day(archive, site, date, keys=keys, story_ids=story_ids, workers=workers)
+            day = compact_day(archive, site, date, keys=keys, story_ids=story_ids, workers=workers,
+                              keep_replaced=keep_replaced)
         except ArchiveError as exc:
             result.failed[date] = str(exc)
             continue

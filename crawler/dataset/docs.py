@@ -102,9 +102,10 @@ def render() -> str:
         "  versions under `versions/`), validated against the JSON Schema",
         "  [`crawler/schema/article.schema.json`](../crawler/schema/article.schema.json)"
         f" ({record['title']});",
-        "* as a row of the Parquet dataset, `datasets/articles/site=<site>/date=<YYYY-MM-DD>/articles.parquet`",
-        "  (one file per site and publication day, the latest version of each article once), with the Arrow",
-        f"  schema of [`crawler/dataset/schema.py`](../crawler/dataset/schema.py) (dataset format {FORMAT_VERSION}).",
+        "* as a row of the Parquet dataset under `datasets/articles/site=<site>/date=<YYYY-MM-DD>/`: one",
+        "  Parquet file per site and publication day (the newest `part-*.parquet` of the folder), holding the",
+        "  latest version of each article once, with the Arrow schema of",
+        f"  [`crawler/dataset/schema.py`](../crawler/dataset/schema.py) (dataset format {FORMAT_VERSION}).",
         "",
         "`site` and `date` are Hive partition columns of the dataset: they come from the path and are not",
         "stored inside the Parquet files. Timestamps in the dataset are UTC (`timestamp[us, tz=UTC]`); the JSON",

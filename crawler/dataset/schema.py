@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-#: bump when the columns or their meaning change; stored in every file's metadata and manifest, and part
-#: of the fingerprint, so that a new format rewrites every day on the next compaction
+#: bump when the columns or their meaning change; stored in every file's metadata, and part of the
+#: fingerprint, so that a new format rewrites every day on the next compaction
 FORMAT_VERSION = 1
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from .schema import FILE_SCHEMA, FORMAT_VERSION
 
 PARQUET_TYPE = "application/vnd.apache.parquet"
-#: key of the fingerprint in the Parquet file's key-value metadata (also in the day's manifest)
+#: key of the fingerprint in the Parquet file's key-value metadata (its first 16 hex digits name the file)
 FINGERPRINT_KEY = b"arshif.fingerprint"
 
 
