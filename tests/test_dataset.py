@@ -21,14 +21,15 @@ import pytest
 
 from crawler.archive.local import LocalArchive
 from crawler.archive.store import Planned, store_article
-from crawler.dataset.compact import compact_day
+from crawler.dataset.compact import compact_day, compact_site
 from crawler.dataset.schema import FILE_SCHEMA
 from crawler.config import load_settings
 from crawler.report import RunReport
 from jobs.compact import compact_after_run
 from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
-from tests.dataset_readers import duckdb_dataset, pandas_dataset
+from tests.dataset_readers import (ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK, duckdb_dataset,
+                                   read_articles, query)
 
 SITES = ("rt_arabic", "elbalad")
 
@@ -62,7 +63,7 @@ def utc(iso: str | None):
 
 
 def read_pandas(root: Path) -> pd.DataFrame:
-    return pandas_dataset(str(root / "datasets" / "articles"))
+    return read_articles(str(root / "datasets" / "articles"))
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -95,7 +96,7 @@ def test_duckdb_reads_every_article_exactly_once_with_the_published_types(crawle
     assert types["date"] == "DATE" and types["word_count"] == "INTEGER" and types["story_id"] == "VARCHAR"
     assert types["warc"].replace('"', '') == 'STRUCT(file VARCHAR, offset BIGINT, record_id VARCHAR)'
     # the README's query: articles per site per day
-    per_day = con.sql(f"SELECT site, date, count(*) FROM {rel} GROUP BY ALL ORDER BY ALL").fetchall()
+    per_day = query(con, rel, ARTICLES_PER_SITE_PER_DAY)
     assert sum(n for *_, n in per_day) == len(records)
     assert {site for site, *_ in per_day} == set(SITES)
 
@@ -125,6 +126,26 @@ def test_pandas_reads_every_article_exactly_once_with_the_published_types(crawle
         meta = pq.ParquetFile(path)
         assert meta.schema_arrow.remove_metadata() == FILE_SCHEMA.remove_metadata()
         assert meta.metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_story_ids_given_to_compaction_fill_the_column_and_answer_the_readme_query(archive_copy):
+    root, _ = archive_copy
+    records = sorted(archived(root), key=lambda r: r["published_at"] or "")
+    rt = [r for r in records if r["site"] == "rt_arabic" and r["published_at"]]
+    eb = [r for r in records if r["site"] == "elbalad" and r["published_at"]]
+    stories = {rt[-1]["id"]: "story-both", eb[-1]["id"]: "story-both", eb[-2]["id"]: "story-both",
+               rt[-2]["id"]: "story-rt-only", rt[-3]["id"]: "story-rt-only"}
+    archive = LocalArchive(f"file://{root}")
+    for site in SITES:
+        result = compact_site(archive, site, story_ids=stories)
+        assert not result.failed and result.written >= 1
+    df = read_pandas(root)
+    assert dict(df.dropna(subset=["story_id"]).set_index("id")["story_id"]) == stories
+    con = duckdb.connect()
+    found = query(con, duckdb_dataset(con, f"{root}/datasets/articles"), STORIES_OF_BOTH_OUTLETS_THIS_WEEK)
+    assert [(story, sites, n) for story, _, sites, n, _ in found] == [("story-both", ["elbalad", "rt_arabic"], 3)]
+    first = min((rt[-1], eb[-1], eb[-2]), key=lambda r: utc(r["published_at"]))
+    assert found[0][1] == utc(first["published_at"]) and found[0][4] == first["title"]
 
 
 def test_unchanged_days_are_not_written_again(crawled):
@@ -178,7 +199,7 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(archiv
             while not stop.is_set():
                 n, distinct, n_days = con.sql(f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) "
                                               f"FROM {duckdb_dataset(con, base)}").fetchone()
-                df = pandas_dataset(base, columns=["id"])
+                df = read_articles(base, columns=["id"])
                 seen.append((n, distinct, n_days, len(df), df["id"].nunique()))
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
@@ -214,7 +235,7 @@ def test_replaced_files_stay_for_a_while_then_go(archive_copy):
     current = max(files)
     assert not compact_day(archive, site, date, story_ids={i: "story-2" for i in ids}, keep_replaced=0).written
     assert [p.name for p in folder.glob("*.parquet")] == [current]
-    assert pandas_dataset(str(root / "datasets" / "articles"))["story_id"].eq("story-2").sum() == len(ids)
+    assert read_articles(str(root / "datasets" / "articles"))["story_id"].eq("story-2").sum() == len(ids)
 
 
 def test_a_failed_compaction_is_caught_up_by_the_next_run(archive_copy):

@@ -19,7 +19,7 @@ from crawler.archive.s3 import S3Archive
 from crawler.dataset.compact import compact_day
 from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import arshif
-from tests.dataset_readers import duckdb_dataset, pandas_dataset
+from tests.dataset_readers import duckdb_dataset, read_articles
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
 SITES = ("rt_arabic", "elbalad")
@@ -108,7 +108,7 @@ def test_duckdb_reads_the_bucket_every_article_exactly_once(s3_server, bucket):
 def test_pandas_reads_the_bucket_every_article_exactly_once(s3_server, bucket):
     name, _ = bucket
     expected = article_ids(s3_server, name)
-    df = pandas_dataset(f"{name}/arshif/datasets/articles", pyarrow_s3(s3_server))
+    df = read_articles(f"{name}/arshif/datasets/articles", pyarrow_s3(s3_server))
     assert df["id"].is_unique and dict(zip(df["id"], df["site"])) == expected
     assert str(df["published_at"].dtype) == "datetime64[us, UTC]"
 
@@ -145,7 +145,7 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(s3_ser
                 rel = duckdb_dataset(con, f"s3://{name}/arshif/datasets/articles")
                 n, distinct, days = con.sql(
                     f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) FROM {rel}").fetchone()
-                df = pandas_dataset(f"{name}/arshif/datasets/articles", fs, columns=["id"])
+                df = read_articles(f"{name}/arshif/datasets/articles", fs, columns=["id"])
                 seen.append((n, distinct, days, len(df), df["id"].nunique()))
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)

@@ -46,3 +46,11 @@ def test_partition_columns_are_not_stored_in_the_files():
     assert not set(PARTITION_SCHEMA.names) & set(FILE_SCHEMA.names)
     for name in ("published_at", "modified_at", "fetched_at"):
         assert DATASET_SCHEMA.field(name).type == pa.timestamp("us", tz="UTC")
+
+
+def test_readme_shows_the_reader_code_the_tests_run():
+    from tests.dataset_readers import readme_snippets
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for snippet in readme_snippets():
+        assert snippet in readme, f"README.md no longer shows:\n{snippet}"
