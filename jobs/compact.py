@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 from datetime import date as Date
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
 
 log = logging.getLogger("arshif.dataset")
@@ -57,12 +59,20 @@ def main(args: argparse.Namespace) -> int:
     return code
 
 
+def recent_days(settings, site: str, now: datetime | None = None) -> list[str]:
+    """The publication days a run of ``site`` mostly writes: today and its lookback window (UTC)."""
+    now = now or datetime.now(timezone.utc)
+    back = math.ceil(settings.sites[site].lookback_days) + 1
+    return [(now - timedelta(days=n)).date().isoformat() for n in range(back + 1)]
+
+
 def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str, Iterable[str]] = {}) -> None:
     """After a crawl: rewrite the days its runs (``reports``) and the outbox replay before it (``flushed``:
-    site → keys) changed, plus the days a failed compaction left pending. Never raises for the archive: a
-    day that fails stays pending in the state folder for the next run, with one warning line."""
+    site → keys) changed, the days a failed compaction left pending, and the recent days whose dataset lags
+    their articles (a crawl killed before its compaction). Never raises for the archive: a day that fails
+    stays pending in the state folder for the next run, with one warning line."""
     from crawler.archive import ArchiveError
-    from crawler.dataset.compact import compact_site, days_written
+    from crawler.dataset.compact import compact_site, days_written, lagging_days
     from crawler.dataset.pending import PendingDays
     from crawler.logctx import site_logger
     from crawler.state import archive_state_dir
@@ -79,16 +89,16 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
         slog = site_logger(log, site, run_ids.get(site))
         pending = PendingDays(folder, site)
         dates |= pending.load()
-        if not dates:
-            continue
         try:
+            if site in settings.sites:
+                dates |= lagging_days(archive, site, set(recent_days(settings, site)) - dates)
             result = compact_site(archive, site, dates=dates, story_ids=None,
                                   workers=settings.dataset.read_workers,
-                                  keep_replaced=settings.dataset.keep_replaced)
+                                  keep_replaced=settings.dataset.keep_replaced) if dates else None
         except ArchiveError as exc:
             result, failed = None, {d: str(exc) for d in dates}
         else:
-            failed = result.failed
+            failed = result.failed if result else {}
         pending.save(set(failed))
         if failed:
             slog.warning("%s: dataset: %d days not compacted, left for the next run (or `arshif compact %s "

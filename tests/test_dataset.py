@@ -258,6 +258,26 @@ def test_a_failed_compaction_is_caught_up_by_the_next_run(archive_copy):
     assert set(df["id"]) == {r["id"] for r in archived(root) if r["site"] == "elbalad"}
 
 
+def test_articles_of_a_crawl_killed_before_its_compaction_reach_the_dataset_on_the_next_run(archive_copy):
+    root, _ = archive_copy
+    settings = load_settings(None, overrides={"archive": {"url": f"file://{root}",
+                                                          "state_dir": str(root.parent / "state")}})
+    archive = LocalArchive(settings.archive.url)
+    # what a killed crawl leaves: a new article stored, no compaction, no keys in any report
+    record = max((r for r in archived(root) if r["site"] == "rt_arabic" and r["published_at"]),
+                 key=lambda r: r["published_at"])
+    url = record["canonical_url"] + "-2"
+    new = {**record, "url": url, "canonical_url": url, "id": hashlib.sha256(url.encode()).hexdigest()[:20]}
+    key = f"articles/site=rt_arabic/date={utc(record['published_at']).date()}/{new['id']}.json"
+    assert store_article(archive, Planned("new", key, new))[0] == "new"
+    assert new["id"] not in set(read_articles(str(root / "datasets" / "articles"))["id"])
+    before = snapshot(root)
+    compact_after_run(archive, settings, [RunReport("20261203T010000Z-rt_arabic-0002", "rt_arabic", archive.url)])
+    assert new["id"] in set(read_articles(str(root / "datasets" / "articles"))["id"])
+    after = snapshot(root)
+    assert len({k for k in after if after[k] != before.get(k)}) == 1      # that day only, once
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
 def test_export_round_trips_every_article(crawled, tmp_path, fmt):
     tmp, env = crawled

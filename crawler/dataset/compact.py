@@ -41,6 +41,7 @@ log = logging.getLogger("arshif.dataset")
 
 READ_WORKERS = 8
 KEEP_REPLACED = 3600.0        # seconds a replaced file stays for readers that listed the folder before
+CLOCK_SKEW = 300.0            # seconds by which the archive's clock (S3 LastModified) may differ from ours
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,21 @@ def compact_site(archive: Archive, site: str, *, since: str | None = None, dates
         if day.rows:
             result.days.append(day)
     return result
+
+
+def lagging_days(archive: Archive, site: str, dates: Iterable[str], skew: float = CLOCK_SKEW) -> set[str]:
+    """Among ``dates``, the days whose dataset may lag their articles — found by listing alone: articles but
+    no Parquet file, or an article stored after (or up to ``skew`` seconds before) the day's newest file was
+    written. A crawl that was killed before its compaction leaves such days; the next run finds them here."""
+    lagging = set()
+    for date in dates:
+        stored = [at for key, at in archive.list_info(f"articles/site={site}/date={date}/") if parse_article_key(key)]
+        if not stored:
+            continue
+        files = day_files(archive, site, date)
+        if not files or (max(stored) - files[-1].written_at).total_seconds() >= -skew:
+            lagging.add(date)
+    return lagging
 
 
 def days_written(keys: Iterable[str]) -> set[str]:
