@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import sys
 from datetime import date as Date
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
@@ -52,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
             print(result.summary(), flush=True)
             code = code or (1 if result.failed else 0)
     except ArchiveUnavailable as exc:
-        print(f"arshif: {exc}", flush=True)
+        print(f"arshif: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
         archive.close()

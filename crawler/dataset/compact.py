@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
-from ..archive.base import Archive, ArchiveError
+from ..archive.base import Archive, ArchiveError, ArchiveUnavailable
 from ..archive.keys import dataset_day_prefix, parse_article_key
 from .naming import PartName, next_name, parts
 from .table import PARQUET_TYPE, fingerprint, to_parquet, to_table
@@ -137,16 +137,20 @@ def compact_site(archive: Archive, site: str, *, since: str | None = None, dates
                  story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS,
                  keep_replaced: float = KEEP_REPLACED) -> CompactResult:
     """Compact ``dates`` of ``site`` (default: every day with articles, from ``since`` on). A day that
-    cannot be compacted (the archive does not answer…) is counted in ``failed``; the others go on."""
+    cannot be compacted is counted in ``failed`` and the others go on — unless the archive does not
+    answer at all, then every day left is counted failed at once."""
     result = CompactResult(site)
     if dates is None:
         todo: dict[str, list[str] | None] = dict(article_days(archive, site, since))
     else:
         todo = dict.fromkeys(sorted(set(dates)))
-    for date, keys in todo.items():
+    for n, (date, keys) in enumerate(todo.items()):
         try:
             day = compact_day(archive, site, date, keys=keys, story_ids=story_ids, workers=workers,
                               keep_replaced=keep_replaced)
+        except ArchiveUnavailable as exc:      # down: the other days would only wait for the same timeouts
+            result.failed.update(dict.fromkeys(list(todo)[n:], str(exc)))
+            break
         except ArchiveError as exc:
             result.failed[date] = str(exc)
             continue
