@@ -1,6 +1,6 @@
 """Compaction speed: articles/s turned into the Parquet dataset, on a local archive and on a local S3
 server (SeaweedFS, as in the tests), for a first compaction (every day written) and a second one (nothing
-changed: every article read again, nothing written), plus the dataset's size against the JSON records'.
+changed: every article read again, nothing written).
 
     .venv/bin/python bench/dataset.py [--articles 2000] [--days 10] [--workers 8]
 
@@ -60,10 +60,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="arshif-bench-") as tmp:
         root = Path(tmp) / "archive"
         measure("local", LocalArchive(f"file://{root}"), args.articles, args.days, args.workers)
-        json_bytes = sum(p.stat().st_size for p in (root / "articles").rglob("*.json"))
-        parquet_bytes = sum(p.stat().st_size for p in (root / "datasets").rglob("*.parquet"))
-        print(f"size   JSON records {json_bytes / 1e6:.1f} MB, Parquet dataset {parquet_bytes / 1e6:.1f} MB "
-              f"({json_bytes / parquet_bytes:.1f}x smaller)")
         server = WeedServer(Path(tmp) / "weed")
         server.start()
         try:
