@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveUnavailable, open_archive
+    from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
     from crawler.dataset.compact import compact_site
     from jobs.cli import settings_from
     from jobs.crawl import check_sites
@@ -52,7 +52,9 @@ def main(args: argparse.Namespace) -> int:
                                   keep_replaced=settings.dataset.keep_replaced)
             print(result.summary(), flush=True)
             code = code or (1 if result.failed else 0)
-    except ArchiveUnavailable as exc:
+    except ArchiveConfigError:
+        raise
+    except ArchiveError as exc:                  # not answering (listing a site's articles)
         print(f"arshif: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveUnavailable, open_archive
+    from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
     from crawler.config import SettingsError
     from crawler.dataset.export import write_export
     from crawler.dataset.read import iter_days
@@ -69,7 +69,9 @@ def main(args: argparse.Namespace) -> int:
             except OSError as exc:
                 print(f"arshif: export: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
                 return 1
-    except ArchiveUnavailable as exc:
+    except ArchiveConfigError:
+        raise
+    except ArchiveError as exc:                  # not answering, or an object it cannot read
         print(f"arshif: {exc}", file=sys.stderr)
         return 1
     finally:

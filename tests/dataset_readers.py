@@ -14,7 +14,7 @@ import pyarrow.fs as pafs
 DUCKDB_FILES = """SET VARIABLE arshif_files = (
     SELECT list(newest ORDER BY newest) FROM (
         SELECT max(file) AS newest FROM glob('{base}/*/*/part-*.parquet') GROUP BY parse_dirpath(file)));"""
-DUCKDB_RELATION = "read_parquet(getvariable('arshif_files'), hive_partitioning = true)"
+DUCKDB_VIEW = "CREATE OR REPLACE VIEW articles AS SELECT * FROM read_parquet(getvariable('arshif_files'), hive_partitioning = true);"
 
 #: the README's queries, one per question data teams ask (``articles`` is the relation above)
 ARTICLES_PER_SITE_PER_DAY = """SELECT site, date, count(*) AS articles
@@ -32,15 +32,11 @@ ORDER BY first_seen;"""
 
 
 def duckdb_dataset(con, base: str) -> str:
-    """Run the README's statement for ``base`` (``archive/datasets/articles`` or
-    ``s3://BUCKET/PREFIX/datasets/articles``) and return the relation to query."""
+    """Run the README's statements for ``base`` (``archive/datasets/articles`` or
+    ``s3://BUCKET/PREFIX/datasets/articles``) and return the name of the view to query."""
     con.execute(DUCKDB_FILES.format(base=base))
-    return DUCKDB_RELATION
-
-
-def query(con, relation: str, sql: str):
-    """Run one of the README's queries with ``articles`` standing for the dataset's relation."""
-    return con.sql(sql.replace("FROM articles", f"FROM {relation}")).fetchall()
+    con.execute(DUCKDB_VIEW)
+    return "articles"
 
 
 def read_articles(base, fs=pafs.LocalFileSystem(), columns=None):
@@ -58,6 +54,6 @@ def read_articles(base, fs=pafs.LocalFileSystem(), columns=None):
 def readme_snippets() -> list[str]:
     """What README.md must show verbatim."""
     return [DUCKDB_FILES.format(base="archive/datasets/articles"),
-            f"CREATE VIEW articles AS SELECT * FROM {DUCKDB_RELATION};",
+            DUCKDB_VIEW,
             ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK,
             textwrap.dedent(inspect.getsource(read_articles))]

@@ -29,7 +29,7 @@ from jobs.compact import compact_after_run
 from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
 from tests.dataset_readers import (ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK, duckdb_dataset,
-                                   read_articles, query)
+                                   read_articles)
 
 SITES = ("rt_arabic", "elbalad")
 
@@ -96,7 +96,7 @@ def test_duckdb_reads_every_article_exactly_once_with_the_published_types(crawle
     assert types["date"] == "DATE" and types["word_count"] == "INTEGER" and types["story_id"] == "VARCHAR"
     assert types["warc"].replace('"', '') == 'STRUCT(file VARCHAR, offset BIGINT, record_id VARCHAR)'
     # the README's query: articles per site per day
-    per_day = query(con, rel, ARTICLES_PER_SITE_PER_DAY)
+    per_day = con.sql(ARTICLES_PER_SITE_PER_DAY).fetchall()
     assert sum(n for *_, n in per_day) == len(records)
     assert {site for site, *_ in per_day} == set(SITES)
 
@@ -142,7 +142,8 @@ def test_story_ids_given_to_compaction_fill_the_column_and_answer_the_readme_que
     df = read_pandas(root)
     assert dict(df.dropna(subset=["story_id"]).set_index("id")["story_id"]) == stories
     con = duckdb.connect()
-    found = query(con, duckdb_dataset(con, f"{root}/datasets/articles"), STORIES_OF_BOTH_OUTLETS_THIS_WEEK)
+    duckdb_dataset(con, f"{root}/datasets/articles")
+    found = con.sql(STORIES_OF_BOTH_OUTLETS_THIS_WEEK).fetchall()
     assert [(story, sites, n) for story, _, sites, n, _ in found] == [("story-both", ["elbalad", "rt_arabic"], 3)]
     first = min((rt[-1], eb[-1], eb[-2]), key=lambda r: utc(r["published_at"]))
     assert found[0][1] == utc(first["published_at"]) and found[0][4] == first["title"]

@@ -25,7 +25,6 @@ How a day is replaced, and what readers may rely on (the reader contract, also i
 """
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,8 +35,6 @@ from ..archive.base import Archive, ArchiveError, ArchiveUnavailable
 from ..archive.keys import dataset_day_prefix, parse_article_key
 from .naming import PartName, next_name, parts
 from .table import PARQUET_TYPE, fingerprint, to_parquet, to_table
-
-log = logging.getLogger("arshif.dataset")
 
 READ_WORKERS = 8
 KEEP_REPLACED = 3600.0        # seconds a replaced file stays for readers that listed the folder before
@@ -77,9 +74,9 @@ def article_days(archive: Archive, site: str, since: str | None = None) -> dict[
     """The site's article keys by publication day (``date >= since`` when given)."""
     days: dict[str, list[str]] = defaultdict(list)
     for key in archive.list(f"articles/site={site}/"):
-        parts = parse_article_key(key)
-        if parts and (since is None or parts["date"] >= since):
-            days[parts["date"]].append(key)
+        found = parse_article_key(key)
+        if found and (since is None or found["date"] >= since):
+            days[found["date"]].append(key)
     return dict(sorted(days.items()))
 
 
@@ -176,4 +173,4 @@ def lagging_days(archive: Archive, site: str, dates: Iterable[str], skew: float 
 
 def days_written(keys: Iterable[str]) -> set[str]:
     """The publication days whose articles ``keys`` (a run report's ``keys_written``) changed."""
-    return {parts["date"] for parts in map(parse_article_key, keys) if parts}
+    return {found["date"] for found in map(parse_article_key, keys) if found}
