@@ -279,6 +279,22 @@ def test_articles_of_a_crawl_killed_before_its_compaction_reach_the_dataset_on_t
     assert len({k for k in after if after[k] != before.get(k)}) == 1      # that day only, once
 
 
+def test_verify_checks_the_dataset(archive_copy):
+    root, env = archive_copy
+    days = {p.parent for p in (root / "datasets").rglob("part-*.parquet")}
+    done = arshif("verify", env=env)
+    assert done.returncode == 0 and f" {len(days)} dataset days, 0 problems" in done.stdout, done.stdout
+    folder = sorted(days)[0]
+    newest = max(p.name for p in folder.glob("part-*.parquet"))
+    bad = newest.replace(newest[5:13], "29991231")             # a later name: the day, for readers
+    (folder / bad).write_bytes(b"not parquet")
+    (root / "datasets" / "articles" / "notes.txt").write_text("x")
+    done = arshif("verify", env=env)
+    assert done.returncode == 1
+    assert f"{bad}: not a Parquet file of the dataset's schema" in done.stdout
+    assert "datasets/articles/notes.txt: unexpected key under datasets/" in done.stdout
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
 def test_export_round_trips_every_article(crawled, tmp_path, fmt):
     tmp, env = crawled

@@ -10,6 +10,8 @@
 * ``runs/``: every run report parses and every key its manifest (``keys_written``) lists exists. Articles
   no manifest lists (written by a run that was killed before storing its report) are counted as
   "unlisted": data teams reading manifests would miss them, but the archive itself is whole.
+* ``datasets/``: every key is a day's Parquet file, and each day's newest file reads with the dataset's
+  schema and holds each of that day's articles at most once (see ``_verify_dataset``).
 """
 from __future__ import annotations
 
@@ -24,10 +26,12 @@ from typing import Iterable
 
 from ..record import problems as schema_problems
 from .base import Archive
-from .keys import parse_article_key
+from .keys import article_key, parse_article_key
 
 _VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
                           r"(?P<id>[0-9a-f]{20})/(?P<sha>[0-9a-f]{64})\.json$")
+_DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
+                          r"(?P<name>[^/]+)$")
 _RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
 KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "datasets/")
 MAX_SCHEMA_MESSAGES = 3
@@ -50,7 +54,7 @@ class Verification:
         c = self.counts
         return (f"verify {self.archive}: {c['articles']} articles, {c['versions']} past versions, "
                 f"{c['runs']} run manifests, {c['warc']} WARC files, {c['unlisted']} articles in no manifest, "
-                f"{len(self.problems)} problems")
+                f"{c['dataset_days']} dataset days, {len(self.problems)} problems")
 
 
 def _b64_sha256(data: bytes) -> str:
@@ -185,4 +189,36 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
             v.problem(key, f"manifest lists {len(missing) - 5} more keys that are not in the archive")
         listed.update(written)
     v.counts["unlisted"] = sum(1 for k in by_prefix["articles/"] if k not in listed)
+    _verify_dataset(v, fetch, by_prefix["datasets/"], {k for k in by_prefix["articles/"] if parse_article_key(k)})
     return v
+
+
+def _verify_dataset(v: Verification, fetch: _Fetcher, keys: list[str], article_keys: set[str]) -> None:
+    """``datasets/``: every key is a day's Parquet file; each day's newest file (the day, for readers) reads
+    with the dataset's schema, holds each article once, and only articles stored under that site and day.
+    (A day may lag its articles for a while — a later compaction catches up — so missing rows are not
+    problems.)"""
+    from ..dataset.naming import PartName
+    from ..dataset.table import from_parquet
+
+    newest: dict[str, str] = {}
+    for key in keys:
+        match = _DATASET_KEY.match(key)
+        if match is None or PartName.parse(match["name"]) is None:
+            v.problem(key, "unexpected key under datasets/ (expected datasets/articles/site=S/date=D/part-….parquet)")
+            continue
+        folder = key.rsplit("/", 1)[0]
+        newest[folder] = max(newest.get(folder, ""), key)
+    v.counts["dataset_days"] = len(newest)
+    for key, data, _ in fetch.many(sorted(newest.values())):
+        match = _DATASET_KEY.match(key)
+        try:
+            ids = from_parquet(data or b"").column("id").to_pylist()
+        except Exception as exc:             # pyarrow raises several kinds for a file it cannot read
+            v.problem(key, f"not a Parquet file of the dataset's schema ({type(exc).__name__})")
+            continue
+        if len(ids) != len(set(ids)):
+            v.problem(key, f"{len(ids) - len(set(ids))} articles appear twice in the day's file")
+        strays = [i for i in ids if article_key(match["site"], match["date"], i) not in article_keys]
+        if strays:
+            v.problem(key, f"{len(strays)} rows are not articles of that site and day (first: {strays[0]})")
