@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python bench/fixtures.py
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/dataset.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800

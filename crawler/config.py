@@ -170,6 +170,12 @@ class StatusSettings(_Section):
     min_selector_hit_rate: float = Field(0.5, ge=0, le=1)
 
 
+class DatasetSettings(_Section):
+    compact_after_run: bool = True
+    read_workers: int = Field(8, ge=1, le=128)
+    keep_replaced: Duration = 3600.0
+
+
 class SiteSettings(_Section):
     """What an operator changes about a site. ``base_url`` and the discovery paths default to the site's
     module (``crawler/sites/<key>.py``), filled in by ``Settings`` before validation."""
@@ -260,6 +266,7 @@ class Settings(_Section):
     logging: LoggingSettings
     service: ServiceSettings
     status: StatusSettings
+    dataset: DatasetSettings = DatasetSettings()
     sites: dict[str, SiteSettings]
 
     @field_validator("sites", mode="before")

@@ -19,6 +19,8 @@ COMMANDS = {
     "flush": ("jobs.flush", "upload what the outbox holds (records that could not be archived yet)"),
     "verify": ("jobs.verify", "check every archived article, checksum and manifest (exit 1 on any problem)"),
     "refetch": ("jobs.refetch", "fetch given articles (URL or id) again now: repairs an article verify found garbled"),
+    "compact": ("jobs.compact", "write the Parquet dataset (one file per site and publication day) from the articles"),
+    "export": ("jobs.export", "write the articles of a date range to one JSON Lines, Parquet or CSV file"),
     "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
     "migrate-ids": ("jobs.migrate_ids", "move an archive written by arshif 0.1 to the current article ids"),
     "replica": ("jobs.replica_command", "serve the local replica of both sites on 127.0.0.1"),

@@ -76,6 +76,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
     from crawler.settings import scrapy_settings
     from crawler.spiders import SPIDERS
     from crawler.workers import ExtractWorkers
+    from jobs.compact import compact_after_run
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
 
@@ -100,7 +101,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
             return busy, runs
         uploader = Uploader.for_settings(archive, settings)
         stack.callback(uploader.close)
-        uploader.flush_outbox()
+        flushed = uploader.flush_outbox()
         pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers))
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
@@ -114,8 +115,9 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
             process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0),
                           **({"refetch": refetch[site]} if refetch else {}))
         process.start()
-    archive.close()
     reports = [run.report for run in runs]
+    compact_after_run(archive, settings, reports, flushed.keys)      # every write is done: the uploader closed
+    archive.close()
     for report in reports:
         print(report.summary(), flush=True)
     return exit_code([report.result for report in reports], busy), reports

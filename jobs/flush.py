@@ -17,6 +17,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.uploader import Uploader
     from jobs.cli import settings_from
+    from jobs.compact import compact_after_run
     from jobs.logs import setup_logging
 
     settings = settings_from(args)
@@ -36,6 +37,7 @@ def main(args: argparse.Namespace) -> int:
             result = uploader.flush_outbox()
         finally:
             uploader.close()
+        compact_after_run(archive, settings, [], result.keys)
     finally:
         archive.close()
     line = f"flush: {result.replayed} writes uploaded to {archive.url}, {result.remaining} still waiting"

@@ -90,7 +90,7 @@ def archived_titles(s3_server, bucket: str) -> dict[str, list[str]]:
     client = s3_server.client()
     titles: dict[str, list[str]] = {site: [] for site in SITES}
     for key in objects(s3_server, bucket):
-        if "/articles/" in f"/{key}":
+        if re.match(r"^([^/]+/)?articles/site=", key):           # not datasets/articles/…
             rec = json.loads(client.get_object(Bucket=bucket, Key=key)["Body"].read())
             titles[rec["site"]].append(rec["title"])
     return titles

@@ -53,6 +53,11 @@ class Archive(ABC):
         """Every key under ``prefix``, in lexicographic order."""
         return (key for key, _ in self.list_info(prefix))
 
+    @abstractmethod
+    def delete(self, key: str) -> bool:
+        """Remove ``key`` (nothing happens when there is none). Used only for the dataset's replaced files:
+        articles, versions, WARC files and run reports are never deleted."""
+
     def exists(self, key: str) -> bool:
         return self.get(key) is not None
 

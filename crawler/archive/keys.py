@@ -4,6 +4,7 @@
     versions/site=<site>/date=<YYYY-MM-DD>/<id>/<content_sha256>.json previous versions, kept on edit
     warc/site=<site>/date=<YYYY-MM-DD>/<run_id>-<NNNNN>.warc.gz      raw requests and responses
     runs/site=<site>/date=<YYYY-MM-DD>/<run_id>.json                 run report + manifest of keys written
+    datasets/articles/site=<site>/date=<YYYY-MM-DD>/part-<time>-<fp>.parquet   the day: the newest file
 
 ``date`` of an article is the UTC date of publication, or of its first fetch when the page has no date;
 an article keeps its first key for life (edits never move it).
@@ -37,6 +38,10 @@ def warc_key(site: str, date: str, name: str) -> str:
 
 def run_key(site: str, date: str, run_id: str) -> str:
     return f"runs/site={site}/date={date}/{run_id}.json"
+
+
+def dataset_day_prefix(site: str, date: str) -> str:
+    return f"datasets/articles/site={site}/date={date}/"
 
 
 def parse_article_key(key: str) -> dict | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from ..durable import write_atomic
+from ..durable import fsync_dir, write_atomic
 from .base import Archive, ArchiveConfigError, ArchiveError
 
 
@@ -64,8 +64,21 @@ class LocalArchive(Archive):
     def get(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):       # a file where a folder of the key would be
             return None
+        except OSError as exc:
+            raise ArchiveError(f"archive {self.url}: cannot read {key}: {exc.strerror}") from None
+
+    def delete(self, key: str) -> bool:
+        path = self._path(key)
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            return True
+        except OSError as exc:
+            raise ArchiveError(f"archive {self.url}: cannot delete {key}: {exc.strerror}") from None
+        fsync_dir(path.parent)
+        return True
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

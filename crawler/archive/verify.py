@@ -13,6 +13,8 @@
   or past version no manifest lists ("unlisted": written by a run that died before its report) is a
   problem: data teams following the manifests would miss it. :func:`repair_manifests` (``arshif verify
   --repair``) lists them in a recovery manifest per site (``kind: "recovery"``).
+* ``datasets/``: every key is a day's Parquet file, and each day's newest file reads with the dataset's
+  schema and holds each of that day's articles at most once (see ``_verify_dataset``).
 """
 from __future__ import annotations
 
@@ -29,10 +31,12 @@ from ..garbled import garbled
 from ..outcomes import RunResult
 from ..record import problems as schema_problems
 from .base import Archive
-from .keys import parse_article_key, parse_version_key
+from .keys import article_key, parse_article_key, parse_version_key
 
+_DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
+                          r"(?P<name>[^/]+)$")
 _RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
-KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/")
+KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "datasets/")
 MAX_SCHEMA_MESSAGES = 3
 
 
@@ -54,7 +58,7 @@ class Verification:
         c = self.counts
         return (f"verify {self.archive}: {c['articles']} articles, {c['versions']} past versions, "
                 f"{c['runs']} run manifests, {c['warc']} WARC files, {c['unlisted']} articles in no manifest, "
-                f"{len(self.problems)} problems")
+                f"{c['dataset_days']} dataset days, {len(self.problems)} problems")
 
 
 def _b64_sha256(data: bytes) -> str:
@@ -115,7 +119,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         if prefix in KNOWN_PREFIXES:
             by_prefix[prefix].append(key)
         else:
-            v.problem(key, "unexpected object outside articles/, versions/, runs/, warc/")
+            v.problem(key, "unexpected object outside articles/, versions/, runs/, warc/, datasets/")
     all_keys = {k for keys in by_prefix.values() for k in keys}
     v.counts["warc"] = len(by_prefix["warc/"])
 
@@ -196,6 +200,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
     for key in v.unlisted:
         v.problem(key, "in no run manifest (written by a run that died before its report?); "
                        "`arshif verify --repair` lists it in a recovery manifest")
+    _verify_dataset(v, fetch, by_prefix["datasets/"], {k for k in by_prefix["articles/"] if parse_article_key(k)})
     return v
 
 
@@ -217,3 +222,34 @@ def repair_manifests(archive: Archive, v: Verification) -> list[str]:
                     metadata={"site": site, "run-id": report.run_id})
         written.append(report.key)
     return written
+
+
+def _verify_dataset(v: Verification, fetch: _Fetcher, keys: list[str], article_keys: set[str]) -> None:
+    """``datasets/``: every key is a day's Parquet file; each day's newest file (the day, for readers) reads
+    with the dataset's schema, holds each article once, and only articles stored under that site and day.
+    (A day may lag its articles for a while — a later compaction catches up — so missing rows are not
+    problems.)"""
+    from ..dataset.naming import PartName
+    from ..dataset.table import from_parquet
+
+    newest: dict[str, str] = {}
+    for key in keys:
+        match = _DATASET_KEY.match(key)
+        if match is None or PartName.parse(match["name"]) is None:
+            v.problem(key, "unexpected key under datasets/ (expected datasets/articles/site=S/date=D/part-….parquet)")
+            continue
+        folder = key.rsplit("/", 1)[0]
+        newest[folder] = max(newest.get(folder, ""), key)
+    v.counts["dataset_days"] = len(newest)
+    for key, data, _ in fetch.many(sorted(newest.values())):
+        match = _DATASET_KEY.match(key)
+        try:
+            ids = from_parquet(data or b"").column("id").to_pylist()
+        except Exception as exc:             # pyarrow raises several kinds for a file it cannot read
+            v.problem(key, f"not a Parquet file of the dataset's schema ({type(exc).__name__})")
+            continue
+        if len(ids) != len(set(ids)):
+            v.problem(key, f"{len(ids) - len(set(ids))} articles appear twice in the day's file")
+        strays = [i for i in ids if article_key(match["site"], match["date"], i) not in article_keys]
+        if strays:
+            v.problem(key, f"{len(strays)} rows are not articles of that site and day (first: {strays[0]})")
