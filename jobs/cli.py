@@ -19,6 +19,8 @@ COMMANDS = {
     "flush": ("jobs.flush", "upload what the outbox holds (records that could not be archived yet)"),
     "verify": ("jobs.verify", "check every archived article, checksum and manifest (exit 1 on any problem)"),
     "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
+    "reextract": ("jobs.reextract", "re-extract archived captures (WARC) with the current rules; new versions where changed"),
+    "warc-index": ("jobs.warc_index", "write a CDXJ index beside every WARC file (pywb-style replay)"),
     "replica": ("jobs.replica_command", "serve the local replica of both sites on 127.0.0.1"),
     "demo": ("jobs.demo", "start the replica, crawl it into an archive, print the summary (offline)"),
 }
