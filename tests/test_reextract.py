@@ -1,0 +1,154 @@
+"""``arshif reextract``: a changed cleaning rule reaches exactly the archived articles it affects, from the
+stored WARC captures alone, the same on a local pool, on a Dask cluster and across a kill."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from jobs.replica.server import ReplicaServer
+from tests.crawl_helpers import archived, arshif, crawl_env
+
+TWEAK = Path(__file__).parent / "rule_tweak"     # sitecustomize.py: the changed rule, in every process
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def by_id(root: Path, prefix: str = "articles") -> dict[str, dict]:
+    return {r["id"]: r for r in archived(root, prefix)}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """The replica crawled once (WARC files rolled small: several per site), and the rule change to apply:
+    rt_arabic drops a paragraph some of its articles share (text changes), elbalad drops an author name
+    (metadata changes, text does not)."""
+    tmp = tmp_path_factory.mktemp("reextract")
+    with ReplicaServer(port=0) as replica:
+        env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="40000")
+        done = arshif("crawl", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = archived(tmp / "archive")
+    rt = [r for r in records if r["site"] == "rt_arabic"]
+    shared = Counter(line for r in rt for line in set(r["text"].splitlines()) if len(line.split()) >= 8)
+    line = next(line for line, n in shared.most_common() if 2 <= n < len(rt) // 2
+                and all(len(r["text"].splitlines()) >= 3 for r in rt if line in r["text"].splitlines()))
+    text_ids = {r["id"] for r in rt if line in r["text"].splitlines()}
+    eb = [r for r in records if r["site"] == "elbalad"]
+    author = Counter(a for r in eb for a in r["authors"]).most_common(1)[0][0]
+    meta_ids = {r["id"] for r in eb if author in r["authors"]}
+    assert text_ids and meta_ids and len(text_ids) + len(meta_ids) < len(records) // 2
+    rules = json.dumps({"rt_arabic": [line], "elbalad": [author]}, ensure_ascii=False)
+    return tmp, rules, line, author, text_ids, meta_ids
+
+
+def copy_of(base, tmp: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the crawled archive (its state too) and the environment of a reextract with the new rule."""
+    src, rules = base[0], base[1]
+    shutil.copytree(src / "archive", tmp / "archive")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
+    env.update({"ARSHIF_ARCHIVE__URL": f"file://{tmp}/archive", "ARSHIF_ARCHIVE__STATE_DIR": str(tmp / "state"),
+                "ARSHIF_CRAWL__EXTRACT_WORKERS": "2", "REEXTRACT_TEST_RULES": rules,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(TWEAK), os.environ.get("PYTHONPATH")]))})
+    return tmp / "archive", env
+
+
+@pytest.fixture(scope="module")
+def local(base, tmp_path_factory):
+    """The rule change re-extracted on the local process pool, then once more."""
+    root, env = copy_of(base, tmp_path_factory.mktemp("local"))
+    first = arshif("reextract", env=env)
+    after_first = tree(root)
+    second = arshif("reextract", env=env)
+    return root, env, first, after_first, second
+
+
+def test_changed_rule_changes_exactly_the_affected_articles(base, local):
+    src, _, line, author, text_ids, meta_ids = base
+    root, env, first, after_first, _ = local
+    assert first.returncode == 0, first.stderr[-3000:]
+    before, after = by_id(src / "archive"), by_id(root)
+    changed = {i for i in before if before[i] != after[i]}
+    assert changed == text_ids | meta_ids
+    assert set(after) == set(before), "re-extraction neither adds nor loses articles here"
+    past = {(r["id"], r["content_sha256"]): r for r in archived(root, "versions")}
+    for i in text_ids:
+        new, old = after[i], before[i]
+        assert line not in new["text"].splitlines() and new["content_sha256"] != old["content_sha256"]
+        assert new["text"].splitlines() == [x for x in old["text"].splitlines() if x != line]
+        assert new["version"] == 2 and past[(i, old["content_sha256"])] == old, "the previous text is kept"
+        assert new["extractor"]["rules"].endswith(("-test.1",)) and new["fetched_at"] == old["fetched_at"]
+        assert new["warc"] == old["warc"], "the record still points at its capture"
+    for i in meta_ids:
+        new, old = after[i], before[i]
+        assert new["text"] == old["text"] and author not in new["authors"] and author in old["authors"]
+        assert new["version"] == 2 and (i, old["content_sha256"]) not in past
+    assert len(past) == len(text_ids), "past versions: one per changed text, none for metadata changes"
+    for key, data in tree(src / "archive").items():     # the rest of the archive is byte for byte the same
+        if not any(key.endswith(f"/{i}.json") for i in changed):
+            assert after_first[key] == data, f"{key} rewritten"
+    summary = dict(line.split(": ", 1) for line in first.stdout.splitlines() if ": reextract " in line)
+    assert f"{len(text_ids)} changed (0 new, {len(text_ids)} updated)" in summary["rt_arabic"]
+    assert f"{len(meta_ids)} changed (0 new, {len(meta_ids)} updated)" in summary["elbalad"]
+    assert "days touched:" in first.stdout
+    verify = arshif("verify", env=env)
+    assert verify.returncode == 0, verify.stdout[-3000:]
+
+
+def test_second_reextract_changes_nothing(local):
+    root, _, _, after_first, second = local
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert " 0 changed " in second.stdout and "days touched:" not in second.stdout
+    assert tree(root) == after_first
+
+
+def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    root, env = copy_of(base, tmp_path)
+    for name in ("REEXTRACT_TEST_RULES", "PYTHONPATH"):     # the cluster's worker processes get the rule too
+        monkeypatch.setenv(name, env[name])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        done = arshif("reextract", "--scheduler", cluster.scheduler_address, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        worked = cluster.scheduler.task_prefixes.get("extract_captures")
+        pids = {w.pid for w in cluster.scheduler.workers.values()}
+    assert worked is not None, "the extraction ran on the cluster's workers"
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert tree(root) == local[3], "the Dask run wrote exactly what the local pool wrote"
+
+
+def test_kill_mid_run_then_resume(base, local, tmp_path):
+    root, env = copy_of(base, tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "reextract", "rt_arabic", "--workers", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    done_files: list[str] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        for path in (tmp_path / "state").glob("*/reextract-rt_arabic.json"):
+            try:
+                done_files = json.loads(path.read_text())["done"]
+            except (ValueError, FileNotFoundError):
+                continue
+        if done_files:
+            os.killpg(proc.pid, signal.SIGKILL)      # the run and its extraction workers, as a power cut would
+            break
+        time.sleep(0.02)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "killed while re-extracting"
+    total = len(list((root / "warc" / "site=rt_arabic").rglob("*.warc.gz")))
+    assert 1 <= len(done_files) < total
+    rerun = arshif("reextract", env=env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"(resumed: {len(done_files)} done before)" in rerun.stdout
+    assert not list((tmp_path / "state").glob("*/reextract-*.json")), "the checkpoint goes when done"
+    assert tree(root) == local[3], "killed and resumed, the archive is the one of an uninterrupted run"
