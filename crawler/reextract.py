@@ -108,11 +108,16 @@ class DaskExecutor:
     """The workers of an existing Dask cluster (``dask.distributed``); arshif must be installed on them. They
     get the captures with the tasks, so they need no access to the archive."""
 
-    def __init__(self, address: str, timeout: float = 30):
+    def __init__(self, address: str, timeout: float = 10):
         from distributed import Client
 
         self.address = address
         self.client = Client(address, timeout=timeout, set_as_default=False)
+
+    @property
+    def slots(self) -> int:
+        """Tasks the cluster runs at once (its workers' threads)."""
+        return sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()) or 1
 
     def submit(self, fn: Callable[..., Any], *args: Any):
         return self.client.submit(fn, *args, pure=False)
@@ -230,7 +235,7 @@ class SiteReextraction:
 
     def __init__(self, archive: Archive, site: str, index: ArticleIndex, executor: Executor, state_dir: Path, *,
                  base_url: str, since: str | None = None, until: str | None = None, batch: int = BATCH,
-                 window: int = 8, progress: Callable[[int, int, int], None] | None = None):
+                 window: int | None = None, progress: Callable[[int, int, int], None] | None = None):
         self.archive = archive
         self.site = site
         self.spec = get_site(site)
@@ -239,7 +244,8 @@ class SiteReextraction:
         self.base_url = base_url
         self.since, self.until = since, until
         self.batch = batch
-        self.window = window              # batches in flight
+        # batches in flight: enough to keep every worker busy while the client reads and writes
+        self.window = window or 2 * (getattr(executor, "slots", None) or getattr(executor, "workers", None) or 2)
         self.progress = progress or (lambda done, total, captures: None)
         job = {"site": site, "since": since, "until": until, "extractor": extractor_fingerprint(site)}
         self.checkpoint = Checkpoint(Path(state_dir) / f"reextract-{site}.json", job)

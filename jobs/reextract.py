@@ -16,6 +16,7 @@ import sys
 from contextlib import ExitStack
 from datetime import date
 from typing import Callable
+from urllib.parse import urlsplit
 
 log = logging.getLogger("arshif.reextract")
 
@@ -30,6 +31,14 @@ def _day(text: str) -> str:
         return date.fromisoformat(text).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _is_scheduler_address(address: str) -> bool:
+    parts = urlsplit(address)
+    try:
+        return parts.scheme in ("tcp", "tls") and bool(parts.hostname) and parts.port is not None
+    except ValueError:          # a port that is no number
+        return False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,6 +151,9 @@ def main(args: argparse.Namespace) -> int:
     sites = check_sites(settings, args.sites)
     if args.since and args.until and args.since > args.until:
         raise SettingsError(f"--since {args.since} is after --until {args.until}")
+    if args.scheduler and not _is_scheduler_address(args.scheduler):
+        raise SettingsError(f"--scheduler {args.scheduler!r}: expected a Dask scheduler address tcp://HOST:PORT "
+                            "(or tls://HOST:PORT)")
     if args.workers is not None and not 0 <= args.workers <= 64:
         raise SettingsError(f"--workers {args.workers}: expected 0 (one per core) to 64")
     with ExitStack() as stack:

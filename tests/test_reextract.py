@@ -152,3 +152,16 @@ def test_kill_mid_run_then_resume(base, local, tmp_path):
     assert f"(resumed: {len(done_files)} done before)" in rerun.stdout
     assert not list((tmp_path / "state").glob("*/reextract-*.json")), "the checkpoint goes when done"
     assert tree(root) == local[3], "killed and resumed, the archive is the one of an uninterrupted run"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--scheduler", "dask-scheduler:8786"], "--scheduler 'dask-scheduler:8786': expected a Dask scheduler address"),
+    (["--since", "2026-11-30", "--until", "2026-11-01"], "--since 2026-11-30 is after --until 2026-11-01"),
+    (["--since", "30/11/2026"], "argument --since: '30/11/2026' is not a date (YYYY-MM-DD)"),
+    (["no_such_site"], "unknown site 'no_such_site'"),
+])
+def test_bad_usage_is_one_line_and_exit_2(tmp_path, argv, message):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
+    env.update({"ARSHIF_ARCHIVE__URL": f"file://{tmp_path}/archive", "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "s")})
+    done = arshif("reextract", *argv, env=env)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
