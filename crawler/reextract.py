@@ -32,6 +32,7 @@ import logging
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator, Protocol
@@ -84,9 +85,19 @@ def capture_order(file_key: str, offset: int) -> tuple[str, int]:
     return PurePosixPath(file_key).name, offset
 
 
-def extract_captures(site: str, captures: list[Capture]) -> list[tuple[str, Any]]:
+class ExtractorMismatch(Exception):
+    """A worker's extractor is not the client's (another arshif installed on a Dask worker)."""
+
+
+def extract_captures(site: str, captures: list[Capture], fingerprint: str | None = None) -> list[tuple[str, Any]]:
     """The extractor on each capture: ``("article", fields)``, ``("not_article", reason)`` or ``("failed",
-    message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere."""
+    message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere.
+    ``fingerprint`` is the client's ``extractor_fingerprint``: a worker whose extractor differs refuses."""
+    if fingerprint is not None and extractor_fingerprint(site) != fingerprint:
+        import socket
+
+        raise ExtractorMismatch(f"the extractor on worker {socket.gethostname()} differs from this one's (rules or "
+                                "versions): install the same arshif on every worker")
     out: list[tuple[str, Any]] = []
     for capture in captures:
         try:
@@ -128,6 +139,7 @@ class DaskExecutor:
 
 # ---------------------------------------------------------------------------------------------- the client
 
+@lru_cache(maxsize=8)
 def extractor_fingerprint(site: str) -> str:
     """What the extraction of ``site`` depends on, hashed: a checkpoint is only resumed by the same extractor."""
     import trafilatura
@@ -378,6 +390,8 @@ class SiteReextraction:
                     continue
                 try:
                     results = future.result()
+                except ExtractorMismatch:
+                    raise
                 except Exception as exc:                   # the worker died (not the extractor failing)
                     log.error("reextract %s: a batch of %s failed: %s: %s", self.site, key, type(exc).__name__, exc)
                     counts[key]["failed"] += len(pendings)
@@ -387,7 +401,8 @@ class SiteReextraction:
                     self._apply(pending, outcome, value, counts[key], touched[key])
 
         def submit(key: str, batch: list[_Pending]) -> None:
-            flight.append((key, batch, self.executor.submit(extract_captures, self.site, [p.capture for p in batch])))
+            flight.append((key, batch, self.executor.submit(extract_captures, self.site, [p.capture for p in batch],
+                                                            self.checkpoint.job["extractor"])))
             drain(self.window)
 
         for key in files:

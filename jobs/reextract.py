@@ -91,7 +91,7 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
     """Re-extract ``sites``; returns the exit code and the per-site results (``SiteResult``)."""
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
-    from crawler.reextract import SiteReextraction
+    from crawler.reextract import ExtractorMismatch, SiteReextraction
     from crawler.state import ArticleIndex, archive_state_dir
     from jobs.crawl import take_lease
     from jobs.lock import LockBusy, SiteLock
@@ -123,6 +123,9 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
                 except ArchiveUnavailable as exc:
                     print(f"arshif: {exc}; run the same command again to go on", file=sys.stderr)
                     return 1, results
+                except ExtractorMismatch as exc:
+                    print(f"arshif: {exc}", file=sys.stderr)
+                    return 2, results
                 close()
                 days = sorted(result.touched_days)
                 if on_days_touched is not None and days:

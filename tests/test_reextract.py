@@ -121,6 +121,12 @@ def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch)
         assert done.returncode == 0, done.stderr[-3000:]
         worked = cluster.scheduler.task_prefixes.get("extract_captures")
         pids = {w.pid for w in cluster.scheduler.workers.values()}
+        after = tree(root)
+        # a client whose rules differ from the workers' (here: without the changed rule) writes nothing
+        plain = {k: v for k, v in env.items() if k not in ("REEXTRACT_TEST_RULES", "PYTHONPATH")}
+        refused = arshif("reextract", "--scheduler", cluster.scheduler_address, env=plain)
+        assert refused.returncode == 2 and "differs from this one's" in refused.stderr, refused.stderr[-3000:]
+        assert tree(root) == after
     assert worked is not None, "the extraction ran on the cluster's workers"
     assert len(pids) == 2 and os.getpid() not in pids
     assert tree(root) == local[3], "the Dask run wrote exactly what the local pool wrote"
