@@ -258,7 +258,7 @@ class SiteReextraction:
         self.batch = batch
         # batches in flight: enough to keep every worker busy while the client reads and writes
         self.window = window or 2 * (getattr(executor, "slots", None) or getattr(executor, "workers", None) or 2)
-        self.progress = progress or (lambda done, total, captures: None)
+        self.progress = progress or (lambda files_done, files, pages: None)   # called as the run goes
         job = {"site": site, "since": since, "until": until, "extractor": extractor_fingerprint(site)}
         self.checkpoint = Checkpoint(Path(state_dir) / f"reextract-{site}.json", job)
         self._written: set[str] = set()    # article ids written by this run (their archived copy changed)
@@ -384,8 +384,8 @@ class SiteReextraction:
                         unfinished.update(counts[key])
                         result.unfinished_files += 1
                         result.touched_days |= touched[key]
-                    progress.update(files=1, captures=counts[key]["captures"])
-                    self.progress(progress["files"], len(files), progress["captures"])
+                    progress.update(files=1)
+                    self.progress(progress["files"], len(files), progress["pages"])
                     del counts[key], touched[key]
                     continue
                 try:
@@ -399,6 +399,8 @@ class SiteReextraction:
                     continue
                 for pending, (outcome, value) in zip(pendings, results):
                     self._apply(pending, outcome, value, counts[key], touched[key])
+                progress.update(pages=len(pendings))
+                self.progress(progress["files"], len(files), progress["pages"])
 
         def submit(key: str, batch: list[_Pending]) -> None:
             flight.append((key, batch, self.executor.submit(extract_captures, self.site, [p.capture for p in batch],

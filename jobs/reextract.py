@@ -77,10 +77,10 @@ def _progress(site: str):
 
     bar = tqdm(desc=site, unit="file", total=0, file=sys.stderr, leave=True)
 
-    def update(done: int, total: int, captures: int) -> None:
+    def update(done: int, total: int, pages: int) -> None:
         bar.total = total
         bar.n = done
-        bar.set_postfix(captures=captures, refresh=False)
+        bar.set_postfix(pages=pages, refresh=False)
         bar.refresh()
 
     return update, bar.close
