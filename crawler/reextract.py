@@ -31,7 +31,7 @@ import json
 import logging
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator, Protocol
 from warcio.archiveiterator import ArchiveIterator
 
 from . import cleaning
-from .archive.base import Archive
+from .archive.base import Archive, ArchiveUnavailable
 from .archive.keys import article_key, parse_article_key, utc_date
 from .archive.store import Planned, store_article, store_metadata_change
 from .durable import write_atomic
@@ -268,8 +268,8 @@ class SiteReextraction:
     def _captures(self, key: str, counts: Counter) -> Iterator[Capture]:
         data = self.archive.get(key)
         if data is None:
-            raise FileNotFoundError(f"archive {self.archive.url}: {key} is listed but cannot be read")
-        records = ArchiveIterator(io.BytesIO(data))
+            raise FileNotFoundError("listed but not in the archive any more")
+        records = ArchiveIterator(io.BytesIO(data), check_digests="raise")   # a record cut short is an error
         for record in records:
             if record.rec_type != "response":
                 continue
@@ -299,7 +299,7 @@ class SiteReextraction:
         current = self._archived(guess)
         if current is not None and (current[1].get("warc") or {}).get("record_id") == capture.record_id:
             # the archived record came from this very capture: extract as of its fetch time (relative dates)
-            capture = _with_fetched_at(capture, current[1]["fetched_at"])
+            capture = replace(capture, fetched_at=current[1]["fetched_at"])
         return _Pending(capture, guess, current)
 
     # -- writing ---------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ class SiteReextraction:
             if pointer.get("record_id") == capture.record_id:
                 fetched_at, run_id = archived["fetched_at"], archived["run_id"]
             elif (capture.order < capture_order(pointer["file"], pointer["offset"]) if pointer.get("file")
-                  else capture.fetched_at < archived["fetched_at"]):
+                  else datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(archived["fetched_at"])):
                 counts["older"] += 1
                 return
             else:
@@ -412,11 +412,18 @@ class SiteReextraction:
                 continue
             counts[key], touched[key], ok[key] = Counter(), set(), True
             batch: list[_Pending] = []
-            for capture in self._captures(key, counts[key]):
-                batch.append(self._pending(capture))
-                if len(batch) == self.batch:
-                    submit(key, batch)
-                    batch = []
+            try:
+                for capture in self._captures(key, counts[key]):
+                    batch.append(self._pending(capture))
+                    if len(batch) == self.batch:
+                        submit(key, batch)
+                        batch = []
+            except ArchiveUnavailable:
+                raise
+            except Exception as exc:     # a WARC file cut short or corrupt: what was read is done, the file is not
+                log.error("reextract %s: cannot read all of %s: %s: %s", self.site, key, type(exc).__name__, exc)
+                counts[key]["failed"] += 1
+                ok[key] = False
             if batch:
                 submit(key, batch)
             flight.append((key, None, None))
@@ -430,12 +437,6 @@ class SiteReextraction:
         """Forget the checkpoint once every file is done and the touched days were handed on."""
         if not result.unfinished_files:
             self.checkpoint.remove()
-
-
-def _with_fetched_at(capture: Capture, fetched_at: str) -> Capture:
-    from dataclasses import replace
-
-    return replace(capture, fetched_at=fetched_at)
 
 
 def _run_id(file_key: str) -> str:

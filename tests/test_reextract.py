@@ -171,3 +171,23 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path, argv, message):
     env.update({"ARSHIF_ARCHIVE__URL": f"file://{tmp_path}/archive", "ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "s")})
     done = arshif("reextract", *argv, env=env)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_corrupt_warc_file_is_one_line_and_is_done_again(base, tmp_path):
+    root, env = copy_of(base, tmp_path)
+    env.pop("REEXTRACT_TEST_RULES")                         # the archive's own rules: nothing to change
+    warcs = sorted((root / "warc" / "site=elbalad").rglob("*.warc.gz"))
+    broken = warcs[len(warcs) // 2]
+    data = broken.read_bytes()
+    broken.write_bytes(data[: len(data) // 2] + b"\x00garbage" * 64)
+    before = tree(root)
+    done = arshif("reextract", "elbalad", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert f"cannot read all of {broken.relative_to(root)}" in done.stderr and "Traceback" not in done.stderr
+    assert "1 WARC files unfinished" in done.stdout and " 0 changed " in done.stdout
+    assert tree(root) == before, "nothing written, nothing lost"
+    [checkpoint] = (tmp_path / "state").glob("*/reextract-elbalad.json")
+    assert str(broken.relative_to(root)) not in json.loads(checkpoint.read_text())["done"]
+    broken.write_bytes(data)                                 # repaired: the rerun does that file only
+    again = arshif("reextract", "elbalad", env=env)
+    assert again.returncode == 0 and f"(resumed: {len(warcs) - 1} done before)" in again.stdout, again.stdout
