@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
@@ -36,8 +37,10 @@ from functools import lru_cache
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator, Protocol
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from . import cleaning
 from .archive.base import Archive, ArchiveUnavailable
@@ -46,6 +49,7 @@ from .archive.store import Planned, store_article, store_metadata_change
 from .durable import write_atomic
 from .extract import MIN_WORDS, RULES_VERSION, NotArticle, extract
 from .record import complete, problems, same_content
+from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex
 from .urls import article_id, canonicalize, is_article_url
@@ -172,8 +176,9 @@ def _charset(content_type: str) -> str | None:
 
 
 def _origin(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://{rest.split('/', 1)[0]}"
+    """``scheme://host[:port]`` of ``url``: a capture's own site root."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass
@@ -201,36 +206,59 @@ class SiteResult:
 
 
 class Checkpoint:
-    """Which WARC files of a site's re-extraction are done, with the counts and touched days so far."""
+    """A site's re-extraction so far, in the local state folder: ``reextract-<site>.json`` (the run's id and
+    start, the WARC files done, their counts and touched days; rewritten after each file) and
+    ``reextract-<site>.keys`` (every archive key written, appended as it is written: the run's manifest)."""
 
     def __init__(self, path: Path, job: dict):
         self.path = path
+        self.keys_path = path.with_suffix(".keys")
         self.job = job
+        self.report = RunReport(new_run_id(job["site"]) + "-reextract", job["site"], "", kind="reextract")
         self.done: set[str] = set()
         self.counts: Counter = Counter()
         self.touched: set[tuple[str, str]] = set()
         try:
             saved = json.loads(path.read_text("utf-8"))
         except (FileNotFoundError, ValueError):
-            return
-        if saved.get("job") != job:
-            log.info("reextract %s: checkpoint of another job (extractor or dates changed): starting over",
-                     job["site"])
-            return
-        self.done = set(saved["done"])
-        self.counts = Counter(saved["counts"])
-        self.touched = {tuple(day) for day in saved["touched"]}
+            saved = None
+        if saved is not None and saved.get("job") == job:
+            self.report.run_id, self.report.started_at = saved["run_id"], saved["started_at"]
+            self.done = set(saved["done"])
+            self.counts = Counter(saved["counts"])
+            self.touched = {tuple(day) for day in saved["touched"]}
+        else:
+            if saved is not None:
+                log.info("reextract %s: checkpoint of another job (extractor or dates changed): starting over",
+                         job["site"])
+            self.keys_path.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._keys = open(self.keys_path, "a", encoding="utf-8")
+
+    def wrote(self, keys: list[str]) -> None:
+        self._keys.write("".join(k + "\n" for k in keys))
+        self._keys.flush()
 
     def file_done(self, key: str, counts: Counter, touched: set[tuple[str, str]]) -> None:
+        os.fsync(self._keys.fileno())
         self.done.add(key)
         self.counts.update(counts)
         self.touched |= touched
-        state = {"job": self.job, "done": sorted(self.done), "counts": dict(self.counts),
-                 "touched": sorted(self.touched)}
+        state = {"job": self.job, "run_id": self.report.run_id, "started_at": self.report.started_at,
+                 "done": sorted(self.done), "counts": dict(self.counts), "touched": sorted(self.touched)}
         write_atomic(self.path, lambda fh: fh.write(json.dumps(state).encode("utf-8")))
 
+    def keys_written(self) -> list[str]:
+        self._keys.flush()
+        return list(dict.fromkeys(self.keys_path.read_text("utf-8").splitlines()))
+
+    def close(self) -> None:
+        self._keys.close()
+
     def remove(self) -> None:
+        self.close()
         self.path.unlink(missing_ok=True)
+        self.keys_path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -269,23 +297,35 @@ class SiteReextraction:
         data = self.archive.get(key)
         if data is None:
             raise FileNotFoundError("listed but not in the archive any more")
-        records = ArchiveIterator(io.BytesIO(data), check_digests="raise")   # a record cut short is an error
-        for record in records:
-            if record.rec_type != "response":
-                continue
-            counts["captures"] += 1
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            base_url = self.base_url if url.startswith(self.base_url.rstrip("/") + "/") else _origin(url)
-            if (record.http_headers is None or record.http_headers.get_statuscode() != "200"
-                    or not is_article_url(url, base_url, self.spec)):
-                continue
-            body = record.content_stream().read()       # before the offset: asking it skips the payload
-            offset = records.get_record_offset()
-            when = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))
-            yield Capture(file=key, offset=offset, record_id=record.rec_headers.get_header("WARC-Record-ID"),
-                          url=url, base_url=base_url,
-                          encoding=_charset(record.http_headers.get_header("Content-Type") or ""),
-                          fetched_at=when.isoformat(timespec="seconds"), body=body)
+        records = ArchiveIterator(io.BytesIO(data), check_digests="raise")
+        end = 0
+        try:
+            for record in records:
+                response = record.rec_type == "response"
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                base_url = self.base_url if url.startswith(self.base_url.rstrip("/") + "/") else _origin(url)
+                wanted = (response and record.http_headers is not None and record.http_headers.get_statuscode() == "200"
+                          and is_article_url(url, base_url, self.spec))
+                # every record is read to its end, so that every digest is checked: a file cut short or damaged
+                # is an error here, never a truncated page or a silent end of the file
+                body = record.content_stream().read() if wanted else record.raw_stream.read()
+                offset = records.get_record_offset()      # after the read: asking it first skips the payload
+                end = offset + records.get_record_length()
+                if record.digest_checker.passed is not True and (record.rec_headers.get_header("WARC-Payload-Digest")
+                                                                 or record.rec_headers.get_header("WARC-Block-Digest")):
+                    raise ValueError(f"the record at offset {offset} is cut short (its digest could not be checked)")
+                counts["captures"] += response
+                if not wanted:
+                    continue
+                when = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))
+                yield Capture(file=key, offset=offset, record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                              url=url, base_url=base_url,
+                              encoding=_charset(record.http_headers.get_header("Content-Type") or ""),
+                              fetched_at=when.isoformat(timespec="seconds"), body=body)
+        except ArchiveLoadFailed:       # its message quotes the damaged bytes
+            raise ValueError(f"damaged WARC data after offset {end}") from None
+        if end != len(data):
+            raise ValueError(f"{len(data) - end} bytes after the last whole record (offset {end}) are no WARC record")
 
     def _archived(self, aid: str) -> tuple[str, dict] | None:
         known = self.index.get(aid)
@@ -337,16 +377,18 @@ class SiteReextraction:
             return
         if current is None:
             date = utc_date(record["published_at"], datetime.fromisoformat(fetched_at))
-            outcome, _, stored = store_article(self.archive, Planned("new", article_key(self.site, date, aid), record))
+            outcome, written, stored = store_article(self.archive, Planned("new", article_key(self.site, date, aid),
+                                                                           record))
             key = article_key(self.site, date, aid)
         elif same_content(archived, record):
             counts["unchanged"] += 1
             return
         elif archived["content_sha256"] != record["content_sha256"]:
-            outcome, _, stored = store_article(self.archive, Planned("updated", key, record, previous_key=key))
+            outcome, written, stored = store_article(self.archive, Planned("updated", key, record, previous_key=key))
         else:
-            outcome, _, stored = store_metadata_change(self.archive, key, record)
+            outcome, written, stored = store_metadata_change(self.archive, key, record)
         counts[outcome] += 1
+        self.checkpoint.wrote(written)
         if stored is not None:
             self.index.record(stored, key)
             self._written.add(aid)
@@ -434,9 +476,24 @@ class SiteReextraction:
         return result
 
     def finish(self, result: SiteResult) -> None:
-        """Forget the checkpoint once every file is done and the touched days were handed on."""
-        if not result.unfinished_files:
-            self.checkpoint.remove()
+        """Once every file is done (and the touched days were handed on): store the run's manifest under
+        ``runs/`` (``kind: "reextract"``: ``arshif status`` and the crawl history leave it out; data teams read
+        its ``keys_written`` like a crawl's) when it wrote anything, then forget the checkpoint. Else keep the
+        checkpoint for the next run."""
+        if result.unfinished_files:
+            self.checkpoint.close()
+            return
+        report = self.checkpoint.report
+        report.keys_written = self.checkpoint.keys_written()
+        if report.keys_written:                 # a run that wrote nothing leaves no trace in the archive
+            report.archive = self.archive.url
+            for name, n in result.counts.items():
+                report.count(name, n)
+            failed = result.counts["failed"]
+            report.finish("failed" if failed else "ok", f"{failed} captures failed" if failed else None)
+            self.archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
+                             metadata={"site": self.site, "run-id": report.run_id})
+        self.checkpoint.remove()
 
 
 def _run_id(file_key: str) -> str:

@@ -19,7 +19,19 @@ TWEAK = Path(__file__).parent / "rule_tweak"     # sitecustomize.py: the changed
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file of the archive but re-extraction's run manifests (their run ids and times differ)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.name.endswith("-reextract.json")}
+
+
+def manifests(root: Path) -> dict[str, list[str]]:
+    """Re-extraction's run manifests: site → the keys they list."""
+    out: dict[str, list[str]] = {}
+    for path in sorted((root / "runs").rglob("*-reextract.json")):
+        report = json.loads(path.read_text("utf-8"))
+        assert report["kind"] == "reextract" and report["result"] == "ok"
+        out.setdefault(report["site"], []).extend(report["keys_written"])
+    return out
 
 
 def by_id(root: Path, prefix: str = "articles") -> dict[str, dict]:
@@ -99,6 +111,10 @@ def test_changed_rule_changes_exactly_the_affected_articles(base, local):
     assert f"{len(text_ids)} changed (0 new, {len(text_ids)} updated)" in summary["rt_arabic"]
     assert f"{len(meta_ids)} changed (0 new, {len(meta_ids)} updated)" in summary["elbalad"]
     assert "days touched:" in first.stdout
+    listed = manifests(root)          # one manifest per site, listing every key written, once
+    written = {k for k in tree(root) if k not in tree(src / "archive") or tree(root)[k] != tree(src / "archive")[k]}
+    assert sorted(listed) == ["elbalad", "rt_arabic"] and all(len(v) == len(set(v)) for v in listed.values())
+    assert {k for keys in listed.values() for k in keys} == written
     verify = arshif("verify", env=env)
     assert verify.returncode == 0, verify.stdout[-3000:]
 
@@ -108,6 +124,7 @@ def test_second_reextract_changes_nothing(local):
     assert second.returncode == 0, second.stderr[-3000:]
     assert " 0 changed " in second.stdout and "days touched:" not in second.stdout
     assert tree(root) == after_first
+    assert len(list((root / "runs").rglob("*-reextract.json"))) == 2, "a run that wrote nothing stores no manifest"
 
 
 def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch):
@@ -130,6 +147,7 @@ def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch)
     assert worked is not None, "the extraction ran on the cluster's workers"
     assert len(pids) == 2 and os.getpid() not in pids
     assert tree(root) == local[3], "the Dask run wrote exactly what the local pool wrote"
+    assert {s: sorted(k) for s, k in manifests(root).items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}
 
 
 def test_kill_mid_run_then_resume(base, local, tmp_path):
@@ -158,6 +176,9 @@ def test_kill_mid_run_then_resume(base, local, tmp_path):
     assert f"(resumed: {len(done_files)} done before)" in rerun.stdout
     assert not list((tmp_path / "state").glob("*/reextract-*.json")), "the checkpoint goes when done"
     assert tree(root) == local[3], "killed and resumed, the archive is the one of an uninterrupted run"
+    listed = manifests(root)
+    assert {s: sorted(set(k)) for s, k in listed.items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}, \
+        "the manifest lists what the killed run wrote too"
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -191,3 +212,35 @@ def test_a_corrupt_warc_file_is_one_line_and_is_done_again(base, tmp_path):
     broken.write_bytes(data)                                 # repaired: the rerun does that file only
     again = arshif("reextract", "elbalad", env=env)
     assert again.returncode == 0 and f"(resumed: {len(warcs) - 1} done before)" in again.stdout, again.stdout
+
+
+def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path):
+    """Wherever a WARC file is cut (and whatever follows the cut), reading it fails at the cut: no record is
+    read from past it, no page comes out truncated, the file never seems to end early."""
+    from crawler.archive.local import LocalArchive
+    from crawler.reextract import SiteReextraction
+
+    root = base[0] / "archive"
+    key = str(max((root / "warc" / "site=elbalad").rglob("*.warc.gz"), key=lambda p: p.stat().st_size).relative_to(root))
+    whole = (root / key).read_bytes()
+
+    def reader(data: bytes) -> SiteReextraction:
+        class OneFile(LocalArchive):
+            def get(self, k):
+                return data
+
+        return SiteReextraction(OneFile(f"file://{root}"), "elbalad", None, None, tmp_path, base_url="http://127.0.0.1")
+
+    job = reader(whole)
+    complete = {c.offset: c.body for c in job._captures(key, Counter())}
+    job.checkpoint.close()
+    assert len(complete) >= 3
+    for cut in (0.1, 0.3, 0.5, 0.7, 0.9, 0.99):
+        for tail in (b"", b"\x00" * 300, b"WARC/1.1\r\n"):
+            job = reader(whole[: int(len(whole) * cut)] + tail)
+            read = {}
+            with pytest.raises(Exception):
+                for capture in job._captures(key, Counter()):
+                    read[capture.offset] = capture.body
+            job.checkpoint.close()
+            assert all(complete[offset] == body for offset, body in read.items())
