@@ -4,8 +4,9 @@ It is the record that ``arshif status``, the scheduler's catch-up and data teams
 X") read, so its fields are a stable interface:
 
     run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
-    kind        "crawl", or "flush" for the manifest of an outbox replay (``run_id`` ending in ``-flush``):
-                history, status and catch-up read crawls only
+    kind        "crawl", or "flush" for the manifest of an outbox replay (``run_id`` ending in ``-flush``), or
+                "reextract" for that of ``arshif reextract`` (``-reextract``): history, status and catch-up
+                read crawls only
     result      "ok" | "failed"
     reason      why it failed (one line), or null
     counts      discovered, fetched, new, updated, unchanged, skipped, not_article, invalid, failed,
