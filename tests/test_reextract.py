@@ -244,3 +244,24 @@ def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path
                     read[capture.offset] = capture.body
             job.checkpoint.close()
             assert all(complete[offset] == body for offset, body in read.items())
+
+
+def test_the_latest_capture_counts(tmp_path):
+    """An article edited between two crawls has two captures: re-extraction never puts the older text back."""
+    with ReplicaServer(port=0) as replica:
+        env = crawl_env(replica, tmp_path)
+        assert arshif("crawl", "elbalad", env=env).returncode == 0
+        article = next(a for a in replica.articles("elbalad") if a.kind == "article")
+        edited = replica.edit(article.article_id, "elbalad")
+        again = arshif("crawl", "elbalad", env=env)
+        assert again.returncode == 0 and "updated 1" in again.stdout, again.stdout
+    root = tmp_path / "archive"
+    assert len(list((root / "warc").rglob("*.warc.gz"))) == 2
+    before = tree(root)
+    done = arshif("reextract", "elbalad", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert " 0 changed " in done.stdout and " 1 older captures" in done.stdout, done.stdout
+    assert tree(root) == before
+    [current] = [r for r in archived(root) if r["title"] == edited.title]
+    assert current["version"] == 2 and current["warc"]["file"].endswith(sorted(
+        p.name for p in (root / "warc").rglob("*.warc.gz"))[-1])
