@@ -128,13 +128,20 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
                     return 2, results
                 close()
                 days = sorted(result.touched_days)
-                if on_days_touched is not None and days:
-                    on_days_touched(settings, archive, set(days))
-                job.finish(result)
                 results.append(result)
                 print(result.summary(), file=out, flush=True)
                 if days:
                     print(f"{site}: days touched: " + " ".join(d for _, d in days), file=out, flush=True)
+                try:
+                    if on_days_touched is not None and days:
+                        on_days_touched(settings, archive, set(days))
+                except Exception as exc:     # the checkpoint stays: the next run hands the days on again
+                    job.checkpoint.close()
+                    print(f"arshif: {site}: the touched days were not re-compacted: {type(exc).__name__}: {exc}; "
+                          "run the same command again", file=sys.stderr)
+                    code = code or 1
+                    continue
+                job.finish(result)
                 log.info("reextract finished: %s", result.summary(), extra={"site": site})
                 if result.counts["failed"] or result.unfinished_files:
                     code = code or 1

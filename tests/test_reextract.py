@@ -265,3 +265,26 @@ def test_the_latest_capture_counts(tmp_path):
     [current] = [r for r in archived(root) if r["title"] == edited.title]
     assert current["version"] == 2 and current["warc"]["file"].endswith(sorted(
         p.name for p in (root / "warc").rglob("*.warc.gz"))[-1])
+
+
+def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local, tmp_path):
+    """``jobs.reextract.RECOMPACT_DAYS`` (wired to the Parquet compaction) gets every (site, date) whose
+    articles were written; when it fails, the checkpoint stays and the next run hands the same days on
+    without re-extracting anything."""
+    root, env = copy_of(base, tmp_path)
+    calls = tmp_path / "days.jsonl"
+    env.update(REEXTRACT_TEST_DAYS=str(calls), REEXTRACT_TEST_DAYS_FAIL="1")
+    failed = arshif("reextract", env=env)
+    assert failed.returncode == 1 and "the touched days were not re-compacted" in failed.stderr, failed.stderr
+    after = tree(root)
+    changed_days = sorted({tuple(k.split("/")[1:3]) for k in after if k.startswith("articles/")
+                           and after[k] != tree(base[0] / "archive").get(k)})
+    expected = [[site.removeprefix("site="), date.removeprefix("date=")] for site, date in changed_days]
+    first = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert sorted(day for call in first for day in call) == sorted(expected)
+    env.pop("REEXTRACT_TEST_DAYS_FAIL")
+    again = arshif("reextract", env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("(resumed: ") == 2, "nothing re-extracted: every WARC file was done"
+    assert [json.loads(line) for line in calls.read_text().splitlines()][len(first):] == first
+    assert tree(root) == local[3] and not list((tmp_path / "state").glob("*/reextract-*"))

@@ -22,3 +22,17 @@ if _RULES:
             _spec.extraction, rules_version=_spec.extraction.rules_version + "-test",
             rules=_spec.extraction.rules.extend(Rules(drop=whole_lines(*(re.escape(line) for line in _lines)))))
         sites.SITES[_key] = dataclasses.replace(_spec, extraction=_extraction)
+
+# The seam to the datasets: ``REEXTRACT_TEST_DAYS`` names a file where each call of the re-compaction hook
+# appends the days it was given (one JSON line); with ``REEXTRACT_TEST_DAYS_FAIL`` set the hook then fails.
+_DAYS = os.environ.get("REEXTRACT_TEST_DAYS")
+if _DAYS:
+    import jobs.reextract
+
+    def _recompact(settings, archive, days):
+        with open(_DAYS, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(sorted(days)) + "\n")
+        if os.environ.get("REEXTRACT_TEST_DAYS_FAIL"):
+            raise RuntimeError("the dataset bucket does not answer")
+
+    jobs.reextract.RECOMPACT_DAYS = _recompact
