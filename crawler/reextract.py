@@ -18,10 +18,14 @@ capture order, so the archive comes out the same whichever workers ran the extra
 * a record keeps the ``fetched_at`` and ``run_id`` of its capture, so re-running re-extraction (or running
   it elsewhere) writes byte-identical records.
 
+Every WARC record is read to its end with its digest checked: a file cut short or damaged stops at the
+damage (one error line; the file is left for the next run), never giving a truncated page.
+
 Resumable: after each WARC file the client records it, with the counts and the days it touched, in a
-checkpoint in the local state folder (``reextract-<site>.json``). A rerun with the same extractor and the
-same dates skips the files done; every write is idempotent, so the file that was cut short is simply done
-again. The checkpoint goes when the site is finished, after the touched days were handed on.
+checkpoint in the local state folder (``reextract-<site>.json``; the keys written go to
+``reextract-<site>.keys``). A rerun with the same extractor and the same dates skips the files done; every
+write is idempotent, so the file that was cut short is simply done again. When the site is finished and
+its touched days were handed on, the run's manifest is stored under ``runs/`` and the checkpoint goes.
 """
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ import os
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator, Protocol
 from urllib.parse import urlsplit
@@ -57,7 +61,6 @@ from .urls import article_id, canonicalize, is_article_url
 log = logging.getLogger("arshif.reextract")
 
 BATCH = 8                   # captures per task: small enough to spread a few WARC files over many workers
-COUNTS = ("captures", "pages", "new", "updated", "unchanged", "older", "not_article", "failed")
 
 
 # -------------------------------------------------------------------------------------------- the workers
