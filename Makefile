@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/dataset.py
+	$(BIN)/python bench/reextract.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800

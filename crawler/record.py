@@ -33,6 +33,18 @@ def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict |
     }
 
 
+# The fields that are the article itself (text and metadata), as opposed to how and when it was fetched and
+# extracted (url as fetched, fetched_at, run_id, warc, extractor, version): a re-extraction that changes none
+# of these changes nothing.
+CONTENT_FIELDS = ("id", "canonical_url", "site", "title", "description", "authors", "published_at", "modified_at",
+                  "section", "tags", "image", "language", "text", "word_count", "content_sha256")
+
+
+def same_content(a: dict, b: dict) -> bool:
+    """Do the records ``a`` and ``b`` say the same article: same text and metadata?"""
+    return all(a.get(name) == b.get(name) for name in CONTENT_FIELDS)
+
+
 def problems(record: dict) -> list[str]:
     """Every way ``record`` breaks the schema, as 'field: message' strings (empty when valid)."""
     out = []

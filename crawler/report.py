@@ -6,7 +6,8 @@ X") read, so its fields are a stable interface:
     run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
     kind        "crawl"; "refetch" (``arshif refetch``: given articles fetched again); "flush" for the
                 manifest of an outbox replay (``run_id`` ending in ``-flush``); "recovery" for keys listed
-                by ``arshif verify --repair``: history, status and catch-up read crawls only
+                by ``arshif verify --repair``; "reextract" for that of ``arshif reextract``
+                (``-reextract``): history, status and catch-up read crawls only
     result      "running" (written so at start) | "ok" | "degraded" | "failed" | "killed" (``RunResult``)
     reason      why it is not ok (one line), or null
     counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,

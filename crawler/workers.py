@@ -9,7 +9,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
@@ -43,6 +43,16 @@ class ExtractWorkers:
         except BrokenProcessPool:
             self._replace(pool)
             raise WorkerCrashed("extraction worker died") from None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """``fn(*args)`` in a worker, from plain synchronous code (re-extraction). A future whose worker died
+        raises ``BrokenProcessPool``; the pool is rebuilt for the next submissions."""
+        pool = self._pool
+        try:
+            return pool.submit(fn, *args)
+        except BrokenProcessPool:
+            self._replace(pool)
+            return self._pool.submit(fn, *args)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:

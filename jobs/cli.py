@@ -23,6 +23,8 @@ COMMANDS = {
     "export": ("jobs.export", "write the articles of a date range to one JSON Lines, Parquet or CSV file"),
     "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
     "migrate-ids": ("jobs.migrate_ids", "move an archive written by arshif 0.1 to the current article ids"),
+    "reextract": ("jobs.reextract", "re-extract archived captures (WARC) with the current rules; new versions where changed"),
+    "warc-index": ("jobs.warc_index", "write a CDXJ index beside every WARC file (pywb-style replay)"),
     "replica": ("jobs.replica_command", "serve the local replica of both sites on 127.0.0.1"),
     "demo": ("jobs.demo", "start the replica, crawl it into an archive, print the summary (offline)"),
 }

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..outcomes import PageOutcome
-from ..record import encode
+from ..record import encode, same_content
 from .base import Archive, ArchiveError
 from .keys import article_key, version_key
 
@@ -115,6 +115,28 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
             return PageOutcome.UPDATED, written + [plan.key], rec
         # another writer replaced it between our read and our write: read again
     raise ArchiveError(f"archive {archive.url}: {plan.key} kept changing under {MAX_CONFLICTS} concurrent writes")
+
+
+def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[str, list[str], dict | None]:
+    """Store ``record`` at ``key`` when its text is the archived one's but its metadata differ (a re-extraction
+    with better rules): the record is replaced in place with ``version`` + 1. Past versions are kept per text
+    (``versions/…/<content_sha256>.json``) and this text is the current one, so nothing goes to ``versions/``.
+    Returns what ``store_article`` returns; a text that changed meanwhile goes through ``store_article``."""
+    for _ in range(MAX_CONFLICTS):
+        current = _get_tagged(archive, key)
+        if current is None:
+            return store_article(archive, Planned("new", key, record))
+        old, etag = current
+        old_rec = json.loads(old)
+        if old_rec.get("content_sha256") != record["content_sha256"]:
+            return store_article(archive, Planned("updated", key, record, previous_key=key))
+        if same_content(old_rec, record):
+            return "unchanged", [], None
+        rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
+        condition = {"if_match": etag} if etag else {}
+        if archive.put(key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
+            return "updated", [key], rec
+    raise ArchiveError(f"archive {archive.url}: {key} kept changing under {MAX_CONFLICTS} concurrent writes")
 
 
 def plan_article(record: dict, known, date: str) -> Planned:

@@ -121,7 +121,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         else:
             v.problem(key, "unexpected object outside articles/, versions/, runs/, warc/, datasets/")
     all_keys = {k for keys in by_prefix.values() for k in keys}
-    v.counts["warc"] = len(by_prefix["warc/"])
+    v.counts["warc"] = sum(1 for k in by_prefix["warc/"] if k.endswith(".warc.gz"))   # not their .cdxj indexes
 
     # ---- articles
     where_id: dict[str, list[str]] = defaultdict(list)

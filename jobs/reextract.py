@@ -1,0 +1,173 @@
+"""``arshif reextract [SITE ...] [--since DATE] [--until DATE] [--scheduler tcp://HOST:PORT]``: run the
+current extractor and rules over the captures already in the archive (never the sites) and write a new
+version of every article whose text or metadata changed (see crawler/reextract.py).
+
+Extraction runs on a local process pool (``--workers``, default ``crawl.extract_workers``), or on the
+workers of an existing Dask cluster with ``--scheduler``; the archive comes out the same either way. A
+progress bar on a terminal; one summary line per site. Resumable: killed, the same command goes on where it
+stopped. Exit 0 when every capture was read, 1 when some failed, 2 for bad configuration or usage, 75 when
+a site is being crawled (its lock is held).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import ExitStack
+from datetime import date
+from typing import Callable
+from urllib.parse import urlsplit
+
+log = logging.getLogger("arshif.reextract")
+
+#: The seam to the Parquet datasets: called after each site with the ``(site, date)`` days whose articles
+#: re-extraction wrote (``settings``, ``archive``, ``days``), before the site's checkpoint is removed — so a
+#: failure here is retried by the next run. None: the days are only printed.
+RECOMPACT_DAYS: Callable[..., None] | None = None
+
+
+def _day(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _is_scheduler_address(address: str) -> bool:
+    parts = urlsplit(address)
+    try:
+        return parts.scheme in ("tcp", "tls") and bool(parts.hostname) and parts.port is not None
+    except ValueError:          # a port that is no number
+        return False
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
+    parser.add_argument("--since", type=_day, metavar="DATE", help="only captures made on or after DATE (YYYY-MM-DD)")
+    parser.add_argument("--until", type=_day, metavar="DATE", help="only captures made on or before DATE")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="extract on this Dask cluster's workers instead of a local process pool")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="local worker processes (default: crawl.extract_workers; 0 = one per core)")
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+
+
+def _executor(stack: ExitStack, args, settings):
+    if args.scheduler:
+        from crawler.archive import ArchiveConfigError
+        from crawler.reextract import DaskExecutor
+
+        try:
+            executor = DaskExecutor(args.scheduler)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ArchiveConfigError(f"dask scheduler {args.scheduler}: cannot connect ({exc})") from None
+        stack.callback(executor.close)
+        return executor
+    from crawler.workers import ExtractWorkers
+
+    workers = settings.crawl.extract_workers if args.workers is None else args.workers
+    return stack.enter_context(ExtractWorkers(workers))
+
+
+def _progress(site: str):
+    """A progress bar on a terminal (tqdm, on stderr); nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(desc=site, unit="file", total=0, file=sys.stderr, leave=True)
+
+    def update(done: int, total: int, pages: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix(pages=pages, refresh=False)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def run_reextract(settings, sites: list[str], *, since: str | None = None, until: str | None = None,
+                  executor, on_days_touched: Callable[..., None] | None = None, out=sys.stdout):
+    """Re-extract ``sites``; returns the exit code and the per-site results (``SiteResult``)."""
+    from crawler.archive import ArchiveUnavailable, open_archive
+    from crawler.archive.lease import LeaseHeld
+    from crawler.reextract import ExtractorMismatch, SiteReextraction
+    from crawler.state import ArticleIndex, archive_state_dir
+    from jobs.crawl import take_lease
+    from jobs.lock import LockBusy, SiteLock
+
+    archive = open_archive(settings.archive.url, settings)
+    archive.check()
+    folder = archive_state_dir(settings.archive.state_dir, archive.url)
+    code, results = 0, []
+    try:
+        for site in sites:
+            with ExitStack() as stack:
+                try:
+                    stack.enter_context(SiteLock(settings, site))
+                    take_lease(stack, archive, site, settings)
+                except (LockBusy, LeaseHeld) as exc:
+                    print(f"arshif: {exc}", file=sys.stderr)
+                    code = code or exc.exit_code
+                    continue
+                index = ArticleIndex.at(folder, site)
+                stack.callback(index.close)
+                if not index.is_built():
+                    log.info("site %s: rebuilt the index from the archive: %d articles", site, index.rebuild(archive))
+                progress, close = _progress(site)
+                stack.callback(close)
+                job = SiteReextraction(archive, site, index, executor, folder, base_url=settings.sites[site].base_url,
+                                       since=since, until=until, progress=progress)
+                try:
+                    result = job.run()
+                except ArchiveUnavailable as exc:
+                    print(f"arshif: {exc}; run the same command again to go on", file=sys.stderr)
+                    return 1, results
+                except ExtractorMismatch as exc:
+                    print(f"arshif: {exc}", file=sys.stderr)
+                    return 2, results
+                close()
+                days = sorted(result.touched_days)
+                results.append(result)
+                print(result.summary(), file=out, flush=True)
+                if days:
+                    print(f"{site}: days touched: " + " ".join(d for _, d in days), file=out, flush=True)
+                try:
+                    if on_days_touched is not None and days:
+                        on_days_touched(settings, archive, set(days))
+                except Exception as exc:     # the checkpoint stays: the next run hands the days on again
+                    job.checkpoint.close()
+                    print(f"arshif: {site}: the touched days were not re-compacted: {type(exc).__name__}: {exc}; "
+                          "run the same command again", file=sys.stderr)
+                    code = code or 1
+                    continue
+                job.finish(result)
+                log.info("reextract finished: %s", result.summary(), extra={"site": site})
+                if result.counts["failed"] or result.unfinished_files:
+                    code = code or 1
+    finally:
+        archive.close()
+    return code, results
+
+
+def main(args: argparse.Namespace) -> int:
+    from crawler.config import SettingsError
+    from jobs.cli import settings_from
+    from jobs.crawl import check_sites
+    from jobs.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging(settings)
+    sites = check_sites(settings, args.sites)
+    if args.since and args.until and args.since > args.until:
+        raise SettingsError(f"--since {args.since} is after --until {args.until}")
+    if args.scheduler and not _is_scheduler_address(args.scheduler):
+        raise SettingsError(f"--scheduler {args.scheduler!r}: expected a Dask scheduler address tcp://HOST:PORT "
+                            "(or tls://HOST:PORT)")
+    if args.workers is not None and not 0 <= args.workers <= 64:
+        raise SettingsError(f"--workers {args.workers}: expected 0 (one per core) to 64")
+    with ExitStack() as stack:
+        executor = _executor(stack, args, settings)
+        code, _ = run_reextract(settings, sites, since=args.since, until=args.until, executor=executor,
+                                on_days_touched=RECOMPACT_DAYS)
+    return code
