@@ -168,6 +168,22 @@ class StatusSettings(_Section):
     short_words: int = Field(80, ge=1)
 
 
+class StoriesSettings(_Section):
+    enabled: bool = True
+    threshold: float = Field(0.25, gt=0, le=1)
+    same_site_threshold: float = Field(0.5, gt=0, le=1)
+    min_shared: int = Field(2, ge=0, le=12)
+    candidate_threshold: float = Field(0.1, gt=0, lt=1)
+    window: Duration = 129600.0
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("must be a positive duration")
+        return v
+
+
 class SiteSettings(_Section):
     enabled: bool = True
     base_url: HttpUrl
@@ -245,6 +261,7 @@ class Settings(_Section):
     logging: LoggingSettings
     service: ServiceSettings
     status: StatusSettings
+    stories: StoriesSettings = StoriesSettings()
     sites: dict[str, SiteSettings]
 
     @field_validator("sites", mode="before")

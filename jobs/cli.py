@@ -18,6 +18,7 @@ COMMANDS = {
     "extract": ("jobs.extract", "print the article record extracted from a saved page or text dump"),
     "flush": ("jobs.flush", "upload what the outbox holds (records that could not be archived yet)"),
     "verify": ("jobs.verify", "check every archived article, checksum and manifest (exit 1 on any problem)"),
+    "stories": ("jobs.stories", "list the stories (same event on both sites) since a date; --rebuild recomputes them"),
     "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
     "replica": ("jobs.replica_command", "serve the local replica of both sites on 127.0.0.1"),
     "demo": ("jobs.demo", "start the replica, crawl it into an archive, print the summary (offline)"),

@@ -58,6 +58,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     from crawler.workers import ExtractWorkers
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
+    from jobs.stories import link_after_run
 
     archive = open_archive(settings.archive.url, settings)
     try:
@@ -91,8 +92,9 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
             # each site has its own settings (its run); the first crawler installs the reactor
             process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0))
         process.start()
-    archive.close()
     reports = [run.report for run in runs]
+    link_after_run(archive, settings, reports)        # story linking of what these runs archived
+    archive.close()
     for report in reports:
         print(report.summary(), flush=True)
         if report.result != "ok":

@@ -1,0 +1,280 @@
+"""Story linking kept in the archive, updated after each run, rebuildable from the articles alone.
+
+    stories/features/date=<D>.json.gz   per article of archive date D: site, time, title, content hash,
+                                        content terms and MinHash signature (gzip JSON)
+    stories/links/date=<D>.json         the verified links whose later article is of date D, with scores
+    stories/ids/date=<D>.json           article id → story_id for every article of date D
+
+An update reads only the articles a run wrote (plus any article of the recent days that has no features
+yet, e.g. flushed later from the outbox), then recomputes the links of the days a change can reach (a link
+depends on its two articles, their candidates within the window and the document frequencies of the days
+around them: never on the order articles arrived in), so an update gives exactly what ``rebuild`` gives.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+from ..archive.base import Archive
+from ..archive.keys import article_key, parse_article_key
+from .features import Features, features_of
+from .link import DocFrequencies, Link, LinkParams, candidates, day_offset, stories, verify
+
+log = logging.getLogger("arshif.stories")
+
+JSON = "application/json; charset=utf-8"
+_DAY = "date="
+
+
+def features_key(day: str) -> str:
+    return f"stories/features/date={day}.json.gz"
+
+
+def links_key(day: str) -> str:
+    return f"stories/links/date={day}.json"
+
+
+def ids_key(day: str) -> str:
+    return f"stories/ids/date={day}.json"
+
+
+def _day_of(key: str) -> str:
+    return key.split(_DAY, 1)[1].split(".", 1)[0]
+
+
+def _days(archive: Archive, prefix: str) -> list[str]:
+    return [_day_of(key) for key in archive.list(prefix)]
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class UpdateResult:
+    articles: int                 # article versions (re)read
+    links: int                    # links recomputed
+    changed_days: list[str]       # archive dates whose story ids changed (their datasets need a refresh)
+
+
+class StoryStore:
+    """The ``stories/`` state of one archive; ``fresh`` ignores what is stored (a rebuild)."""
+
+    def __init__(self, archive: Archive, params: LinkParams, fresh: bool = False):
+        self.archive = archive
+        self.params = params
+        self.fresh = fresh
+        self._features: dict[str, dict[str, Features]] = {}
+
+    # -- features --------------------------------------------------------------------------------------
+
+    def features(self, day: str) -> dict[str, Features]:
+        if day not in self._features:
+            data = None if self.fresh else self.archive.get(features_key(day))
+            rows = json.loads(gzip.decompress(data)) if data else {}
+            self._features[day] = {aid: Features.from_json(aid, day, row) for aid, row in rows.items()}
+        return self._features[day]
+
+    def _save_features(self, day: str) -> None:
+        rows = {aid: feat.to_json() for aid, feat in sorted(self._features[day].items())}
+        self.archive.put(features_key(day), gzip.compress(_json(rows), mtime=0), content_type="application/gzip")
+
+    def _doc_freq(self, day: str) -> tuple[int, Counter]:
+        feats = self.features(day)
+        counts: Counter = Counter()
+        for feat in feats.values():
+            counts.update(feat.terms.keys())
+        return len(feats), counts
+
+    # -- links and ids ---------------------------------------------------------------------------------
+
+    def _links(self, day: str) -> list[dict]:
+        data = None if self.fresh else self.archive.get(links_key(day))
+        return json.loads(data) if data else []
+
+    def _ids(self, day: str) -> dict[str, str] | None:
+        data = None if self.fresh else self.archive.get(ids_key(day))
+        return json.loads(data) if data else None
+
+    # -- the update ------------------------------------------------------------------------------------
+
+    def read_articles(self, keys: Iterable[str]) -> list[str]:
+        """Features for the article ``keys`` whose text is new or changed; the archive dates touched."""
+        touched = set()
+        for key in sorted(set(keys)):
+            parts = parse_article_key(key)
+            if parts is None:
+                continue
+            data = self.archive.get(key)
+            if data is None:
+                continue
+            record = json.loads(data)
+            known = self.features(parts["date"]).get(parts["id"])
+            if known is not None and known.sha == record["content_sha256"]:
+                continue
+            self.features(parts["date"])[parts["id"]] = features_of(record, parts["date"])
+            touched.add(parts["date"])
+        return sorted(touched)
+
+    def relink(self, touched: list[str], all_days: list[str]) -> UpdateResult:
+        """Recompute the links a change in the ``touched`` dates can reach; rewrite links and ids."""
+        params = self.params
+        wd = params.window_days
+        first_changed = day_offset(touched[0], -wd - 1)       # articles whose best match may change
+        first_loaded = day_offset(first_changed, -2 * wd)     # …and every candidate of theirs
+        loaded = [day for day in all_days if day >= first_loaded]
+        feats = [feat for day in loaded for feat in self.features(day).values()]
+        verified = verify(candidates(feats, params), DocFrequencies(self._doc_freq), params)
+        sites = {feat.id: feat.site for feat in feats}
+        by_id = {feat.id: feat for feat in feats}
+        new = [link for link in _mutual_best(verified, sites, params)
+               if max(by_id[link.a].day, by_id[link.b].day) >= first_changed]
+
+        old_links: dict[str, list[dict]] = {day: self._links(day) for day in _days_with_links(self)}
+        new_links: dict[str, list[dict]] = {}
+        for link in new:
+            a, b = by_id[link.a], by_id[link.b]
+            row = {"a": a.id, "a_day": a.day, "a_when": a.when, "b": b.id, "b_day": b.day, "b_when": b.when,
+                   "score": link.score}
+            new_links.setdefault(max(a.day, b.day), []).append(row)
+        redone = sorted({day for day in all_days if day >= first_changed} | {d for d in old_links if d >= first_changed})
+        reach: set[str] = set()                                 # articles whose component may have changed
+        where: dict[str, str] = {}                              # article id → archive date, of linked ones
+        for day in redone:
+            rows = sorted(new_links.get(day, []), key=lambda r: (r["a"], r["b"]))
+            for row in old_links.get(day, []) + rows:
+                reach.update((row["a"], row["b"]))
+                where.update({row["a"]: row["a_day"], row["b"]: row["b_day"]})
+            if rows != old_links.get(day) or self.fresh:
+                self.archive.put(links_key(day), _json(rows), content_type=JSON)
+            old_links[day] = rows
+        every = [row for rows in old_links.values() for row in rows]
+        first = {}
+        for row in every:
+            for side in ("a", "b"):
+                first[row[side]] = (row[f"{side}_when"], row[side])
+                where[row[side]] = row[f"{side}_day"]
+        assigned = stories((Link(r["a"], r["b"], r["score"]) for r in every), first)
+        story_of_reach = {assigned[x] for x in reach if x in assigned}
+        days = set(redone) | {where[x] for x, story in assigned.items() if story in story_of_reach}
+        days |= {where[x] for x in reach if x in where}
+        changed = []
+        for day in sorted(d for d in days if d in set(all_days)):
+            ids = {aid: assigned.get(aid, aid) for aid in sorted(self.features(day))}
+            if ids != self._ids(day) or self.fresh:
+                self.archive.put(ids_key(day), _json(ids), content_type=JSON)
+                changed.append(day)
+        return UpdateResult(0, len(new), changed)
+
+    def update(self, keys: Iterable[str]) -> UpdateResult:
+        touched = self.read_articles(keys)
+        if not touched:
+            return UpdateResult(0, 0, [])
+        for day in touched:
+            self._save_features(day)
+        all_days = sorted(set(_days(self.archive, "stories/features/")) | set(touched) | set(self._features))
+        all_days = [day for day in all_days if self.features(day) or day in touched]
+        result = self.relink(touched, all_days)
+        result.articles = sum(1 for _ in touched)
+        return result
+
+
+def _days_with_links(store: StoryStore) -> list[str]:
+    return [] if store.fresh else _days(store.archive, "stories/links/")
+
+
+def _mutual_best(links: list[Link], sites: dict[str, str], params: LinkParams) -> list[Link]:
+    """The verified links each article has with its best match of the other's site, both ways (ties go to
+    the smaller id); a link within one site also needs ``same_site_threshold``."""
+    best: dict[tuple[str, str], tuple[float, str]] = {}      # (article, site) → (-score, best match there)
+    for link in links:
+        for x, y in ((link.a, link.b), (link.b, link.a)):
+            slot = (x, sites[y])
+            best[slot] = min(best[slot], (-link.score, y)) if slot in best else (-link.score, y)
+    out = []
+    for link in links:
+        if best[(link.a, sites[link.b])][1] != link.b or best[(link.b, sites[link.a])][1] != link.a:
+            continue
+        if sites[link.a] == sites[link.b] and link.score < params.same_site_threshold:
+            continue
+        out.append(link)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- the API
+
+
+def update(archive: Archive, params: LinkParams, keys: Iterable[str], scan_sites: Iterable[str] = (),
+           scan_days: int = 2) -> UpdateResult:
+    """Link the articles ``keys`` (archive keys a run wrote; others are ignored), plus every article of the
+    ``scan_sites`` archived in the last ``scan_days`` days (and the days of ``keys``) that has no features
+    yet. Returns what changed."""
+    store = StoryStore(archive, params)
+    keys = set(keys)
+    days = {parts["date"] for parts in map(parse_article_key, keys) if parts}
+    today = datetime.now(timezone.utc).date()
+    days |= {(today - timedelta(days=n)).isoformat() for n in range(scan_days + 1)}
+    for site in scan_sites:
+        for day in sorted(days):
+            for key in archive.list(f"articles/site={site}/date={day}/"):
+                parts = parse_article_key(key)
+                if parts and parts["id"] not in store.features(day):
+                    keys.add(key)
+    return store.update(keys)
+
+
+def rebuild(archive: Archive, params: LinkParams) -> UpdateResult:
+    """Every story from the archived articles alone, whatever ``stories/`` held."""
+    store = StoryStore(archive, params, fresh=True)
+    return store.update(key for key in archive.list("articles/") if parse_article_key(key))
+
+
+def load_story_ids(archive: Archive) -> dict[str, str]:
+    """Article id → story_id for every article linked so far (an article no other article matches is its
+    own story: its story_id is its id)."""
+    out: dict[str, str] = {}
+    for key in archive.list("stories/ids/"):
+        data = archive.get(key)
+        if data:
+            out.update(json.loads(data))
+    return out
+
+
+@dataclass(frozen=True)
+class Story:
+    story_id: str
+    first_seen: datetime
+    sites: tuple[str, ...]
+    articles: int
+    title: str
+
+
+def list_stories(archive: Archive, since: date) -> list[Story]:
+    """The stories whose first article was published (or first fetched) on or after ``since``, oldest
+    first."""
+    store = StoryStore(archive, LinkParams(1.0, 0.0, 1.0, 0, 1.0))   # only reads features
+    members: dict[str, list[Features]] = {}
+    for day in _days(archive, "stories/ids/"):
+        if day < since.isoformat():
+            continue
+        ids = json.loads(archive.get(ids_key(day)) or b"{}")
+        feats = store.features(day)
+        for aid, story in ids.items():
+            if aid in feats:
+                members.setdefault(story, []).append(feats[aid])
+    out = []
+    for story, feats in members.items():
+        head = next((f for f in feats if f.id == story), None)
+        if head is None:              # the story began before ``since``
+            continue
+        out.append(Story(story, datetime.fromtimestamp(head.when, timezone.utc),
+                         tuple(sorted({f.site for f in feats})), len(feats), head.title))
+    return sorted(out, key=lambda s: (s.first_seen, s.story_id))
+
+
+__all__ = ["Story", "UpdateResult", "article_key", "list_stories", "load_story_ids", "rebuild", "update"]
