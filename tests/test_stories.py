@@ -139,3 +139,21 @@ def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
     crawled = score(ids, articles, NOW)        # article ids and gold pairs do not depend on the replica's clock
     assert crawled.precision >= 0.95 and crawled.recall >= 0.95, crawled
     assert list_stories(archive, (NOW - timedelta(days=400)).date()) != []
+
+
+def test_stories_on_s3_match_the_local_archive(tmp_path, s3_server, s3_url):
+    from crawler.archive.s3 import S3Archive
+    from tests.s3_server import s3_settings
+
+    s3 = S3Archive(s3_url, s3_settings(s3_server))
+    local = LocalArchive(f"file://{tmp_path}/archive")
+    try:
+        for archive in (s3, local):
+            archive_replica(archive, NOW)
+        update(s3, PARAMS, list(s3.list("articles/site=rt_arabic/")))      # incremental on S3…
+        update(s3, PARAMS, list(s3.list("articles/site=elbalad/")))
+        rebuild(local, PARAMS)                                              # …equals a local rebuild
+        assert load_story_ids(s3) == load_story_ids(local)
+        assert list_stories(s3, (NOW - timedelta(days=3)).date()) == list_stories(local, (NOW - timedelta(days=3)).date())
+    finally:
+        s3.close()
