@@ -28,6 +28,7 @@ bench: setup
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/stories.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800
