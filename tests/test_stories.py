@@ -157,3 +157,18 @@ def test_stories_on_s3_match_the_local_archive(tmp_path, s3_server, s3_url):
         assert list_stories(s3, (NOW - timedelta(days=3)).date()) == list_stories(local, (NOW - timedelta(days=3)).date())
     finally:
         s3.close()
+
+
+def test_articles_the_run_did_not_name_are_found_on_their_day(tmp_path):
+    """An article archived without the update hearing of it (an outbox flush, a skipped update) is picked up
+    by the next update that scans its day."""
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archived = archive_replica(archive, NOW, sites=("rt_arabic",))
+    keys = list(archive.list("articles/site=rt_arabic/"))
+    day = keys[-1].split("date=")[1][:10]
+    result = update(archive, PARAMS, [keys[-1]], scan_sites=["rt_arabic"], scan_days=0)
+    on_day = [k for k in keys if f"date={day}/" in k]
+    assert result.articles == len(on_day) > 1
+    ids = load_story_ids(archive, days=[day])
+    assert set(ids) == {k.rsplit("/", 1)[1][:-5] for k in on_day}
+    assert set(load_story_ids(archive)) == set(ids) < set(archived)

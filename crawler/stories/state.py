@@ -103,9 +103,10 @@ class StoryStore:
 
     # -- the update ------------------------------------------------------------------------------------
 
-    def read_articles(self, keys: Iterable[str]) -> list[str]:
-        """Features for the article ``keys`` whose text is new or changed; the archive dates touched."""
-        touched = set()
+    def read_articles(self, keys: Iterable[str]) -> tuple[list[str], int]:
+        """Features for the article ``keys`` whose text is new or changed: the archive dates touched and the
+        number of articles (re)read."""
+        touched, count = set(), 0
         for key in sorted(set(keys)):
             parts = parse_article_key(key)
             if parts is None:
@@ -119,7 +120,8 @@ class StoryStore:
                 continue
             self.features(parts["date"])[parts["id"]] = features_of(record, parts["date"])
             touched.add(parts["date"])
-        return sorted(touched)
+            count += 1
+        return sorted(touched), count
 
     def relink(self, touched: list[str], all_days: list[str]) -> UpdateResult:
         """Recompute the links a change in the ``touched`` dates can reach; rewrite links and ids."""
@@ -127,52 +129,40 @@ class StoryStore:
         wd = params.window_days
         first_changed = day_offset(touched[0], -wd - 1)       # articles whose best match may change
         first_loaded = day_offset(first_changed, -2 * wd)     # …and every candidate of theirs
-        loaded = [day for day in all_days if day >= first_loaded]
-        feats = [feat for day in loaded for feat in self.features(day).values()]
+        feats = [feat for day in all_days if day >= first_loaded for feat in self.features(day).values()]
         verified = verify(candidates(feats, params), DocFrequencies(self._doc_freq), params)
-        sites = {feat.id: feat.site for feat in feats}
         by_id = {feat.id: feat for feat in feats}
-        new = [link for link in _mutual_best(verified, sites, params)
-               if max(by_id[link.a].day, by_id[link.b].day) >= first_changed]
-
-        old_links: dict[str, list[dict]] = {day: self._links(day) for day in _days_with_links(self)}
         new_links: dict[str, list[dict]] = {}
-        for link in new:
+        for link in _mutual_best(verified, {feat.id: feat.site for feat in feats}, params):
             a, b = by_id[link.a], by_id[link.b]
-            row = {"a": a.id, "a_day": a.day, "a_when": a.when, "b": b.id, "b_day": b.day, "b_when": b.when,
-                   "score": link.score}
-            new_links.setdefault(max(a.day, b.day), []).append(row)
-        redone = sorted({day for day in all_days if day >= first_changed} | {d for d in old_links if d >= first_changed})
-        reach: set[str] = set()                                 # articles whose component may have changed
-        where: dict[str, str] = {}                              # article id → archive date, of linked ones
+            if max(a.day, b.day) >= first_changed:
+                new_links.setdefault(max(a.day, b.day), []).append(
+                    {"a": a.id, "a_day": a.day, "a_when": a.when, "b": b.id, "b_day": b.day, "b_when": b.when,
+                     "score": link.score})
+
+        links = _LinkFiles(self)
+        redone = sorted({day for day in all_days if day >= first_changed}
+                        | {day for day in links.days if day >= first_changed})
+        reach: dict[str, str] = {}                  # article → its date: those whose story may have changed
         for day in redone:
             rows = sorted(new_links.get(day, []), key=lambda r: (r["a"], r["b"]))
-            for row in old_links.get(day, []) + rows:
-                reach.update((row["a"], row["b"]))
-                where.update({row["a"]: row["a_day"], row["b"]: row["b_day"]})
-            if rows != old_links.get(day) or self.fresh:
-                self.archive.put(links_key(day), _json(rows), content_type=JSON)
-            old_links[day] = rows
-        every = [row for rows in old_links.values() for row in rows]
-        first = {}
-        for row in every:
-            for side in ("a", "b"):
-                first[row[side]] = (row[f"{side}_when"], row[side])
-                where[row[side]] = row[f"{side}_day"]
-        assigned = stories((Link(r["a"], r["b"], r["score"]) for r in every), first)
-        story_of_reach = {assigned[x] for x in reach if x in assigned}
-        days = set(redone) | {where[x] for x, story in assigned.items() if story in story_of_reach}
-        days |= {where[x] for x in reach if x in where}
+            for row in links.get(day) + rows:
+                reach.update({row["a"]: row["a_day"], row["b"]: row["b_day"]})
+            links.replace(day, rows)
+        for day in touched:
+            reach.update({aid: day for aid in self.features(day)})
+        assigned, where = links.stories(reach, wd)
+        days = set(redone) | set(where.values())
         changed = []
         for day in sorted(d for d in days if d in set(all_days)):
             ids = {aid: assigned.get(aid, aid) for aid in sorted(self.features(day))}
             if ids != self._ids(day) or self.fresh:
                 self.archive.put(ids_key(day), _json(ids), content_type=JSON)
                 changed.append(day)
-        return UpdateResult(0, len(new), changed)
+        return UpdateResult(0, sum(map(len, new_links.values())), changed)
 
     def update(self, keys: Iterable[str]) -> UpdateResult:
-        touched = self.read_articles(keys)
+        touched, count = self.read_articles(keys)
         if not touched:
             return UpdateResult(0, 0, [])
         for day in touched:
@@ -180,12 +170,54 @@ class StoryStore:
         all_days = sorted(set(_days(self.archive, "stories/features/")) | set(touched) | set(self._features))
         all_days = [day for day in all_days if self.features(day) or day in touched]
         result = self.relink(touched, all_days)
-        result.articles = sum(1 for _ in touched)
+        result.articles = count
         return result
 
 
-def _days_with_links(store: StoryStore) -> list[str]:
-    return [] if store.fresh else _days(store.archive, "stories/links/")
+class _LinkFiles:
+    """The ``stories/links/`` files, read on demand; a replaced day is written at once (when it changed)."""
+
+    def __init__(self, store: StoryStore):
+        self.store = store
+        self.days = set() if store.fresh else set(_days(store.archive, "stories/links/"))
+        self._rows: dict[str, list[dict]] = {}
+
+    def get(self, day: str) -> list[dict]:
+        if day not in self._rows:
+            self._rows[day] = self.store._links(day) if day in self.days else []
+        return self._rows[day]
+
+    def replace(self, day: str, rows: list[dict]) -> None:
+        if rows != self.get(day) or self.store.fresh:
+            self.store.archive.put(links_key(day), _json(rows), content_type=JSON)
+            self.days.add(day)
+        self._rows[day] = rows
+
+    def stories(self, start: dict[str, str], window_days: int) -> tuple[dict[str, str], dict[str, str]]:
+        """The story of every linked article whose component contains one of ``start`` (article → date),
+        and the date of every article of those components. A link is stored under the later date of its two
+        articles, at most ``window_days`` after the earlier, so an article's links are all in the files of
+        its date and the ``window_days`` after: the components are walked without reading every file."""
+        where = dict(start)
+        first: dict[str, tuple[float, str]] = {}
+        rows_seen: list[dict] = []
+        frontier, seen_days = list(start), set()
+        while frontier:
+            article = frontier.pop()
+            for offset in range(window_days + 1):
+                day = day_offset(where[article], offset)
+                if day in seen_days:
+                    continue
+                seen_days.add(day)
+                for row in self.get(day):
+                    rows_seen.append(row)
+                    for side in ("a", "b"):
+                        first[row[side]] = (row[f"{side}_when"], row[side])
+                        if row[side] not in where:
+                            where[row[side]] = row[f"{side}_day"]
+                            frontier.append(row[side])
+        assigned = stories((Link(r["a"], r["b"], r["score"]) for r in rows_seen), first)
+        return assigned, {aid: where[aid] for aid in assigned}
 
 
 def _mutual_best(links: list[Link], sites: dict[str, str], params: LinkParams) -> list[Link]:
@@ -234,11 +266,12 @@ def rebuild(archive: Archive, params: LinkParams) -> UpdateResult:
     return store.update(key for key in archive.list("articles/") if parse_article_key(key))
 
 
-def load_story_ids(archive: Archive) -> dict[str, str]:
-    """Article id → story_id for every article linked so far (an article no other article matches is its
-    own story: its story_id is its id)."""
+def load_story_ids(archive: Archive, days: Iterable[str] | None = None) -> dict[str, str]:
+    """Article id → story_id for every article linked so far, or for those of the archive ``days``
+    (YYYY-MM-DD) only. An article no other article matches is its own story: its story_id is its id."""
+    keys = archive.list("stories/ids/") if days is None else (ids_key(day) for day in sorted(set(days)))
     out: dict[str, str] = {}
-    for key in archive.list("stories/ids/"):
+    for key in keys:
         data = archive.get(key)
         if data:
             out.update(json.loads(data))
