@@ -26,6 +26,8 @@ def test_normalize_folds_spelling_variants_for_matching_only():
     assert normalize("مستشفى الصحّة") == "مستشفي الصحه"                      # ى→ي, ة→ه, shadda gone
     assert normalize("الأهـــلي ٢٠٢٦، «الزمالك»!") == "الاهلي 2026 الزمالك"   # tatweel, digits, punctuation
     assert normalize("۱۴ مليون") == "14 مليون"
+    assert normalize("خفض ٢٫٢ مليون برميل و1.4 مليار") == "خفض 2_2 مليون برميل و1_4 مليار"   # decimals whole
+    assert terms("و1.4 مليار") == ["1_4", "مليار"]
     # stop words go, the article and clitics are stripped, numbers stay
     assert terms("وقال إن الوزير في موسكو والوزير بالقاهرة 14") == ["وزير", "موسكو", "وزير", "قاهر", "14"]   # ة→ه, then the ending goes
 

@@ -19,6 +19,7 @@ _FOLD = str.maketrans({
 # harakat, tanwin, shadda, sukun, dagger alef, Quranic marks; tatweel
 _MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _NOT_WORD = re.compile(r"[^\w]+")
+_DECIMAL = re.compile(r"(?<=\d)[.,٫](?=\d)")        # 2.2 and 2,2 and ٢٫٢ stay one token: 2_2
 
 # Function words and news filler: they say nothing about which event an article reports.
 STOPWORDS = frozenset(normal for word in """
@@ -37,9 +38,10 @@ _SUFFIXES = ("يين", "ات", "ون", "ين", "ان", "يه", "ه", "ي")
 
 def normalize(text: str) -> str:
     """``text`` folded for matching: NFKC, alef/ya/ta-marbuta/hamza-seat variants unified, diacritics and
-    tatweel removed, Arabic-Indic digits as ASCII, punctuation dropped, lower case, single spaces."""
+    tatweel removed, Arabic-Indic digits as ASCII (a decimal number kept as one token, ``2_5``), punctuation
+    dropped, lower case, single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
-    text = _MARKS.sub("", text)
+    text = _DECIMAL.sub("_", _MARKS.sub("", text))
     return " ".join(_NOT_WORD.sub(" ", text).lower().split())
 
 
@@ -64,7 +66,9 @@ def terms(text: str) -> list[str]:
     (a death toll or a sum is often what tells two events apart), one-letter tokens dropped."""
     out = []
     for word in normalize(text).split():
+        if word[:1] in ("و", "ف") and word[1:2].isdigit():     # و14 → 14
+            word = word[1:]
         if word in STOPWORDS or len(word) < 2:
             continue
-        out.append(word if word.isdigit() else stem(word))
+        out.append(word if word[0].isdigit() else stem(word))
     return out
