@@ -9,11 +9,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from datasketch import MinHash
+from datasketch import LeanMinHash, MinHash
 
 from .normalize import terms
 
 NUM_PERM = 128
+SEED = 1
 SCHEME = "affine32"        # datasketch's permutation scheme; signatures of different schemes never compare
 TITLE_WEIGHT = 2          # a title names the event: its terms count twice
 
@@ -29,8 +30,8 @@ class Features:
     terms: dict[str, int]
     minhash: tuple[int, ...]
 
-    def signature(self) -> MinHash:
-        return MinHash(num_perm=NUM_PERM, hashvalues=self.minhash, scheme=SCHEME)
+    def signature(self) -> LeanMinHash:
+        return LeanMinHash(seed=SEED, hashvalues=self.minhash, scheme=SCHEME)
 
     def to_json(self) -> dict:
         return {"site": self.site, "when": self.when, "title": self.title, "sha": self.sha,
@@ -51,7 +52,7 @@ def _when(record: dict) -> float:
 
 
 def signature_of(words) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     minhash.update_batch([w.encode("utf-8") for w in sorted(set(words))])
     return minhash
 

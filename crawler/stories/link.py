@@ -83,17 +83,17 @@ def candidates(articles: Iterable[Features], params: LinkParams) -> list[tuple[F
 
 
 class DocFrequencies:
-    """Document frequencies of terms over the articles of given days (``day → Counter`` from ``days``),
-    summed over the days around a pair: day before the earlier article to the day after the later one."""
+    """Document frequencies of terms over the articles of given days (``per_day``: day → (articles, Counter
+    of the days' terms)), summed over the days around a pair: the day before the earlier article to the day
+    after the later one. Each article's TF-IDF vector is computed once per such span."""
 
     def __init__(self, per_day: Callable[[str], tuple[int, Counter]]):
         self._per_day = per_day
-        self._cache: dict[tuple[str, str], tuple[int, Counter]] = {}
+        self._spans: dict[tuple[str, str], tuple[int, Counter]] = {}
+        self._vectors: dict[tuple[str, tuple[str, str]], tuple[dict[str, float], float, frozenset[str]]] = {}
 
-    def around(self, a: Features, b: Features) -> tuple[int, Counter]:
-        first, last = min(a.day, b.day), max(a.day, b.day)
-        key = (day_offset(first, -1), day_offset(last, 1))
-        if key not in self._cache:
+    def _span(self, key: tuple[str, str]) -> tuple[int, Counter]:
+        if key not in self._spans:
             total, df = 0, Counter()
             day = key[0]
             while day <= key[1]:
@@ -101,33 +101,35 @@ class DocFrequencies:
                 total += n
                 df.update(counts)
                 day = day_offset(day, 1)
-            self._cache[key] = (total, df)
-        return self._cache[key]
+            self._spans[key] = (total, df)
+        return self._spans[key]
 
+    def vector(self, feat: Features, key: tuple[str, str]) -> tuple[dict[str, float], float, frozenset[str]]:
+        """``feat``'s TF-IDF weights over the span ``key``, their norm and its ``TOP_TERMS`` strongest terms."""
+        slot = (feat.id, key)
+        if slot not in self._vectors:
+            total, df = self._span(key)
+            weights = {term: (1 + math.log(count)) * (math.log((1 + total) / (1 + df.get(term, 0))) + 1)
+                       for term, count in feat.terms.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values()))
+            top = frozenset(t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
+            self._vectors[slot] = (weights, norm, top)
+        return self._vectors[slot]
 
-def _weights(feat: Features, total: int, df: Counter) -> dict[str, float]:
-    return {term: (1 + math.log(count)) * (math.log((1 + total) / (1 + df.get(term, 0))) + 1)
-            for term, count in feat.terms.items()}
-
-
-def _top(weights: dict[str, float]) -> set[str]:
-    return {t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]}
-
-
-def score(a: Features, b: Features, total: int, df: Counter) -> tuple[float, int]:
-    """TF-IDF cosine of ``a`` and ``b`` and the number of distinctive terms they share."""
-    wa, wb = _weights(a, total, df), _weights(b, total, df)
-    dot = sum(w * wb[t] for t, w in wa.items() if t in wb)
-    norm = math.sqrt(sum(w * w for w in wa.values())) * math.sqrt(sum(w * w for w in wb.values()))
-    shared = len(_top(wa) & _top(wb))
-    return (dot / norm if norm else 0.0), shared
+    def score(self, a: Features, b: Features) -> tuple[float, int]:
+        """TF-IDF cosine of ``a`` and ``b`` and the number of distinctive terms they share."""
+        key = (day_offset(min(a.day, b.day), -1), day_offset(max(a.day, b.day), 1))
+        (wa, na, ta), (wb, nb, tb) = self.vector(a, key), self.vector(b, key)
+        if len(wb) < len(wa):
+            wa, wb = wb, wa
+        dot = sum(w * wb[t] for t, w in wa.items() if t in wb)
+        return (dot / (na * nb) if na and nb else 0.0), len(ta & tb)
 
 
 def verify(pairs: Iterable[tuple[Features, Features]], freqs: DocFrequencies, params: LinkParams) -> list[Link]:
     links = []
     for a, b in pairs:
-        total, df = freqs.around(a, b)
-        cosine, shared = score(a, b, total, df)
+        cosine, shared = freqs.score(a, b)
         if cosine >= params.threshold and shared >= params.min_shared:
             links.append(Link(a.id, b.id, round(cosine, 6)))
     return links
