@@ -1,7 +1,8 @@
 """Which articles report the same event: candidates from MinHash-LSH, then a verification score.
 
-Every decision here is a pure function of the articles involved, so linking a batch at a time gives the
-same links as linking everything at once (``crawler.stories.state`` relies on it):
+Every decision here is a function of the articles involved and of those published around them (never of
+the order they arrived in), so linking a batch at a time gives the same links as linking everything at once
+(``crawler.stories.state`` relies on it):
 
 * **candidates** — two articles whose MinHash signatures share an LSH band (a property of the pair alone),
   published within ``window`` of each other;
@@ -10,6 +11,10 @@ same links as linking everything at once (``crawler.stories.state`` relies on it
   many articles of those days share, weigh little; the names, places and numbers of the event weigh a lot),
   must reach ``threshold``; and the pair must share at least ``min_shared`` of each other's most distinctive
   terms, so a long common vocabulary alone never links two different events;
+* **best match** — of the verified links, an article keeps only the one with its best match on each site,
+  when that article's best match is itself (two statements of one minister on one day, each reported by
+  both outlets: each report links to its counterpart, not to the other statement); a link within one site
+  also needs ``same_site_threshold``;
 * **stories** — the connected components of the verified links; a story's id is the id of its first
   article (earliest publication time, then smallest id).
 """
@@ -133,6 +138,24 @@ def verify(pairs: Iterable[tuple[Features, Features]], freqs: DocFrequencies, pa
         if cosine >= params.threshold and shared >= params.min_shared:
             links.append(Link(a.id, b.id, round(cosine, 6)))
     return links
+
+
+def mutual_best(links: list[Link], sites: dict[str, str], params: LinkParams) -> list[Link]:
+    """The verified links each article has with its best match of the other's site, both ways (ties go to
+    the smaller id); a link within one site also needs ``same_site_threshold``."""
+    best: dict[tuple[str, str], tuple[float, str]] = {}      # (article, site) → (-score, best match there)
+    for link in links:
+        for x, y in ((link.a, link.b), (link.b, link.a)):
+            slot = (x, sites[y])
+            best[slot] = min(best[slot], (-link.score, y)) if slot in best else (-link.score, y)
+    out = []
+    for link in links:
+        if best[(link.a, sites[link.b])][1] != link.b or best[(link.b, sites[link.a])][1] != link.a:
+            continue
+        if sites[link.a] == sites[link.b] and link.score < params.same_site_threshold:
+            continue
+        out.append(link)
+    return out
 
 
 def stories(links: Iterable[Link], first: dict[str, tuple[float, str]]) -> dict[str, str]:

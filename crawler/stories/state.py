@@ -23,7 +23,7 @@ from typing import Iterable
 from ..archive.base import Archive
 from ..archive.keys import article_key, parse_article_key
 from .features import Features, features_of
-from .link import DocFrequencies, Link, LinkParams, candidates, day_offset, stories, verify
+from .link import DocFrequencies, Link, LinkParams, candidates, day_offset, mutual_best, stories, verify
 
 log = logging.getLogger("arshif.stories")
 
@@ -133,7 +133,7 @@ class StoryStore:
         verified = verify(candidates(feats, params), DocFrequencies(self._doc_freq), params)
         by_id = {feat.id: feat for feat in feats}
         new_links: dict[str, list[dict]] = {}
-        for link in _mutual_best(verified, {feat.id: feat.site for feat in feats}, params):
+        for link in mutual_best(verified, {feat.id: feat.site for feat in feats}, params):
             a, b = by_id[link.a], by_id[link.b]
             if max(a.day, b.day) >= first_changed:
                 new_links.setdefault(max(a.day, b.day), []).append(
@@ -218,24 +218,6 @@ class _LinkFiles:
                             frontier.append(row[side])
         assigned = stories((Link(r["a"], r["b"], r["score"]) for r in rows_seen), first)
         return assigned, {aid: where[aid] for aid in assigned}
-
-
-def _mutual_best(links: list[Link], sites: dict[str, str], params: LinkParams) -> list[Link]:
-    """The verified links each article has with its best match of the other's site, both ways (ties go to
-    the smaller id); a link within one site also needs ``same_site_threshold``."""
-    best: dict[tuple[str, str], tuple[float, str]] = {}      # (article, site) → (-score, best match there)
-    for link in links:
-        for x, y in ((link.a, link.b), (link.b, link.a)):
-            slot = (x, sites[y])
-            best[slot] = min(best[slot], (-link.score, y)) if slot in best else (-link.score, y)
-    out = []
-    for link in links:
-        if best[(link.a, sites[link.b])][1] != link.b or best[(link.b, sites[link.a])][1] != link.a:
-            continue
-        if sites[link.a] == sites[link.b] and link.score < params.same_site_threshold:
-            continue
-        out.append(link)
-    return out
 
 
 # --------------------------------------------------------------------------------------------- the API
