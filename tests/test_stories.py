@@ -100,6 +100,8 @@ def test_incremental_update_equals_rebuild(tmp_path):
     rebuild(full, PARAMS)
     assert load_story_ids(inc) == load_story_ids(full)
     assert _snapshot(inc.root) == _snapshot(full.root)
+    rebuild(full, PARAMS, days_per_update=1)                # a rebuild a day at a time: the same again
+    assert _snapshot(inc.root) == _snapshot(full.root)
     assert len(load_story_ids(inc)) == len(rt) + len(elbalad)
     assert score(load_story_ids(inc), {**rt, **{record_of("elbalad", a, NOW)["id"]: ("elbalad", a)
                                                  for a in elbalad}}, NOW).recall == 1.0

@@ -63,26 +63,40 @@ class UpdateResult:
 
 
 class StoryStore:
-    """The ``stories/`` state of one archive; ``fresh`` ignores what is stored (a rebuild)."""
+    """The ``stories/`` state of one archive; ``fresh`` ignores what was stored before (a rebuild), and
+    reads only what it wrote itself."""
 
     def __init__(self, archive: Archive, params: LinkParams, fresh: bool = False):
         self.archive = archive
         self.params = params
         self.fresh = fresh
+        self._written: set[str] = set()          # keys written by this store
         self._features: dict[str, dict[str, Features]] = {}
+
+    def _get(self, key: str) -> bytes | None:
+        return self.archive.get(key) if not self.fresh or key in self._written else None
+
+    def _put(self, key: str, data: bytes, content_type: str = JSON) -> None:
+        self.archive.put(key, data, content_type=content_type)
+        self._written.add(key)
+
+    def forget_before(self, day: str) -> None:
+        """Drop the features of dates before ``day`` from memory (read again if needed)."""
+        for old in [d for d in self._features if d < day]:
+            del self._features[old]
 
     # -- features --------------------------------------------------------------------------------------
 
     def features(self, day: str) -> dict[str, Features]:
         if day not in self._features:
-            data = None if self.fresh else self.archive.get(features_key(day))
+            data = self._get(features_key(day))
             rows = json.loads(gzip.decompress(data)) if data else {}
             self._features[day] = {aid: Features.from_json(aid, day, row) for aid, row in rows.items()}
         return self._features[day]
 
     def _save_features(self, day: str) -> None:
         rows = {aid: feat.to_json() for aid, feat in sorted(self._features[day].items())}
-        self.archive.put(features_key(day), gzip.compress(_json(rows), mtime=0), content_type="application/gzip")
+        self._put(features_key(day), gzip.compress(_json(rows), mtime=0), content_type="application/gzip")
 
     def _doc_freq(self, day: str) -> tuple[int, Counter]:
         feats = self.features(day)
@@ -94,12 +108,16 @@ class StoryStore:
     # -- links and ids ---------------------------------------------------------------------------------
 
     def _links(self, day: str) -> list[dict]:
-        data = None if self.fresh else self.archive.get(links_key(day))
+        data = self._get(links_key(day))
         return json.loads(data) if data else []
 
     def _ids(self, day: str) -> dict[str, str] | None:
-        data = None if self.fresh else self.archive.get(ids_key(day))
+        data = self._get(ids_key(day))
         return json.loads(data) if data else None
+
+    def stored_days(self, prefix: str, key) -> list[str]:
+        """The dates that have a file under ``prefix`` (``key``: date → its key) this store may read."""
+        return [day for day in _days(self.archive, prefix) if not self.fresh or key(day) in self._written]
 
     # -- the update ------------------------------------------------------------------------------------
 
@@ -156,8 +174,8 @@ class StoryStore:
         changed = []
         for day in sorted(d for d in days if d in set(all_days)):
             ids = {aid: assigned.get(aid, aid) for aid in sorted(self.features(day))}
-            if ids != self._ids(day) or self.fresh:
-                self.archive.put(ids_key(day), _json(ids), content_type=JSON)
+            if ids != self._ids(day):
+                self._put(ids_key(day), _json(ids))
                 changed.append(day)
         return UpdateResult(0, sum(map(len, new_links.values())), changed)
 
@@ -167,7 +185,9 @@ class StoryStore:
             return UpdateResult(0, 0, [])
         for day in touched:
             self._save_features(day)
-        all_days = sorted(set(_days(self.archive, "stories/features/")) | set(touched) | set(self._features))
+        self.forget_before(day_offset(touched[0], -3 * self.params.window_days - 3))
+        all_days = sorted(set(self.stored_days("stories/features/", features_key)) | set(touched)
+                          | set(self._features))
         all_days = [day for day in all_days if self.features(day) or day in touched]
         result = self.relink(touched, all_days)
         result.articles = count
@@ -179,7 +199,7 @@ class _LinkFiles:
 
     def __init__(self, store: StoryStore):
         self.store = store
-        self.days = set() if store.fresh else set(_days(store.archive, "stories/links/"))
+        self.days = set(store.stored_days("stories/links/", links_key))
         self._rows: dict[str, list[dict]] = {}
 
     def get(self, day: str) -> list[dict]:
@@ -188,8 +208,8 @@ class _LinkFiles:
         return self._rows[day]
 
     def replace(self, day: str, rows: list[dict]) -> None:
-        if rows != self.get(day) or self.store.fresh:
-            self.store.archive.put(links_key(day), _json(rows), content_type=JSON)
+        if rows != self.get(day) or (self.store.fresh and links_key(day) not in self.store._written):
+            self.store._put(links_key(day), _json(rows))
             self.days.add(day)
         self._rows[day] = rows
 
@@ -242,10 +262,23 @@ def update(archive: Archive, params: LinkParams, keys: Iterable[str], scan_sites
     return store.update(keys)
 
 
-def rebuild(archive: Archive, params: LinkParams) -> UpdateResult:
-    """Every story from the archived articles alone, whatever ``stories/`` held."""
+def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7) -> UpdateResult:
+    """Every story from the archived articles alone, whatever ``stories/`` held: the dates in order,
+    ``days_per_update`` at a time (memory holds a few weeks of features, never the whole archive)."""
     store = StoryStore(archive, params, fresh=True)
-    return store.update(key for key in archive.list("articles/") if parse_article_key(key))
+    by_day: dict[str, list[str]] = {}
+    for key in archive.list("articles/"):
+        parts = parse_article_key(key)
+        if parts:
+            by_day.setdefault(parts["date"], []).append(key)
+    days = sorted(by_day)
+    total = UpdateResult(0, 0, [])
+    for start in range(0, len(days), days_per_update):
+        result = store.update(key for day in days[start:start + days_per_update] for key in by_day[day])
+        total.articles += result.articles
+        total.links += result.links
+        total.changed_days = sorted(set(total.changed_days) | set(result.changed_days))
+    return total
 
 
 def load_story_ids(archive: Archive, days: Iterable[str] | None = None) -> dict[str, str]:
