@@ -39,16 +39,18 @@ def _locked(stack: ExitStack, archive, settings) -> None:
     stack.enter_context(Lease(archive, LOCK, settings.archive.s3.lease, host_exclusive=True))
 
 
-def link_after_run(archive, settings, reports) -> None:
-    """Link the articles the finished runs wrote (and any recent one not linked yet). Never fails the crawl:
-    a busy lock or an archive problem is one warning, and the next run catches up."""
+def link_after_run(archive, settings, reports):
+    """Link the articles the finished runs wrote (and any recent one not linked yet); the
+    :class:`crawler.stories.UpdateResult` (its ``changed_days``: the archive dates whose story ids changed),
+    or None when nothing was done. Never fails the crawl: a busy lock or an archive problem is one warning,
+    and the next run catches up."""
     from crawler.archive.base import ArchiveError
     from crawler.archive.lease import LeaseHeld
     from crawler.stories import LinkParams, update
     from jobs.lock import LockBusy
 
     if not settings.stories.enabled or not reports:
-        return
+        return None
     keys = [key for report in reports for key in report.keys_written if key.startswith("articles/")]
     sites = sorted({report.site for report in reports})
     try:
@@ -57,14 +59,19 @@ def link_after_run(archive, settings, reports) -> None:
             result = update(archive, LinkParams.from_settings(settings), keys, scan_sites=sites)
     except (LockBusy, LeaseHeld):
         log.warning("stories: another update is running; these articles are linked by the next run")
-        return
+        return None
     except ArchiveError as exc:
         log.warning("stories: not updated: %s", exc)
-        return
+        return None
+    except (ValueError, KeyError, OSError) as exc:      # a damaged stories/ file: the articles are safe
+        log.error("stories: not updated: stories state unreadable (%s: %s); run `arshif stories --rebuild`",
+                  type(exc).__name__, exc)
+        return None
     log.info("stories: %d articles read, %d links recomputed, %d days with new story ids",
              result.articles, result.links, len(result.changed_days),
              extra={"counts": {"articles": result.articles, "links": result.links,
                                "days": len(result.changed_days)}})
+    return result
 
 
 def main(args: argparse.Namespace) -> int:
