@@ -1,13 +1,15 @@
 """Story linking scored on the replica: precision and recall of pairwise linking against its gold pairs.
 
 Every article of both replica sites (their gold text, as a perfect extractor archives it) goes into a fresh
-local archive; the stories are rebuilt from it; two articles are linked when they share a story_id. The
+local archive and the stories are rebuilt from it — or, with ``--crawl``, ``arshif crawl`` archives the
+replica (real extraction) and links its stories after the run, as in service. Two articles are linked
+when they share a story_id. The
 gold pairs are the replica's ``[[events]]`` reported by both sites (jobs/replica/data/text_bank.toml);
 every pair that involves an event article and is not gold (same speaker or organization, another event;
 the beat's template articles) is a false link when linked. The replica's regular articles are templated
 (a story's sentences with other names and numbers), so links among them are counted apart, not scored.
 
-Run: ``python bench/stories.py [--now ISO]``.
+Run: ``python bench/stories.py [--now ISO] [--crawl]``.
 """
 from __future__ import annotations
 
@@ -101,13 +103,40 @@ def evaluate(params: LinkParams, now: datetime = NOW) -> Score:
         return score(load_story_ids(archive), articles, now)
 
 
+def crawled() -> Score:
+    """``arshif crawl`` of the replica into a fresh archive (the stories are linked after the run); scored."""
+    import json
+    import os
+    import subprocess
+
+    from jobs.replica.server import ReplicaServer
+
+    with tempfile.TemporaryDirectory() as tmp, ReplicaServer(port=0) as replica:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
+        env.update({f"ARSHIF_SITES__{site.upper()}__BASE_URL": url for site, url in replica.base_urls.items()})
+        env.update({"ARSHIF_ARCHIVE__URL": f"file://{tmp}/archive", "ARSHIF_ARCHIVE__STATE_DIR": f"{tmp}/state",
+                    "ARSHIF_CRAWL__DOWNLOAD_DELAY": "0", "ARSHIF_CRAWL__AUTOTHROTTLE": "false"})
+        done = subprocess.run([sys.executable, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT, capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"arshif crawl failed ({done.returncode}): {done.stderr[-2000:]}")
+        by_url = {replica.base_urls[site] + a.url_path: (site, a) for site in SITES for a in replica.articles(site)}
+        archive = LocalArchive(f"file://{tmp}/archive")
+        articles = {}
+        for key in archive.list("articles/"):
+            record = json.loads(archive.get(key))
+            articles[record["id"]] = by_url[record["canonical_url"]]
+        return score(load_story_ids(archive), articles, NOW)   # gold pairs do not depend on the clock
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--now", type=datetime.fromisoformat, default=NOW, help="the replica's clock (aware ISO)")
+    parser.add_argument("--crawl", action="store_true", help="crawl the replica (real extraction) instead")
     args = parser.parse_args()
     params = LinkParams.from_settings(load_settings())
     started = time.perf_counter()
-    result = evaluate(params, args.now)
+    result = crawled() if args.crawl else evaluate(params, args.now)
     elapsed = time.perf_counter() - started
     print(f"settings: threshold {params.threshold}, same-site {params.same_site_threshold}, "
           f"min_shared {params.min_shared}, candidates {params.candidate_threshold}, window {params.window:.0f}s")
