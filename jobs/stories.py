@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from contextlib import ExitStack
 from datetime import date, datetime, timedelta, timezone
 
@@ -76,25 +77,40 @@ def link_after_run(archive, settings, reports):
 
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import open_archive
+    from crawler.archive.base import ArchiveConfigError, ArchiveError
+    from crawler.archive.lease import LeaseHeld
     from crawler.stories import LinkParams, list_stories, rebuild
     from jobs.cli import settings_from
+    from jobs.lock import LockBusy
     from jobs.logs import setup_logging
 
     settings = settings_from(args)
     setup_logging(settings)
     archive = open_archive(settings.archive.url, settings)
-    archive.check()
     try:
+        archive.check()
         if args.rebuild:
             with ExitStack() as stack:
                 _locked(stack, archive, settings)
                 result = rebuild(archive, LinkParams.from_settings(settings))
-            print(f"stories rebuilt from {archive.url}: {result.links} links, "
-                  f"{len(result.changed_days)} days", flush=True)
+            print(f"stories rebuilt from {archive.url}: {result.articles} articles, {result.links} links",
+                  flush=True)
         since = args.since or (datetime.now(timezone.utc).date() - timedelta(days=1))
         for story in list_stories(archive, since):
             print(f"{story.first_seen:%Y-%m-%d %H:%M}Z  {','.join(story.sites):<16} {story.articles:>3}  "
                   f"{story.title}", flush=True)
+    except (LockBusy, LeaseHeld) as exc:
+        print(f"arshif: stories: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ArchiveConfigError:
+        raise
+    except ArchiveError as exc:
+        print(f"arshif: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, OSError) as exc:
+        print(f"arshif: stories state unreadable ({type(exc).__name__}: {exc}); run `arshif stories --rebuild`",
+              file=sys.stderr)
+        return 1
     finally:
         archive.close()
     return 0

@@ -122,6 +122,10 @@ def test_stories_command_lists_one_line_per_story(tmp_path, capsys):
     assert capsys.readouterr().out == ""
     with pytest.raises(SystemExit):
         cli(["stories", "--archive", url, "--since", "yesterday"])
+    capsys.readouterr()
+    LocalArchive(url).put(next(LocalArchive(url).list("stories/features/")), b"{", content_type="application/gzip")
+    assert cli(["stories", "--archive", url, "--since", since]) == 1
+    assert "stories state unreadable" in capsys.readouterr().err
 
 
 def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
