@@ -29,7 +29,7 @@ from .keys import parse_article_key
 _VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
                           r"(?P<id>[0-9a-f]{20})/(?P<sha>[0-9a-f]{64})\.json$")
 _RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
-KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/")
+KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "stories/")   # stories/: crawler/stories
 MAX_SCHEMA_MESSAGES = 3
 
 
