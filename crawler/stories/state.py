@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
 from ..archive.base import Archive
-from ..archive.keys import article_key, parse_article_key
+from ..archive.keys import parse_article_key
 from .features import Features, features_of
 from .link import DocFrequencies, Link, LinkParams, candidates, day_offset, mutual_best, stories, verify
-
-log = logging.getLogger("arshif.stories")
 
 JSON = "application/json; charset=utf-8"
 _DAY = "date="
@@ -66,7 +63,8 @@ class StoryStore:
     """The ``stories/`` state of one archive; ``fresh`` ignores what was stored before (a rebuild), and
     reads only what it wrote itself."""
 
-    def __init__(self, archive: Archive, params: LinkParams, fresh: bool = False):
+    def __init__(self, archive: Archive, params: LinkParams | None = None, fresh: bool = False):
+        """``params`` may be left out by a store that only reads."""
         self.archive = archive
         self.params = params
         self.fresh = fresh
@@ -305,7 +303,7 @@ class Story:
 def list_stories(archive: Archive, since: date) -> list[Story]:
     """The stories whose first article was published (or first fetched) on or after ``since``, oldest
     first."""
-    store = StoryStore(archive, LinkParams(1.0, 0.0, 1.0, 0, 1.0))   # only reads features
+    store = StoryStore(archive)
     members: dict[str, list[Features]] = {}
     for day in _days(archive, "stories/ids/"):
         if day < since.isoformat():
@@ -325,4 +323,4 @@ def list_stories(archive: Archive, since: date) -> list[Story]:
     return sorted(out, key=lambda s: (s.first_seen, s.story_id))
 
 
-__all__ = ["Story", "UpdateResult", "article_key", "list_stories", "load_story_ids", "rebuild", "update"]
+__all__ = ["Story", "UpdateResult", "list_stories", "load_story_ids", "rebuild", "update"]
