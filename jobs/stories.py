@@ -43,11 +43,11 @@ def _locked(stack: ExitStack, archive, settings) -> None:
 def link_after_run(archive, settings, reports):
     """Link the articles the finished runs wrote (and any recent one not linked yet); the
     :class:`crawler.stories.UpdateResult` (its ``changed_days``: the archive dates whose story ids changed),
-    or None when nothing was done. Never fails the crawl: a busy lock or an archive problem is one warning,
-    and the next run catches up."""
+    or None when it could not be done. Nothing to link: nothing written, not even the lock. Never fails the
+    crawl: a busy lock or an archive problem is one warning, and the next run catches up."""
     from crawler.archive.base import ArchiveError
     from crawler.archive.lease import LeaseHeld
-    from crawler.stories import LinkParams, update
+    from crawler.stories import LinkParams, UpdateResult, pending, update
     from jobs.lock import LockBusy
 
     if not settings.stories.enabled or not reports:
@@ -55,9 +55,12 @@ def link_after_run(archive, settings, reports):
     keys = [key for report in reports for key in report.keys_written if key.startswith("articles/")]
     sites = sorted({report.site for report in reports})
     try:
+        todo = pending(archive, keys, scan_sites=sites)
+        if not todo:
+            return UpdateResult(0, 0, [])
         with ExitStack() as stack:
             _locked(stack, archive, settings)
-            result = update(archive, LinkParams.from_settings(settings), keys, scan_sites=sites)
+            result = update(archive, LinkParams.from_settings(settings), todo)
     except (LockBusy, LeaseHeld):
         log.warning("stories: another update is running; these articles are linked by the next run")
         return None

@@ -11,7 +11,7 @@ from crawler.archive.keys import article_key
 from crawler.archive.local import LocalArchive
 from crawler.config import load_settings
 from crawler.record import encode
-from crawler.stories import LinkParams, list_stories, load_story_ids, rebuild, update
+from crawler.stories import LinkParams, list_stories, load_story_ids, pending, rebuild, update
 from crawler.stories.normalize import normalize, terms
 from jobs.cli import main as cli
 from jobs.replica.corpus import build
@@ -174,12 +174,14 @@ def test_articles_the_run_did_not_name_are_found_on_their_day(tmp_path):
     archived = archive_replica(archive, NOW, sites=("rt_arabic",))
     keys = list(archive.list("articles/site=rt_arabic/"))
     day = keys[-1].split("date=")[1][:10]
-    result = update(archive, PARAMS, [keys[-1]], scan_sites=["rt_arabic"], scan_days=0)
+    result = update(archive, PARAMS, pending(archive, [keys[-1]], scan_sites=["rt_arabic"], scan_days=0))
     on_day = [k for k in keys if f"date={day}/" in k]
     assert result.articles == len(on_day) > 1
     ids = load_story_ids(archive, days=[day])
     assert set(ids) == {k.rsplit("/", 1)[1][:-5] for k in on_day}
     assert set(load_story_ids(archive)) == set(ids) < set(archived)
+    assert pending(archive, [], scan_sites=["rt_arabic"], scan_days=0) == set()     # today: nothing archived
+    assert pending(archive, [keys[-1]], scan_sites=["rt_arabic"], scan_days=0) == {keys[-1]}
 
 
 def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplog):
@@ -201,6 +203,9 @@ def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplo
     result = link_after_run(archive, settings, [report])
     assert result.articles == len(report.keys_written) and result.changed_days
     assert len(load_story_ids(archive)) == len(report.keys_written)
+    report.keys_written = []                                # a run that archived nothing: nothing to do
+    assert link_after_run(archive, settings, [report]).articles == 0
+    report.keys_written = list(archive.list("articles/"))
     first_day = report.keys_written[0].split("date=")[1][:10]         # a damaged state file: one error line
     archive.put(f"stories/features/date={first_day}.json.gz", b"not gzip", content_type="application/gzip")
     caplog.clear()

@@ -5,6 +5,7 @@ verification, stories), ``state`` (kept in the archive under ``stories/``: incre
 readers ``load_story_ids`` and ``list_stories``).
 """
 from .link import LinkParams
-from .state import Story, UpdateResult, list_stories, load_story_ids, rebuild, update
+from .state import Story, UpdateResult, list_stories, load_story_ids, pending, rebuild, update
 
-__all__ = ["LinkParams", "Story", "UpdateResult", "list_stories", "load_story_ids", "rebuild", "update"]
+__all__ = ["LinkParams", "Story", "UpdateResult", "list_stories", "load_story_ids", "pending", "rebuild",
+           "update"]

@@ -241,14 +241,14 @@ class _LinkFiles:
 # --------------------------------------------------------------------------------------------- the API
 
 
-def update(archive: Archive, params: LinkParams, keys: Iterable[str], scan_sites: Iterable[str] = (),
-           scan_days: int = 2) -> UpdateResult:
-    """Link the articles ``keys`` (archive keys a run wrote; others are ignored), plus every article of the
-    ``scan_sites`` archived in the last ``scan_days`` days (and the days of ``keys``) that has no features
-    yet. Returns what changed."""
-    store = StoryStore(archive, params)
-    keys = set(keys)
-    days = {parts["date"] for parts in map(parse_article_key, keys) if parts}
+def pending(archive: Archive, keys: Iterable[str], scan_sites: Iterable[str] = (), scan_days: int = 2) -> set[str]:
+    """The article keys an update should read: ``keys`` (what a run wrote; keys of other objects are
+    ignored), plus every article of the ``scan_sites`` archived on the days of ``keys`` or in the last
+    ``scan_days`` days that has no features yet (flushed later from the outbox, or an update was skipped).
+    Reads only listings and the days' features: nothing is written."""
+    store = StoryStore(archive)
+    keys = {key for key in keys if parse_article_key(key)}
+    days = {parse_article_key(key)["date"] for key in keys}
     today = datetime.now(timezone.utc).date()
     days |= {(today - timedelta(days=n)).isoformat() for n in range(scan_days + 1)}
     for site in scan_sites:
@@ -257,7 +257,13 @@ def update(archive: Archive, params: LinkParams, keys: Iterable[str], scan_sites
                 parts = parse_article_key(key)
                 if parts and parts["id"] not in store.features(day):
                     keys.add(key)
-    return store.update(keys)
+    return keys
+
+
+def update(archive: Archive, params: LinkParams, keys: Iterable[str]) -> UpdateResult:
+    """Link the articles ``keys`` (archive keys; those of other objects are ignored) whose text is new or
+    changed, and recompute what that changes. Returns what changed."""
+    return StoryStore(archive, params).update(keys)
 
 
 def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7) -> UpdateResult:
@@ -323,4 +329,4 @@ def list_stories(archive: Archive, since: date) -> list[Story]:
     return sorted(out, key=lambda s: (s.first_seen, s.story_id))
 
 
-__all__ = ["Story", "UpdateResult", "list_stories", "load_story_ids", "rebuild", "update"]
+__all__ = ["Story", "UpdateResult", "list_stories", "load_story_ids", "pending", "rebuild", "update"]
