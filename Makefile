@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/dataset.py
 	$(BIN)/python bench/reextract.py
+	$(BIN)/python bench/stories.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800

@@ -176,6 +176,22 @@ class DatasetSettings(_Section):
     keep_replaced: Duration = 3600.0
 
 
+class StoriesSettings(_Section):
+    enabled: bool = True
+    threshold: float = Field(0.25, gt=0, le=1)
+    same_site_threshold: float = Field(0.5, gt=0, le=1)
+    min_shared: int = Field(2, ge=0, le=12)
+    candidate_threshold: float = Field(0.1, gt=0, lt=1)
+    window: Duration = 129600.0
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("must be a positive duration")
+        return v
+
+
 class SiteSettings(_Section):
     """What an operator changes about a site. ``base_url`` and the discovery paths default to the site's
     module (``crawler/sites/<key>.py``), filled in by ``Settings`` before validation."""
@@ -267,6 +283,7 @@ class Settings(_Section):
     service: ServiceSettings
     status: StatusSettings
     dataset: DatasetSettings = DatasetSettings()
+    stories: StoriesSettings = StoriesSettings()
     sites: dict[str, SiteSettings]
 
     @field_validator("sites", mode="before")

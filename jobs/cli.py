@@ -21,6 +21,7 @@ COMMANDS = {
     "refetch": ("jobs.refetch", "fetch given articles (URL or id) again now: repairs an article verify found garbled"),
     "compact": ("jobs.compact", "write the Parquet dataset (one file per site and publication day) from the articles"),
     "export": ("jobs.export", "write the articles of a date range to one JSON Lines, Parquet or CSV file"),
+    "stories": ("jobs.stories", "list the stories (same event on both sites) since a date; --rebuild recomputes them"),
     "reindex": ("jobs.reindex", "rebuild the local incremental index from the archive"),
     "migrate-ids": ("jobs.migrate_ids", "move an archive written by arshif 0.1 to the current article ids"),
     "reextract": ("jobs.reextract", "re-extract archived captures (WARC) with the current rules; new versions where changed"),

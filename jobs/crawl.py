@@ -79,6 +79,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
     from jobs.compact import compact_after_run
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
+    from jobs.stories import link_after_run
 
     archive = open_archive(settings.archive.url, settings)
     try:
@@ -116,6 +117,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
                           **({"refetch": refetch[site]} if refetch else {}))
         process.start()
     reports = [run.report for run in runs]
+    link_after_run(archive, settings, reports)        # story linking of what these runs archived
     compact_after_run(archive, settings, reports, flushed.keys)      # every write is done: the uploader closed
     archive.close()
     for report in reports:

@@ -36,7 +36,7 @@ from .keys import article_key, parse_article_key, parse_version_key
 _DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
                           r"(?P<name>[^/]+)$")
 _RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
-KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "datasets/")
+KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "datasets/", "stories/")   # stories/: crawler/stories
 MAX_SCHEMA_MESSAGES = 3
 
 

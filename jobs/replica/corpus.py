@@ -23,7 +23,7 @@ from crawler.sites import get_site
 
 from .resources import load
 
-__all__ = ["KINDS", "SHAPES", "ReplicaArticle", "build", "edited"]
+__all__ = ["KINDS", "SHAPES", "ReplicaArticle", "build", "edited", "story_pairs"]
 
 # What the crawler should do with the page: every kind but "not_article" is archived exactly once.
 KINDS = ("article", "no_date", "cp1256", "not_article")
@@ -65,6 +65,7 @@ class ReplicaArticle:
     redirects: tuple[str, ...] = ()  # paths answering 301 to url_path
     edits: int = 0
     shape: str = ""              # a page shape seen on the real sites (SHAPES), "" for the usual page
+    story: str = ""                  # the event an ``[[events]]`` article reports (same story on both sites)
 
     @property
     def gold_text(self) -> str:
@@ -85,6 +86,7 @@ class ReplicaArticle:
             "caption": self.caption, "published": _iso(self.published), "modified": _iso(self.modified),
             "variants": list(self.variants), "redirects": list(self.redirects), "edits": self.edits,
             "shape": self.shape,
+            "story": self.story,
         }
 
 
@@ -204,6 +206,7 @@ def build(site: str, now: datetime) -> list[ReplicaArticle]:
         plan["published"] = (now - age).astimezone(zone).replace(second=0, microsecond=0)
         plan["modified"] = plan["published"] + timedelta(minutes=rng.choice((0, 0, 7, 25, 90)))
         plan["authors"] = (rng.choice(config["authors"]),) if rng.random() < config["author_share"] else ()
+    plans += _event_plans(site, now.astimezone(zone))
 
     article_id = config["first_id"]
     articles = []
@@ -211,6 +214,34 @@ def build(site: str, now: datetime) -> list[ReplicaArticle]:
         article_id += rng.randint(7, 400)
         articles.append(_article(site, config, plan, str(article_id), now))
     return articles
+
+
+def _event_plans(site: str, now: datetime) -> list[dict]:
+    """The site's versions of the text bank's ``[[events]]``: fixed text, fixed times before ``now``."""
+    plans = []
+    for event in load("text_bank")["events"]:
+        version = event.get(site)
+        if version is None:
+            continue
+        published = (now - timedelta(hours=event["hours_ago"]) + timedelta(minutes=version["delay"])
+                     ).replace(second=0, microsecond=0)
+        text = _Text(version["title"], version["lead"], tuple(version["paragraphs"]), tuple(version["tags"]),
+                     version["title"])
+        plans.append({"kind": "article", "layout": "article", "section": version["section"], "text": text,
+                      "published": published, "modified": published, "authors": (), "story": event["story"]})
+    return plans
+
+
+def story_pairs(corpora: dict[str, list[ReplicaArticle]]) -> set[frozenset[tuple[str, str]]]:
+    """The gold pairs of story linking: every two articles (``(site, article_id)``) that report the same
+    ``[[events]]`` event, across ``corpora`` (site → its articles, as ``build`` returns them)."""
+    by_story: dict[str, list[tuple[str, str]]] = {}
+    for site, articles in corpora.items():
+        for article in articles:
+            if article.story:
+                by_story.setdefault(article.story, []).append((site, article.article_id))
+    return {frozenset((a, b)) for members in by_story.values() for i, a in enumerate(members)
+            for b in members[i + 1:]}
 
 
 def _article(site: str, config: dict, plan: dict, article_id: str, now: datetime) -> ReplicaArticle:
@@ -235,6 +266,7 @@ def _article(site: str, config: dict, plan: dict, article_id: str, now: datetime
         published=published if dated else None, modified=min(plan["modified"], now) if dated else None,
         variants=(variant.format_map(fields),) if variant else (), redirects=redirects,
         shape=plan.get("shape", ""),
+        story=plan.get("story", ""),
     )
 
 

@@ -1,0 +1,184 @@
+"""Which articles report the same event: candidates from MinHash-LSH, then a verification score.
+
+Every decision here is a function of the articles involved and of those published around them (never of
+the order they arrived in), so linking a batch at a time gives the same links as linking everything at once
+(``crawler.stories.state`` relies on it):
+
+* **candidates** — two articles whose MinHash signatures share an LSH band (a property of the pair alone),
+  published within ``window`` of each other;
+* **verification** — the TF-IDF cosine of their content terms, with document frequencies counted over the
+  articles of the days around the pair (so the speaker, the organization and the beat's usual words, which
+  many articles of those days share, weigh little; the names, places and numbers of the event weigh a lot),
+  must reach ``threshold``; and the pair must share at least ``min_shared`` of each other's most distinctive
+  terms, so a long common vocabulary alone never links two different events;
+* **best match** — of the verified links, an article keeps only the one with its best match on each site,
+  when that article's best match is itself (two statements of one minister on one day, each reported by
+  both outlets: each report links to its counterpart, not to the other statement); a link within one site
+  also needs ``same_site_threshold``;
+* **stories** — the connected components of the verified links; a story's id is the id of its first
+  article (earliest publication time, then smallest id).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable, Iterable
+
+from datasketch import MinHashLSH
+
+from .features import NUM_PERM, Features
+
+DAY = 86400.0
+TOP_TERMS = 12
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    threshold: float            # verification score (TF-IDF cosine) a link needs
+    window: float               # seconds: two articles further apart in time are never linked
+    candidate_threshold: float  # MinHash-LSH Jaccard threshold for candidates
+    min_shared: int             # distinctive terms the two articles must share
+    same_site_threshold: float  # score a link between two articles of one site needs
+
+    @property
+    def window_days(self) -> int:
+        return math.ceil(self.window / DAY)
+
+    @classmethod
+    def from_settings(cls, settings) -> "LinkParams":
+        s = settings.stories
+        return cls(s.threshold, s.window, s.candidate_threshold, s.min_shared, s.same_site_threshold)
+
+
+@dataclass(frozen=True)
+class Link:
+    a: str
+    b: str
+    score: float
+
+
+def day_offset(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def day_distance(a: str, b: str) -> int:
+    return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
+
+
+def candidates(articles: Iterable[Features], params: LinkParams) -> list[tuple[Features, Features]]:
+    """Pairs (first id < second id) sharing an LSH band, within the time window."""
+    articles = list(articles)
+    lsh = MinHashLSH(threshold=params.candidate_threshold, num_perm=NUM_PERM)
+    by_id = {}
+    for feat in articles:
+        by_id[feat.id] = feat
+        lsh.insert(feat.id, feat.signature(), check_duplication=False)
+    pairs = []
+    for feat in articles:
+        for other_id in lsh.query(feat.signature()):
+            if other_id <= feat.id:
+                continue
+            other = by_id[other_id]
+            if abs(feat.when - other.when) <= params.window and \
+                    day_distance(feat.day, other.day) <= params.window_days:
+                pairs.append((feat, other))
+    return sorted(pairs, key=lambda p: (p[0].id, p[1].id))
+
+
+class DocFrequencies:
+    """Document frequencies of terms over the articles of given days (``per_day``: day → (articles, Counter
+    of the days' terms)), summed over the days around a pair: the day before the earlier article to the day
+    after the later one. Each article's TF-IDF vector is computed once per such span."""
+
+    def __init__(self, per_day: Callable[[str], tuple[int, Counter]]):
+        self._per_day = per_day
+        self._spans: dict[tuple[str, str], tuple[int, Counter]] = {}
+        self._vectors: dict[tuple[str, tuple[str, str]], tuple[dict[str, float], float, frozenset[str]]] = {}
+
+    def _span(self, key: tuple[str, str]) -> tuple[int, Counter]:
+        if key not in self._spans:
+            total, df = 0, Counter()
+            day = key[0]
+            while day <= key[1]:
+                n, counts = self._per_day(day)
+                total += n
+                df.update(counts)
+                day = day_offset(day, 1)
+            self._spans[key] = (total, df)
+        return self._spans[key]
+
+    def vector(self, feat: Features, key: tuple[str, str]) -> tuple[dict[str, float], float, frozenset[str]]:
+        """``feat``'s TF-IDF weights over the span ``key``, their norm and its ``TOP_TERMS`` strongest terms."""
+        slot = (feat.id, key)
+        if slot not in self._vectors:
+            total, df = self._span(key)
+            weights = {term: (1 + math.log(count)) * (math.log((1 + total) / (1 + df.get(term, 0))) + 1)
+                       for term, count in feat.terms.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values()))
+            top = frozenset(t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
+            self._vectors[slot] = (weights, norm, top)
+        return self._vectors[slot]
+
+    def score(self, a: Features, b: Features) -> tuple[float, int]:
+        """TF-IDF cosine of ``a`` and ``b`` and the number of distinctive terms they share."""
+        key = (day_offset(min(a.day, b.day), -1), day_offset(max(a.day, b.day), 1))
+        (wa, na, ta), (wb, nb, tb) = self.vector(a, key), self.vector(b, key)
+        if len(wb) < len(wa):
+            wa, wb = wb, wa
+        dot = sum(w * wb[t] for t, w in wa.items() if t in wb)
+        return (dot / (na * nb) if na and nb else 0.0), len(ta & tb)
+
+
+def verify(pairs: Iterable[tuple[Features, Features]], freqs: DocFrequencies, params: LinkParams) -> list[Link]:
+    links = []
+    for a, b in pairs:
+        cosine, shared = freqs.score(a, b)
+        if cosine >= params.threshold and shared >= params.min_shared:
+            links.append(Link(a.id, b.id, round(cosine, 6)))
+    return links
+
+
+def mutual_best(links: list[Link], sites: dict[str, str], params: LinkParams) -> list[Link]:
+    """The verified links each article has with its best match of the other's site, both ways (ties go to
+    the smaller id); a link within one site also needs ``same_site_threshold``."""
+    best: dict[tuple[str, str], tuple[float, str]] = {}      # (article, site) → (-score, best match there)
+    for link in links:
+        for x, y in ((link.a, link.b), (link.b, link.a)):
+            slot = (x, sites[y])
+            best[slot] = min(best[slot], (-link.score, y)) if slot in best else (-link.score, y)
+    out = []
+    for link in links:
+        if best[(link.a, sites[link.b])][1] != link.b or best[(link.b, sites[link.a])][1] != link.a:
+            continue
+        if sites[link.a] == sites[link.b] and link.score < params.same_site_threshold:
+            continue
+        out.append(link)
+    return out
+
+
+def stories(links: Iterable[Link], first: dict[str, tuple[float, str]]) -> dict[str, str]:
+    """Article id → story id for every linked article: the connected components of ``links``, each named
+    by its first article (``first``: id → (publication time, id))."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for link in links:
+        ra, rb = find(link.a), find(link.b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[str, list[str]] = {}
+    for x in list(parent):
+        members.setdefault(find(x), []).append(x)
+    out = {}
+    for group in members.values():
+        story = min(group, key=lambda x: first[x])
+        out.update({x: story for x in group})
+    return out

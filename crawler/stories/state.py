@@ -1,0 +1,332 @@
+"""Story linking kept in the archive, updated after each run, rebuildable from the articles alone.
+
+    stories/features/date=<D>.json.gz   per article of archive date D: site, time, title, content hash,
+                                        content terms and MinHash signature (gzip JSON)
+    stories/links/date=<D>.json         the verified links whose later article is of date D, with scores
+    stories/ids/date=<D>.json           article id → story_id for every article of date D
+
+An update reads only the articles a run wrote (plus any article of the recent days that has no features
+yet, e.g. flushed later from the outbox), then recomputes the links of the days a change can reach (a link
+depends on its two articles, their candidates within the window and the document frequencies of the days
+around them: never on the order articles arrived in), so an update gives exactly what ``rebuild`` gives.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable
+
+from ..archive.base import Archive
+from ..archive.keys import parse_article_key
+from .features import Features, features_of
+from .link import DocFrequencies, Link, LinkParams, candidates, day_offset, mutual_best, stories, verify
+
+JSON = "application/json; charset=utf-8"
+_DAY = "date="
+
+
+def features_key(day: str) -> str:
+    return f"stories/features/date={day}.json.gz"
+
+
+def links_key(day: str) -> str:
+    return f"stories/links/date={day}.json"
+
+
+def ids_key(day: str) -> str:
+    return f"stories/ids/date={day}.json"
+
+
+def _day_of(key: str) -> str:
+    return key.split(_DAY, 1)[1].split(".", 1)[0]
+
+
+def _days(archive: Archive, prefix: str) -> list[str]:
+    return [_day_of(key) for key in archive.list(prefix)]
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class UpdateResult:
+    articles: int                 # article versions (re)read
+    links: int                    # links recomputed
+    changed_days: list[str]       # archive dates whose story ids changed (their datasets need a refresh)
+
+
+class StoryStore:
+    """The ``stories/`` state of one archive; ``fresh`` ignores what was stored before (a rebuild), and
+    reads only what it wrote itself."""
+
+    def __init__(self, archive: Archive, params: LinkParams | None = None, fresh: bool = False):
+        """``params`` may be left out by a store that only reads."""
+        self.archive = archive
+        self.params = params
+        self.fresh = fresh
+        self._written: set[str] = set()          # keys written by this store
+        self._features: dict[str, dict[str, Features]] = {}
+
+    def _get(self, key: str) -> bytes | None:
+        return self.archive.get(key) if not self.fresh or key in self._written else None
+
+    def _put(self, key: str, data: bytes, content_type: str = JSON) -> None:
+        self.archive.put(key, data, content_type=content_type)
+        self._written.add(key)
+
+    def forget_before(self, day: str) -> None:
+        """Drop the features of dates before ``day`` from memory (read again if needed)."""
+        for old in [d for d in self._features if d < day]:
+            del self._features[old]
+
+    # -- features --------------------------------------------------------------------------------------
+
+    def features(self, day: str) -> dict[str, Features]:
+        if day not in self._features:
+            data = self._get(features_key(day))
+            rows = json.loads(gzip.decompress(data)) if data else {}
+            self._features[day] = {aid: Features.from_json(aid, day, row) for aid, row in rows.items()}
+        return self._features[day]
+
+    def _save_features(self, day: str) -> None:
+        rows = {aid: feat.to_json() for aid, feat in sorted(self._features[day].items())}
+        self._put(features_key(day), gzip.compress(_json(rows), mtime=0), content_type="application/gzip")
+
+    def _doc_freq(self, day: str) -> tuple[int, Counter]:
+        feats = self.features(day)
+        counts: Counter = Counter()
+        for feat in feats.values():
+            counts.update(feat.terms.keys())
+        return len(feats), counts
+
+    # -- links and ids ---------------------------------------------------------------------------------
+
+    def _links(self, day: str) -> list[dict]:
+        data = self._get(links_key(day))
+        return json.loads(data) if data else []
+
+    def _ids(self, day: str) -> dict[str, str] | None:
+        data = self._get(ids_key(day))
+        return json.loads(data) if data else None
+
+    def stored_days(self, prefix: str, key) -> list[str]:
+        """The dates that have a file under ``prefix`` (``key``: date → its key) this store may read."""
+        return [day for day in _days(self.archive, prefix) if not self.fresh or key(day) in self._written]
+
+    # -- the update ------------------------------------------------------------------------------------
+
+    def read_articles(self, keys: Iterable[str]) -> tuple[list[str], int]:
+        """Features for the article ``keys`` whose text is new or changed: the archive dates touched and the
+        number of articles (re)read."""
+        touched, count = set(), 0
+        for key in sorted(set(keys)):
+            parts = parse_article_key(key)
+            if parts is None:
+                continue
+            data = self.archive.get(key)
+            if data is None:
+                continue
+            record = json.loads(data)
+            known = self.features(parts["date"]).get(parts["id"])
+            if known is not None and known.sha == record["content_sha256"]:
+                continue
+            self.features(parts["date"])[parts["id"]] = features_of(record, parts["date"])
+            touched.add(parts["date"])
+            count += 1
+        return sorted(touched), count
+
+    def relink(self, touched: list[str], all_days: list[str]) -> UpdateResult:
+        """Recompute the links a change in the ``touched`` dates can reach; rewrite links and ids."""
+        params = self.params
+        wd = params.window_days
+        first_changed = day_offset(touched[0], -wd - 1)       # articles whose best match may change
+        first_loaded = day_offset(first_changed, -2 * wd)     # …and every candidate of theirs
+        feats = [feat for day in all_days if day >= first_loaded for feat in self.features(day).values()]
+        verified = verify(candidates(feats, params), DocFrequencies(self._doc_freq), params)
+        by_id = {feat.id: feat for feat in feats}
+        new_links: dict[str, list[dict]] = {}
+        for link in mutual_best(verified, {feat.id: feat.site for feat in feats}, params):
+            a, b = by_id[link.a], by_id[link.b]
+            if max(a.day, b.day) >= first_changed:
+                new_links.setdefault(max(a.day, b.day), []).append(
+                    {"a": a.id, "a_day": a.day, "a_when": a.when, "b": b.id, "b_day": b.day, "b_when": b.when,
+                     "score": link.score})
+
+        links = _LinkFiles(self)
+        redone = sorted({day for day in all_days if day >= first_changed}
+                        | {day for day in links.days if day >= first_changed})
+        reach: dict[str, str] = {}                  # article → its date: those whose story may have changed
+        for day in redone:
+            rows = sorted(new_links.get(day, []), key=lambda r: (r["a"], r["b"]))
+            for row in links.get(day) + rows:
+                reach.update({row["a"]: row["a_day"], row["b"]: row["b_day"]})
+            links.replace(day, rows)
+        for day in touched:
+            reach.update({aid: day for aid in self.features(day)})
+        assigned, where = links.stories(reach, wd)
+        days = set(redone) | set(where.values())
+        changed = []
+        for day in sorted(d for d in days if d in set(all_days)):
+            ids = {aid: assigned.get(aid, aid) for aid in sorted(self.features(day))}
+            if ids != self._ids(day):
+                self._put(ids_key(day), _json(ids))
+                changed.append(day)
+        return UpdateResult(0, sum(map(len, new_links.values())), changed)
+
+    def update(self, keys: Iterable[str]) -> UpdateResult:
+        touched, count = self.read_articles(keys)
+        if not touched:
+            return UpdateResult(0, 0, [])
+        for day in touched:
+            self._save_features(day)
+        self.forget_before(day_offset(touched[0], -3 * self.params.window_days - 3))
+        all_days = sorted(set(self.stored_days("stories/features/", features_key)) | set(touched)
+                          | set(self._features))
+        all_days = [day for day in all_days if self.features(day) or day in touched]
+        result = self.relink(touched, all_days)
+        result.articles = count
+        return result
+
+
+class _LinkFiles:
+    """The ``stories/links/`` files, read on demand; a replaced day is written at once (when it changed)."""
+
+    def __init__(self, store: StoryStore):
+        self.store = store
+        self.days = set(store.stored_days("stories/links/", links_key))
+        self._rows: dict[str, list[dict]] = {}
+
+    def get(self, day: str) -> list[dict]:
+        if day not in self._rows:
+            self._rows[day] = self.store._links(day) if day in self.days else []
+        return self._rows[day]
+
+    def replace(self, day: str, rows: list[dict]) -> None:
+        if rows != self.get(day) or (self.store.fresh and links_key(day) not in self.store._written):
+            self.store._put(links_key(day), _json(rows))
+            self.days.add(day)
+        self._rows[day] = rows
+
+    def stories(self, start: dict[str, str], window_days: int) -> tuple[dict[str, str], dict[str, str]]:
+        """The story of every linked article whose component contains one of ``start`` (article → date),
+        and the date of every article of those components. A link is stored under the later date of its two
+        articles, at most ``window_days`` after the earlier, so an article's links are all in the files of
+        its date and the ``window_days`` after: the components are walked without reading every file."""
+        where = dict(start)
+        first: dict[str, tuple[float, str]] = {}
+        rows_seen: list[dict] = []
+        frontier, seen_days = list(start), set()
+        while frontier:
+            article = frontier.pop()
+            for offset in range(window_days + 1):
+                day = day_offset(where[article], offset)
+                if day in seen_days:
+                    continue
+                seen_days.add(day)
+                for row in self.get(day):
+                    rows_seen.append(row)
+                    for side in ("a", "b"):
+                        first[row[side]] = (row[f"{side}_when"], row[side])
+                        if row[side] not in where:
+                            where[row[side]] = row[f"{side}_day"]
+                            frontier.append(row[side])
+        assigned = stories((Link(r["a"], r["b"], r["score"]) for r in rows_seen), first)
+        return assigned, {aid: where[aid] for aid in assigned}
+
+
+# --------------------------------------------------------------------------------------------- the API
+
+
+def pending(archive: Archive, keys: Iterable[str], scan_sites: Iterable[str] = (), scan_days: int = 2) -> set[str]:
+    """The article keys an update should read: ``keys`` (what a run wrote; keys of other objects are
+    ignored), plus every article of the ``scan_sites`` archived on the days of ``keys`` or in the last
+    ``scan_days`` days that has no features yet (flushed later from the outbox, or an update was skipped).
+    Reads only listings and the days' features: nothing is written."""
+    store = StoryStore(archive)
+    keys = {key for key in keys if parse_article_key(key)}
+    days = {parse_article_key(key)["date"] for key in keys}
+    today = datetime.now(timezone.utc).date()
+    days |= {(today - timedelta(days=n)).isoformat() for n in range(scan_days + 1)}
+    for site in scan_sites:
+        for day in sorted(days):
+            for key in archive.list(f"articles/site={site}/date={day}/"):
+                parts = parse_article_key(key)
+                if parts and parts["id"] not in store.features(day):
+                    keys.add(key)
+    return keys
+
+
+def update(archive: Archive, params: LinkParams, keys: Iterable[str]) -> UpdateResult:
+    """Link the articles ``keys`` (archive keys; those of other objects are ignored) whose text is new or
+    changed, and recompute what that changes. Returns what changed."""
+    return StoryStore(archive, params).update(keys)
+
+
+def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7) -> UpdateResult:
+    """Every story from the archived articles alone, whatever ``stories/`` held: the dates in order,
+    ``days_per_update`` at a time (memory holds a few weeks of features, never the whole archive)."""
+    store = StoryStore(archive, params, fresh=True)
+    by_day: dict[str, list[str]] = {}
+    for key in archive.list("articles/"):
+        parts = parse_article_key(key)
+        if parts:
+            by_day.setdefault(parts["date"], []).append(key)
+    days = sorted(by_day)
+    total = UpdateResult(0, 0, [])
+    for start in range(0, len(days), days_per_update):
+        result = store.update(key for day in days[start:start + days_per_update] for key in by_day[day])
+        total.articles += result.articles
+        total.links += result.links
+        total.changed_days = sorted(set(total.changed_days) | set(result.changed_days))
+    return total
+
+
+def load_story_ids(archive: Archive, days: Iterable[str] | None = None) -> dict[str, str]:
+    """Article id → story_id for every article linked so far, or for those of the archive ``days``
+    (YYYY-MM-DD) only. An article no other article matches is its own story: its story_id is its id."""
+    keys = archive.list("stories/ids/") if days is None else (ids_key(day) for day in sorted(set(days)))
+    out: dict[str, str] = {}
+    for key in keys:
+        data = archive.get(key)
+        if data:
+            out.update(json.loads(data))
+    return out
+
+
+@dataclass(frozen=True)
+class Story:
+    story_id: str
+    first_seen: datetime
+    sites: tuple[str, ...]
+    articles: int
+    title: str
+
+
+def list_stories(archive: Archive, since: date) -> list[Story]:
+    """The stories whose first article was published (or first fetched) on or after ``since``, oldest
+    first."""
+    store = StoryStore(archive)
+    members: dict[str, list[Features]] = {}
+    for day in _days(archive, "stories/ids/"):
+        if day < since.isoformat():
+            continue
+        ids = json.loads(archive.get(ids_key(day)) or b"{}")
+        feats = store.features(day)
+        for aid, story in ids.items():
+            if aid in feats:
+                members.setdefault(story, []).append(feats[aid])
+    out = []
+    for story, feats in members.items():
+        head = next((f for f in feats if f.id == story), None)
+        if head is None:              # the story began before ``since``
+            continue
+        out.append(Story(story, datetime.fromtimestamp(head.when, timezone.utc),
+                         tuple(sorted({f.site for f in feats})), len(feats), head.title))
+    return sorted(out, key=lambda s: (s.first_seen, s.story_id))
+
+
+__all__ = ["Story", "UpdateResult", "list_stories", "load_story_ids", "pending", "rebuild", "update"]

@@ -1,0 +1,119 @@
+"""``arshif stories``: the stories seen since a date (one line each), or ``--rebuild`` of the linking state.
+
+Also :func:`link_after_run`, the one call ``arshif crawl`` makes when its runs are over.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import ExitStack
+from datetime import date, datetime, timedelta, timezone
+
+log = logging.getLogger("arshif.stories")
+
+LOCK = "stories"          # local lock and archive lease name: one update of the stories at a time
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="DATE", type=_date,
+                        help="list the stories first seen on or after DATE (YYYY-MM-DD; default: yesterday)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="recompute every story from the archived articles, then list")
+    parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _locked(stack: ExitStack, archive, settings) -> None:
+    """Hold the stories' local lock and (on S3) archive lease until ``stack`` closes; raises LockBusy or
+    LeaseHeld when another update runs."""
+    from crawler.archive.lease import Lease
+    from jobs.lock import SiteLock
+
+    stack.enter_context(SiteLock(settings, LOCK))
+    stack.enter_context(Lease(archive, LOCK, settings.archive.s3.lease, host_exclusive=True))
+
+
+def link_after_run(archive, settings, reports):
+    """Link the articles the finished runs wrote (and any recent one not linked yet); the
+    :class:`crawler.stories.UpdateResult` (its ``changed_days``: the archive dates whose story ids changed),
+    or None when it could not be done. Nothing to link: nothing written, not even the lock. Never fails the
+    crawl: a busy lock or an archive problem is one warning, and the next run catches up."""
+    from crawler.archive.base import ArchiveError
+    from crawler.archive.lease import LeaseHeld
+    from crawler.stories import LinkParams, UpdateResult, pending, update
+    from jobs.lock import LockBusy
+
+    if not settings.stories.enabled or not reports:
+        return None
+    keys = [key for report in reports for key in report.keys_written if key.startswith("articles/")]
+    sites = sorted({report.site for report in reports})
+    try:
+        todo = pending(archive, keys, scan_sites=sites)
+        if not todo:
+            return UpdateResult(0, 0, [])
+        with ExitStack() as stack:
+            _locked(stack, archive, settings)
+            result = update(archive, LinkParams.from_settings(settings), todo)
+    except (LockBusy, LeaseHeld):
+        log.warning("stories: another update is running; these articles are linked by the next run")
+        return None
+    except ArchiveError as exc:
+        log.warning("stories: not updated: %s", exc)
+        return None
+    except (ValueError, KeyError, OSError) as exc:      # a damaged stories/ file: the articles are safe
+        log.error("stories: not updated: stories state unreadable (%s: %s); run `arshif stories --rebuild`",
+                  type(exc).__name__, exc)
+        return None
+    log.info("stories: %d articles read, %d links recomputed, %d days with new story ids",
+             result.articles, result.links, len(result.changed_days),
+             extra={"counts": {"articles": result.articles, "links": result.links,
+                               "days": len(result.changed_days)}})
+    return result
+
+
+def main(args: argparse.Namespace) -> int:
+    from crawler.archive import open_archive
+    from crawler.archive.base import ArchiveConfigError, ArchiveError
+    from crawler.archive.lease import LeaseHeld
+    from crawler.stories import LinkParams, list_stories, rebuild
+    from jobs.cli import settings_from
+    from jobs.lock import LockBusy
+    from jobs.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging(settings)
+    archive = open_archive(settings.archive.url, settings)
+    try:
+        archive.check()
+        if args.rebuild:
+            with ExitStack() as stack:
+                _locked(stack, archive, settings)
+                result = rebuild(archive, LinkParams.from_settings(settings))
+            print(f"stories rebuilt from {archive.url}: {result.articles} articles, {result.links} links",
+                  flush=True)
+        since = args.since or (datetime.now(timezone.utc).date() - timedelta(days=1))
+        for story in list_stories(archive, since):
+            print(f"{story.first_seen:%Y-%m-%d %H:%M}Z  {','.join(story.sites):<16} {story.articles:>3}  "
+                  f"{story.title}", flush=True)
+    except (LockBusy, LeaseHeld) as exc:
+        print(f"arshif: stories: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ArchiveConfigError:
+        raise
+    except ArchiveError as exc:
+        print(f"arshif: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, OSError) as exc:
+        print(f"arshif: stories state unreadable ({type(exc).__name__}: {exc}); run `arshif stories --rebuild`",
+              file=sys.stderr)
+        return 1
+    finally:
+        archive.close()
+    return 0

@@ -1,0 +1,213 @@
+"""Story linking across outlets (crawler/stories): Arabic normalization, scores on the replica's gold pairs,
+look-alikes kept apart, incremental update equal to a rebuild, ``arshif stories``, the hook after a crawl."""
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+
+from bench.stories import NOW, SITES, archive_replica, evaluate, record_of, score
+from crawler.archive.keys import article_key
+from crawler.archive.local import LocalArchive
+from crawler.config import load_settings
+from crawler.record import encode
+from crawler.stories import LinkParams, list_stories, load_story_ids, pending, rebuild, update
+from crawler.stories.normalize import normalize, terms
+from jobs.cli import main as cli
+from jobs.replica.corpus import build
+from jobs.replica.server import ReplicaServer
+from tests.crawl_helpers import arshif, crawl_env
+
+PARAMS = LinkParams.from_settings(load_settings(environ={}))
+
+
+def test_normalize_folds_spelling_variants_for_matching_only():
+    assert normalize("أعلنَ إبراهيمُ آمالَ") == normalize("اعلن ابراهيم امال") == "اعلن ابراهيم امال"
+    assert normalize("مستشفى الصحّة") == "مستشفي الصحه"                      # ى→ي, ة→ه, shadda gone
+    assert normalize("الأهـــلي ٢٠٢٦، «الزمالك»!") == "الاهلي 2026 الزمالك"   # tatweel, digits, punctuation
+    assert normalize("۱۴ مليون") == "14 مليون"
+    assert normalize("خفض ٢٫٢ مليون برميل و1.4 مليار") == "خفض 2_2 مليون برميل و1_4 مليار"   # decimals whole
+    assert terms("و1.4 مليار") == ["1_4", "مليار"]
+    # stop words go, the article and clitics are stripped, numbers stay
+    assert terms("وقال إن الوزير في موسكو والوزير بالقاهرة 14") == ["وزير", "موسكو", "وزير", "قاهر", "14"]   # ة→ه, then the ending goes
+
+
+def test_replica_pairs_scored_above_095():
+    result = evaluate(PARAMS)
+    assert result.precision >= 0.95 and result.recall >= 0.95, result
+
+
+def _story_of(ids: dict[str, str], site: str, story: str) -> str:
+    article = next(a for a in build(site, NOW) if a.story == story)
+    return ids[record_of(site, article, NOW)["id"]]
+
+
+def test_lookalikes_with_the_same_speaker_and_organization_stay_apart(tmp_path):
+    """The replica's two Lavrov/CSTO events (Armenia leaving; no help asked for Ukraine) share speaker,
+    alliance and much vocabulary: each links across the two sites, never with the other."""
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archive_replica(archive, NOW)
+    rebuild(archive, PARAMS)
+    ids = load_story_ids(archive)
+    armenia = {_story_of(ids, site, "lavrov-armenia-csto") for site in SITES}
+    ukraine = {_story_of(ids, site, "lavrov-csto-ukraine-help") for site in SITES}
+    assert len(armenia) == 1 and len(ukraine) == 1 and armenia != ukraine
+    beijing = _story_of(ids, "rt_arabic", "lavrov-beijing-talks")
+    assert beijing not in armenia | ukraine and list(ids.values()).count(beijing) == 1
+    vaccine = {_story_of(ids, site, "polio-vaccination-campaign") for site in SITES}
+    hospital = {_story_of(ids, site, "aswan-hospital-opening") for site in SITES}
+    assert len(vaccine) == 1 and len(hospital) == 1 and vaccine != hospital
+    # the story id is the id of its first article
+    rt = next(a for a in build("rt_arabic", NOW) if a.story == "lavrov-armenia-csto")
+    assert armenia == {record_of("rt_arabic", rt, NOW)["id"]}
+
+
+def _snapshot(root) -> dict[str, object]:
+    """Every links and ids file of the stories state (features are the same bytes by construction)."""
+    out = {}
+    for path in sorted((root / "stories").rglob("*.json")):
+        out[str(path.relative_to(root))] = json.loads(path.read_text("utf-8"))
+    return out
+
+
+def test_incremental_update_equals_rebuild(tmp_path):
+    inc = LocalArchive(f"file://{tmp_path}/inc")
+    full = LocalArchive(f"file://{tmp_path}/full")
+    # run 1: RT Arabic alone; run 2: El Balad's older half; run 3: the rest; run 4: an edited article
+    rt = archive_replica(inc, NOW, sites=("rt_arabic",))
+    update(inc, PARAMS, [k for k in inc.list("articles/")])
+    elbalad = [a for a in build("elbalad", NOW) if a.kind != "not_article"]
+    half = len(elbalad) // 2
+    for batch in (elbalad[half:], elbalad[:half]):         # the newer half first: late arrivals after
+        keys = []
+        for article in batch:
+            record = record_of("elbalad", article, NOW)
+            day = (article.published or NOW).astimezone(NOW.tzinfo).date().isoformat()
+            keys.append(article_key("elbalad", day, record["id"]))
+            inc.put(keys[-1], encode(record), content_type="application/json")
+        result = update(inc, PARAMS, keys)
+        assert result.articles > 0
+    edited_key = next(k for k in inc.list("articles/site=elbalad/"))
+    record = json.loads(inc.get(edited_key))
+    record["text"] += "\nوأضاف مصدر مطلع أن الاجتماع المقبل سيعقد في القاهرة."
+    record["content_sha256"] = hashlib.sha256(record["text"].encode()).hexdigest()
+    inc.put(edited_key, encode(record), content_type="application/json")
+    assert update(inc, PARAMS, [edited_key]).articles == 1
+    assert update(inc, PARAMS, [edited_key]).articles == 0          # nothing new: nothing rewritten
+
+    for key in inc.list("articles/"):
+        full.put(key, inc.get(key), content_type="application/json")
+    rebuild(full, PARAMS)
+    assert load_story_ids(inc) == load_story_ids(full)
+    assert _snapshot(inc.root) == _snapshot(full.root)
+    rebuild(full, PARAMS, days_per_update=1)                # a rebuild a day at a time: the same again
+    assert _snapshot(inc.root) == _snapshot(full.root)
+    assert len(load_story_ids(inc)) == len(rt) + len(elbalad)
+    assert score(load_story_ids(inc), {**rt, **{record_of("elbalad", a, NOW)["id"]: ("elbalad", a)
+                                                 for a in elbalad}}, NOW).recall == 1.0
+
+
+def test_stories_command_lists_one_line_per_story(tmp_path, capsys):
+    url = f"file://{tmp_path}/archive"
+    archive_replica(LocalArchive(url), NOW)
+    since = (NOW - timedelta(days=3)).date().isoformat()
+    assert cli(["stories", "--archive", url, "--rebuild", "--since", since]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("stories rebuilt from ")
+    both = [line for line in lines[1:] if "elbalad,rt_arabic" in line]
+    titles = {a.title for site in SITES for a in build(site, NOW) if a.story}
+    assert {line.split("  ")[-1] for line in both} & titles           # event pairs show as 2-site stories
+    assert any("لافروف: خروج أرمينيا" in line and "  2  " in line for line in both)
+    assert cli(["stories", "--archive", url, "--since", "2099-01-01"]) == 0
+    assert capsys.readouterr().out == ""
+    with pytest.raises(SystemExit):
+        cli(["stories", "--archive", url, "--since", "yesterday"])
+    capsys.readouterr()
+    LocalArchive(url).put(next(LocalArchive(url).list("stories/features/")), b"{", content_type="application/gzip")
+    assert cli(["stories", "--archive", url, "--since", since]) == 1
+    assert "stories state unreadable" in capsys.readouterr().err
+
+
+def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
+    """``arshif crawl`` of the replica: the hook links the extracted articles; the gold pairs hold."""
+    with ReplicaServer(port=0) as replica:
+        env = crawl_env(replica, tmp_path)
+        result = arshif("crawl", env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "stories: " in result.stderr
+        by_url = {replica.base_urls[site] + a.url_path: (site, a) for site in SITES
+                  for a in replica.articles(site)}
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    articles = {}
+    for key in archive.list("articles/"):
+        record = json.loads(archive.get(key))
+        articles[record["id"]] = by_url[record["canonical_url"]]
+    ids = load_story_ids(archive)
+    assert set(ids) == set(articles)
+    crawled = score(ids, articles, NOW)        # article ids and gold pairs do not depend on the replica's clock
+    assert crawled.precision >= 0.95 and crawled.recall >= 0.95, crawled
+    assert list_stories(archive, (NOW - timedelta(days=400)).date()) != []
+
+
+def test_stories_on_s3_match_the_local_archive(tmp_path, s3_server, s3_url):
+    from crawler.archive.s3 import S3Archive
+    from tests.s3_server import s3_settings
+
+    s3 = S3Archive(s3_url, s3_settings(s3_server))
+    local = LocalArchive(f"file://{tmp_path}/archive")
+    try:
+        for archive in (s3, local):
+            archive_replica(archive, NOW)
+        update(s3, PARAMS, list(s3.list("articles/site=rt_arabic/")))      # incremental on S3…
+        update(s3, PARAMS, list(s3.list("articles/site=elbalad/")))
+        rebuild(local, PARAMS)                                              # …equals a local rebuild
+        assert load_story_ids(s3) == load_story_ids(local)
+        assert list_stories(s3, (NOW - timedelta(days=3)).date()) == list_stories(local, (NOW - timedelta(days=3)).date())
+    finally:
+        s3.close()
+
+
+def test_articles_the_run_did_not_name_are_found_on_their_day(tmp_path):
+    """An article archived without the update hearing of it (an outbox flush, a skipped update) is picked up
+    by the next update that scans its day."""
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archived = archive_replica(archive, NOW, sites=("rt_arabic",))
+    keys = list(archive.list("articles/site=rt_arabic/"))
+    day = keys[-1].split("date=")[1][:10]
+    result = update(archive, PARAMS, pending(archive, [keys[-1]], scan_sites=["rt_arabic"], scan_days=0))
+    on_day = [k for k in keys if f"date={day}/" in k]
+    assert result.articles == len(on_day) > 1
+    ids = load_story_ids(archive, days=[day])
+    assert set(ids) == {k.rsplit("/", 1)[1][:-5] for k in on_day}
+    assert set(load_story_ids(archive)) == set(ids) < set(archived)
+    assert pending(archive, [], scan_sites=["rt_arabic"], scan_days=0) == set()     # today: nothing archived
+    assert pending(archive, [keys[-1]], scan_sites=["rt_arabic"], scan_days=0) == {keys[-1]}
+
+
+def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplog):
+    from crawler.report import RunReport, new_run_id
+    from jobs.lock import SiteLock
+    from jobs.stories import link_after_run
+
+    url = f"file://{tmp_path}/archive"
+    archive = LocalArchive(url)
+    archive_replica(archive, NOW, sites=("elbalad",))
+    settings = load_settings(environ={}, overrides={"archive": {"url": url, "state_dir": str(tmp_path / "state")}})
+    report = RunReport(new_run_id("elbalad"), "elbalad", url)
+    report.keys_written = list(archive.list("articles/"))
+    with SiteLock(settings, "stories"):                     # another update holds the lock: skipped
+        assert link_after_run(archive, settings, [report]) is None
+    assert "another update is running" in caplog.text and load_story_ids(archive) == {}
+    off = load_settings(environ={"ARSHIF_STORIES__ENABLED": "false"}, overrides={"archive": {"url": url}})
+    assert link_after_run(archive, off, [report]) is None and load_story_ids(archive) == {}
+    result = link_after_run(archive, settings, [report])
+    assert result.articles == len(report.keys_written) and result.changed_days
+    assert len(load_story_ids(archive)) == len(report.keys_written)
+    report.keys_written = []                                # a run that archived nothing: nothing to do
+    assert link_after_run(archive, settings, [report]).articles == 0
+    report.keys_written = list(archive.list("articles/"))
+    first_day = report.keys_written[0].split("date=")[1][:10]         # a damaged state file: one error line
+    archive.put(f"stories/features/date={first_day}.json.gz", b"not gzip", content_type="application/gzip")
+    caplog.clear()
+    assert link_after_run(archive, settings, [report]) is None
+    assert "stories state unreadable" in caplog.text and "--rebuild" in caplog.text
