@@ -47,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         archive.check()
         for site in sites:
-            result = compact_site(archive, site, since=args.since, story_ids=None,
+            result = compact_site(archive, site, since=args.since, story_ids=story_ids(archive, settings),
                                   workers=settings.dataset.read_workers,
                                   keep_replaced=settings.dataset.keep_replaced)
             print(result.summary(), flush=True)
@@ -62,6 +62,14 @@ def main(args: argparse.Namespace) -> int:
     return code
 
 
+def story_ids(archive, settings, days=None) -> dict[str, str] | None:
+    """Article id → story_id (``crawler/stories``) for the dataset's ``story_id`` column, for the archive
+    ``days`` given (all when None); None when story linking is off."""
+    from crawler.stories import load_story_ids
+
+    return load_story_ids(archive, days) if settings.stories.enabled else None
+
+
 def recent_days(settings, site: str, now: datetime | None = None) -> list[str]:
     """The publication days a run of ``site`` mostly writes: today and its lookback window (UTC)."""
     now = now or datetime.now(timezone.utc)
@@ -69,9 +77,11 @@ def recent_days(settings, site: str, now: datetime | None = None) -> list[str]:
     return [(now - timedelta(days=n)).date().isoformat() for n in range(back + 1)]
 
 
-def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str, Iterable[str]] = {}) -> None:
+def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str, Iterable[str]] = {},
+                      story_days: Iterable[str] = ()) -> None:
     """After a crawl: rewrite the days its runs (``reports``) and the outbox replay before it (``flushed``:
-    site → keys) changed, the days a failed compaction left pending, and the recent days whose dataset lags
+    site → keys) changed, the days whose story ids the linking after the run changed (``story_days``), the
+    days a failed compaction left pending, and the recent days whose dataset lags
     their articles (a crawl killed before its compaction). Never raises for the archive: a day that fails
     stays pending in the state folder for the next run, with one warning line."""
     from crawler.archive import ArchiveError
@@ -87,6 +97,8 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
     for report in reports:
         written.setdefault(report.site, set()).update(days_written(report.keys_written))
         run_ids[report.site] = report.run_id
+    for site in written:
+        written[site] |= set(story_days)
     folder = archive_state_dir(settings.archive.state_dir, archive.url)
     for site, dates in written.items():
         slog = site_logger(log, site, run_ids.get(site))
@@ -95,7 +107,7 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
         try:
             if site in settings.sites:
                 dates |= lagging_days(archive, site, set(recent_days(settings, site)) - dates)
-            result = compact_site(archive, site, dates=dates, story_ids=None,
+            result = compact_site(archive, site, dates=dates, story_ids=story_ids(archive, settings, dates),
                                   workers=settings.dataset.read_workers,
                                   keep_replaced=settings.dataset.keep_replaced) if dates else None
         except ArchiveError as exc:

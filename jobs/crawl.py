@@ -117,8 +117,9 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
                           **({"refetch": refetch[site]} if refetch else {}))
         process.start()
     reports = [run.report for run in runs]
-    link_after_run(archive, settings, reports)        # story linking of what these runs archived
-    compact_after_run(archive, settings, reports, flushed.keys)      # every write is done: the uploader closed
+    linked = link_after_run(archive, settings, reports)       # story linking of what these runs archived
+    compact_after_run(archive, settings, reports, flushed.keys,      # every write is done: the uploader closed
+                      story_days=linked.changed_days if linked else ())
     archive.close()
     for report in reports:
         print(report.summary(), flush=True)

@@ -34,6 +34,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.dataset.read import iter_days
     from crawler.durable import write_atomic
     from jobs.cli import settings_from
+    from jobs.compact import story_ids
 
     settings = settings_from(args)
     sites = args.site or sorted(settings.sites)
@@ -50,8 +51,9 @@ def main(args: argparse.Namespace) -> int:
     rows = 0
 
     def tables():
+        ids = story_ids(archive, settings)
         for site in sites:
-            yield from iter_days(archive, site, since=args.since, until=args.until, story_ids=None,
+            yield from iter_days(archive, site, since=args.since, until=args.until, story_ids=ids,
                                  workers=settings.dataset.read_workers)
 
     def write(fh):
