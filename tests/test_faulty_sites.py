@@ -95,7 +95,9 @@ def test_a_stalled_page_costs_one_timeout_per_run_and_is_fetched_again_next_run(
     stats = replica.stats("elbalad")
     timed_out = {"/" + f["url"].split("/", 3)[3] for f in report["failures"]}
     assert len(timed_out) == report["counts"]["failed"]
-    assert {stats[path] for path in timed_out} == {1}, {path: stats[path] for path in timed_out}
+    # (at most once: on a loaded machine a page can time out before its request reaches the replica)
+    assert {stats.get(path, 0) for path in timed_out} <= {0, 1}, {path: stats.get(path) for path in timed_out}
+    assert 1 in {stats.get(path, 0) for path in timed_out}
     assert first.returncode == 3, first.stdout + first.stderr[-2000:]     # more than 10% failed: degraded
     assert report["result"] == "degraded" and "article pages failed" in report["reason"]
 

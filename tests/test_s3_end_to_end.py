@@ -120,8 +120,9 @@ def test_crawl_is_idempotent_and_versioned(s3_server, s3_url, env, replica):
     puts = sum(n - requests_before[k] for k, n in requests_after.items() if k[0] == "PUT")
     new_objects = sorted(set(after) - set(before))
     assert all(k.startswith(("arshif/runs/", "arshif/warc/")) for k in new_objects)
-    # reports and WARC files, plus taking each site's write lease (released at the end: not in the bucket)
-    assert puts == len(new_objects) + len(SITES)
+    # reports (stored at the run's start, then completed at its end) and WARC files, plus taking each site's
+    # write lease (released at the end: not in the bucket)
+    assert puts == len(new_objects) + 2 * len(SITES)
     assert not [k for k in after if "/leases/" in f"/{k}"]
     assert {k: v for k, v in after.items() if k in before} == before       # nothing rewritten
     for site in SITES:
