@@ -56,7 +56,7 @@ from .record import complete, problems, same_content
 from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex
-from .urls import article_id, canonicalize, is_article_url
+from .urls import article_id, is_article_url
 
 log = logging.getLogger("arshif.reextract")
 
@@ -338,7 +338,7 @@ class SiteReextraction:
         return None if data is None else (known.key, json.loads(data))
 
     def _pending(self, capture: Capture) -> _Pending:
-        guess = article_id(canonicalize(capture.url, capture.base_url, self.spec))
+        guess = article_id(capture.url, capture.base_url, self.spec)
         current = self._archived(guess)
         if current is not None and (current[1].get("warc") or {}).get("record_id") == capture.record_id:
             # the archived record came from this very capture: extract as of its fetch time (relative dates)
@@ -397,7 +397,7 @@ class SiteReextraction:
             self._written.add(aid)
             touched.add((self.site, parse_article_key(key)["date"]))
             log.debug("reextract %s: %s: %s → %s", self.site, outcome, capture.url, key)
-        requested = article_id(canonicalize(capture.url, capture.base_url, self.spec))
+        requested = article_id(capture.url, capture.base_url, self.spec)
         self.index.add_alias(requested, aid)
 
     # -- the run ---------------------------------------------------------------------------------------

@@ -70,6 +70,23 @@ def story_ids(archive, settings, days=None) -> dict[str, str] | None:
     return load_story_ids(archive, days) if settings.stories.enabled else None
 
 
+def recompact_days(settings, archive, days: Iterable[tuple[str, str]]) -> None:
+    """Rewrite the dataset of the ``(site, date)`` days given (``arshif reextract`` hands on the days it
+    wrote); raises when a day could not be compacted, so the caller keeps them for its next run."""
+    from crawler.dataset.compact import compact_site
+
+    by_site: dict[str, set[str]] = {}
+    for site, date in days:
+        by_site.setdefault(site, set()).add(date)
+    for site, dates in sorted(by_site.items()):
+        result = compact_site(archive, site, dates=dates, story_ids=story_ids(archive, settings, dates),
+                              workers=settings.dataset.read_workers, keep_replaced=settings.dataset.keep_replaced)
+        log.info("dataset: %s", result.summary(), extra={"site": site})
+        if result.failed:
+            day, why = next(iter(result.failed.items()))
+            raise RuntimeError(f"{len(result.failed)} days of {site} not compacted (first {day}: {why})")
+
+
 def recent_days(settings, site: str, now: datetime | None = None) -> list[str]:
     """The publication days a run of ``site`` mostly writes: today and its lookback window (UTC)."""
     now = now or datetime.now(timezone.utc)

@@ -18,12 +18,14 @@ from datetime import date
 from typing import Callable
 from urllib.parse import urlsplit
 
+from jobs.compact import recompact_days
+
 log = logging.getLogger("arshif.reextract")
 
 #: The seam to the Parquet datasets: called after each site with the ``(site, date)`` days whose articles
 #: re-extraction wrote (``settings``, ``archive``, ``days``), before the site's checkpoint is removed — so a
-#: failure here is retried by the next run. None: the days are only printed.
-RECOMPACT_DAYS: Callable[..., None] | None = None
+#: failure here is retried by the next run.
+RECOMPACT_DAYS: Callable[..., None] = recompact_days
 
 
 def _day(text: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.extract import RULES_VERSION
 from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
 
@@ -97,7 +98,7 @@ def test_changed_rule_changes_exactly_the_affected_articles(base, local):
         assert line not in new["text"].splitlines() and new["content_sha256"] != old["content_sha256"]
         assert new["text"].splitlines() == [x for x in old["text"].splitlines() if x != line]
         assert new["version"] == 2 and past[(i, old["content_sha256"])] == old, "the previous text is kept"
-        assert new["extractor"]["rules"].endswith(("-test.1",)) and new["fetched_at"] == old["fetched_at"]
+        assert new["extractor"]["rules"].endswith(f"-test.{RULES_VERSION}") and new["fetched_at"] == old["fetched_at"]
         assert new["warc"] == old["warc"], "the record still points at its capture"
     for i in meta_ids:
         new, old = after[i], before[i]
