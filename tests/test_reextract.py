@@ -20,9 +20,11 @@ TWEAK = Path(__file__).parent / "rule_tweak"     # sitecustomize.py: the changed
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file of the archive but re-extraction's run manifests (their run ids and times differ)."""
+    """Every file of the archive but re-extraction's run manifests and the Parquet dataset (their run ids,
+    file names and times differ; the dataset's rows are checked on their own)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.endswith("-reextract.json")}
+            if p.is_file() and not p.name.endswith("-reextract.json")
+            and not str(p.relative_to(root)).startswith("datasets/")}
 
 
 def manifests(root: Path) -> dict[str, list[str]]:
@@ -289,3 +291,28 @@ def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local,
     assert again.stdout.count("(resumed: ") == 2, "nothing re-extracted: every WARC file was done"
     assert [json.loads(line) for line in calls.read_text().splitlines()][len(first):] == first
     assert tree(root) == local[3] and not list((tmp_path / "state").glob("*/reextract-*"))
+
+
+def test_the_dataset_shows_the_reextracted_text(base, local):
+    """Re-extraction hands the days it wrote to the Parquet compaction: each article's row in the dataset
+    holds its new text and version, once."""
+    from crawler.archive import open_archive
+    from crawler.dataset.read import current_file
+    from crawler.dataset.table import from_parquet
+
+    root, *_ = local
+    records = {r["id"]: r for r in archived(root)}
+    archive = open_archive(f"file://{root}")
+    days = {(r["site"], p.parent.name.removeprefix("date=")) for p in (root / "articles").rglob("*.json")
+            for r in [json.loads(p.read_text("utf-8"))]}
+    rows = []
+    for site, date in sorted(days):
+        data = current_file(archive, site, date)
+        assert data is not None, f"{site} {date}: no Parquet file after re-extraction"
+        rows += from_parquet(data).to_pylist()
+    assert sorted(row["id"] for row in rows) == sorted(records)
+    changed = set(base[4]) | set(base[5])
+    assert changed
+    for row in rows:
+        assert (row["text"], row["version"]) == (records[row["id"]]["text"], records[row["id"]]["version"])
+    assert {row["version"] for row in rows if row["id"] in changed} == {2}
