@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from datetime import datetime, timezone
 from typing import Mapping
@@ -55,11 +54,13 @@ def to_parquet(table: pa.Table, fingerprint_: str) -> bytes:
     """One Parquet file (zstd, one row group), its fingerprint and format version in its metadata."""
     table = table.replace_schema_metadata({FINGERPRINT_KEY: fingerprint_.encode(),
                                            b"arshif.format_version": str(FORMAT_VERSION).encode()})
-    out = io.BytesIO()
+    out = pa.BufferOutputStream()
     pq.write_table(table, out, compression="zstd", row_group_size=max(1, table.num_rows))
-    return out.getvalue()
+    return out.getvalue().to_pybytes()
 
 
 def from_parquet(data: bytes) -> pa.Table:
-    """A day's file as written (``FILE_SCHEMA``)."""
-    return pq.read_table(io.BytesIO(data), schema=FILE_SCHEMA)
+    """A day's file as written (``FILE_SCHEMA``). One small file in memory: read on this thread only —
+    pyarrow's own thread pools, once used, made the interpreter abort now and then at exit here
+    ("terminate called without an active exception")."""
+    return pq.read_table(pa.BufferReader(data), schema=FILE_SCHEMA, use_threads=False, pre_buffer=False)
