@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import NotConfigured
@@ -16,7 +17,7 @@ from ..failures import ROBOTS_FORBIDDEN, host_of, reason
 from ..freshness import FreshnessPolicy
 from ..items import PageItem
 from ..run import run_from
-from ..urls import article_id, canonicalize, is_article_url
+from ..urls import article_id, canonicalize, is_article_url, same_site
 
 
 REDIRECTS = [301, 302, 303, 307, 308]
@@ -34,6 +35,8 @@ class NewsSpider(scrapy.Spider):
         spider.run = run
         spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
         spider.seen: set[str] = set()
+        # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host
+        spider.allowed_domains = [urlsplit(run.base_url).hostname]
         return spider
 
     # -- discovery -------------------------------------------------------------------------------------
@@ -48,17 +51,53 @@ class NewsSpider(scrapy.Spider):
             yield self._discovery(cfg.url(path), self.parse_listing, page=1)
 
     def _discovery(self, url: str, callback, **meta) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.discovery_failed, meta={"discovery": True, **meta},
-                              dont_filter=True)
+        # Redirects are followed here (``discovery_response``), like an article's, so that a loop or another
+        # host is refused with one line; dont_filter: a document asked for again is asked for on purpose.
+        return scrapy.Request(url, callback=self.discovery_response, errback=self.discovery_failed, dont_filter=True,
+                              meta={"discovery": True, "parse": callback.__name__, "dont_redirect": True,
+                                    "handle_httpstatus_list": REDIRECTS, **meta})
+
+    def discovery_response(self, response: Response) -> Iterable[scrapy.Request]:
+        parse = getattr(self, response.meta["parse"])
+        if response.status not in REDIRECTS:
+            yield from parse(response)
+            return
+        target, chain = self._redirect_target(response, response.urljoin(self._location(response)))
+        if target:
+            meta = {k: response.meta[k] for k in ("page",) if k in response.meta}
+            yield self._discovery(target, parse, redirect_chain=chain, **meta)
+
+    def _discovery_error(self, url: str, why: str) -> None:
+        self.run.discovery_failures.append(f"{host_of(url)}: {why}")
+        self.run.report.error(f"discovery: {why}", url)
+        self.run.log.warning("discovery source failed: %s: %s", url, why)
 
     def discovery_failed(self, failure: Failure) -> None:
         url = failure.request.url
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
-        self.run.discovery_failures.append(f"{host_of(url)}: {why}")
-        self.run.report.error(f"discovery: {why}", url)
-        self.run.log.warning("discovery source failed: %s: %s", url, why)
+        self._discovery_error(url, why)
+
+    @staticmethod
+    def _location(response: Response) -> str:
+        return response.headers.get(b"Location", b"").decode("latin-1")
+
+    def _redirect_target(self, response: Response, target: str) -> tuple[str | None, list[str]]:
+        """Where a redirect leads, or None (said in one line) when it has no Location, leaves the site or
+        loops; and the chain of URLs that led here."""
+        chain = [*response.meta.get("redirect_chain", ()), response.request.url]
+        refuse = self._discovery_error if response.meta.get("discovery") else self._article_error
+        if not self._location(response):
+            why = f"HTTP {response.status} without Location"
+        elif not same_site(target, self.run.base_url):
+            why = f"redirect to another host refused ({urlsplit(target).netloc})"
+        elif target in chain or len(chain) > self.settings.getint("REDIRECT_MAX_TIMES"):
+            why = f"redirect loop ({len(chain)} URLs)"
+        else:
+            return target, chain
+        refuse(chain[0], why)
+        return None, chain
 
     def _discovered_ok(self) -> None:
         self.run.discovery_ok += 1
@@ -120,6 +159,9 @@ class NewsSpider(scrapy.Spider):
         if response.status in REDIRECTS:
             yield from self.follow_redirect(response)
             return
+        if not response.body:
+            self._article_error(response.url, f"empty response (HTTP {response.status} with no body)")
+            return
         self.run.report.count("fetched")
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         encoding = None
@@ -138,16 +180,21 @@ class NewsSpider(scrapy.Spider):
     def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
         """An article URL that moved (legacy form, old id): remember where it leads, so that next time it is
         known without a fetch, and go there unless the target is archived and unchanged."""
-        location = response.headers.get(b"Location", b"").decode("latin-1")
-        if not location:
-            self.run.report.count("failed")
-            self.run.report.error(f"HTTP {response.status} without Location", response.url)
-            return
         run = self.run
-        target = canonicalize(response.urljoin(location), run.base_url, run.spec)
+        target, chain = self._redirect_target(
+            response, canonicalize(response.urljoin(self._location(response)), run.base_url, run.spec))
+        if target is None:
+            return
         if is_article_url(target, run.base_url, run.spec):
             run.index.add_alias(response.meta["requested_id"], article_id(target))
-        yield from self.article_request(target, response.meta.get("lastmod"))
+        for request in self.article_request(target, response.meta.get("lastmod")):
+            request.meta["redirect_chain"] = chain
+            yield request
+
+    def _article_error(self, url: str, why: str) -> None:
+        self.run.report.count("failed")
+        self.run.report.error(why, url)
+        self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})
 
     def article_failed(self, failure: Failure) -> None:
         url = failure.request.url
@@ -155,6 +202,4 @@ class NewsSpider(scrapy.Spider):
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
             return
-        self.run.report.count("failed")
-        self.run.report.error(why, url)
-        self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})
+        self._article_error(url, why)
