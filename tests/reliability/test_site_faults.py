@@ -1,5 +1,5 @@
 """Hostile and broken pages (replica faults): each scenario crawls one site with the faults on, then again
-without them, and the archive must hold every article once, in clean Arabic, listed in a run manifest —
+without them when the faults kept articles out, and the archive must hold every article once, in clean Arabic, listed in a run manifest —
 with one clear log line per bad input in the faulted run."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from crawler.archive import open_archive
 from jobs.replica import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env
-from tests.reliability.harness import describe, expected_articles, measure
+from tests.reliability.harness import archived_records, describe, expected_articles, measure
 
 SITE = "elbalad"
 ARTICLES = r"re:/\d{6,8}/?"          # El Balad's article pages (not feeds, sitemaps, listings)
@@ -90,15 +90,40 @@ def test_site_fault(replica, tmp_path, scenario: Scenario):
     faulted = arshif("crawl", scenario.site, env={**env, **scenario.env})
     injected = replica.injected(scenario.site)
     replica.clear_faults()
-    again = arshif("crawl", scenario.site, env=env)
+    archive, expected = open_archive(env["ARSHIF_ARCHIVE__URL"]), expected_articles(replica, [scenario.site])
+    rerun = len(archived_records(archive)) < len(expected)         # the faults kept some out: run again
+    if rerun:
+        again = arshif("crawl", scenario.site, env=env)
+        assert again.returncode == 0, again.stderr[-3000:]
 
-    row = measure(scenario.name, describe(injected), open_archive(env["ARSHIF_ARCHIVE__URL"]),
-                  expected_articles(replica, [scenario.site]))
+    row = measure(scenario.name, describe(injected, "" if rerun else "(no rerun needed)"), archive, expected)
     assert injected, "no request met the faults"
     assert faulted.returncode in (0, 1), faulted.stderr[-3000:]
-    assert again.returncode == 0, again.stderr[-3000:]
     for said in (scenario.log,) if isinstance(scenario.log, str) else scenario.log:
         assert re.search(said, faulted.stderr), (said, faulted.stderr[-3000:])
     assert replica.stats(other) == {}, "a request left the site for another host"
     assert (row.lost, row.duplicated, row.garbled, row.unaccounted) == (0, 0, 0, 0), row.details
     assert row.details["problems"] == [] and row.details["unexpected"] == []
+
+
+DEFECT_DEGRADED = "defect: a run that failed a large share of its pages says ok, exit 0 (issue 8, branch defects)"
+DEFECT_STALLS = "defect: a stalled page costs timeout × (retries + 1) (issue 8, branch defects)"
+
+
+@pytest.mark.xfail(strict=True, reason=DEFECT_DEGRADED)
+def test_a_run_that_failed_a_large_share_of_pages_is_not_ok(replica, tmp_path):
+    replica.inject("status", ARTICLES, share=0.4, seed=13, status=503, site=SITE)
+    done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__RETRY_TIMES="0"))
+    assert replica.injected(SITE)["status"] >= 10
+    assert done.returncode != 0 and "degraded" in done.stdout, done.stdout
+
+
+@pytest.mark.xfail(strict=True, reason=DEFECT_STALLS)
+def test_a_stalled_page_costs_one_timeout_per_run(replica, tmp_path):
+    """Counted from the replica's side: each stalled page is asked for once in the run, not once per retry."""
+    stalled = [a.url_path for a in replica.articles(SITE) if a.kind == "article"][:3]
+    for path in stalled:
+        replica.inject("stall", path, seconds=3, site=SITE)
+    done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="1s"))
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert {path: replica.stats(SITE).get(path) for path in stalled} == {path: 1 for path in stalled}
