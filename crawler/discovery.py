@@ -90,6 +90,9 @@ def read_sitemap(response: Response, max_size: int) -> Listing:
         try:
             body = gunzip(body, max_size=max_size)
         except Exception as exc:  # bad gzip, or larger than allowed
+            if "MaxSize" in type(exc).__name__:      # scrapy.utils._compression._DecompressionMaxSizeExceeded
+                return Listing("unknown", problem="gzip sitemap larger than the download size limit once "
+                                                  "decompressed (gzip bomb?)")
             return Listing("unknown", problem=f"bad gzip sitemap ({type(exc).__name__})")
     body, declared = _without_doctype(body)
     try:

@@ -90,8 +90,8 @@ def measure(scenario: str, faults: str, archive: Archive, expected: dict[str, st
 
 def describe(injected: dict[str, int], extra: str = "") -> str:
     """The "faults injected" cell: each kind with the number of requests it hit."""
-    parts = [f"{kind}×{n}" for kind, n in sorted(injected.items())]
-    return ", ".join(parts + ([extra] if extra else [])) or "none hit"
+    parts = ", ".join(f"{kind}×{n}" for kind, n in sorted(injected.items())) or "none hit"
+    return f"{parts} {extra}" if extra else parts
 
 
 def table(rows: list[Row]) -> str:
