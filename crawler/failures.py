@@ -25,6 +25,7 @@ _KNOWN = (
     (neterr.NoRouteError, "no route to host (offline?)"),
     (neterr.ConnectionLost, "connection lost"),
     (sx.ResponseDataLossError, "response cut short"),
+    (sx.DownloadCancelledError, "body larger than crawl.download_maxsize"),
 )
 
 
@@ -46,7 +47,7 @@ def reason(failure: Failure) -> str:
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
     if isinstance(exc, IgnoreRequest):
-        return ROBOTS_FORBIDDEN if "robots" in str(exc).lower() else "ignored"
+        return _ignored(str(exc))
     causes = list(_chain(exc))
     # Twisted keeps the failures under ResponseNeverReceived / ResponseFailed in ``.reasons``
     causes += [r.value for c in list(causes) for r in getattr(c, "reasons", None) or [] if hasattr(r, "value")]
@@ -57,6 +58,20 @@ def reason(failure: Failure) -> str:
             if isinstance(cause, kind):
                 return text
     return type(exc).__name__
+
+
+def _ignored(message: str) -> str:
+    """Why Scrapy's middlewares refused a request or a response (robots.txt, offsite, redirects, size)."""
+    text = message.lower()
+    if "robots" in text:
+        return ROBOTS_FORBIDDEN
+    if "offsite" in text:
+        return f"refused: {message}"                 # "Filtered offsite request to 'host'"
+    if "redirections" in text:
+        return "redirect loop (too many redirects)"
+    if "during decompression" in text:
+        return "body larger than the download size limit once decompressed (gzip bomb?)"
+    return f"ignored: {message[:160]}" if message else "ignored"
 
 
 def host_of(url: str) -> str:

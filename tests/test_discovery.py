@@ -57,3 +57,38 @@ def test_bad_sitemaps_give_one_line_not_an_exception():
         listing = read_sitemap(xml(body, "https://x/sitemap.xml.gz"), 10**7)
         assert listing.problem and "\n" not in listing.problem
         assert listing.entries == []
+
+
+def test_entities_are_never_expanded_and_said():
+    laughs = b'<!DOCTYPE urlset [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    body = URLSET.replace(b"?>", b"?>" + laughs, 1).replace(b"</urlset>", b"<url><loc>&b;</loc></url></urlset>")
+    listing = read_sitemap(xml(body), 10**7)
+    assert [url for url, _ in listing.entries] == ["https://arabic.rt.com/world/1234567-x/",
+                                                   "https://arabic.rt.com/world/1234568-y/"]
+    assert listing.problem == "sitemap declares XML entities (DOCTYPE removed, nothing expanded)"
+    feed = read_feed(xml(RSS.replace(b"?>", b'?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)))
+    assert len(feed.entries) == 2 and feed.problem.startswith("RSS feed declares XML entities")
+
+
+def test_a_damaged_sitemap_says_so_and_keeps_what_it_read():
+    cut = URLSET[:URLSET.index(b"<url><loc>https://arabic.rt.com/world/1234568")] + b"<url><loc>https://ara"
+    listing = read_sitemap(xml(cut), 10**7)
+    assert listing.entries[0][0] == "https://arabic.rt.com/world/1234567-x/"    # (then the cut "https://ara")
+    assert listing.problem.startswith("sitemap cut short or damaged (no closing </urlset>)")
+
+
+def test_a_sitemap_gives_at_most_the_protocols_50000_urls():
+    many = b"".join(b"<url><loc>https://arabic.rt.com/world/%d-x/</loc></url>" % i for i in range(50_010))
+    listing = read_sitemap(xml(URLSET.replace(b"</urlset>", many + b"</urlset>")), 10**8)
+    assert len(listing.entries) == 50_000 and "more than 50,000 URLs" in listing.problem
+
+
+def test_an_html_page_is_not_a_feed():
+    listing = read_feed(TextResponse("https://x/rss", body=b"<!DOCTYPE html><html><body>hi</body></html>",
+                                     encoding="utf-8"))
+    assert listing.problem == "not an RSS feed (an HTML page)"
+
+
+def test_a_gzip_bomb_sitemap_is_refused_with_one_line():
+    listing = read_sitemap(xml(gzip.compress(b" " * 3_000_000), "https://x/sitemap.xml.gz"), 1_000_000)
+    assert listing.entries == [] and "larger than the download size limit" in listing.problem

@@ -3,9 +3,9 @@ of requests it is given (the same ones for the same seed), and is set in process
 command line."""
 from __future__ import annotations
 
-import gzip
 import http.client
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
+from crawler.sites import get_site
+from crawler.urls import is_article_url
 from jobs.replica import ReplicaServer
 from jobs.replica.faults import KINDS, XXE_PATH
 
@@ -103,7 +105,8 @@ def test_wrong_charset(replica):
     with pytest.raises(UnicodeDecodeError):
         body.decode("utf-8")
     text = body.decode("windows-1256")
-    assert article.title in text and 'charset="windows-1256"' in text.replace("'", '"') or "charset=windows-1256" in text
+    assert article.title in text
+    assert re.search(r"""<meta[^>]*charset=["']?windows-1256""", text)          # the page itself is honest
 
 
 def test_no_charset(replica):
@@ -166,10 +169,7 @@ def test_huge_sitemap_keeps_the_real_entries_and_adds_100000(replica):
     locs = [loc.text for loc in etree.fromstring(body, etree.XMLParser(huge_tree=True)).iter(f"{SM}loc")]
     assert len(locs) == len(real) + 100_000 and locs[:len(real)] == real
     assert len(set(locs)) == len(locs)
-    filler = locs[-1][len(base):]
-    from crawler.sites import get_site
-    from crawler.urls import is_article_url
-    assert is_article_url(locs[-1], base, get_site("elbalad")), filler     # looks like an article
+    assert is_article_url(locs[-1], base, get_site("elbalad")), locs[-1]     # looks like an article
 
 
 def test_malformed_xml(replica):

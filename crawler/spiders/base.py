@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import NotConfigured
@@ -18,7 +19,7 @@ from ..freshness import Decision, FreshnessPolicy
 from ..items import PageItem
 from ..outcomes import PageOutcome
 from ..run import run_from
-from ..urls import article_id, canonicalize, is_article_url
+from ..urls import article_id, canonicalize, is_article_url, same_site
 
 
 REDIRECTS = [301, 302, 303, 307, 308]
@@ -36,6 +37,8 @@ class NewsSpider(scrapy.Spider):
         spider.run = run
         spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
         spider.seen: set[str] = set()
+        # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host
+        spider.allowed_domains = [urlsplit(run.base_url).hostname]
         return spider
 
     # -- discovery -------------------------------------------------------------------------------------
@@ -57,17 +60,53 @@ class NewsSpider(scrapy.Spider):
             yield self._discovery(cfg.url(path), self.parse_listing, page=1)
 
     def _discovery(self, url: str, callback, **meta) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.discovery_failed, meta={"discovery": True, **meta},
-                              dont_filter=True)
+        # Redirects are followed here (``discovery_response``), like an article's, so that a loop or another
+        # host is refused with one line; dont_filter: a document asked for again is asked for on purpose.
+        return scrapy.Request(url, callback=self.discovery_response, errback=self.discovery_failed, dont_filter=True,
+                              meta={"discovery": True, "parse": callback.__name__, "dont_redirect": True,
+                                    "handle_httpstatus_list": REDIRECTS, **meta})
+
+    def discovery_response(self, response: Response) -> Iterable[scrapy.Request]:
+        parse = getattr(self, response.meta["parse"])
+        if response.status not in REDIRECTS:
+            yield from parse(response)
+            return
+        target, chain = self._redirect_target(response, response.urljoin(self._location(response)))
+        if target:
+            meta = {k: response.meta[k] for k in ("page",) if k in response.meta}
+            yield self._discovery(target, parse, redirect_chain=chain, **meta)
+
+    def _discovery_error(self, url: str, why: str) -> None:
+        self.run.discovery_failures.append(f"{host_of(url)}: {why}")
+        self.run.report.error(f"discovery: {why}", url)
+        self.run.log.warning("discovery source failed: %s: %s", url, why)
 
     def discovery_failed(self, failure: Failure) -> None:
         url = failure.request.url
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
-        self.run.discovery_failures.append(f"{host_of(url)}: {why}")
-        self.run.report.error(f"discovery: {why}", url)
-        self.run.log.warning("discovery source failed: %s: %s", url, why)
+        self._discovery_error(url, why)
+
+    @staticmethod
+    def _location(response: Response) -> str:
+        return response.headers.get(b"Location", b"").decode("latin-1")
+
+    def _redirect_target(self, response: Response, target: str) -> tuple[str | None, list[str]]:
+        """Where a redirect leads, or None (said in one line) when it has no Location, leaves the site or
+        loops; and the chain of URLs that led here."""
+        chain = [*response.meta.get("redirect_chain", ()), response.request.url]
+        refuse = self._discovery_error if response.meta.get("discovery") else self._article_error
+        if not self._location(response):
+            why = f"HTTP {response.status} without Location"
+        elif not same_site(target, self.run.base_url):
+            why = f"redirect to another host refused ({urlsplit(target).netloc})"
+        elif target in chain or len(chain) > self.settings.getint("REDIRECT_MAX_TIMES"):
+            why = f"redirect loop ({len(chain)} URLs)"
+        else:
+            return target, chain
+        refuse(chain[0], why)
+        return None, chain
 
     def _discovered_ok(self) -> None:
         self.run.discovery_ok += 1
@@ -138,6 +177,9 @@ class NewsSpider(scrapy.Spider):
         if response.status in REDIRECTS:
             yield from self.follow_redirect(response)
             return
+        if not response.body:
+            self._article_error(response.url, f"empty response (HTTP {response.status} with no body)")
+            return
         self.run.report.count("fetched")
         encoding = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         yield PageItem(
@@ -153,16 +195,22 @@ class NewsSpider(scrapy.Spider):
     def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
         """An article URL that moved (legacy form, old id): remember where it leads, so that next time it is
         known without a fetch, and go there unless the target is archived and unchanged."""
-        location = response.headers.get(b"Location", b"").decode("latin-1")
-        if not location:
-            self.run.report.count(PageOutcome.FAILED)
-            self.run.report.error(f"HTTP {response.status} without Location", response.url)
-            return
         run = self.run
-        target = canonicalize(response.urljoin(location), run.base_url, run.spec)
+        target, chain = self._redirect_target(
+            response, canonicalize(response.urljoin(self._location(response)), run.base_url, run.spec))
+        if target is None:
+            return
         if is_article_url(target, run.base_url, run.spec):
             run.index.add_alias(response.meta["requested_id"], article_id(target, run.base_url, run.spec))
-        yield from self.article_request(target, response.meta.get("lastmod"), redirect_of=response.meta["requested_id"])
+        for request in self.article_request(target, response.meta.get("lastmod"),
+                                            redirect_of=response.meta["requested_id"]):
+            request.meta["redirect_chain"] = chain
+            yield request
+
+    def _article_error(self, url: str, why: str) -> None:
+        self.run.report.count(PageOutcome.FAILED)
+        self.run.report.error(why, url)
+        self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})
 
     def article_failed(self, failure: Failure) -> None:
         url = failure.request.url
@@ -177,6 +225,4 @@ class NewsSpider(scrapy.Spider):
             self.run.report.error(f"not an article: {why}")
             self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})
             return
-        self.run.report.count(PageOutcome.FAILED)
-        self.run.report.error(why, url)
-        self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})
+        self._article_error(url, why)
