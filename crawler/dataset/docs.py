@@ -46,6 +46,8 @@ def _compatible(prop: dict, arrow: pa.DataType) -> bool:
         return pa.types.is_integer(arrow)
     if main == "array":
         return pa.types.is_list(arrow) and _compatible(prop["items"], arrow.value_type)
+    if main == "object" and isinstance(prop.get("additionalProperties"), dict):     # name → value
+        return pa.types.is_map(arrow) and _compatible(prop["additionalProperties"], arrow.item_type)
     if main == "object":
         return pa.types.is_struct(arrow)
     return False

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 #: bump when the columns or their meaning change; stored in every file's metadata, and part of the
 #: fingerprint, so that a new format rewrites every day on the next compaction
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 STRINGS = pa.list_(pa.field("item", pa.string(), nullable=False))
@@ -58,6 +58,9 @@ FILE_SCHEMA = pa.schema([
         _field("name", pa.string(), False, "extraction library (trafilatura)"),
         _field("version", pa.string(), False, "its version"),
         _field("rules", pa.string(), False, "our cleaning rules' version, site@N.M"),
+        _field("notes", pa.map_(pa.string(), pa.int32()), True, "cleaning rules that fired in a way that may "
+                                                                "be wrong, name → count; null in records "
+                                                                "written before arshif 0.2"),
     ]), False, "what extracted the text"),
     _field("warc", pa.struct([
         _field("file", pa.string(), False, "archive key of the WARC file holding the raw response"),

@@ -92,7 +92,7 @@ HOSTILE = ["/../../../etc/passwd", "/%2e%2e/%2e%2e/x", "/6300000/..%2f..%2fsecre
 def test_archive_keys_safe_whatever_the_url(path, tmp_path):
     base = "http://127.0.0.1:8801"
     url = canonicalize(path, base, get_site("elbalad"))
-    key = article_key("elbalad", utc_date("2026-11-23T10:00:00+02:00", None), article_id(url))
+    key = article_key("elbalad", utc_date("2026-11-23T10:00:00+02:00", None), article_id(url, base, get_site("elbalad")))
     assert parse_article_key(key) is not None and len(key) < 100, key
 
 

@@ -98,7 +98,7 @@ def test_site_fault(replica, tmp_path, scenario: Scenario):
 
     row = measure(scenario.name, describe(injected, "" if rerun else "(no rerun needed)"), archive, expected)
     assert injected, "no request met the faults"
-    assert faulted.returncode in (0, 1), faulted.stderr[-3000:]
+    assert faulted.returncode in (0, 1, 3), faulted.stderr[-3000:]     # ok, failed or degraded: never a crash
     for said in (scenario.log,) if isinstance(scenario.log, str) else scenario.log:
         assert re.search(said, faulted.stderr), (said, faulted.stderr[-3000:])
     assert replica.stats(other) == {}, "a request left the site for another host"
@@ -119,5 +119,5 @@ def test_a_stalled_page_costs_one_timeout_per_run(replica, tmp_path):
     for path in stalled:
         replica.inject("stall", path, seconds=3, site=SITE)
     done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="1s"))
-    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert done.returncode in (0, 1, 3), done.stderr[-3000:]
     assert {path: replica.stats(SITE).get(path) for path in stalled} == {path: 1 for path in stalled}
