@@ -156,7 +156,7 @@ def _migrate_group(archive, site: str, new_id: str, group: list[Stored], key_map
             result.written += 1
     old = [s for s in group if s.key not in targets]
     for s in old:
-        key_map[s.key] = new_article if s.current else where.get(s.sha, new_article)
+        key_map[s.key] = where.get(s.sha, new_article)     # a merged duplicate's text: now a past version
     if any(s.id != new_id for s in group if s.current):
         result.rewritten += 1
     result.merged += max(0, len({s.id for s in group if s.current}) - 1)

@@ -42,7 +42,11 @@ def _csv_table(table: pa.Table) -> pa.Table:
             names.append(field.name)
         elif pa.types.is_struct(field.type):
             for child in field.type:
-                columns.append(pc.struct_field(column, child.name))
+                values = pc.struct_field(column, child.name)
+                if pa.types.is_map(child.type):            # name → count: a JSON object in one cell
+                    values = pa.array([None if v is None else json.dumps(dict(v), ensure_ascii=False)
+                                       for v in values.to_pylist()], pa.string())
+                columns.append(values)
                 names.append(f"{field.name}.{child.name}")
         elif pa.types.is_timestamp(field.type):
             columns.append(pa.array([None if v is None else _iso(v) for v in column.to_pylist()], pa.string()))
