@@ -37,6 +37,7 @@ class NewsSpider(scrapy.Spider):
         spider.run = run
         spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
         spider.seen: set[str] = set()
+        spider.failed: set[str] = set()      # article URLs that failed this run: not asked for again until next run
         # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host
         spider.allowed_domains = [urlsplit(run.base_url).hostname]
         return spider
@@ -156,7 +157,7 @@ class NewsSpider(scrapy.Spider):
         its canonical address)."""
         run = self.run
         canonical = canonicalize(url, run.base_url, run.spec)
-        if not is_article_url(canonical, run.base_url, run.spec):
+        if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.failed:
             return
         aid = article_id(canonical, run.base_url, run.spec)
         if aid in self.seen:
@@ -216,6 +217,7 @@ class NewsSpider(scrapy.Spider):
         url = failure.request.url
         # another address of the article, found later in this run, may still answer
         self.seen.discard(failure.request.meta.get("requested_id"))
+        self.failed.add(url)
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
