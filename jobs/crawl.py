@@ -54,7 +54,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
     from crawler.archive.uploader import Uploader
     from crawler.run import SiteRun
     from crawler.settings import scrapy_settings
-    from crawler.spiders import SPIDERS
+    from crawler.spiders import NewsSpider
     from crawler.workers import ExtractWorkers
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
@@ -89,7 +89,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
             stack.callback(run.index.close)
             runs.append(run)
             # each site has its own settings (its run); the first crawler installs the reactor
-            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0))
+            process.crawl(Crawler(NewsSpider, scrapy_settings(settings, site, run), init_reactor=n == 0))
         process.start()
     archive.close()
     reports = [run.report for run in runs]

@@ -10,7 +10,8 @@ text here is meant to extract it on the real sites.
 
 Modules: ``corpus`` (the articles and their gold text, generated from ``data/text_bank.toml``),
 ``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``;
-``render_<site>_v2`` the redesigned markup of layout 2),
+``render_<site>_v2`` the redesigned markup of layout 2; ``renderers`` finds ``render_<key>`` for every site of
+``crawler.sites``),
 ``feeds`` (RSS, sitemaps, robots.txt), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
 state), ``server`` (:class:`ReplicaServer` and ``run(port)`` for ``arshif replica``).
 
