@@ -94,9 +94,8 @@ class SiteRun:
         return warc_key(self.site, self.report.started_at[:10], name)
 
     def _warc_closed(self, path: Path, name: str) -> None:
-        self.track(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
-                                             metadata={"site": self.site, "run-id": self.report.run_id}),
-                   kind="warc")
+        self.track_file(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
+                                                  metadata={"site": self.site, "run-id": self.report.run_id}))
 
     def _recover_warc(self, folder: Path) -> None:
         """WARC files left by a run that was killed: complete the name and archive them."""
@@ -109,32 +108,36 @@ class SiteRun:
             date = final.name[:8]
             key = warc_key(self.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
             self.log.warning("archiving WARC file %s left by an interrupted run", final.name)
-            self.track(self.uploader.submit_file(key, final, content_type="application/warc",
-                                                 metadata={"site": self.site}), kind="warc")
+            self.track_file(self.uploader.submit_file(key, final, content_type="application/warc",
+                                                      metadata={"site": self.site}))
 
     # -- archive writes --------------------------------------------------------------------------------
 
-    def track(self, future: Future, kind: str) -> Future:
-        """Follow an archive write to the end of the run: count what it wrote, or that it is pending."""
+    def track_file(self, future: Future) -> Future:
+        """Follow a file's archive write (``Uploader.submit_file``) to the end of the run: list the key it
+        wrote, or count it pending."""
         with self._lock:
             self._futures.append(future)
 
         def done(fut: Future) -> None:
             exc = fut.exception()
             if exc is not None:
-                self.write_failures.append(str(exc))
-                self.report.error(f"archive write failed: {exc}")
-                self.log.error("archive write failed (%s): %s", kind, exc)
+                self.write_failed("file", exc)
                 return
-            result = fut.result()
             with self._lock:
-                if kind == "warc" and isinstance(result, str):
-                    self.report.keys_written.append(result)
-                elif kind == "warc" and result is None:
+                if fut.result() is None:
                     self.report.count("pending")
+                else:
+                    self.report.keys_written.append(fut.result())
 
         future.add_done_callback(done)
         return future
+
+    def write_failed(self, what: str, exc: BaseException) -> None:
+        """A write neither the archive nor the outbox took (a full disk…): the run fails."""
+        self.write_failures.append(str(exc))
+        self.report.error(f"archive write failed: {exc}")
+        self.log.error("archive write failed (%s): %s", what, exc)
 
     def wait_for_writes(self) -> None:
         while True:

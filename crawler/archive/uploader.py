@@ -44,9 +44,6 @@ class FlushResult:
     keys: dict[str, list[str]] = field(default_factory=dict)           # site → keys written
     error: str | None = None                               # why it stopped early, one line
 
-    def __int__(self) -> int:
-        return self.replayed
-
 
 class Uploader:
     def __init__(self, archive: Archive, workers: int = 4, *, outbox: Outbox | None = None,
@@ -58,7 +55,6 @@ class Uploader:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="arshif-upload")
         self._lock = threading.Lock()
         self._down_until = 0.0
-        self.pending = 0                                   # writes this uploader sent to the outbox
 
     @classmethod
     def for_settings(cls, archive: Archive, settings) -> "Uploader":
@@ -93,8 +89,6 @@ class Uploader:
             except ArchiveError as exc:
                 self._trip(exc)
         to_outbox()
-        with self._lock:
-            self.pending += 1
         return pending_value
 
     # ------------------------------------------------------------------------------------------ writes

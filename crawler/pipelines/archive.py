@@ -21,11 +21,11 @@ class ArchivePipeline(RunComponent):
         if plan.outcome == "unchanged":
             run.report.count("unchanged")
             return record
-        future = run.track(run.uploader.submit_article(plan), kind="article")
         try:
-            outcome, keys, stored = await asyncio.wrap_future(future)
+            outcome, keys, stored = await asyncio.wrap_future(run.uploader.submit_article(plan))
         except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
-            run.report.count("failed")   # advanced, so the next run fetches the article again
+            run.write_failed("article", exc)     # advanced, so the next run fetches the article again
+            run.report.count("failed")
             raise DropItem(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)

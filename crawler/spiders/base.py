@@ -138,7 +138,6 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             encoding=encoding,
             fetched_at=datetime.now(timezone.utc),
-            lastmod=response.meta.get("lastmod"),
             warc=response.meta.get("warc"),
         )
 
