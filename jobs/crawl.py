@@ -51,9 +51,9 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
-    from crawler.archive.uploader import Uploader
     from crawler.run import SiteRun
     from crawler.settings import scrapy_settings
+    from crawler.uploads import open_uploader
     from crawler.spiders import NewsSpider
     from crawler.workers import ExtractWorkers
     from jobs.lock import LockBusy, SiteLock
@@ -78,7 +78,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
                 exit_code = exc.exit_code
         if not locked:
             return exit_code, runs
-        uploader = Uploader.for_settings(archive, settings)
+        uploader = open_uploader(archive, settings)
         stack.callback(uploader.close)
         uploader.flush_outbox()
         pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers))
