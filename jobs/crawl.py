@@ -51,7 +51,7 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
-    from crawler.run import SiteRun
+    from crawler.run import attach, open_run
     from crawler.settings import scrapy_settings
     from crawler.uploads import open_uploader
     from crawler.spiders import NewsSpider
@@ -85,11 +85,11 @@ def run_crawl(settings, sites: list[str]) -> tuple[int, list]:
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = SiteRun(settings, site, archive, uploader, pool)
+            run = open_run(settings, site, archive, uploader, pool)
             stack.callback(run.index.close)
             runs.append(run)
-            # each site has its own settings (its run); the first crawler installs the reactor
-            process.crawl(Crawler(NewsSpider, scrapy_settings(settings, site, run), init_reactor=n == 0))
+            # each site has its own settings and its run (attached to its crawler); the first installs the reactor
+            process.crawl(attach(Crawler(NewsSpider, scrapy_settings(settings, site), init_reactor=n == 0), run))
         process.start()
     archive.close()
     reports = [run.report for run in runs]
