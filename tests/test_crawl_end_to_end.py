@@ -10,6 +10,8 @@ from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
                                  expected_urls, run_reports)
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITES = ("rt_arabic", "elbalad")
 
 

@@ -22,6 +22,8 @@ from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env, expected_urls, run_reports
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 NOW = datetime.now(timezone.utc).replace(microsecond=0)       # the replica of both crawls, one clock
 SITES = ("rt_arabic", "elbalad")
 

@@ -11,6 +11,8 @@ from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
                                  expected_urls, run_reports)
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITES = ("rt_arabic", "elbalad")
 F1_FLOOR = 0.95
 REDESIGN_WARNING = "did the site change its layout?"
