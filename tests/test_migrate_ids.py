@@ -24,8 +24,14 @@ from tests.s3_server import ISOLATING_ENV, s3_settings
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)       # the replica of both crawls, one clock
 SITES = ("rt_arabic", "elbalad")
+
+
+@pytest.fixture(scope="module")
+def now() -> datetime:
+    """The replica's clock for every crawl of this module, taken when the first one starts (not when the
+    suite is collected: a replica clock behind real time makes an edit older than the fetch before it)."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def old_id(canonical_url: str) -> str:
@@ -84,18 +90,18 @@ def mtimes(root: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
+def crawled(tmp_path_factory, now):
     """Two crawls of the replica as 0.1 made them: one (with an edit, so past versions exist) into ``a``, one
     of the replica on another port into ``b`` — the ``make demo`` twice that doubled archives."""
     tmp = tmp_path_factory.mktemp("migrate")
-    with ReplicaServer(port=0, now=NOW) as replica:
+    with ReplicaServer(port=0, now=now) as replica:
         env = crawl_env(replica, tmp / "a")
         assert arshif("crawl", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")
         replica.edit(article.article_id, "elbalad")
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         expected = {site: len(expected_urls(replica, site)) for site in SITES}
-    with ReplicaServer(port=0, host="localhost", now=NOW) as replica:
+    with ReplicaServer(port=0, host="localhost", now=now) as replica:
         result = arshif("crawl", env=crawl_env(replica, tmp / "b"))
         assert result.returncode == 0, result.stderr[-2000:]
     old_a, old_ab = tmp / "old-a", tmp / "old-ab"
@@ -171,14 +177,14 @@ def test_duplicates_written_by_two_demos_are_merged(crawled, tmp_path):
     assert checked.returncode == 0, checked.stdout
 
 
-def test_after_migrating_a_crawl_archives_nothing_again(crawled, tmp_path):
+def test_after_migrating_a_crawl_archives_nothing_again(crawled, now, tmp_path):
     """The command rebuilds the index: the next crawl knows every article by its new id."""
     tmp, expected = crawled
     root = tmp_path / "archive"
     shutil.copytree(tmp / "old-ab", root)
     assert migrate(root, tmp_path).returncode == 0
     before = mtimes(root / "articles")
-    with ReplicaServer(port=0, now=NOW) as replica:
+    with ReplicaServer(port=0, now=now) as replica:
         env = crawl_env(replica, tmp_path)          # archive tmp_path/archive, state tmp_path/state
         result = arshif("crawl", env=env)
         assert result.returncode == 0, result.stderr[-2000:]
