@@ -23,6 +23,7 @@ DEFAULTS_FILE = Path(__file__).resolve().parent / "default_settings.toml"
 ENV_PREFIX = "ARSHIF_"
 ENV_SETTINGS_FILE = "ARSHIF_SETTINGS"
 SCHEDULE_KEYS = ("cron", "every")
+DEFAULT_EVERY = 1800.0      # a site's schedule when its settings set neither `cron` nor `every` (30m)
 
 
 class SettingsError(Exception):
@@ -266,9 +267,16 @@ class SiteSettings(_Section):
             raise ValueError("give at least one discovery source: feeds, sitemaps or listings")
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_schedule(cls, given: Any) -> Any:
+        if isinstance(given, dict) and given.get("cron") is None and given.get("every") is None:
+            return given | {"every": DEFAULT_EVERY}
+        return given
+
     @model_validator(mode="after")
     def _one_schedule(self) -> "SiteSettings":
-        if (self.cron is None) == (self.every is None):
+        if self.cron is not None and self.every is not None:
             raise ValueError("set exactly one of 'cron' or 'every'")
         return self
 
@@ -289,13 +297,16 @@ class Settings(_Section):
     @field_validator("sites", mode="before")
     @classmethod
     def _known_sites(cls, sites: Any) -> Any:
-        """Refuse unknown sites; under each site's settings, put the defaults its module defines."""
+        """Refuse unknown sites; under each site's settings, put the defaults its module defines. A site
+        whose module exists but that no layer mentions gets its module's defaults (a new site is crawled
+        without a settings entry)."""
         if not isinstance(sites, dict):
             return sites
-        filled = {}
-        for key, given in sites.items():
+        for key in sites:
             if key not in SITES:
                 raise ValueError(f"unknown site {key!r} (known: {', '.join(sorted(SITES))})")
+        filled = {}
+        for key, given in {**sites, **{key: {} for key in SITES if key not in sites}}.items():
             spec = SITES[key]
             defaults = {"base_url": spec.default_base_url, "feeds": list(spec.feeds),
                         "sitemaps": list(spec.sitemaps), "listings": list(spec.listings)}

@@ -12,5 +12,4 @@ class PageItem:
     body: bytes = field(repr=False)   # pages are large: never in a log line
     encoding: str | None           # charset from the Content-Type header, if any
     fetched_at: datetime
-    lastmod: datetime | None       # from the sitemap or feed that listed it
     warc: dict | None              # {"file", "offset", "record_id"} of the raw response

@@ -21,15 +21,16 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=FormatChecker())
 
 
-def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict | None, version: int = 1) -> dict:
-    """The extractor's fields plus what the crawl knows: when, which run, where the raw bytes are."""
+def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict | None) -> dict:
+    """The extractor's fields plus what the crawl knows: when, which run, where the raw bytes are. ``version``
+    is 1; storing an edit over an archived article makes it the next (``crawler/archive/store.py``)."""
     return {
         "schema_version": SCHEMA_VERSION,
         **extracted,
         "fetched_at": fetched_at.isoformat(timespec="seconds"),
         "run_id": run_id,
         "warc": warc,
-        "version": version,
+        "version": 1,
     }
 
 

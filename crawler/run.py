@@ -1,6 +1,9 @@
-"""One site's run: the objects every component of that site's crawler shares (reached through the
-``ARSHIF_RUN`` Scrapy setting): settings, the site's spec, the run report, the archive index, the uploader,
-the WARC writer and the extraction worker pool."""
+"""One site's run: the objects every component of that site's crawler shares — settings, the site's spec,
+the run report, the archive index, the uploader, the WARC writer and the extraction worker pool.
+
+:func:`open_run` does the I/O a run starts with (the index rebuilt from the archive when missing, WARC files
+left by a killed run archived, a WARC writer opened) and returns a :class:`SiteRun`, plain state;
+:func:`attach` hands it to a Scrapy crawler, whose components find it with :func:`run_from`."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +19,7 @@ from .archive.uploader import Uploader
 from .logctx import site_logger
 from .outcomes import PageOutcome
 from .report import RunReport, new_run_id
-from .sites import get_site
+from .sites import SiteSpec, get_site
 from .state import ArticleIndex, archive_state_dir
 from .warc import RollingWarcWriter
 from .workers import ExtractWorkers
@@ -24,13 +27,19 @@ from .workers import ExtractWorkers
 log = logging.getLogger("arshif.run")
 
 
+def attach(crawler, run: "SiteRun"):
+    """Give ``crawler`` (a ``scrapy.crawler.Crawler``, before it crawls) its site's run; returns the crawler."""
+    crawler.arshif_run = run
+    return crawler
+
+
 def run_from(crawler) -> "SiteRun":
-    """The crawler's ``SiteRun`` (the ``ARSHIF_RUN`` setting); components are not configured without one."""
+    """The crawler's ``SiteRun`` (see :func:`attach`); components are not configured without one."""
     from scrapy.exceptions import NotConfigured
 
-    run = crawler.settings.get("ARSHIF_RUN")
+    run = getattr(crawler, "arshif_run", None)
     if run is None:
-        raise NotConfigured("no ARSHIF_RUN: arshif's components run only in arshif's crawls")
+        raise NotConfigured("no arshif run attached: arshif's components run only in arshif's crawls")
     return run
 
 
@@ -45,35 +54,73 @@ class RunComponent:
         return cls(run_from(crawler))
 
 
+def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+             kind: str = "crawl") -> "SiteRun":
+    """A new run of ``site_key``: its index ready (rebuilt from the archive when missing), the WARC files a
+    killed run left archived, its WARC writer open."""
+    spec = get_site(site_key)
+    report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
+                       host=socket.gethostname())
+    run_log = site_logger(log, site_key, report.run_id)
+    state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
+    run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
+                  _open_index(state_dir, site_key, archive, run_log))
+    warc_dir = state_dir / "warc" / site_key
+    _recover_warc(run, warc_dir)
+    run.warc = RollingWarcWriter(warc_dir, report.run_id, settings.archive.warc_max_bytes, on_close=run.warc_closed,
+                                 operator_info={"isPartOf": f"arshif {site_key}", "robots": "obey"
+                                                if settings.crawl.obey_robots else "ignore"})
+    return run
+
+
+def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> ArticleIndex:
+    index = ArticleIndex.at(state_dir, site)
+    if not index.is_built():
+        try:
+            count = index.rebuild(archive)
+            run_log.info("rebuilt the incremental index from the archive: %d articles", count)
+        except ArchiveUnavailable as exc:
+            run_log.warning("index not rebuilt, archive unavailable: %s", exc)
+    return index
+
+
+def _recover_warc(run: "SiteRun", folder: Path) -> None:
+    """WARC files left by a run that was killed: complete the name and archive them."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.warc.gz*")):
+        final = path.with_name(path.name.removesuffix(".open"))
+        if path != final:
+            path.replace(final)
+        date = final.name[:8]
+        key = warc_key(run.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
+        run.log.warning("archiving WARC file %s left by an interrupted run", final.name)
+        run.track_file(run.uploader.submit_file(key, final, content_type="application/warc",
+                                                metadata={"site": run.site}))
+
+
 class SiteRun:
-    def __init__(self, settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
-                 kind: str = "crawl"):
+    """One site's run, plain state (built by :func:`open_run`): what it reads (settings, spec, the site's
+    settings ``cfg``), what it writes through (archive, uploader, index, WARC writer) and what it counts."""
+
+    def __init__(self, settings, spec: SiteSpec, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+                 report: RunReport, log: logging.LoggerAdapter | logging.Logger, index: ArticleIndex,
+                 warc: RollingWarcWriter | None = None):
         self.settings = settings
-        self.spec = get_site(site_key)
-        self.cfg = settings.sites[site_key]
+        self.spec = spec
+        self.cfg = settings.sites[spec.key]
         self.archive = archive
         self.uploader = uploader
         self.extract_pool = extract_pool
-        self.report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
-                                host=socket.gethostname())
-        self.log = site_logger(log, site_key, self.report.run_id)
-        self.state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
-        self.index = self._open_index()
+        self.report = report
+        self.log = log
+        self.index = index
+        self.warc = warc
         self._lock = threading.Lock()
         self._futures: list[Future] = []
         self.discovery_ok = 0
         self.discovery_failures: list[str] = []
         self.write_failures: list[str] = []
-        warc_dir = self.state_dir / "warc" / site_key
-        self._recover_warc(warc_dir)
-        self.warc = RollingWarcWriter(warc_dir, self.report.run_id, settings.archive.warc_max_bytes,
-                                      on_close=self._warc_closed,
-                                      operator_info={"isPartOf": f"arshif {site_key}", "robots": "obey"
-                                                     if settings.crawl.obey_robots else "ignore"})
-
-    def __deepcopy__(self, memo) -> "SiteRun":
-        # Scrapy deep-copies its settings; the run is a shared handle, never a value to copy.
-        return self
 
     @property
     def site(self) -> str:
@@ -82,16 +129,6 @@ class SiteRun:
     @property
     def base_url(self) -> str:
         return self.cfg.base_url
-
-    def _open_index(self) -> ArticleIndex:
-        index = ArticleIndex.at(self.state_dir, self.site)
-        if not index.is_built():
-            try:
-                count = index.rebuild(self.archive)
-                self.log.info("rebuilt the incremental index from the archive: %d articles", count)
-            except ArchiveUnavailable as exc:
-                self.log.warning("index not rebuilt, archive unavailable: %s", exc)
-        return index
 
     def store_start_report(self) -> None:
         """The report, ``running``, stored before the run writes anything: a run that dies leaves it behind
@@ -108,48 +145,39 @@ class SiteRun:
     def warc_key(self, name: str) -> str:
         return warc_key(self.site, self.report.started_at[:10], name)
 
-    def _warc_closed(self, path: Path, name: str) -> None:
-        self.track(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
-                                             metadata={"site": self.site, "run-id": self.report.run_id}),
-                   kind="warc")
-
-    def _recover_warc(self, folder: Path) -> None:
-        """WARC files left by a run that was killed: complete the name and archive them."""
-        if not folder.is_dir():
-            return
-        for path in sorted(folder.glob("*.warc.gz*")):
-            final = path.with_name(path.name.removesuffix(".open"))
-            if path != final:
-                path.replace(final)
-            date = final.name[:8]
-            key = warc_key(self.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
-            self.log.warning("archiving WARC file %s left by an interrupted run", final.name)
-            self.track(self.uploader.submit_file(key, final, content_type="application/warc",
-                                                 metadata={"site": self.site}), kind="warc")
+    def warc_closed(self, path: Path, name: str) -> None:
+        """The WARC writer closed a file: archive it."""
+        self.track_file(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
+                                                  metadata={"site": self.site, "run-id": self.report.run_id}))
 
     # -- archive writes --------------------------------------------------------------------------------
 
-    def track(self, future: Future, kind: str) -> Future:
-        """Follow an archive write to the end of the run: count what it wrote, or that it is pending."""
+    def track_file(self, future: Future) -> Future:
+        """Follow a file's archive write (``Uploader.submit_file``) to the end of the run: list the key it
+        wrote, or count it pending."""
         with self._lock:
             self._futures.append(future)
 
         def done(fut: Future) -> None:
             exc = fut.exception()
             if exc is not None:
-                self.write_failures.append(str(exc))
-                self.report.error(f"archive write failed: {exc}")
-                self.log.error("archive write failed (%s): %s", kind, exc)
+                self.write_failed("file", exc)
                 return
-            result = fut.result()
             with self._lock:
-                if kind == "warc" and isinstance(result, str):
-                    self.report.keys_written.append(result)
-                elif kind == "warc" and result is None:
+                result = fut.result()
+                if result is None:
                     self.report.count(PageOutcome.PENDING)
+                else:
+                    self.report.keys_written.append(result)
 
         future.add_done_callback(done)
         return future
+
+    def write_failed(self, what: str, exc: BaseException) -> None:
+        """A write neither the archive nor the outbox took (a full disk…): the run fails."""
+        self.write_failures.append(str(exc))
+        self.report.error(f"archive write failed: {exc}")
+        self.log.error("archive write failed (%s): %s", what, exc)
 
     def wait_for_writes(self) -> None:
         while True:

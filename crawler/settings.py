@@ -47,15 +47,14 @@ STATS_DUMP = False
 LOGSTATS_INTERVAL = 0
 
 
-def scrapy_settings(settings, site_key: str, run: Any) -> dict[str, Any]:
-    """Scrapy settings for one site's crawler; ``run`` (a ``crawler.run.SiteRun``) reaches the components
-    through the ``ARSHIF_RUN`` setting."""
+def scrapy_settings(settings, site_key: str) -> dict[str, Any]:
+    """Scrapy settings for one site's crawler (its run reaches the components through the crawler:
+    ``crawler.run.attach``)."""
     crawl = settings.crawl
     site = settings.sites[site_key]
     static = {k: v for k, v in globals().items() if k.isupper()}
     return {
         **static,
-        "ARSHIF_RUN": run,
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,

@@ -70,11 +70,11 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
-    from crawler.archive.uploader import Uploader
     from crawler.deadruns import settle_dead_runs
-    from crawler.run import SiteRun
+    from crawler.run import attach, open_run
     from crawler.settings import scrapy_settings
-    from crawler.spiders import SPIDERS
+    from crawler.uploads import open_uploader
+    from crawler.spiders import NewsSpider
     from crawler.workers import ExtractWorkers
     from jobs.compact import compact_after_run
     from jobs.lock import LockBusy, SiteLock
@@ -100,20 +100,20 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
                 busy = exc.exit_code
         if not locked:
             return busy, runs
-        uploader = Uploader.for_settings(archive, settings)
+        uploader = open_uploader(archive, settings)
         stack.callback(uploader.close)
         flushed = uploader.flush_outbox()
         pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers))
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = SiteRun(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
+            run = open_run(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
             stack.callback(run.index.close)
             settle_dead_runs(archive, site, found_by=run.report.run_id)   # we hold its lock: they are dead
             run.store_start_report()
             runs.append(run)
-            # each site has its own settings (its run); the first crawler installs the reactor
-            process.crawl(Crawler(SPIDERS[site], scrapy_settings(settings, site, run), init_reactor=n == 0),
+            # each site has its own settings and its run (attached to its crawler); the first installs the reactor
+            process.crawl(attach(Crawler(NewsSpider, scrapy_settings(settings, site), init_reactor=n == 0), run),
                           **({"refetch": refetch[site]} if refetch else {}))
         process.start()
     reports = [run.report for run in runs]

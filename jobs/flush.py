@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.archive.uploader import Uploader
+    from crawler.uploads import open_uploader
     from jobs.cli import settings_from
     from jobs.compact import compact_after_run
     from jobs.logs import setup_logging
@@ -27,12 +27,12 @@ def main(args: argparse.Namespace) -> int:
         try:
             archive.check()
         except ArchiveUnavailable as exc:
-            uploader = Uploader.for_settings(archive, settings)
+            uploader = open_uploader(archive, settings)
             waiting = len(uploader.outbox)
             uploader.close()
             print(f"flush: {waiting} writes still waiting in the outbox: {exc}")
             return 1 if waiting else 0
-        uploader = Uploader.for_settings(archive, settings)
+        uploader = open_uploader(archive, settings)
         try:
             result = uploader.flush_outbox()
         finally:

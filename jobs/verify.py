@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import defaultdict
+
+from crawler.archive.base import Archive
+from crawler.archive.verify import Verification
+from crawler.outcomes import RunResult
+from crawler.report import RunReport, new_run_id
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.archive.verify import repair_manifests, verify_archive
+    from crawler.archive.verify import verify_archive
     from jobs.cli import settings_from
 
     settings = settings_from(args)
@@ -40,3 +46,21 @@ def main(args: argparse.Namespace) -> int:
     for line in result.problems:
         print(f"problem: {line}")
     return 0 if result.ok else 1
+
+
+def repair_manifests(archive: Archive, v: Verification) -> list[str]:
+    """Store one recovery manifest per site listing its keys in ``v.unlisted`` (``kind: "recovery"``, read by
+    data teams like any manifest, skipped by history and status); the keys of the manifests written."""
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for key in v.unlisted:
+        by_site[key.split("/", 2)[1].removeprefix("site=")].append(key)
+    written = []
+    for site, keys in sorted(by_site.items()):
+        report = RunReport(new_run_id(site) + "-recovery", site, archive.url, kind="recovery",
+                           reason="keys written by runs that left no manifest, found by arshif verify --repair")
+        report.keys_written = keys
+        report.finish(RunResult.OK, report.reason)
+        archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
+                    metadata={"site": site, "run-id": report.run_id})
+        written.append(report.key)
+    return written

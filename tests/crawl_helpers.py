@@ -44,6 +44,26 @@ def expected_urls(replica, site: str) -> set[str]:
     return {base + a.url_path for a in replica.articles(site) if a.kind != "not_article"}
 
 
+def assert_each_article_archived_once(records: list[dict], replica, sites) -> None:
+    """Every article the replica serves for ``sites`` is among ``records``, once; nothing else is."""
+    for site in sites:
+        got = [r["canonical_url"] for r in records if r["site"] == site]
+        assert len(got) == len(set(got)), "an article was archived twice"
+        assert set(got) == expected_urls(replica, site)
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids))
+
+
+def assert_no_noise(records: list[dict]) -> None:
+    """No noise text of the replica is a line of an archived text (nor, when long, anywhere in it)."""
+    for record in records:
+        lines = set(record["text"].splitlines())
+        for noise in noise_strings(record["site"]):
+            assert noise not in lines, f"{noise!r} left in {record['url']}"
+            if len(noise) >= 14:
+                assert noise not in record["text"], f"{noise!r} left in {record['url']}"
+
+
 def noise_strings(site: str) -> list[str]:
     """Every noise text the replica puts around articles that is long enough to be unambiguous."""
     out: list[str] = []

@@ -135,7 +135,7 @@ def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
     """The extract pipeline, with a real worker process, on the HTML page whose article ends at a box."""
     page = FIXTURES / "html" / "elbalad_unknown_boxes.html"
     item = PageItem(URLS["elbalad"], URLS["elbalad"], page.read_bytes(), "utf-8",
-                    datetime(2026, 5, 2, 12, 0, tzinfo=timezone.utc), None, None)
+                    datetime(2026, 5, 2, 12, 0, tzinfo=timezone.utc), None)
     with ExtractWorkers(1, preload=()) as workers:
         run = SimpleNamespace(site="elbalad", spec=get_site("elbalad"), base_url="https://www.elbalad.news",
                               extract_pool=workers,

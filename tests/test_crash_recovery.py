@@ -10,6 +10,8 @@ import pytest
 from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 
 @pytest.fixture
 def replica():

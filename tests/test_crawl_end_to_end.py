@@ -7,7 +7,10 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.sites import get_site
 from crawler.urls import is_article_url
 from jobs.replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, noise_strings, run_reports
+from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
+                                 expected_urls, run_reports)
+
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 SITES = ("rt_arabic", "elbalad")
 
@@ -29,13 +32,7 @@ def first(replica, tmp_path_factory):
 def test_first_crawl_archives_every_article_exactly_once(replica, first):
     tmp, _, result = first
     assert result.returncode == 0, result.stderr[-3000:]
-    records = archived(tmp / "archive")
-    for site in SITES:
-        got = [r["canonical_url"] for r in records if r["site"] == site]
-        assert len(got) == len(set(got)), "an article was archived twice"
-        assert set(got) == expected_urls(replica, site)
-    ids = [r["id"] for r in records]
-    assert len(ids) == len(set(ids))
+    assert_each_article_archived_once(archived(tmp / "archive"), replica, SITES)
 
 
 def test_summary_line_per_site(first):
@@ -47,12 +44,7 @@ def test_summary_line_per_site(first):
 
 def test_no_noise_survives(first):
     tmp, _, _ = first
-    for record in archived(tmp / "archive"):
-        lines = set(record["text"].splitlines())
-        for noise in noise_strings(record["site"]):
-            assert noise not in lines, f"{noise!r} left in {record['url']}"
-            if len(noise) >= 14:
-                assert noise not in record["text"], f"{noise!r} left in {record['url']}"
+    assert_no_noise(archived(tmp / "archive"))
 
 
 def test_awkward_pages(replica, first):

@@ -17,6 +17,8 @@ from jobs.replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 from tests.s3_server import ISOLATING_ENV
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITES = ("rt_arabic", "elbalad")
 SUMMARY = re.compile(r"^(\w+): ok in .* new (\d+), updated (\d+)", re.M)
 

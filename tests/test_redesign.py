@@ -8,7 +8,10 @@ import pytest
 
 from bench.extraction import Score
 from jobs.replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, noise_strings, run_reports
+from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
+                                 expected_urls, run_reports)
+
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 SITES = ("rt_arabic", "elbalad")
 F1_FLOOR = 0.95
@@ -36,21 +39,12 @@ def _by_url(tmp) -> dict[str, dict]:
 def test_every_article_is_archived_once(replica, crawled):
     tmp, _, result = crawled
     assert result.returncode == 0, result.stderr[-3000:]
-    records = archived(tmp / "archive")
-    for site in SITES:
-        got = [r["canonical_url"] for r in records if r["site"] == site]
-        assert len(got) == len(set(got))
-        assert set(got) == expected_urls(replica, site)
+    assert_each_article_archived_once(archived(tmp / "archive"), replica, SITES)
 
 
 def test_no_noise_from_the_catalogue_survives(crawled):
     tmp, _, _ = crawled
-    for record in archived(tmp / "archive"):
-        lines = set(record["text"].splitlines())
-        for noise in noise_strings(record["site"]):
-            assert noise not in lines, f"{noise!r} left in {record['url']}"
-            if len(noise) >= 14:
-                assert noise not in record["text"], f"{noise!r} left in {record['url']}"
+    assert_no_noise(archived(tmp / "archive"))
 
 
 def test_metadata_comes_from_the_generic_fallbacks(replica, crawled):

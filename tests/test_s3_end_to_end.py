@@ -16,6 +16,8 @@ import pytest
 from jobs.replica.server import ReplicaServer
 from tests.s3_server import ISOLATING_ENV
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ("rt_arabic", "elbalad")
 

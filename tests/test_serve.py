@@ -297,6 +297,7 @@ def serve(env):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_serve_crawls_the_replica_on_schedule_and_stops_cleanly(replica, tmp_path):
     from tests.crawl_helpers import arshif, crawl_env, run_reports
 
@@ -332,6 +333,7 @@ def test_serve_crawls_the_replica_on_schedule_and_stops_cleanly(replica, tmp_pat
         assert (site["consecutive_failures"], site["pending_uploads"], site["warnings"]) == (0, 0, [])
 
 
+@pytest.mark.slow
 def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(replica, tmp_path):
     from tests.crawl_helpers import crawl_env, run_reports
 

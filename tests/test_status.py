@@ -260,6 +260,7 @@ def test_unreadable_report_is_skipped(settings, archive):
     assert one(settings).last_run["counts"]["new"] == 1
 
 
+@pytest.mark.slow
 def test_status_flags_a_site_whose_pages_stopped_carrying_articles(tmp_path):
     """Real crawls of the replica, where elbalad's article pages lost their article ("layout changed")."""
     from jobs.replica import ReplicaServer

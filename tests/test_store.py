@@ -8,7 +8,7 @@ from crawler.record import complete, problems
 from crawler.state import ArticleIndex
 
 
-def record(text="نص المقال الأول كما هو.", version=1):
+def record(text="نص المقال الأول كما هو."):
     extracted = {
         "id": "0123456789abcdef0123", "url": "https://www.elbalad.news/5634973",
         "canonical_url": "https://www.elbalad.news/5634973", "site": "elbalad", "title": "عنوان",
@@ -18,8 +18,7 @@ def record(text="نص المقال الأول كما هو.", version=1):
         "extractor": {"name": "trafilatura", "version": "2", "rules": "elbalad@1.1"},
     }
     from datetime import datetime, timezone
-    return complete(extracted, fetched_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc), run_id="r1", warc=None,
-                    version=version)
+    return complete(extracted, fetched_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc), run_id="r1", warc=None)
 
 
 def save(archive, index, rec):

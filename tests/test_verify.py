@@ -100,7 +100,7 @@ def test_damage_is_reported(archive):
 def test_articles_in_no_manifest_are_a_problem_that_repair_lists_in_a_recovery_manifest(archive):
     """The defect: a run killed after writing articles but before its report left them in no manifest, and
     verify called that clean; data teams following runs/ never saw them."""
-    from crawler.archive.verify import repair_manifests
+    from jobs.verify import repair_manifests
 
     fill(archive)
     orphans = [store_article(archive, plan_article(make_record(n), None, DATE))[1][0] for n in (7, 8)]

@@ -11,7 +11,7 @@
   wrong script) are a problem, repaired by ``arshif refetch ID``; past versions are kept as they were.
 * ``runs/``: every run report parses and every key its manifest (``keys_written``) lists exists. An article
   or past version no manifest lists ("unlisted": written by a run that died before its report) is a
-  problem: data teams following the manifests would miss it. :func:`repair_manifests` (``arshif verify
+  problem: data teams following the manifests would miss it. :func:`jobs.verify.repair_manifests` (``arshif verify
   --repair``) lists them in a recovery manifest per site (``kind: "recovery"``).
 * ``datasets/``: every key is a day's Parquet file, and each day's newest file reads with the dataset's
   schema and holds each of that day's articles at most once (see ``_verify_dataset``).
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..garbled import garbled
-from ..outcomes import RunResult
 from ..record import problems as schema_problems
 from .base import Archive
 from .keys import article_key, parse_article_key, parse_version_key
@@ -202,26 +201,6 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
                        "`arshif verify --repair` lists it in a recovery manifest")
     _verify_dataset(v, fetch, by_prefix["datasets/"], {k for k in by_prefix["articles/"] if parse_article_key(k)})
     return v
-
-
-def repair_manifests(archive: Archive, v: Verification) -> list[str]:
-    """Store one recovery manifest per site listing its keys in ``v.unlisted`` (``kind: "recovery"``, read by
-    data teams like any manifest, skipped by history and status); the keys of the manifests written."""
-    from ..report import RunReport, new_run_id
-
-    by_site: dict[str, list[str]] = defaultdict(list)
-    for key in v.unlisted:
-        by_site[key.split("/", 2)[1].removeprefix("site=")].append(key)
-    written = []
-    for site, keys in sorted(by_site.items()):
-        report = RunReport(new_run_id(site) + "-recovery", site, archive.url, kind="recovery",
-                           reason="keys written by runs that left no manifest, found by arshif verify --repair")
-        report.keys_written = keys
-        report.finish(RunResult.OK, report.reason)
-        archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
-                    metadata={"site": site, "run-id": report.run_id})
-        written.append(report.key)
-    return written
 
 
 def _verify_dataset(v: Verification, fetch: _Fetcher, keys: list[str], article_keys: set[str]) -> None:

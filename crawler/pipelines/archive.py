@@ -22,11 +22,11 @@ class ArchivePipeline(RunComponent):
         if plan.outcome == PageOutcome.UNCHANGED:
             run.report.count(PageOutcome.UNCHANGED)
             return record
-        future = run.track(run.uploader.submit_article(plan), kind="article")
         try:
-            outcome, keys, stored = await asyncio.wrap_future(future)
+            outcome, keys, stored = await asyncio.wrap_future(run.uploader.submit_article(plan))
         except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
-            run.report.count(PageOutcome.FAILED)   # advanced, so the next run fetches the article again
+            run.write_failed("article", exc)     # advanced, so the next run fetches the article again
+            run.report.count(PageOutcome.FAILED)
             raise DropItem(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)

@@ -3,10 +3,15 @@
 Each site is one module in this package (``rt_arabic.py``, ``elbalad.py``) that defines ``SITE``, a
 :class:`SiteSpec`: everything arshif knows about that site's URLs, discovery and markup lives there, so a
 layout change on a site is a change in one file. The key (``rt_arabic``, ``elbalad``) is the spider name,
-the replica folder and the archive partition (``site=<key>``).
+the replica's renderer (``jobs/replica/render_<key>.py``) and the archive partition (``site=<key>``).
+
+The registry is every module of this package that defines ``SITE``: adding a site is adding its module
+(README, "Adding a site"). Sites are listed by their ``name`` (the order of ``SITES``: summaries, replica ports).
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -94,17 +99,20 @@ class SiteSpec:
 
 
 def _load() -> dict[str, SiteSpec]:
-    from . import elbalad, rt_arabic
-
-    sites = {}
-    for module in (rt_arabic, elbalad):
-        spec = module.SITE
+    """Every ``SITE`` defined by a module of this package, keyed by site key, ordered by site name."""
+    specs: dict[str, SiteSpec] = {}
+    for info in pkgutil.iter_modules(__path__):
+        spec = getattr(importlib.import_module(f"{__name__}.{info.name}"), "SITE", None)
+        if spec is None:
+            continue
+        if not isinstance(spec, SiteSpec):
+            raise TypeError(f"crawler/sites/{info.name}.py: SITE must be a SiteSpec, got {type(spec).__name__}")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", spec.key):
             raise ValueError(f"site key {spec.key!r} must be a lowercase identifier")
-        if spec.key in sites:
+        if spec.key in specs:
             raise ValueError(f"site key {spec.key!r} defined twice")
-        sites[spec.key] = spec
-    return sites
+        specs[spec.key] = spec
+    return {spec.key: spec for spec in sorted(specs.values(), key=lambda s: s.name)}
 
 
 SITES: dict[str, SiteSpec] = _load()

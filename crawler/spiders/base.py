@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
@@ -26,14 +25,14 @@ REDIRECTS = [301, 302, 303, 307, 308]
 
 
 class NewsSpider(scrapy.Spider):
-    """Subclasses set ``name`` to a site key."""
+    """The spider of every site: its name is the key of the site its run crawls."""
+
+    name = "news"
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         run = run_from(crawler)
-        if run.site != cls.name:
-            raise NotConfigured(f"spider {cls.name} got the run of site {run.site}")
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, name=run.site, **kwargs)
         spider.run = run
         spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
         spider.seen: set[str] = set()
@@ -189,7 +188,6 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             encoding=encoding,
             fetched_at=datetime.now(timezone.utc),
-            lastmod=response.meta.get("lastmod"),
             warc=response.meta.get("warc"),
         )
 

@@ -10,9 +10,9 @@ text here is meant to extract it on the real sites.
 
 Modules: ``corpus`` (the articles and their gold text, generated from ``data/text_bank.toml``),
 ``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``;
-``render_<site>_v2`` the redesigned markup of layout 2),
-``feeds`` (RSS, sitemaps, robots.txt), ``faults`` (fault injection), ``markup`` and ``arabic_dates`` (helpers),
-``state`` (one site's mutable
+``render_<site>_v2`` the redesigned markup of layout 2; ``renderers`` finds ``render_<key>`` for every site of
+``crawler.sites``),
+``feeds`` (RSS, sitemaps, robots.txt), ``faults`` (fault injection), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
 state), ``server`` (:class:`ReplicaServer` and ``run(port)`` for ``arshif replica``).
 
 Gold text: what a perfect cleaner returns — the article's lead (if any) then its paragraphs, joined with

@@ -184,11 +184,13 @@ class _Writer:
         return replace(text, lead=lead, paragraphs=(first, *paragraphs))
 
 
-def build(site: str, now: datetime) -> list[ReplicaArticle]:
-    """The corpus of ``site`` ("rt_arabic" or "elbalad") as of ``now`` (aware), oldest first."""
+def build(site: str, now: datetime, config: dict | None = None) -> list[ReplicaArticle]:
+    """The corpus of ``site`` as of ``now`` (aware), oldest first. ``config``: the site's corpus plan (ids,
+    paths, sections → themes, specials…), by default the prose bank's ``[sites.<site>]``."""
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
-    config = load("text_bank")["sites"][site]
+    if config is None:
+        config = load("text_bank")["sites"][site]
     zone = ZoneInfo(get_site(site).timezone)
     rng = random.Random(f"arshif-replica/{site}")
     writer = _Writer(rng, config)

@@ -34,7 +34,7 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from . import corpus, render_elbalad, render_rt_arabic
+from .renderers import RENDERERS
 from .corpus import ReplicaArticle
 from .faults import Context, Delivery, Fault, deliver, parse_fault
 from .response import Response
@@ -44,7 +44,7 @@ __all__ = ["ReplicaServer", "run", "CONTROL_PREFIX"]
 
 CONTROL_PREFIX = "/__replica__/"
 # Site key → its pages; with ReplicaServer(port=P) the n-th site listens on P + n.
-SITE_PAGES = {render_rt_arabic.SITE: render_rt_arabic.respond, render_elbalad.SITE: render_elbalad.respond}
+SITE_PAGES = {site: renderer.respond for site, renderer in RENDERERS.items()}
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -208,7 +208,7 @@ class ReplicaServer:
         self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         self.verbose = verbose
         self._started = time.monotonic()
-        self._states = {site: SiteState(site, partial(corpus.build, site, self.now), self._clock, layout)
+        self._states = {site: SiteState(site, partial(RENDERERS[site].build, self.now), self._clock, layout)
                         for site in SITE_PAGES}
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []

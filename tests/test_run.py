@@ -1,0 +1,52 @@
+"""A site's run: open_run does the start-up I/O and returns plain state; the run reaches the Scrapy
+components through the crawler it is attached to (not through Scrapy's settings)."""
+import pytest
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.archive.local import LocalArchive
+from crawler.archive.uploader import Uploader
+from crawler.config import load_settings
+from crawler.run import attach, open_run, run_from
+from crawler.settings import scrapy_settings
+from crawler.spiders import NewsSpider
+from crawler.state import archive_state_dir
+
+
+@pytest.fixture
+def started(tmp_path):
+    settings = load_settings(environ={"ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / "state")})
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    # a WARC file a killed run left open
+    leftover = archive_state_dir(tmp_path / "state", archive.url) / "warc" / "elbalad"
+    leftover.mkdir(parents=True)
+    (leftover / "20261120T090000Z-elbalad-dead-00001.warc.gz.open").write_bytes(b"raw bytes")
+    uploader = Uploader(archive)
+    run = open_run(settings, "elbalad", archive, uploader, extract_pool=None)
+    yield settings, archive, run
+    run.warc.close()
+    run.wait_for_writes()
+    run.index.close()
+    uploader.close()
+
+
+def test_open_run_readies_the_index_recovers_warc_files_and_opens_a_writer(started):
+    _, archive, run = started
+    assert run.site == "elbalad" and run.report.site == "elbalad"
+    assert run.index.is_built()                       # rebuilt from the (empty) archive
+    run.wait_for_writes()
+    key = "warc/site=elbalad/date=2026-11-20/20261120T090000Z-elbalad-dead-00001.warc.gz"
+    assert archive.get(key) == b"raw bytes" and run.report.keys_written == [key]
+    assert run.warc is not None
+
+
+def test_components_find_the_run_attached_to_their_crawler(started):
+    settings, _, run = started
+    scrapy = scrapy_settings(settings, "elbalad")
+    assert all(value is not run for value in scrapy.values())
+    crawler = attach(Crawler(NewsSpider, scrapy), run)
+    assert run_from(crawler) is run
+    spider = NewsSpider.from_crawler(crawler)
+    assert spider.name == "elbalad" and spider.run is run
+    with pytest.raises(NotConfigured):
+        run_from(Crawler(NewsSpider, scrapy))
