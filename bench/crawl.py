@@ -2,7 +2,8 @@
 same crawl again (incremental: nothing to fetch). Prints wall time, pages and articles per second, and the
 peak memory of the crawl process and of its extraction workers.
 
-Run: ``python bench/crawl.py [--runs N]``. Figures vary on shared machines: compare runs made together.
+Run: ``python bench/crawl.py [--runs N] [--articles N]`` (``--articles``: articles per site, default the base
+corpus of about 44; the per-run page cap is raised to fit). Figures vary on shared machines: compare runs made together.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
 from jobs.replica.server import ReplicaServer  # noqa: E402
+from jobs.replica_command import add_size_argument  # noqa: E402
 
 
 def crawl(env: dict[str, str]) -> tuple[float, int, dict]:
@@ -41,10 +43,11 @@ def crawl(env: dict[str, str]) -> tuple[float, int, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="full + incremental pairs to run")
+    add_size_argument(parser)
     args = parser.parse_args()
     print(f"arshif crawl of the replica (both sites), {os.cpu_count()} cores")
     print(f"{'run':<14}{'wall s':>8}{'pages':>7}{'new':>6}{'pages/s':>9}{'articles/s':>12}{'peak RSS MiB':>14}")
-    with ReplicaServer(port=0) as replica:
+    with ReplicaServer(port=0, articles=args.articles) as replica:
         for n in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
@@ -52,6 +55,8 @@ def main() -> None:
                 env.update({"ARSHIF_ARCHIVE__URL": f"file://{tmp}/archive", "ARSHIF_ARCHIVE__STATE_DIR": f"{tmp}/state",
                             "ARSHIF_CRAWL__DOWNLOAD_DELAY": "0", "ARSHIF_CRAWL__AUTOTHROTTLE": "false",
                             "ARSHIF_LOGGING__LEVEL": "WARNING"})
+                if args.articles:
+                    env.update({f"ARSHIF_SITES__{s.upper()}__MAX_PAGES": str(args.articles * 2) for s in replica.base_urls})
                 seen: set[str] = set()
                 for label in ("full", "incremental"):
                     elapsed, peak, reports = crawl(env)

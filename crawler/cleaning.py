@@ -206,6 +206,7 @@ LEAD_RESTATED = 0.75            # share of the lead's content words the longer p
 FOLLOW_PARAGRAPHS = 2
 HEADLINE_RESTATED = 0.5
 CONTINUES_SHARED = 0.35
+HEADLINE_MARGIN = 0.3           # …and restate the box's headline by this much more than the article's title
 LONG_CUT_PARAGRAPHS = 3         # an end-of-article cut that drops more paragraphs than this is noted
 DATE_LINE_MAX_WORDS = 8         # a dateline alone: «22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»
 DATE_PROBE = datetime(2000, 1, 1, tzinfo=timezone.utc)     # any base: only "is it a date" is asked
@@ -322,8 +323,10 @@ def _box_end(lines: list[str], rules: Rules) -> tuple[int, bool]:
     return end, end > 1
 
 
-def _other_story(kept: list[str], box: list[str], following: list[str], rules: Rules) -> bool:
-    """Whether the paragraphs after a read-more box belong to another story than ``kept`` (with the title)."""
+def _other_story(title: str, kept: list[str], box: list[str], following: list[str], rules: Rules) -> bool:
+    """Whether the paragraphs after a read-more box belong to another story than ``kept`` and ``title``: they
+    restate the box's headline, share little with the article so far, and restate the headline clearly more
+    than our own title (a box linking a story of the same subject is followed by more of ours)."""
     paragraphs = []
     for line in following:
         if _matches(rules.end, line) or _matches(rules.boxes, line) or len(paragraphs) == FOLLOW_PARAGRAPHS:
@@ -333,10 +336,11 @@ def _other_story(kept: list[str], box: list[str], following: list[str], rules: R
     if not paragraphs:
         return False
     words = content_words(" ".join(paragraphs))
-    shared = containment(words, content_words(" ".join(kept)))
+    shared = containment(words, content_words(" ".join([title, *kept])))
     headlines = [part for line in box for part in line.split(BOX_SEPARATOR)]
     restated = max(containment(content_words(headline) - _LABEL_WORDS, words) for headline in headlines)
-    return restated >= HEADLINE_RESTATED and shared < CONTINUES_SHARED
+    ours = containment(content_words(title), words)
+    return restated >= HEADLINE_RESTATED and shared < CONTINUES_SHARED and restated - ours >= HEADLINE_MARGIN
 
 
 _LABEL_WORDS = content_words(" ".join(READ_MORE_LABELS))
@@ -411,7 +415,7 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
             end = i + size
             if not headline:
                 notes["box_without_headline"] += 1
-            if kept and _other_story([title or "", *kept], lines[i:end], lines[end:], rules):
+            if kept and _other_story(title or "", kept, lines[i:end], lines[end:], rules):
                 notes["cut_at_box"] += 1
                 _note_cut(notes, lines[end:])
                 break

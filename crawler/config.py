@@ -139,6 +139,8 @@ class CrawlSettings(_Section):
     autothrottle_target_concurrency: float = Field(2.0, gt=0)
     autothrottle_max_delay: Duration = 30.0
     extract_workers: int = Field(0, ge=0, le=64)
+    recheck_not_article: Duration = 604800.0
+    conditional_discovery: bool = True
 
 
 class LoggingSettings(_Section):

@@ -11,13 +11,14 @@ import os
 import socket
 import threading
 from concurrent.futures import Future
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .archive.base import Archive, ArchiveError, ArchiveUnavailable
 from .archive.keys import warc_key
 from .archive.uploader import Uploader
 from .logctx import site_logger
-from .outcomes import PageOutcome
+from .outcomes import PageOutcome, RunResult
 from .report import RunReport, new_run_id
 from .sites import SiteSpec, get_site
 from .state import ArticleIndex, archive_state_dir
@@ -121,6 +122,10 @@ class SiteRun:
         self.discovery_ok = 0
         self.discovery_failures: list[str] = []
         self.write_failures: list[str] = []
+        # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
+        self.queued: set[str] = set()                     # ids of article requests not answered yet
+        self.not_articles: dict[str, str] = {}            # article id → why it gave no article
+        self.validators: dict[str, tuple[str | None, str | None]] = {}   # discovery URL → (ETag, Last-Modified)
 
     @property
     def site(self) -> str:
@@ -149,6 +154,22 @@ class SiteRun:
         """The WARC writer closed a file: archive it."""
         self.track_file(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
                                                   metadata={"site": self.site, "run-id": self.report.run_id}))
+
+    # -- what the next runs need not ask again ------------------------------------------------------------
+
+    def remember(self, result: str, close_reason: str) -> None:
+        """At the end of the run: URLs that answered no article, when the run also archived articles (so a
+        layout change that hides every article is not taken for good); the feeds' and sitemaps' validators,
+        when every article they listed was dealt with (no page cap reached, no page failed), since a 304 next
+        time skips the whole document."""
+        counts = self.report.counts
+        if result != RunResult.OK:
+            return
+        archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
+        if self.not_articles and archived:
+            self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
+        if self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0):
+            self.index.remember_validators(self.validators)
 
     # -- archive writes --------------------------------------------------------------------------------
 

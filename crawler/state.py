@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS articles (
 -- other URLs that led to an article (redirects, legacy forms): id of the URL asked for → article id
 CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- article URLs that answered no article (a video page, a 404...): not fetched again until re-checked
+CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NULL, checked_at TEXT NOT NULL);
+-- the validators of feeds and sitemaps, for conditional requests (ETag / Last-Modified)
+CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
 """
 
 
@@ -60,7 +64,10 @@ class ArticleIndex:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        # NORMAL: in WAL mode a commit is not synced to disk one by one (the cost that dominated a crawl's own
+        # time: one fsync per archived article); a power cut may lose the last commits, never corrupt the file.
+        # The index is a cache of the archive, written after the archive: losing its tail is a lag, not a loss.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     @staticmethod
@@ -108,10 +115,46 @@ class ArticleIndex:
 
     def record(self, rec: dict, key: str) -> None:
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
-                (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
-            )
+            self._db.execute("BEGIN")      # one transaction: the article in, its "no article" memory out
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
+                    (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
+                )
+                self._db.execute("DELETE FROM not_articles WHERE id=?", (rec["id"],))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def remember_not_articles(self, pages: dict[str, str], checked_at: datetime) -> None:
+        """``{article id: reason}`` of URLs that answered no article (not an article, 404) at ``checked_at``."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO not_articles VALUES (?,?,?)",
+                                 [(aid, why, checked_at.isoformat()) for aid, why in pages.items()])
+            self._db.execute("COMMIT")
+
+    def not_article(self, article_id: str, since: datetime) -> str | None:
+        """Why ``article_id`` answered no article, if it was found so at ``since`` or later, else None."""
+        with self._lock:
+            row = self._db.execute("SELECT reason, checked_at FROM not_articles WHERE id=?", (article_id,)).fetchone()
+        if row is None or datetime.fromisoformat(row[1]) < since:
+            return None
+        return row[0]
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """``(etag, last_modified)`` last served with the feed or sitemap at ``url`` (None where not known)."""
+        with self._lock:
+            row = self._db.execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def remember_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO validators VALUES (?,?,?)",
+                                 [(url, etag, modified) for url, (etag, modified) in validators.items()])
+            self._db.execute("COMMIT")
 
     def add_alias(self, alias: str, article_id: str) -> None:
         if alias != article_id:

@@ -1,5 +1,5 @@
 """``arshif demo [--archive URL]``: the whole path offline in under a minute — start the replica of both
-sites on 127.0.0.1, crawl it into an archive (default ``file://./demo-archive``), print the summary."""
+sites on 127.0.0.1 (``--articles N`` per site), crawl it into an archive (default ``file://./demo-archive``), print the summary."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,10 @@ DEMO_ARCHIVE = "file://./demo-archive"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from jobs.replica_command import add_size_argument
+
     parser.add_argument("--archive", metavar="URL", help=f"archive URL (default {DEMO_ARCHIVE})")
+    add_size_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -17,7 +20,7 @@ def main(args: argparse.Namespace) -> int:
     from jobs.logs import setup_logging
     from jobs.replica.server import ReplicaServer
 
-    with ReplicaServer(port=0) as replica:
+    with ReplicaServer(port=0, articles=args.articles) as replica:
         overrides = {f"sites.{site}.base_url": url for site, url in replica.base_urls.items()}
         overrides.update({"crawl.download_delay": 0, "crawl.autothrottle": False})
         if not args.archive:

@@ -181,6 +181,8 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append(f"  last run      {_when(run['started_at'])}  {run['result']}  {run['duration'] or '?'}"
                          f"  [run {run['run_id']}]" + (f"  {run['reason']}" if run["reason"] else ""))
             lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
+            if c.get("backlog"):
+                lines.append(f"  backlog       {c['backlog']} article pages left for the next run (page cap or time limit)")
         else:
             lines.append("  last run      never")
         if s.running:

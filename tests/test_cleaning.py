@@ -235,3 +235,15 @@ def test_page_dump_ticker_of_headline_shapes_before_the_article():
               "الفنانة سلمى رؤوف تكشف تفاصيل مسلسلها الجديد!", "وزير النقل: لا زيادة في أسعار التذاكر",
               "اقتصاد", "عنوان المقال", "أحمد سمير"]
     assert clean_lines(ticker + ARTICLE, ELBALAD, page_dump=True) == ARTICLE
+
+
+def test_box_linking_a_story_of_the_same_subject_right_after_the_lead():
+    # The box's headline and the article share their subject (the price of cotton), the article so far is one
+    # short lead: what follows restates the headline about as much as our title, so it is ours, not a second story.
+    title = "تراجع أسعار القطن في الأسواق المحلية مع وفرة المعروض"
+    lead = "شهدت أسعار القطن تراجعا ملحوظا في تعاملات الأسبوع مع زيادة الكميات المعروضة في الأسواق."
+    box = ["اقرأ أيضا", "ارتفاع سعر القطن طويل التيلة إلى 9200 جنيه للقنطار"]
+    rest = ["وانخفض سعر القطن طويل التيلة إلى 7400 جنيه للقنطار، بعد أسابيع من الاستقرار في الأسواق المحلية.",
+            "وقال تجار إن الطلب من مصانع الغزل تراجع بدوره، فيما ينتظر المزارعون تحسن الأسعار قبل البيع.",
+            "ويتوقع متعاملون أن تستقر الأسعار مع بداية الموسم الجديد وعودة التصدير إلى معدلاته المعتادة."]
+    assert clean_lines([lead, *box, *rest], RULES, title=title) == [lead, *rest]

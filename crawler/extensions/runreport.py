@@ -69,8 +69,11 @@ class RunReportExtension:
         run = self.run
         run.warc.close()
         run.wait_for_writes()
+        # article pages discovered but left for the next run (the page cap or the time limit came first)
+        run.report.count("backlog", len(run.queued))
         result, why = decide(run, close_reason)
         run.report.finish(result, why)
+        run.remember(result, close_reason)
         fut = run.uploader.submit_bytes(run.report.key, run.report.to_json(), content_type=JSON,
                                         metadata={"site": run.site, "run-id": run.report.run_id})
         try:

@@ -30,6 +30,7 @@ class ExtractPipeline(RunComponent):
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
             raise DropItem(f"extraction error on {item.url}") from None
         if isinstance(result, NotArticle):
+            run.not_articles[article_id(item.requested_url, run.base_url, run.spec)] = result.reason
             run.report.count(PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
             log = run.log.warning if result.reason == "garbled_text" else run.log.info   # ours to look at

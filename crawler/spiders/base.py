@@ -22,6 +22,14 @@ from ..urls import article_id, canonicalize, is_article_url, same_site
 
 
 REDIRECTS = [301, 302, 303, 307, 308]
+# Scrapy runs higher priorities first: every discovery document before any article, then articles newest
+# first (priority = minutes since the epoch of their sitemap lastmod / feed date; undated = now). A run stopped
+# by its page cap leaves the oldest for the next run, which discovers them again (its backlog).
+DISCOVERY_PRIORITY = 2**40
+
+
+def article_priority(lastmod: datetime | None) -> int:
+    return int((lastmod or datetime.now(timezone.utc)).timestamp() // 60)
 
 
 class NewsSpider(scrapy.Spider):
@@ -34,7 +42,8 @@ class NewsSpider(scrapy.Spider):
         run = run_from(crawler)
         spider = super().from_crawler(crawler, *args, name=run.site, **kwargs)
         spider.run = run
-        spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days)
+        spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days,
+                                           recheck_not_article=run.settings.crawl.recheck_not_article)
         spider.seen: set[str] = set()
         spider.failed: set[str] = set()      # article URLs that failed this run: not asked for again until next run
         # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host
@@ -62,9 +71,18 @@ class NewsSpider(scrapy.Spider):
     def _discovery(self, url: str, callback, **meta) -> scrapy.Request:
         # Redirects are followed here (``discovery_response``), like an article's, so that a loop or another
         # host is refused with one line; dont_filter: a document asked for again is asked for on purpose.
+        # Feeds and sitemaps are asked conditionally (the validators of the last clean run): a 304 is not parsed.
+        headers = {}
+        if self.run.settings.crawl.conditional_discovery and callback != self.parse_listing:
+            etag, modified = self.run.index.validators(url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
         return scrapy.Request(url, callback=self.discovery_response, errback=self.discovery_failed, dont_filter=True,
+                              headers=headers, priority=DISCOVERY_PRIORITY,
                               meta={"discovery": True, "parse": callback.__name__, "dont_redirect": True,
-                                    "handle_httpstatus_list": REDIRECTS, **meta})
+                                    "handle_httpstatus_list": [*REDIRECTS, 304], **meta})
 
     def discovery_response(self, response: Response) -> Iterable[scrapy.Request]:
         parse = getattr(self, response.meta["parse"])
@@ -80,6 +98,20 @@ class NewsSpider(scrapy.Spider):
         self.run.discovery_failures.append(f"{host_of(url)}: {why}")
         self.run.report.error(f"discovery: {why}", url)
         self.run.log.warning("discovery source failed: %s: %s", url, why)
+
+    def _not_modified(self, response: Response) -> bool:
+        """True for a 304 (the feed or sitemap is as it was last run: nothing to parse); otherwise keeps its
+        validators for the next run."""
+        if response.status == 304:
+            self._discovered_ok()
+            self.run.report.count("not_modified")
+            return True
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        if etag or modified:
+            self.run.validators[response.request.url] = (etag and etag.decode("latin-1"),
+                                                         modified and modified.decode("latin-1"))
+        return False
 
     def discovery_failed(self, failure: Failure) -> None:
         url = failure.request.url
@@ -117,6 +149,8 @@ class NewsSpider(scrapy.Spider):
             self.run.log.warning("%s: %s", response.url, listing.problem, extra={"url": response.url})
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        if self._not_modified(response):
+            return
         listing = read_feed(response)
         self._listing_problem(response, listing)
         if listing.entries:
@@ -125,6 +159,8 @@ class NewsSpider(scrapy.Spider):
             yield from self.article_request(response.urljoin(link), when)
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        if self._not_modified(response):
+            return
         listing = read_sitemap(response, self.settings.getint("DOWNLOAD_MAXSIZE"))
         self._listing_problem(response, listing)
         if listing.kind in ("sitemapindex", "urlset"):
@@ -168,12 +204,16 @@ class NewsSpider(scrapy.Spider):
         decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
         if decision != Decision.FETCH:
             run.report.count(PageOutcome.SKIPPED)
+            if decision == Decision.NOT_ARTICLE:
+                run.report.count("skipped_not_article")
             return
+        run.queued.add(aid)
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
-                             meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
+                             priority=article_priority(lastmod), meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
                                    "handle_httpstatus_list": REDIRECTS})
 
     def parse_article(self, response: Response) -> Iterable[PageItem | scrapy.Request]:
+        self.run.queued.discard(response.meta.get("requested_id"))
         if response.status in REDIRECTS:
             yield from self.follow_redirect(response)
             return
@@ -213,6 +253,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         url = failure.request.url
+        self.run.queued.discard(failure.request.meta.get("requested_id"))
         # another address of the article, found later in this run, may still answer
         self.seen.discard(failure.request.meta.get("requested_id"))
         self.failed.add(url)
@@ -220,7 +261,8 @@ class NewsSpider(scrapy.Spider):
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count("robots_forbidden")
             return
-        if why in GONE:     # a dead link is no article (and no fault of the run); it is tried again next run
+        if why in GONE:     # a dead link is no article (and no fault of the run); remembered like one
+            self.run.not_articles[failure.request.meta["requested_id"]] = why
             self.run.report.count(PageOutcome.NOT_ARTICLE)
             self.run.report.error(f"not an article: {why}")
             self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})

@@ -57,6 +57,13 @@ paragraph, moves the modified time (sitemap ``<lastmod>``, RSS date) to now and 
 truncated bodies, wrong or missing charset, empty 200, oversize bodies, gzip bombs, redirect loops, offsite
 redirects, a sitemap of 100,000 URLs, malformed or entity-expanding XML, RSS that is HTML), ``clear_faults()``,
 ``injected()`` → ``{kind: requests hit}``.
+``publish(count)`` adds ``count`` new regular articles published now (the newest of the site, in its feed,
+sitemaps and listings).
+
+Size: ``ReplicaServer(articles=N)`` (``arshif replica --articles N``) serves N articles per site, up to
+100,000: the base corpus then older regular articles generated on demand (``older``), listed by child
+sitemaps of 1,000. Feeds and sitemaps carry ``ETag`` / ``Last-Modified`` and answer conditional requests
+with 304.
 """
 from .corpus import KINDS, ReplicaArticle, build
 from .server import ReplicaServer, run

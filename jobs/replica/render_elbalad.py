@@ -29,6 +29,7 @@ NOISE = load("noise")[SITE]
 PAGE_SIZE = 8
 CATEGORY_DEPTH = 10                   # a category lists this many; older articles are in the sitemaps only
 RSS_SIZE = 25
+OLDER_SITEMAP = "/sitemaps/archive-{page}.xml"   # the older articles of a replica of any size, 1,000 a page
 NOT_IN_SITEMAP = {3, 11}              # ranks (newest first) listed only by the RSS feed and the categories
 DISALLOWED = "/search/"
 SEARCH_LINK = "/search/term?search=%D8%A7%D9%84%D8%B0%D9%87%D8%A8&pageIndex=1"
@@ -294,7 +295,7 @@ _LAYOUTS = {"article": _article_page, "brief": _article_page, "video": _video_pa
 
 
 def _article_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    article = view.by_id.get(match["id"])
+    article = view.find(match["id"])
     if article is None:
         legacy = view.redirects.get(f"/{match['id']}")
         return redirect(view.url(legacy.url_path)) if legacy else _not_found(view)
@@ -367,8 +368,13 @@ def _rss(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
         title=a.title, link=view.url(a.url_path), description=_teaser(a),
         published=a.modified if a.edits else a.published, category=NOISE["section_names"][a.section],
     ) for a in view.listed[:RSS_SIZE]]
-    return xml(feeds.rss(NAME, view.url("/"), "أخبار مصر والعالم لحظة بلحظة", items, view.now),
-               "application/rss+xml")
+    built = _built(items, view)
+    return xml(feeds.rss(NAME, view.url("/"), "أخبار مصر والعالم لحظة بلحظة", items, built), "application/rss+xml", built)
+
+
+def _built(items: list[feeds.FeedItem], view: SiteView):
+    """The feed's build time: its newest item's (so that an unchanged feed is the same document)."""
+    return max((item.published for item in items if item.published), default=view.now)
 
 
 def _sitemap_articles(view: SiteView) -> list[ReplicaArticle]:
@@ -382,8 +388,12 @@ def _entry(view: SiteView, article: ReplicaArticle) -> feeds.SitemapEntry:
 def _sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     articles = _sitemap_articles(view)
     lastmod = max(a.modified for a in articles if a.modified)
-    return xml(feeds.sitemap_index([feeds.SitemapEntry(view.url("/sitemaps/news.xml"), lastmod),
-                                    feeds.SitemapEntry(view.url("/sitemaps/articles.xml"), lastmod)]))
+    entries = [feeds.SitemapEntry(view.url("/sitemaps/news.xml"), lastmod),
+               feeds.SitemapEntry(view.url("/sitemaps/articles.xml"), lastmod)]
+    if view.older:
+        entries += [feeds.SitemapEntry(view.url(OLDER_SITEMAP.format(page=n)), view.older.page_lastmod(n))
+                    for n in range(1, view.older.pages() + 1)]
+    return xml(feeds.sitemap_index(entries), modified=max((e.lastmod for e in entries if e.lastmod), default=None))
 
 
 def _sitemap_news(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -392,6 +402,13 @@ def _sitemap_news(view: SiteView, match: re.Match, query: dict[str, str]) -> Res
 
 def _sitemap_articles_xml(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     return xml(feeds.urlset(_entry(view, a) for a in _sitemap_articles(view)))
+
+
+def _sitemap_older(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
+    page = int(match["page"])
+    if not view.older or not 1 <= page <= view.older.pages():
+        return _not_found(view)
+    return xml(feeds.urlset(_entry(view, a) for a in view.older.page(page)))
 
 
 def _robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -409,6 +426,7 @@ ROUTES = [
     (re.compile(r"/sitemap\.xml"), _sitemap_index),
     (re.compile(r"/sitemaps/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemaps/articles\.xml"), _sitemap_articles_xml),
+    (re.compile(r"/sitemaps/archive-(?P<page>\d+)\.xml"), _sitemap_older),
     (re.compile(r"/category/(?P<id>\d+)"), _category),
     (re.compile(r"/tag/(?P<id>\d+)"), _tag),
     (re.compile(r"/search/.*"), _search),

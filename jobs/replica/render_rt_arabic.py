@@ -30,6 +30,7 @@ PAGE_SIZE = 10
 LISTING_DEPTH = 40                    # the listing stops here; older articles are in the sitemaps only
 RSS_SIZE = 30
 SITEMAP_PARTS = 2
+OLDER_SITEMAP = "/sitemap/archive/{page}.xml"   # the older articles of a replica of any size, 1,000 a page
 NOT_IN_SITEMAP = {4, 13}              # ranks (newest first) listed only by the RSS feed and the listing
 DISALLOWED = "/search/"
 SEARCH_LINK = "/search/?q=" + quote("روسيا")
@@ -339,7 +340,7 @@ def _no_article_page(view: SiteView) -> Response:
 
 
 def _article_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    article = view.by_id.get(match["id"])
+    article = view.find(match["id"])
     if article is None or not article.path.startswith(f"/{unquote(match['section'])}/"):
         return _not_found(view)
     if match["amp"]:
@@ -353,7 +354,7 @@ def _article_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Re
 
 def _legacy_route(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     """``/news/<id>`` (with or without a slug) still resolves, for every article."""
-    article = view.by_id.get(match["id"])
+    article = view.find(match["id"])
     return redirect(view.url(article.url_path)) if article else _not_found(view)
 
 
@@ -421,7 +422,13 @@ def _rss(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
         published=a.modified if a.edits else a.published,
         category=NOISE["section_names"].get(a.section, a.section),
     ) for a in view.listed[:RSS_SIZE]]
-    return xml(feeds.rss(NAME, view.url("/"), "آخر الأخبار من RT Arabic", items, view.now), "application/rss+xml")
+    built = _built(items, view)
+    return xml(feeds.rss(NAME, view.url("/"), "آخر الأخبار من RT Arabic", items, built), "application/rss+xml", built)
+
+
+def _built(items: list[feeds.FeedItem], view: SiteView):
+    """The feed's build time: its newest item's (so that an unchanged feed is the same document)."""
+    return max((item.published for item in items if item.published), default=view.now)
 
 
 def _sitemap_articles(view: SiteView) -> list[ReplicaArticle]:
@@ -436,9 +443,12 @@ def _sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Re
     articles = _sitemap_articles(view)
     children = [("/sitemap/news.xml", [a for a in articles if a.published])]
     children += [(f"/sitemap/articles/{n}.xml", articles[n - 1::SITEMAP_PARTS]) for n in range(1, SITEMAP_PARTS + 1)]
-    return xml(feeds.sitemap_index(
-        feeds.SitemapEntry(view.url(path), max((a.modified for a in part if a.modified), default=None))
-        for path, part in children))
+    entries = [feeds.SitemapEntry(view.url(path), max((a.modified for a in part if a.modified), default=None))
+               for path, part in children]
+    if view.older:
+        entries += [feeds.SitemapEntry(view.url(OLDER_SITEMAP.format(page=n)), view.older.page_lastmod(n))
+                    for n in range(1, view.older.pages() + 1)]
+    return xml(feeds.sitemap_index(entries), modified=max((e.lastmod for e in entries if e.lastmod), default=None))
 
 
 def _sitemap_news(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -451,6 +461,13 @@ def _sitemap_part(view: SiteView, match: re.Match, query: dict[str, str]) -> Res
     if not 1 <= part <= SITEMAP_PARTS:
         return _not_found(view)
     return xml(feeds.urlset(_entry(view, a) for a in _sitemap_articles(view)[part - 1::SITEMAP_PARTS]))
+
+
+def _sitemap_older(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
+    page = int(match["page"])
+    if not view.older or not 1 <= page <= view.older.pages():
+        return _not_found(view)
+    return xml(feeds.urlset(_entry(view, a) for a in view.older.page(page)))
 
 
 def _robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -468,6 +485,7 @@ ROUTES = [
     (re.compile(r"/sitemap\.xml"), _sitemap_index),
     (re.compile(r"/sitemap/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemap/articles/(?P<part>\d+)\.xml"), _sitemap_part),
+    (re.compile(re.escape(OLDER_SITEMAP).replace(r"\{page\}", r"(?P<page>\d+)")), _sitemap_older),
     (re.compile(re.escape(LISTING_PAGE).replace(r"\{page\}", r"(?P<page>\d+)")), _listing),
     (re.compile(r"/news/(?P<id>\d+)(?:-[^/]*/?)?"), _legacy_route),
     (re.compile(r"/search/.*"), _plain_page("نتائج البحث")),

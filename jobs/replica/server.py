@@ -9,7 +9,7 @@ In-process::
 Over HTTP (any process), on the port of the site to control; ``GET`` or ``POST``, JSON answers::
 
     /__replica__/stall?on=1|0         /__replica__/serve_articles?on=1|0    /__replica__/fail?status=503|0
-    /__replica__/layout?n=1|2
+    /__replica__/layout?n=1|2        /__replica__/publish?count=N
     /__replica__/edit?id=<article_id> /__replica__/reset                    /__replica__/stats
     /__replica__/articles             /__replica__/fault?kind=K&path=GLOB&share=S&seed=N&<param>=V
     /__replica__/faults (set faults and what they hit)                      /__replica__/clear_faults
@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from .renderers import RENDERERS
 from .corpus import ReplicaArticle
 from .faults import Context, Delivery, Fault, deliver, parse_fault
-from .response import Response
+from .response import Response, conditional
 from .state import SiteState
 
 __all__ = ["ReplicaServer", "run", "CONTROL_PREFIX"]
@@ -63,6 +63,8 @@ def _control(state: SiteState, name: str, query: dict[str, str]) -> Response:
         elif name == "fail":
             status = int(query.get("status", "503"))
             state.fail(status or None)
+        elif name == "publish":
+            return _json([a.to_json() for a in state.publish(int(query.get("count", "1")))])
         elif name == "edit":
             return _json(state.edit(query["id"]).to_json())
         elif name == "reset":
@@ -140,7 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
         view = state.view()
         fault = state.faults.pick(path)
         if fault is None:
-            self._send(Delivery(self.server.respond(view, path, query)), send_body)
+            response = self.server.respond(view, path, query)
+            response = conditional(response, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"))
+            self._send(Delivery(response), send_body)
         else:
             self._send(deliver(fault, self._context(view, path, query)), send_body)
 
@@ -199,16 +203,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 class ReplicaServer:
     """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral.
-    ``layout=2`` serves every page in the redesigned markup (``set_layout`` switches it at run time)."""
+    ``layout=2`` serves every page in the redesigned markup (``set_layout`` switches it at run time);
+    ``articles=N`` serves N articles per site (up to 100,000; default the base corpus, ~44), the ones past the
+    base corpus older and generated on demand (``older``)."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
-                 layout: int = 1):
+                 layout: int = 1, articles: int | None = None):
         self.port = port
         self.host = host
         self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         self.verbose = verbose
         self._started = time.monotonic()
-        self._states = {site: SiteState(site, partial(RENDERERS[site].build, self.now), self._clock, layout)
+        self._states = {site: SiteState(site, partial(RENDERERS[site].build, self.now), self._clock, layout,
+                                        articles)
                         for site in SITE_PAGES}
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []
@@ -304,6 +311,10 @@ class ReplicaServer:
                 total[kind] = total.get(kind, 0) + n
         return total
 
+    def publish(self, count: int, site: str | None = None) -> list[ReplicaArticle]:
+        """``count`` new articles per site, published now."""
+        return [article for state in self._targets(site) for article in state.publish(count)]
+
     def edit(self, article_id: str, site: str | None = None) -> ReplicaArticle:
         for state in self._targets(site):
             if state.has(article_id):
@@ -320,10 +331,10 @@ class ReplicaServer:
         return list(self._states.values()) if site is None else [self._state(site)]
 
 
-def run(port: int, faults: list[str] = (), layout: int = 1) -> int:
+def run(port: int, faults: list[str] = (), layout: int = 1, articles: int | None = None) -> int:
     """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM.
     ``faults``: each in the query form of the ``fault`` control, ``site=`` naming one site (default both);
-    ``layout``: the page markup (1 as the sites are known, 2 a redesign)."""
+    ``layout``: the page markup (1 as the sites are known, 2 a redesign); ``articles``: per site."""
     stop = threading.Event()
     try:
         parsed = [((query := dict(parse_qsl(text))).get("site"), parse_fault(query)) for text in faults]
@@ -332,7 +343,7 @@ def run(port: int, faults: list[str] = (), layout: int = 1) -> int:
         return 2
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with ReplicaServer(port=port, layout=layout) as replica:
+        with ReplicaServer(port=port, layout=layout, articles=articles) as replica:
             for site, fault in parsed:
                 replica.inject(fault.kind, fault.pattern, share=fault.share, seed=fault.seed, site=site,
                                **fault.params)

@@ -11,6 +11,7 @@ from typing import Callable
 from . import corpus
 from .corpus import ReplicaArticle
 from .faults import FaultSet
+from .older import MAX_ARTICLES, Chain, OlderArticles, published_now
 
 #: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
 LAYOUTS = (1, 2)
@@ -26,6 +27,7 @@ class SiteView:
     serve_articles: bool
     now: datetime
     layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign (LAYOUTS)
+    older: OlderArticles | tuple = ()      # the articles past the base corpus, newest first (generated lazily)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -34,6 +36,11 @@ class SiteView:
     def listed(self) -> tuple[ReplicaArticle, ...]:
         """Newest first, as feeds and listings show them; a page without a date counts as just published."""
         return tuple(sorted(self.articles, key=lambda a: a.published or self.now, reverse=True))
+
+    @cached_property
+    def everything(self) -> Chain:
+        """Every article newest first, older ones included (lazily): what sitemaps list."""
+        return Chain(self.listed, self.older)
 
     @cached_property
     def by_id(self) -> dict[str, ReplicaArticle]:
@@ -45,7 +52,14 @@ class SiteView:
 
     def index(self, article: ReplicaArticle) -> int:
         """Position of ``article`` in the corpus: per-page variations are keyed on it, so each shows up."""
-        return self.articles.index(self.by_id[article.article_id])
+        if article.article_id in self.by_id:
+            return self.articles.index(self.by_id[article.article_id])
+        return len(self.articles) + self.older.position(article.article_id)
+
+    def find(self, article_id: str) -> ReplicaArticle | None:
+        """The article with the site's id ``article_id`` (base corpus or older), or None."""
+        article = self.by_id.get(article_id)
+        return article if article is not None or not self.older else self.older.get(article_id)
 
 
 def _checked_layout(layout: int) -> int:
@@ -58,8 +72,11 @@ class SiteState:
     """Thread-safe: the server's handler threads and the controlling test share it."""
 
     def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime],
-                 layout: int = 1):
+                 layout: int = 1, articles: int | None = None):
+        """``articles``: how many articles the site serves in all (None: the base corpus alone, ~44); past the
+        base corpus they are older ones, generated on demand (``older.OlderArticles``)."""
         self.site = site
+        self._size = articles
         self._initial_layout = _checked_layout(layout)
         self.base_url = ""             # set once the site's server is bound
         self._build = build
@@ -74,6 +91,7 @@ class SiteState:
     def reset(self) -> None:
         with self._lock:
             self._articles = {a.article_id: a for a in self._build()}
+            self._older = self._make_older()
             self._serve_articles = True
             self._layout = self._initial_layout
             self._fail_status: int | None = None
@@ -81,14 +99,29 @@ class SiteState:
         self.faults.clear()
         self._running.set()
 
+    def _make_older(self) -> OlderArticles | tuple:
+        if self._size is None:
+            return ()
+        base = len(self._articles)
+        if not base <= self._size <= MAX_ARTICLES:
+            raise ValueError(f"articles per site must be {base}–{MAX_ARTICLES} for {self.site}, got {self._size}")
+        oldest = min(a.published for a in self._articles.values() if a.published)
+        return OlderArticles(self.site, self._size - base, oldest)
+
     def view(self) -> SiteView:
         with self._lock:
             return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
-                            self._clock(), self._layout)
+                            self._clock(), self._layout, self._older)
 
     def articles(self) -> list[ReplicaArticle]:
+        """Every article, the base corpus (oldest first) then the older ones (newest first): generates them all."""
         with self._lock:
-            return list(self._articles.values())
+            return list(self._articles.values()) + list(self._older)
+
+    def size(self) -> int:
+        """How many articles the site serves (without generating any)."""
+        with self._lock:
+            return len(self._articles) + len(self._older)
 
     def has(self, article_id: str) -> bool:
         with self._lock:
@@ -114,6 +147,16 @@ class SiteState:
             raise ValueError(f"fail status must be 400–599 (or None to stop failing), got {status}")
         with self._lock:
             self._fail_status = status
+
+    def publish(self, count: int) -> list[ReplicaArticle]:
+        """``count`` new regular articles, published now (the newest of the site)."""
+        if not 1 <= count <= MAX_ARTICLES:
+            raise ValueError(f"publish count must be 1–{MAX_ARTICLES}, got {count}")
+        with self._lock:
+            last = max(int(a) for a in self._articles)
+            new = published_now(self.site, last, count, self._clock())
+            self._articles.update((a.article_id, a) for a in new)
+            return new
 
     def edit(self, article_id: str) -> ReplicaArticle:
         with self._lock:
