@@ -134,15 +134,17 @@ class SiteRun:
     def remember(self, result: str, close_reason: str) -> None:
         """At the end of the run: URLs that answered no article, when the run also archived articles (so a
         layout change that hides every article is not taken for good); the feeds' and sitemaps' validators,
-        when every article they listed was dealt with (no page cap reached, no page failed), since a 304 next
-        time skips the whole document."""
+        when every article they listed was dealt with (no page cap reached, no page and no discovery document
+        failed: a child sitemap that failed is read again only if its index is), since a 304 next time skips
+        the whole document."""
         counts = self.report.counts
         if result != RunResult.OK:
             return
         archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
         if self.not_articles and archived:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
-        if self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0):
+        if (self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0)
+                and not self.discovery_failures):
             self.index.remember_validators(self.validators)
 
     # -- archive writes --------------------------------------------------------------------------------
