@@ -38,6 +38,7 @@ Kinds and their parameters (defaults in :data:`KINDS`):
 ``external_entity`` the document with a DOCTYPE whose entities name ``/etc/passwd`` and a URL on the replica
                     (``/__xxe__``, counted in the stats like any path): a parser that resolves them shows it.
 ``rss_html``        an HTML page (the site's home page) where a feed was expected.
+``crawl_delay``     robots.txt with ``Crawl-delay: <seconds>`` (use it on ``/robots.txt``; a politeness request, not a fault).
 """
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ KINDS: dict[str, dict[str, object]] = {
     "billion_laughs": {},
     "external_entity": {},
     "rss_html": {},
+    "crawl_delay": {"seconds": 1},
 }
 XXE_PATH = "/__xxe__"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -309,6 +311,14 @@ def _redirect(location: str) -> Delivery:
     return Delivery(Response(302, b"", "text/plain; charset=utf-8", {"Location": location}))
 
 
+def _crawl_delay(fault: Fault, ctx: Context) -> Delivery:
+    """robots.txt as the site serves it, with ``Crawl-delay: <seconds>`` for every user agent."""
+    page = ctx.normal()
+    line = f"Crawl-delay: {fault.param('seconds')}\n".encode("ascii")
+    body = page.body.replace(b"User-agent: *\n", b"User-agent: *\n" + line, 1)
+    return Delivery(Response(page.status, body, page.content_type, page.headers))
+
+
 def _no_charset(fault: Fault, ctx: Context) -> Delivery:
     page = ctx.normal()
     return Delivery(Response(page.status, page.body, _mime(page), page.headers))
@@ -336,6 +346,7 @@ APPLY: dict[str, Callable[[Fault, Context], Delivery]] = {
     "billion_laughs": _billion_laughs,
     "external_entity": _external_entity,
     "rss_html": lambda f, ctx: Delivery(ctx.render("/")),
+    "crawl_delay": _crawl_delay,
 }
 assert set(APPLY) == set(KINDS)
 

@@ -269,6 +269,10 @@ class ReplicaServer:
     def stats(self, site: str) -> dict[str, int]:
         return self._state(site).stats()
 
+    def arrivals(self, site: str) -> list[tuple[float, str]]:
+        """``(time.monotonic(), path)`` of every request the site answered, in order of arrival."""
+        return self._state(site).arrivals()
+
     # --- controls: site=None applies to every site --------------------------------------------------------------
     def stall(self, on: bool, site: str | None = None) -> None:
         for state in self._targets(site):

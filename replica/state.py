@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,6 +97,7 @@ class SiteState:
             self._layout = self._initial_layout
             self._fail_status: int | None = None
             self._stats: Counter[str] = Counter()
+            self._arrivals: list[tuple[float, str]] = []     # (time.monotonic(), path) of each request
         self.faults.clear()
         self._running.set()
 
@@ -170,10 +172,15 @@ class SiteState:
     def count(self, path: str) -> None:
         with self._lock:
             self._stats[path] += 1
+            self._arrivals.append((time.monotonic(), path))
 
     def stats(self) -> dict[str, int]:
         with self._lock:
             return dict(self._stats)
+
+    def arrivals(self) -> list[tuple[float, str]]:
+        with self._lock:
+            return list(self._arrivals)
 
     def fail_status(self) -> int | None:
         with self._lock:

@@ -21,6 +21,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.run.report_extension.RunReportExtension": 100,
+    "crawler.fetch.crawl_delay.CrawlDelay": 200,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 COOKIES_ENABLED = False
