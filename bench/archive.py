@@ -25,7 +25,7 @@ from crawler.archive.s3 import S3Archive  # noqa: E402
 from crawler.archive.store import plan_article  # noqa: E402
 from crawler.archive.uploader import Uploader  # noqa: E402
 from crawler.config import S3Settings  # noqa: E402
-from crawler.record import complete  # noqa: E402
+from crawler.extract.record import complete  # noqa: E402
 from crawler.sites import SITES  # noqa: E402
 from crawler.urls import article_id  # noqa: E402
 

@@ -1,12 +1,12 @@
 """Extraction quality on the replica's pages: token precision / recall / F1 against the gold text.
 
 For each site, every page the replica serves for its corpus (article pages and their AMP variants) goes
-through ``crawler.extract.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
-options ("plain"), scored by ``crawler.quality`` (bag of tokens common to the output and the gold text).
+through ``crawler.extract.page.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
+options ("plain"), scored by ``crawler.extract.quality`` (bag of tokens common to the output and the gold text).
 Figures are micro-averaged over the pages that have an article; pages that are not articles are counted
 separately (ours must reject them). Each site is scored in both replica layouts side by side: 1 the markup
 ``crawler/sites`` knows, 2 a redesign that only the generic fallbacks can read; the page shapes of issue 7
-(``jobs.replica.corpus.SHAPES``) get a line of their own. Run:
+(``replica.corpus.SHAPES``) get a line of their own. Run:
 ``python bench/extraction.py [--site SITE] [--layout N]``.
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run as a scr
 
 import trafilatura  # noqa: E402
 
-from crawler.extract import NotArticle, extract  # noqa: E402
-from crawler.quality import Score  # noqa: E402
+from crawler.extract.page import NotArticle, extract  # noqa: E402
+from crawler.extract.quality import Score  # noqa: E402
 from crawler.sites import SITES  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)     # the replica's corpus is a function of it
@@ -41,7 +41,7 @@ class Page:
     body: bytes
     encoding: str | None      # the charset of the Content-Type header
     gold: str                 # empty: not an article
-    shape: str = ""           # the article's jobs.replica.corpus.SHAPES entry, if any
+    shape: str = ""           # the article's replica.corpus.SHAPES entry, if any
 
 
 @dataclass
@@ -62,10 +62,10 @@ class SiteResult:
 def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL, layout: int = 1) -> Iterator[Page]:
     """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process in
     the replica's ``layout`` (1 the known markup, 2 the redesign)."""
-    from jobs.replica import corpus
-    from jobs.replica.state import SiteView
+    from replica import corpus
+    from replica.state import SiteView
 
-    render = importlib.import_module(f"jobs.replica.render_{site}")
+    render = importlib.import_module(f"replica.render_{site}")
     view = SiteView(site, base_url, tuple(corpus.build(site, now)), True, now, layout)
     for article in view.articles:
         for path in (article.url_path, *(v for v in article.variants if v.endswith("amp"))):

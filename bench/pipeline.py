@@ -3,7 +3,7 @@
     .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3]
 
 (a) bare ``trafilatura.extract`` on the replica's article pages, one core; (b) the same on all cores
-(processes); (c) our extractor (``crawler.extract.extract``) alone on all cores; (d) a full ``arshif crawl``
+(processes); (c) our extractor (``crawler.extract.page.extract``) alone on all cores; (d) a full ``arshif crawl``
 of both sites, politeness off, on loopback into a local archive; (e) the same into a local SeaweedFS
 (``tests/s3_server.py``); then (f) an incremental run after 1% new articles were published
 (``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the ratios d/a, d/b, e/b, the CPU utilisation of the crawl's
@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
-from jobs.replica.server import ReplicaServer  # noqa: E402
+from replica.server import ReplicaServer  # noqa: E402
 from jobs.replica_command import articles_count  # noqa: E402
 
 SITES = ("rt_arabic", "elbalad")
@@ -67,7 +67,7 @@ def _bare(job) -> int:
 
 
 def _ours(job) -> int:
-    from crawler.extract import extract
+    from crawler.extract.page import extract
 
     path, url, site = job
     base = url.split("/", 3)[:3]

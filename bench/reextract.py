@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
 from crawler.archive.local import LocalArchive  # noqa: E402
 from crawler.reextract import DaskExecutor, SiteReextraction  # noqa: E402
-from crawler.state import ArticleIndex  # noqa: E402
-from crawler.workers import ExtractWorkers  # noqa: E402
-from jobs.replica.server import ReplicaServer  # noqa: E402
+from crawler.archive.index import ArticleIndex  # noqa: E402
+from crawler.extract.workers import ExtractWorkers  # noqa: E402
+from replica.server import ReplicaServer  # noqa: E402
 
 SITES = ("rt_arabic", "elbalad")
 

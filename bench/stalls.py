@@ -1,5 +1,5 @@
 """What a stalling site costs a run: ``arshif crawl elbalad`` of the replica with some of its article pages
-stalled every time they are asked for (``jobs/replica/faults.py``: the answer comes after longer than the
+stalled every time they are asked for (``replica/faults.py``: the answer comes after longer than the
 download timeout; pages whose id ends in one of ``--digits``), timed, with the requests each failed page got.
 ``--code DIR`` runs the crawl from another checkout of arshif (e.g. an older commit) against this tree's
 replica, to compare.
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
-from jobs.replica.server import ReplicaServer  # noqa: E402
+from replica.server import ReplicaServer  # noqa: E402
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Every article of both replica sites (their gold text, as a perfect extractor arc
 local archive and the stories are rebuilt from it — or, with ``--crawl``, ``arshif crawl`` archives the
 replica (real extraction) and links its stories after the run, as in service. Two articles are linked
 when they share a story_id. The
-gold pairs are the replica's ``[[events]]`` reported by both sites (jobs/replica/data/text_bank.toml);
+gold pairs are the replica's ``[[events]]`` reported by both sites (replica/data/text_bank.toml);
 every pair that involves an event article and is not gold (same speaker or organization, another event;
 the beat's template articles) is a false link when linked. The replica's regular articles are templated
 (a story's sentences with other names and numbers), so links among them are counted apart, not scored.
@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 from crawler.archive.keys import article_key  # noqa: E402
 from crawler.archive.local import LocalArchive  # noqa: E402
 from crawler.config import load_settings  # noqa: E402
-from crawler.record import encode  # noqa: E402
+from crawler.extract.record import encode  # noqa: E402
 from crawler.stories import LinkParams, load_story_ids, rebuild  # noqa: E402
-from jobs.replica.corpus import ReplicaArticle, build, story_pairs  # noqa: E402
+from replica.corpus import ReplicaArticle, build, story_pairs  # noqa: E402
 
 SITES = ("rt_arabic", "elbalad")
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
@@ -109,7 +109,7 @@ def crawled() -> Score:
     import os
     import subprocess
 
-    from jobs.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     with tempfile.TemporaryDirectory() as tmp, ReplicaServer(port=0) as replica:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}

@@ -33,7 +33,7 @@ def upward_imports(graph: grimp.ImportGraph, package: str) -> list[tuple[str, st
 
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    graph = grimp.build_graph(ROOT, cache_dir=None)
+    graph = grimp.build_graph(ROOT, cache_dir=None, exclude_type_checking_imports=True)
     packages = sorted(m for m in graph.find_children(ROOT) if graph.find_children(m))
     total = 0
     for package in packages:

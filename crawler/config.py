@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .sites import SITES
+from crawler.sites import SITES
 
 # The project's settings.toml; the package reaches it through a link, which a wheel turns into a copy.
 DEFAULTS_FILE = Path(__file__).resolve().parent / "default_settings.toml"

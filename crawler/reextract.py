@@ -46,17 +46,17 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from . import cleaning
-from .archive.base import Archive, ArchiveUnavailable
-from .archive.keys import article_key, parse_article_key, utc_date
-from .archive.store import Planned, store_article, store_metadata_change
-from .durable import write_atomic
-from .extract import MIN_WORDS, RULES_VERSION, NotArticle, extract
-from .record import complete, problems, same_content
-from .report import RunReport, new_run_id
-from .sites import get_site
-from .state import ArticleIndex
-from .urls import article_id, is_article_url
+from crawler.extract import cleaning
+from crawler.archive.base import Archive, ArchiveUnavailable
+from crawler.archive.keys import article_key, parse_article_key, utc_date
+from crawler.archive.store import Planned, store_article, store_metadata_change
+from crawler.archive.durable import write_atomic
+from crawler.extract.page import MIN_WORDS, RULES_VERSION, NotArticle, extract
+from crawler.extract.record import complete, problems, same_content
+from crawler.run.report import RunReport, new_run_id
+from crawler.sites import get_site
+from crawler.archive.index import ArticleIndex
+from crawler.urls import article_id, is_article_url
 
 log = logging.getLogger("arshif.reextract")
 

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from courlan import normalize_url
 from w3lib.url import canonicalize_url
 
-from .sites import SiteSpec
+from crawler.sites import SiteSpec
 
 
 def _bare_host(host: str | None) -> str:

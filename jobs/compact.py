@@ -105,7 +105,7 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
     from crawler.dataset.compact import compact_site, days_written, lagging_days
     from crawler.dataset.pending import PendingDays
     from crawler.logctx import site_logger
-    from crawler.state import archive_state_dir
+    from crawler.archive.index import archive_state_dir
 
     if not settings.dataset.compact_after_run:
         return

@@ -70,12 +70,13 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
-    from crawler.deadruns import settle_dead_runs
-    from crawler.run import attach, open_run
-    from crawler.settings import scrapy_settings
-    from crawler.uploads import open_uploader
-    from crawler.spiders import NewsSpider
-    from crawler.workers import ExtractWorkers
+    from crawler.run.dead_runs import settle_dead_runs
+    from crawler.components import attach
+    from crawler.run.site_run import open_run
+    from crawler.run.scrapy_settings import scrapy_settings
+    from crawler.run.uploads import open_uploader
+    from crawler.fetch.spider import NewsSpider
+    from crawler.extract.workers import ExtractWorkers
     from jobs.compact import compact_after_run
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging

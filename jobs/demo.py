@@ -18,7 +18,7 @@ def main(args: argparse.Namespace) -> int:
     from jobs.cli import settings_from
     from jobs.crawl import run_crawl
     from jobs.logs import setup_logging
-    from jobs.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     with ReplicaServer(port=0, articles=args.articles) as replica:
         overrides = {f"sites.{site}.base_url": url for site, url in replica.base_urls.items()}

@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.config import SettingsError
     from crawler.dataset.export import write_export
     from crawler.dataset.read import iter_days
-    from crawler.durable import write_atomic
+    from crawler.archive.durable import write_atomic
     from jobs.cli import settings_from
     from jobs.compact import story_ids
 

@@ -1,6 +1,6 @@
 """``arshif extract --site SITE FILE [--url URL]``: the operator's "why did this page come out wrong".
 
-Runs exactly the crawl's extraction and cleaning (``crawler.extract.extract``) on a saved HTML page or a
+Runs exactly the crawl's extraction and cleaning (``crawler.extract.page.extract``) on a saved HTML page or a
 plain-text dump and prints the record as JSON; the cleaning notes (rules that fired in a way that may be
 wrong, ``extractor.notes``) go to stderr. Exit 0 for an article, 1 when the page is not an article (the
 reason is printed), 2 for usage errors (unknown site, missing file).
@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.extract import NotArticle, extract
-    from crawler.record import complete, problems
+    from crawler.extract.page import NotArticle, extract
+    from crawler.extract.record import complete, problems
     from crawler.sites import SITES
     from jobs.cli import settings_from
 

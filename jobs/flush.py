@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.uploads import open_uploader
+    from crawler.run.uploads import open_uploader
     from jobs.cli import settings_from
     from jobs.compact import compact_after_run
     from jobs.logs import setup_logging

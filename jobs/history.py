@@ -12,7 +12,7 @@ from typing import Iterator
 
 from crawler.archive.base import Archive
 from crawler.outcomes import RunResult
-from crawler.report import RunReport
+from crawler.run.report import RunReport
 
 log = logging.getLogger("arshif.history")
 

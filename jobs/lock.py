@@ -12,7 +12,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.state import archive_state_dir
+from crawler.archive.index import archive_state_dir
 
 
 def lock_path(settings, site: str) -> Path:

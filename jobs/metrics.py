@@ -24,7 +24,7 @@ from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, generate
                                write_to_textfile)
 
 from crawler.outcomes import PageOutcome, RunResult
-from crawler.report import RunReport
+from crawler.run.report import RunReport
 
 #: the results a finished run can have (a report still "running" is not finished)
 RESULTS = tuple(r.value for r in RunResult if r is not RunResult.RUNNING)

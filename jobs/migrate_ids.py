@@ -130,7 +130,7 @@ def _migrate_group(archive, site: str, new_id: str, group: list[Stored], key_map
     old keys to delete once every manifest points at the new ones."""
     from crawler.archive.keys import article_key, version_key
     from crawler.archive.store import JSON, object_metadata
-    from crawler.record import encode
+    from crawler.extract.record import encode
 
     records = []
     for _key, data in _fetch_many(archive, [s.key for s in group]):
@@ -222,7 +222,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
     from crawler.archive.outbox import Outbox
-    from crawler.state import ArticleIndex, archive_state_dir
+    from crawler.archive.index import ArticleIndex, archive_state_dir
     from jobs.cli import settings_from
     from jobs.crawl import take_lease
     from jobs.lock import LockBusy, SiteLock

@@ -65,7 +65,7 @@ def _executor(stack: ExitStack, args, settings):
             raise ArchiveConfigError(f"dask scheduler {args.scheduler}: cannot connect ({exc})") from None
         stack.callback(executor.close)
         return executor
-    from crawler.workers import ExtractWorkers
+    from crawler.extract.workers import ExtractWorkers
 
     workers = settings.crawl.extract_workers if args.workers is None else args.workers
     return stack.enter_context(ExtractWorkers(workers))
@@ -94,7 +94,7 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
     from crawler.reextract import ExtractorMismatch, SiteReextraction
-    from crawler.state import ArticleIndex, archive_state_dir
+    from crawler.archive.index import ArticleIndex, archive_state_dir
     from jobs.crawl import take_lease
     from jobs.lock import LockBusy, SiteLock
 

@@ -12,7 +12,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import open_archive
-    from crawler.state import ArticleIndex, archive_state_dir
+    from crawler.archive.index import ArticleIndex, archive_state_dir
     from jobs.cli import settings_from
     from jobs.crawl import check_sites
 

@@ -1,7 +1,7 @@
 """``arshif replica [--port P]``: serve the replica of both sites on 127.0.0.1 — ``rt_arabic`` on P,
 ``elbalad`` on P+1 (0: any free ports) — printing ``SITE BASE_URL`` per site, until SIGINT/SIGTERM.
 ``--layout 2`` serves every page in the redesigned markup (what a redesign of the real sites looks like);
-``--fault`` injects hostile answers (jobs/replica/faults.py); ``--articles N`` serves N articles per site
+``--fault`` injects hostile answers (replica/faults.py); ``--articles N`` serves N articles per site
 (up to 100,000), generated on demand."""
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="page markup: 1 as the sites are known (default), 2 a redesign with other markup")
     parser.add_argument("--fault", action="append", default=[], metavar="QUERY",
                         help="inject a fault, e.g. 'kind=stall&path=/news/*&share=0.5&seconds=3&site=elbalad' "
-                             "(kinds and parameters: jobs/replica/faults.py); repeatable")
+                             "(kinds and parameters: replica/faults.py); repeatable")
     add_size_argument(parser)
 
 
 def articles_count(text: str) -> int:
     """``--articles`` value: a whole number of articles per site, the base corpus's size to 100,000."""
-    from jobs.replica.older import MAX_ARTICLES
+    from replica.older import MAX_ARTICLES
 
     try:
         count = int(text.replace("_", "").replace(",", ""))
@@ -37,6 +37,6 @@ def add_size_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from jobs.replica.server import run
+    from replica.server import run
 
     return run(args.port, args.fault, args.layout, args.articles)

@@ -24,10 +24,10 @@ from typing import Callable
 
 from crawler.archive.base import Archive
 from crawler.config import human_duration
-from crawler.deadruns import complete_dead_run
+from crawler.run.dead_runs import complete_dead_run
 from crawler.logctx import site_logger
 from crawler.outcomes import RunResult
-from crawler.report import RunReport, new_run_id
+from crawler.run.report import RunReport, new_run_id
 from jobs.lock import LockBusy
 
 log = logging.getLogger("arshif.serve")

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta, timezone
 from crawler.archive import ArchiveError, open_archive
 from crawler.config import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, RunResult
-from crawler.report import selector_misses
-from crawler.state import archive_state_dir
+from crawler.run.report import selector_misses
+from crawler.archive.index import archive_state_dir
 from jobs.history import SiteHistory, started
 from jobs.lock import live_holder
 from jobs.schedule import describe, next_run_after, upcoming_run

@@ -13,7 +13,7 @@ from collections import defaultdict
 from crawler.archive.base import Archive
 from crawler.archive.verify import Verification
 from crawler.outcomes import RunResult
-from crawler.report import RunReport, new_run_id
+from crawler.run.report import RunReport, new_run_id
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,5 +1,5 @@
 """``arshif warc-index [SITE ...]``: write a CDXJ index beside every WARC file of the archive that has none
-(crawler/warcindex.py), for pywb-style replay. One line per site; exit 0, 1 when the archive does not
+(crawler/archive/warc_index.py), for pywb-style replay. One line per site; exit 0, 1 when the archive does not
 answer, 2 for bad configuration."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.warcindex import index_site
+    from crawler.archive.warc_index import index_site
     from jobs.cli import settings_from
     from jobs.crawl import check_sites
 

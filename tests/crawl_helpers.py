@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jobs.replica.resources import load
+from replica.resources import load
 
 
 def crawl_env(replica, tmp: Path, **extra: str) -> dict[str, str]:

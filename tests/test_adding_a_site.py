@@ -1,5 +1,5 @@
 """README's "Adding a site", done: a copy of the project plus one site module (crawler/sites/toy_news.py)
-and its replica renderer (jobs/replica/render_toy_news.py), nothing else changed, crawls the new site end to
+and its replica renderer (replica/render_toy_news.py), nothing else changed, crawls the new site end to
 end against the replica and archives every one of its articles."""
 import json
 import os
@@ -24,10 +24,10 @@ SITE = "toy_news"
 def project_with_new_site(dest: Path) -> Path:
     """The project's code and settings, then the two new files of the walk-through: nothing else."""
     skip = shutil.ignore_patterns("__pycache__")
-    for package in ("crawler", "jobs"):
+    for package in ("crawler", "jobs", "replica"):
         shutil.copytree(ROOT / package, dest / package, symlinks=True, ignore=skip)
     shutil.copy(ROOT / "settings.toml", dest / "settings.toml")
-    for new in (Path("crawler/sites/toy_news.py"), Path("jobs/replica/render_toy_news.py")):
+    for new in (Path("crawler/sites/toy_news.py"), Path("replica/render_toy_news.py")):
         assert not (dest / new).exists()
         shutil.copy(NEW_SITE / new, dest / new)
     return dest

@@ -11,7 +11,7 @@ import pytest
 
 from crawler.urls import is_article_url
 from crawler.sites import get_site
-from jobs.replica import ReplicaServer, render_elbalad, render_rt_arabic
+from replica import ReplicaServer, render_elbalad, render_rt_arabic
 from tests.crawl_helpers import arshif, crawl_env, run_reports
 
 SITES = ("rt_arabic", "elbalad")

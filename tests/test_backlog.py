@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from statistics import mean
 
-from jobs.replica import ReplicaServer
+from replica import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 
 SITE = "elbalad"

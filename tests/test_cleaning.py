@@ -1,7 +1,7 @@
-"""Line rules of crawler/cleaning.py: every kind of noise in the catalogue of sites.md goes, the article stays."""
+"""Line rules of crawler/extract/cleaning.py: every kind of noise in the catalogue of sites.md goes, the article stays."""
 import pytest
 
-from crawler.cleaning import RULES, clean_lines, normalize_line
+from crawler.extract.cleaning import RULES, clean_lines, normalize_line
 from crawler.sites import get_site
 
 RT = RULES.extend(get_site("rt_arabic").extraction.rules)

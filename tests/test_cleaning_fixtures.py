@@ -16,17 +16,17 @@ from types import SimpleNamespace
 import pytest
 from lxml import html as lxml_html
 
-from crawler.cleaning import RULES, clean, flatten_boxes
-from crawler.extract import NotArticle, extract, extract_file
+from crawler.extract.cleaning import RULES, clean, flatten_boxes
+from crawler.extract.page import NotArticle, extract, extract_file
 from crawler.items import PageItem
-from crawler.pipelines.extract import ExtractPipeline
-from crawler.quality import Score
-from crawler.record import problems
-from crawler.report import RunReport
+from crawler.extract.pipeline import ExtractPipeline
+from crawler.extract.quality import Score
+from crawler.extract.record import problems
+from crawler.run.report import RunReport
 from crawler.sites import get_site
-from crawler.state import ArticleIndex
-from crawler.vocabulary import containment, content_words
-from crawler.workers import ExtractWorkers
+from crawler.archive.index import ArticleIndex
+from crawler.extract.vocabulary import containment, content_words
+from crawler.extract.workers import ExtractWorkers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DUMPS = sorted(p for p in (FIXTURES / "dumps").glob("*.txt") if not p.name.endswith(".gold.txt"))

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')

@@ -6,7 +6,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.sites import get_site
 from crawler.urls import is_article_url
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
                                  expected_urls, run_reports)
 

@@ -24,9 +24,9 @@ from crawler.archive.store import Planned, store_article
 from crawler.dataset.compact import compact_day, compact_site
 from crawler.dataset.schema import FILE_SCHEMA
 from crawler.config import load_settings
-from crawler.report import RunReport
+from crawler.run.report import RunReport
 from jobs.compact import compact_after_run
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
 from tests.dataset_readers import (ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK, duckdb_dataset,
                                    read_articles)

@@ -16,7 +16,7 @@ import pytest
 
 from crawler.archive.s3 import S3Archive
 from crawler.dataset.compact import compact_day
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import arshif
 from tests.dataset_readers import duckdb_dataset, read_articles
 from tests.s3_server import ISOLATING_ENV, s3_settings

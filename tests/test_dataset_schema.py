@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from crawler.dataset.docs import drift, render
 from crawler.dataset.schema import DATASET_SCHEMA, FILE_SCHEMA, PARTITION_SCHEMA
-from crawler.record import schema as json_schema
+from crawler.extract.record import schema as json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from scrapy.http import TextResponse, XmlResponse
 
-from crawler.discovery import read_feed, read_sitemap
+from crawler.discover.feeds import read_feed, read_sitemap
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
 <item><title>a</title><link>https://www.elbalad.news/5634973</link><pubDate>Mon, 23 Nov 2026 11:15:00 +0200</pubDate></item>

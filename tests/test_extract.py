@@ -1,4 +1,4 @@
-"""crawler.extract.extract: a page (HTML or text dump) in, the article record or NotArticle out."""
+"""crawler.extract.page.extract: a page (HTML or text dump) in, the article record or NotArticle out."""
 import pickle
 import re
 from datetime import datetime, timezone
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cleaning import normalize_line
-from crawler.extract import NotArticle, extract, extract_file
+from crawler.extract.cleaning import normalize_line
+from crawler.extract.page import NotArticle, extract, extract_file
 from crawler.sites import SITES, get_site
 from crawler.urls import article_id
 
@@ -200,7 +200,7 @@ def test_text_no_decoding_can_read_is_not_an_article():
 
 
 def test_garbled_tells_text_from_garbage():
-    from crawler.garbled import garbled
+    from crawler.extract.garbled import garbled
 
     good = extract(ELBALAD_HTML.encode(), ELBALAD_URL, "elbalad")
     assert garbled(good["title"] + "\n" + good["text"], "ar") is None

@@ -2,7 +2,7 @@
 import pytest
 
 from bench.extraction import evaluate, replica_pages
-from crawler.quality import Score, tokens
+from crawler.extract.quality import Score, tokens
 
 # Pinned floors of token F1 (micro-averaged over the replica's article pages). Raise them when the
 # extraction improves; a change that drops below them is a regression.

@@ -1,4 +1,4 @@
-"""Crawls of a replica that misbehaves (``jobs/replica/faults.py``): each defect the fault-injecting proxy
+"""Crawls of a replica that misbehaves (``replica/faults.py``): each defect the fault-injecting proxy
 found, reproduced — wrong charsets, pages that fail, stalls, 429 with Retry-After."""
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.garbled import garbled
-from crawler.record import encode
-from crawler.state import ArticleIndex, archive_state_dir
-from jobs.replica.server import ReplicaServer
+from crawler.extract.garbled import garbled
+from crawler.extract.record import encode
+from crawler.archive.index import ArticleIndex, archive_state_dir
+from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 
 ELBALAD_ARTICLES = r"re:^/\d{6,8}/?$"
@@ -127,7 +127,7 @@ def test_retry_after_is_read_as_seconds_or_an_http_date():
     from datetime import datetime, timedelta, timezone
     from email.utils import format_datetime
 
-    from crawler.middlewares.retryafter import retry_after
+    from crawler.fetch.retry_after import retry_after
 
     now = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
     assert retry_after(b"120", now) == 120

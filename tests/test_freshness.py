@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.freshness import FreshnessPolicy
-from crawler.discovery import parse_when
-from crawler.state import ArticleIndex
+from crawler.discover.freshness import FreshnessPolicy
+from crawler.discover.feeds import parse_when
+from crawler.archive.index import ArticleIndex
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
 FETCHED = NOW - timedelta(hours=5)

@@ -1,6 +1,6 @@
 """A site's history is its crawls: outbox-flush manifests in runs/ are not runs of the site."""
 from crawler.archive.local import LocalArchive
-from crawler.report import RunReport
+from crawler.run.report import RunReport
 from jobs.history import SiteHistory
 
 

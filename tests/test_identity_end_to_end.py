@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from crawler.sites import get_site
-from crawler.state import ArticleIndex, archive_state_dir
+from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.urls import article_id
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
 from tests.s3_server import ISOLATING_ENV
 

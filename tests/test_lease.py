@@ -13,7 +13,7 @@ from crawler.archive.lease import Lease, LeaseHeld, lease_key
 from crawler.archive.s3 import S3Archive
 from crawler.archive.store import plan_article, store_article
 from crawler.archive.verify import verify_archive
-from crawler.state import Known
+from crawler.archive.index import Known
 from tests.s3_server import s3_settings
 from tests.test_outbox import make_record
 

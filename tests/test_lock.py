@@ -102,7 +102,7 @@ def test_busy_message_without_holder_record():
 @pytest.mark.slow
 def test_two_crawls_of_a_site_started_at_once_one_crawls_the_other_exits(tmp_path):
     """Against the replica, stalled so that the first crawl surely still runs when the second one starts."""
-    from jobs.replica import ReplicaServer
+    from replica import ReplicaServer
     from tests.crawl_helpers import crawl_env, run_reports
 
     with ReplicaServer() as replica:

@@ -1,9 +1,9 @@
-"""crawler.metadata.page_metadata: site selectors, then JSON-LD, OpenGraph/meta, then Trafilatura."""
+"""crawler.extract.metadata.page_metadata: site selectors, then JSON-LD, OpenGraph/meta, then Trafilatura."""
 import json
 
 from lxml import html as lxml_html
 
-from crawler.metadata import page_metadata
+from crawler.extract.metadata import page_metadata
 from crawler.sites import Extraction, get_site
 from trafilatura.settings import Document
 

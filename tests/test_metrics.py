@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from crawler.report import RunReport
+from crawler.run.report import RunReport
 from jobs.metrics import ServiceMetrics
 
 

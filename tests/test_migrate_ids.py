@@ -15,10 +15,10 @@ import pytest
 from crawler.archive.keys import parse_article_key, parse_version_key
 from crawler.archive.s3 import S3Archive
 from crawler.archive.store import JSON
-from crawler.record import encode
+from crawler.extract.record import encode
 from crawler.sites import get_site
 from crawler.urls import article_id
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env, expected_urls, run_reports
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
@@ -198,7 +198,7 @@ def test_after_migrating_a_crawl_archives_nothing_again(crawled, now, tmp_path):
 
 def test_a_busy_outbox_is_flushed_first(crawled, tmp_path):
     from crawler.archive.outbox import Outbox
-    from crawler.state import archive_state_dir
+    from crawler.archive.index import archive_state_dir
 
     tmp, _ = crawled
     root = tmp_path / "archive"

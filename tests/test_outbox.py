@@ -17,10 +17,10 @@ from crawler.archive.s3 import S3Archive
 from crawler.archive.store import plan_article
 from crawler.archive.uploader import Uploader
 from crawler.config import S3Settings
-from crawler.record import complete
-from crawler.report import RunReport
+from crawler.extract.record import complete
+from crawler.run.report import RunReport
 from crawler.sites import SITES
-from crawler.uploads import store_flush_reports
+from crawler.run.uploads import store_flush_reports
 from crawler.urls import article_id
 from tests.s3_server import free_ports, s3_settings
 
@@ -180,7 +180,7 @@ def test_replaying_twice_duplicates_nothing(s3_url, live, tmp_path):
     edited = make_record(1, "نص المقال بعد تعديل المحرر.", hour=10)
     # Both the first text and an edit of it wait in the outbox, in that order.
     down.submit_article(new_plan(rec)).result()
-    from crawler.state import Known
+    from crawler.archive.index import Known
     known = Known(rec["id"], rec["canonical_url"], new_plan(rec).key, rec["content_sha256"], 1, datetime.now())
     down.submit_article(plan_article(edited, known, "2026-11-20")).result()
     down.close()
@@ -222,7 +222,7 @@ def test_server_stopped_mid_writes_nothing_lost(s3_server, s3_url, tmp_path):
 
 
 def test_cli_flush(s3_server, s3_url, tmp_path, monkeypatch, capsys):
-    from crawler.state import archive_state_dir
+    from crawler.archive.index import archive_state_dir
     from jobs.cli import main
 
     state = tmp_path / "state"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.extraction import Score
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
                                  expected_urls, run_reports)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import RULES_VERSION
-from jobs.replica.server import ReplicaServer
+from crawler.extract.page import RULES_VERSION
+from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
 
 TWEAK = Path(__file__).parent / "rule_tweak"     # sitecustomize.py: the changed rule, in every process

@@ -6,7 +6,7 @@ import json
 import os
 from collections import Counter
 
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import arshif
 from tests.s3_server import ISOLATING_ENV
 from tests.test_reextract import TWEAK

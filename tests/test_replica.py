@@ -1,4 +1,4 @@
-"""The local replica of RT Arabic and Sada El Balad (jobs/replica): corpus, pages, discovery, controls."""
+"""The local replica of RT Arabic and Sada El Balad (replica/): corpus, pages, discovery, controls."""
 from __future__ import annotations
 
 import json
@@ -19,9 +19,9 @@ from lxml import etree
 
 from crawler.sites import get_site
 from crawler.urls import canonicalize, is_article_url
-from jobs.replica import KINDS, ReplicaServer, build
-from jobs.replica import render_elbalad, render_rt_arabic
-from jobs.replica.arabic_dates import long_date
+from replica import KINDS, ReplicaServer, build
+from replica import render_elbalad, render_rt_arabic
+from replica.arabic_dates import long_date
 
 SITES = ("rt_arabic", "elbalad")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
@@ -541,7 +541,7 @@ def test_stats_count_requests_per_path(fresh):
 
 def test_run_serves_until_sigterm():
     root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen([sys.executable, "-m", "jobs.replica", "0"], cwd=root,
+    process = subprocess.Popen([sys.executable, "-m", "replica", "0"], cwd=root,
                                stdout=subprocess.PIPE, text=True)
     try:
         lines = dict(process.stdout.readline().split() for _ in SITES)

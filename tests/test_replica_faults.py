@@ -1,4 +1,4 @@
-"""Fault injection in the replica (jobs/replica/faults.py): each fault is served as it says, hits the share
+"""Fault injection in the replica (replica/faults.py): each fault is served as it says, hits the share
 of requests it is given (the same ones for the same seed), and is set in process, over HTTP or on the
 command line."""
 from __future__ import annotations
@@ -17,8 +17,8 @@ from lxml import etree
 
 from crawler.sites import get_site
 from crawler.urls import is_article_url
-from jobs.replica import ReplicaServer
-from jobs.replica.faults import KINDS, XXE_PATH
+from replica import ReplicaServer
+from replica.faults import KINDS, XXE_PATH
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

@@ -1,5 +1,5 @@
 """The page shapes of issue 7 (point 3), seen in real page text of both sites, as replica pages
-(``jobs.replica.corpus.SHAPES``): each is on the page as described, and ours extracts it right — an article
+(``replica.corpus.SHAPES``): each is on the page as described, and ours extracts it right — an article
 shape scores F1 >= 0.95 against its gold text with no noise line from the catalogue, a not-article shape is
 rejected. The crawl tests and ``bench/extraction.py`` score the same pages with the rest of the corpus."""
 from __future__ import annotations
@@ -8,10 +8,10 @@ import lxml.html
 import pytest
 
 from bench.extraction import NOW, BASE_URL, Score, replica_pages
-from crawler.extract import NotArticle, extract
-from jobs.replica import build
-from jobs.replica.corpus import SHAPES
-from jobs.replica.resources import load
+from crawler.extract.page import NotArticle, extract
+from replica import build
+from replica.corpus import SHAPES
+from replica.resources import load
 from tests.crawl_helpers import noise_strings
 
 SITE_OF = {"ticker_top": "elbalad", "brief": "elbalad", "lead_restated": "rt_arabic", "title_credit": "rt_arabic",

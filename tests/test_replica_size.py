@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
-from crawler.extract import extract
-from jobs.replica import ReplicaServer, render_elbalad, render_rt_arabic
-from jobs.replica.older import MAX_ARTICLES, SITEMAP_PAGE
+from crawler.extract.page import extract
+from replica import ReplicaServer, render_elbalad, render_rt_arabic
+from replica.older import MAX_ARTICLES, SITEMAP_PAGE
 from jobs.replica_command import articles_count
 
 SITES = ("rt_arabic", "elbalad")

@@ -7,10 +7,11 @@ from scrapy.exceptions import NotConfigured
 from crawler.archive.local import LocalArchive
 from crawler.archive.uploader import Uploader
 from crawler.config import load_settings
-from crawler.run import attach, open_run, run_from
-from crawler.settings import scrapy_settings
-from crawler.spiders import NewsSpider
-from crawler.state import archive_state_dir
+from crawler.components import attach, run_from
+from crawler.run.site_run import open_run
+from crawler.run.scrapy_settings import scrapy_settings
+from crawler.fetch.spider import NewsSpider
+from crawler.archive.index import archive_state_dir
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from crawler.extensions.runreport import decide
-from crawler.report import RunReport
+from crawler.run.report_extension import decide
+from crawler.run.report import RunReport
 
 
 def run_with(max_failed_share=0.1, **counts):

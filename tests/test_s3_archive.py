@@ -202,7 +202,7 @@ def test_server_counts_requests(s3_server, archive):
 
 
 def test_index_rebuilt_from_the_bucket_listing_reads_no_object(archive, s3_server, tmp_path):
-    from crawler.state import ArticleIndex
+    from crawler.archive.index import ArticleIndex
 
     ids = [f"{n:020x}" for n in range(25)]
     for aid in ids:

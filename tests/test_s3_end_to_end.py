@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.s3_server import ISOLATING_ENV
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')

@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from crawler.archive import open_archive
 from crawler.config import load_settings
-from crawler.report import RunReport, new_run_id
+from crawler.run.report import RunReport, new_run_id
 from jobs.history import reports_newest_first
 from jobs.runner import CrawlRunner
 
@@ -31,7 +31,7 @@ FAKE_CRAWL = textwrap.dedent("""
     import json, os, signal, subprocess, sys, time
     from crawler.archive import open_archive
     from crawler.config import load_settings
-    from crawler.report import RunReport, new_run_id
+    from crawler.run.report import RunReport, new_run_id
     from jobs.lock import LockBusy, SiteLock
 
     site = sys.argv[1]
@@ -286,7 +286,7 @@ def test_catch_up_at_start_only_when_a_run_was_missed(fake):
 
 @pytest.fixture
 def replica():
-    from jobs.replica import ReplicaServer
+    from replica import ReplicaServer
 
     with ReplicaServer() as server:
         yield server

@@ -10,8 +10,8 @@ import pytest
 from crawler.archive import open_archive
 from crawler.archive.outbox import Outbox
 from crawler.config import load_settings
-from crawler.report import RunReport, new_run_id
-from crawler.state import archive_state_dir
+from crawler.run.report import RunReport, new_run_id
+from crawler.archive.index import archive_state_dir
 from jobs import status
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -263,7 +263,7 @@ def test_unreadable_report_is_skipped(settings, archive):
 @pytest.mark.slow
 def test_status_flags_a_site_whose_pages_stopped_carrying_articles(tmp_path):
     """Real crawls of the replica, where elbalad's article pages lost their article ("layout changed")."""
-    from jobs.replica import ReplicaServer
+    from replica import ReplicaServer
     from tests.crawl_helpers import arshif, crawl_env
 
     with ReplicaServer() as replica:

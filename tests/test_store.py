@@ -4,8 +4,8 @@ import json
 
 from crawler.archive.local import LocalArchive
 from crawler.archive.store import plan_article, store_article
-from crawler.record import complete, problems
-from crawler.state import ArticleIndex
+from crawler.extract.record import complete, problems
+from crawler.archive.index import ArticleIndex
 
 
 def record(text="نص المقال الأول كما هو."):

@@ -10,12 +10,12 @@ from bench.stories import NOW, SITES, archive_replica, evaluate, record_of, scor
 from crawler.archive.keys import article_key
 from crawler.archive.local import LocalArchive
 from crawler.config import load_settings
-from crawler.record import encode
+from crawler.extract.record import encode
 from crawler.stories import LinkParams, list_stories, load_story_ids, pending, rebuild, update
 from crawler.stories.normalize import normalize, terms
 from jobs.cli import main as cli
-from jobs.replica.corpus import build
-from jobs.replica.server import ReplicaServer
+from replica.corpus import build
+from replica.server import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env
 
 PARAMS = LinkParams.from_settings(load_settings(environ={}))
@@ -185,7 +185,7 @@ def test_articles_the_run_did_not_name_are_found_on_their_day(tmp_path):
 
 
 def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplog):
-    from crawler.report import RunReport, new_run_id
+    from crawler.run.report import RunReport, new_run_id
     from jobs.lock import SiteLock
     from jobs.stories import link_after_run
 

@@ -11,9 +11,9 @@ from crawler.archive.local import LocalArchive
 from crawler.archive.s3 import S3Archive
 from crawler.archive.store import plan_article, store_article
 from crawler.archive.verify import verify_archive
-from crawler.record import encode
-from crawler.report import RunReport
-from crawler.state import Known
+from crawler.extract.record import encode
+from crawler.run.report import RunReport
+from crawler.archive.index import Known
 from tests.s3_server import s3_settings
 from tests.test_outbox import make_record
 

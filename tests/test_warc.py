@@ -3,7 +3,7 @@ import os
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.warc import RollingWarcWriter
+from crawler.fetch.warc_writer import RollingWarcWriter
 
 
 def write_one(writer, n):

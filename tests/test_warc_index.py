@@ -7,7 +7,7 @@ import sys
 import pytest
 import surt
 
-from jobs.replica.server import ReplicaServer
+from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
 
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from crawler.workers import ExtractWorkers, WorkerCrashed
+from crawler.extract.workers import ExtractWorkers, WorkerCrashed
 
 
 def square(n):

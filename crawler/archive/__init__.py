@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
+from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
 
 __all__ = ["Archive", "ArchiveError", "ArchiveConfigError", "ArchiveUnavailable", "open_archive"]
 
@@ -12,11 +12,11 @@ def open_archive(url: str, settings=None) -> Archive:
     """The backend for ``url``; ``settings`` is the validated ``Settings`` (used by the S3 backend)."""
     scheme = urlsplit(url).scheme
     if scheme == "file":
-        from .local import LocalArchive
+        from crawler.archive.local import LocalArchive
 
         return LocalArchive(url)
     if scheme == "s3":
-        from .s3 import S3Archive
+        from crawler.archive.s3 import S3Archive
 
         return S3Archive(url, settings.archive.s3)
     raise ArchiveConfigError(f"archive {url}: unsupported scheme {scheme!r} (use file:// or s3://)")

@@ -29,7 +29,7 @@ import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
-from .base import Archive, ArchiveError
+from crawler.archive.base import Archive, ArchiveError
 
 log = logging.getLogger("arshif.lease")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from ..durable import fsync_dir, write_atomic
-from .base import Archive, ArchiveConfigError, ArchiveError
+from crawler.archive.durable import fsync_dir, write_atomic
+from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError
 
 
 def path_from_url(url: str) -> Path:

@@ -1,6 +1,6 @@
 """Outbox replay: write what the outbox holds — entries of the same key in order, different keys in parallel;
 each entry is deleted once written. What it wrote is told in a :class:`FlushResult`; what to do about it
-beyond the archive (the sites' local indexes, a manifest per site) is the caller's (``crawler/uploads.py``)."""
+beyond the archive (the sites' local indexes, a manifest per site) is the caller's (``crawler/run/uploads.py``)."""
 from __future__ import annotations
 
 import logging
@@ -10,10 +10,10 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .base import Archive, ArchiveError
-from .breaker import CircuitBreaker
-from .outbox import Entry, Outbox
-from .store import store_article
+from crawler.archive.base import Archive, ArchiveError
+from crawler.archive.breaker import CircuitBreaker
+from crawler.archive.outbox import Entry, Outbox
+from crawler.archive.store import store_article
 
 log = logging.getLogger("arshif.uploader")
 

@@ -27,9 +27,9 @@ import boto3
 from botocore import exceptions as bx
 from botocore.config import Config
 
-from .. import __version__
-from ..config import S3Settings
-from .base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
+from crawler import __version__
+from crawler.config import S3Settings
+from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
 
 # S3 error codes that mean "these credentials are not accepted".
 _REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired",

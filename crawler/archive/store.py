@@ -15,10 +15,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..outcomes import PageOutcome
-from ..record import encode, same_content
-from .base import Archive, ArchiveError
-from .keys import article_key, version_key
+from crawler.outcomes import PageOutcome
+from crawler.extract.record import encode, same_content
+from crawler.archive.base import Archive, ArchiveError
+from crawler.archive.keys import article_key, version_key
 
 JSON = "application/json; charset=utf-8"
 

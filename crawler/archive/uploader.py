@@ -7,11 +7,11 @@ and stores files (WARC, run reports); a write the archive cannot take goes to th
   for a file or bytes. Callers count those as pending in the run report.
 * After an outage is seen, the archive is not tried again for a while (``breaker.py``).
 * ``flush_outbox()`` replays the outbox (``replay.py``; first thing in a run, or ``arshif flush``), then calls
-  each of ``after_flush`` with the result and the uploader: the crawl's (``crawler/uploads.py``) tell the
+  each of ``after_flush`` with the result and the uploader: the crawl's (``crawler/run/uploads.py``) tell the
   sites' indexes and store a manifest per site.
 
-Used by crawler/uploads.py (``open_uploader``), jobs/crawl.py and jobs/flush.py (``flush_outbox``, ``close``),
-crawler/run.py (``submit_file``), the archive pipeline (``submit_article``) and the run-report extension
+Used by crawler/run/uploads.py (``open_uploader``), jobs/crawl.py and jobs/flush.py (``flush_outbox``, ``close``),
+crawler/run/site_run.py (``submit_file``), the archive pipeline (``submit_article``) and the run-report extension
 (``submit_bytes``).
 """
 from __future__ import annotations
@@ -20,12 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..outcomes import PageOutcome
-from .base import Archive, ArchiveError
-from .breaker import DEFAULT_COOLDOWN_S, CircuitBreaker
-from .outbox import Outbox
-from .replay import FlushResult, OutboxReplay
-from .store import Planned, store_article
+from crawler.outcomes import PageOutcome
+from crawler.archive.base import Archive, ArchiveError
+from crawler.archive.breaker import DEFAULT_COOLDOWN_S, CircuitBreaker
+from crawler.archive.outbox import Outbox
+from crawler.archive.replay import FlushResult, OutboxReplay
+from crawler.archive.store import Planned, store_article
 
 __all__ = ["FlushResult", "Uploader"]
 

@@ -7,7 +7,7 @@
   exists.
 * ``versions/``: the same checks, plus: the key's hash is the record's, the article it is a past version of
   exists, and it is not the article's current text.
-* articles whose title and text are not text (``crawler/garbled.py``: replacement characters, mojibake, the
+* articles whose title and text are not text (``crawler/extract/garbled.py``: replacement characters, mojibake, the
   wrong script) are a problem, repaired by ``arshif refetch ID``; past versions are kept as they were.
 * ``runs/``: every run report parses and every key its manifest (``keys_written``) lists exists. An article
   or past version no manifest lists ("unlisted": written by a run that died before its report) is a
@@ -27,10 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..garbled import garbled
-from ..record import problems as schema_problems
-from .base import Archive
-from .keys import article_key, parse_article_key, parse_version_key
+from crawler.extract.garbled import garbled
+from crawler.extract.record import problems as schema_problems
+from crawler.archive.base import Archive
+from crawler.archive.keys import article_key, parse_article_key, parse_version_key
 
 _DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
                           r"(?P<name>[^/]+)$")
@@ -208,8 +208,8 @@ def _verify_dataset(v: Verification, fetch: _Fetcher, keys: list[str], article_k
     with the dataset's schema, holds each article once, and only articles stored under that site and day.
     (A day may lag its articles for a while — a later compaction catches up — so missing rows are not
     problems.)"""
-    from ..dataset.naming import PartName
-    from ..dataset.table import from_parquet
+    from crawler.dataset.naming import PartName
+    from crawler.dataset.table import from_parquet
 
     newest: dict[str, str] = {}
     for key in keys:

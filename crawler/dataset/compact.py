@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
-from ..archive.base import Archive, ArchiveError, ArchiveUnavailable
-from ..archive.keys import dataset_day_prefix, parse_article_key
-from .naming import PartName, next_name, parts
-from .table import PARQUET_TYPE, fingerprint, to_parquet, to_table
+from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
+from crawler.archive.keys import dataset_day_prefix, parse_article_key
+from crawler.dataset.naming import PartName, next_name, parts
+from crawler.dataset.table import PARQUET_TYPE, fingerprint, to_parquet, to_table
 
 READ_WORKERS = 8
 KEEP_REPLACED = 3600.0        # seconds a replaced file stays for readers that listed the folder before

@@ -11,8 +11,8 @@ import sys
 
 import pyarrow as pa
 
-from ..record import schema as json_schema
-from .schema import DATASET_ONLY, DATASET_SCHEMA, FORMAT_VERSION, description
+from crawler.extract.record import schema as json_schema
+from crawler.dataset.schema import DATASET_ONLY, DATASET_SCHEMA, FORMAT_VERSION, description
 
 
 def _types(prop: dict) -> list[str]:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .schema import DATASET_SCHEMA
+from crawler.dataset.schema import DATASET_SCHEMA
 
 FORMATS = ("jsonl", "parquet", "csv")
 #: columns in export order: the id and the partitions first, then the file's columns

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..durable import write_atomic
+from crawler.archive.durable import write_atomic
 
 
 class PendingDays:

@@ -8,11 +8,11 @@ from typing import Iterator, Mapping
 
 import pyarrow as pa
 
-from ..archive.base import Archive
-from ..archive.keys import dataset_day_prefix
-from .compact import READ_WORKERS, article_days, day_files, read_day
-from .schema import DATASET_SCHEMA
-from .table import from_parquet, to_table
+from crawler.archive.base import Archive
+from crawler.archive.keys import dataset_day_prefix
+from crawler.dataset.compact import READ_WORKERS, article_days, day_files, read_day
+from crawler.dataset.schema import DATASET_SCHEMA
+from crawler.dataset.table import from_parquet, to_table
 
 
 def with_partitions(table: pa.Table, site: str, date: str) -> pa.Table:

@@ -9,7 +9,7 @@ from typing import Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import FILE_SCHEMA, FORMAT_VERSION
+from crawler.dataset.schema import FILE_SCHEMA, FORMAT_VERSION
 
 PARQUET_TYPE = "application/vnd.apache.parquet"
 #: key of the fingerprint in the Parquet file's key-value metadata (its first 16 hex digits name the file)

@@ -3,7 +3,7 @@
 Each site is one module in this package (``rt_arabic.py``, ``elbalad.py``) that defines ``SITE``, a
 :class:`SiteSpec`: everything arshif knows about that site's URLs, discovery and markup lives there, so a
 layout change on a site is a change in one file. The key (``rt_arabic``, ``elbalad``) is the spider name,
-the replica's renderer (``jobs/replica/render_<key>.py``) and the archive partition (``site=<key>``).
+the replica's renderer (``replica/render_<key>.py``) and the archive partition (``site=<key>``).
 
 The registry is every module of this package that defines ``SITE``: adding a site is adding its module
 (README, "Adding a site"). Sites are listed by their ``name`` (the order of ``SITES``: summaries, replica ports).
@@ -18,7 +18,7 @@ from typing import Callable
 
 from cssselect import GenericTranslator
 
-from crawler.cleaning import Rules
+from crawler.sites.rules import Rules
 
 __all__ = ["Extraction", "Selector", "SiteSpec", "SITES", "get_site", "xpath"]
 
@@ -33,14 +33,14 @@ def xpath(css: str) -> str:
 
 @dataclass(frozen=True)
 class Extraction:
-    """A site's markup knowledge, as data read by ``crawler/extract.py`` and ``crawler/metadata.py``.
+    """A site's markup knowledge, as data read by ``crawler/extract/page.py`` and ``crawler/extract/metadata.py``.
 
     Field selectors are tried in order before the generic sources (JSON-LD, OpenGraph, meta tags,
     Trafilatura). ``body`` is the article body's container: Trafilatura finds the body on its own, the
     selector says whether the page still has the markup the site is known by (the run's selector hit
-    rate, ``crawler.metadata.selector_hits``). ``prune_xpath`` removes the site's noise blocks before
+    rate, ``crawler.extract.metadata.selector_hits``). ``prune_xpath`` removes the site's noise blocks before
     Trafilatura reads the page; ``rules`` add the site's line rules to the shared ones of
-    ``crawler/cleaning.py``. A change of any of these is a new ``rules_version`` (it is stored in every
+    ``crawler/extract/cleaning.py``. A change of any of these is a new ``rules_version`` (it is stored in every
     record's ``extractor.rules``).
     """
 
@@ -82,7 +82,7 @@ class SiteSpec:
     # CSS selectors on listing pages
     listing_link_css: str = "a::attr(href)"
     listing_next_css: str = "a[rel=next]::attr(href)"
-    # Extraction knowledge (selectors, prune XPaths, line noise rules) — see crawler/extract.py
+    # Extraction knowledge (selectors, prune XPaths, line noise rules) — see crawler/extract/page.py
     extraction: Extraction = field(default_factory=Extraction)
     language: str = "ar"
 

@@ -1,9 +1,9 @@
 """RT Arabic (arabic.rt.com): URL patterns, discovery and markup knowledge."""
 import re
 
-from crawler.cleaning import Rules, whole_lines
+from crawler.sites.rules import Rules, whole_lines
 
-from . import Extraction, SiteSpec, xpath
+from crawler.sites import Extraction, SiteSpec, xpath
 
 
 def _canonical_path(path: str) -> str:

@@ -4,8 +4,8 @@
 verification, stories), ``state`` (kept in the archive under ``stories/``: incremental update, rebuild, the
 readers ``load_story_ids`` and ``list_stories``).
 """
-from .link import LinkParams
-from .state import Story, UpdateResult, list_stories, load_story_ids, pending, rebuild, update
+from crawler.stories.link import LinkParams
+from crawler.stories.state import Story, UpdateResult, list_stories, load_story_ids, pending, rebuild, update
 
 __all__ = ["LinkParams", "Story", "UpdateResult", "list_stories", "load_story_ids", "pending", "rebuild",
            "update"]

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from datasketch import LeanMinHash, MinHash
 
-from .normalize import terms
+from crawler.stories.normalize import terms
 
 NUM_PERM = 128
 SEED = 1

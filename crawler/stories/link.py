@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 from datasketch import MinHashLSH
 
-from .features import NUM_PERM, Features
+from crawler.stories.features import NUM_PERM, Features
 
 DAY = 86400.0
 TOP_TERMS = 12

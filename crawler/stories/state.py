@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from ..archive.base import Archive
-from ..archive.keys import parse_article_key
-from .features import Features, features_of
-from .link import DocFrequencies, Link, LinkParams, candidates, day_offset, mutual_best, stories, verify
+from crawler.archive.base import Archive
+from crawler.archive.keys import parse_article_key
+from crawler.stories.features import Features, features_of
+from crawler.stories.link import DocFrequencies, Link, LinkParams, candidates, day_offset, mutual_best, stories, verify
 
 JSON = "application/json; charset=utf-8"
 _DAY = "date="

@@ -19,12 +19,12 @@ from crawler.archive.keys import article_key, parse_article_key, utc_date
 from crawler.archive.local import LocalArchive
 from crawler.archive.base import ArchiveError
 from crawler.config import load_settings
-from crawler.discovery import read_feed, read_sitemap
+from crawler.discover.feeds import read_feed, read_sitemap
 from crawler.sites import get_site
 from crawler.urls import article_id, canonicalize
 from jobs.metrics import ServiceMetrics
-from jobs.replica import ReplicaServer
-from jobs.replica.faults import XXE_PATH
+from replica import ReplicaServer
+from replica.faults import XXE_PATH
 from tests.crawl_helpers import arshif, crawl_env
 from tests.reliability.harness import scan_for
 from tests.s3_server import ISOLATING_ENV

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from crawler.archive import open_archive
-from jobs.replica import ReplicaServer
+from replica import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env
 from tests.reliability.harness import archived_records, describe, expected_articles, measure
 

@@ -18,7 +18,7 @@ import pytest
 
 from crawler.archive import open_archive
 from crawler.archive.s3 import S3Archive
-from jobs.replica import ReplicaServer
+from replica import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env
 from tests.reliability.harness import expected_articles, measure, scan_for
 from tests.s3_server import ISOLATING_ENV, s3_settings

@@ -14,7 +14,7 @@ import re
 _RULES = json.loads(os.environ.get("REEXTRACT_TEST_RULES") or "{}")
 if _RULES:
     from crawler import sites
-    from crawler.cleaning import Rules, whole_lines
+    from crawler.extract.cleaning import Rules, whole_lines
 
     for _key, _lines in _RULES.items():
         _spec = sites.SITES[_key]

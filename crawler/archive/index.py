@@ -1,0 +1,166 @@
+"""The incremental index: which articles the archive holds, at which key, with which content hash.
+
+It decides whether a discovered URL needs fetching again, and whether an extracted article is new, edited
+or unchanged. It is only a cache of the archive: when missing (new machine, new pod) it is rebuilt from the
+listing of the archive's ``articles/``, and an archive write always happens before the index records it, so
+a kill can only make the index lag behind the archive, never run ahead of it.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from crawler.archive.base import Archive
+from crawler.archive.keys import parse_article_key
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    canonical_url TEXT NOT NULL,
+    key TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+-- other URLs that led to an article (redirects, legacy forms): id of the URL asked for → article id
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- article URLs that answered no article (a video page, a 404...): not fetched again until re-checked
+CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NULL, checked_at TEXT NOT NULL);
+-- the validators of feeds and sitemaps, for conditional requests (ETag / Last-Modified)
+CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
+"""
+
+
+def archive_state_dir(state_dir: str | Path, archive_url: str) -> Path:
+    """One folder of local state per archive, so that two archives never share an index or an outbox."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", archive_url.split("://", 1)[-1]).strip("_")[:40]
+    digest = hashlib.sha256(archive_url.encode()).hexdigest()[:8]
+    return Path(state_dir) / f"{slug}-{digest}"
+
+
+@dataclass(frozen=True)
+class Known:
+    id: str
+    canonical_url: str
+    key: str
+    content_sha256: str
+    version: int
+    fetched_at: datetime
+
+
+class ArticleIndex:
+    """SQLite index of one site's archived articles. Safe to share between threads."""
+
+    def __init__(self, path: Path, site: str):
+        self.path = path
+        self.site = site
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL: in WAL mode a commit is not synced to disk one by one (the cost that dominated a crawl's own
+        # time: one fsync per archived article); a power cut may lose the last commits, never corrupt the file.
+        # The index is a cache of the archive, written after the archive: losing its tail is a lag, not a loss.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    @staticmethod
+    def path(folder: Path, site: str) -> Path:
+        """Where ``site``'s index lives in an archive's state folder (``archive_state_dir``)."""
+        return Path(folder) / f"index-{site}.sqlite"
+
+    @classmethod
+    def at(cls, folder: Path, site: str) -> "ArticleIndex":
+        return cls(cls.path(folder, site), site)
+
+    def is_built(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM meta WHERE name='built'").fetchone() is not None
+
+    def rebuild(self, archive: Archive) -> int:
+        """Replace the index with what the archive's ``articles/site=<site>/`` holds, from the listing alone
+        (no object is read, so a large bucket is indexed in seconds): each article's id, key and when it was
+        stored. Content hashes are filled in as articles are seen again; until then a re-fetched article is
+        compared with its archived copy before anything is written. Returns the count."""
+        rows = []
+        for key, stored_at in archive.list_info(f"articles/site={self.site}/"):
+            parts = parse_article_key(key)
+            if parts is not None:
+                rows.append((parts["id"], "", key, "", 0, stored_at.isoformat()))
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM articles")
+            self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)", rows)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('built', ?)", (datetime.now().isoformat(),))
+            self._db.execute("COMMIT")
+        return len(rows)
+
+    def get(self, article_id: str) -> Known | None:
+        """What the archive holds for ``article_id`` (or for the article it is an alias of)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, canonical_url, key, content_sha256, version, fetched_at FROM articles "
+                "WHERE id = COALESCE((SELECT id FROM aliases WHERE alias=?), ?)",
+                (article_id, article_id),
+            ).fetchone()
+        if row is None:
+            return None
+        return Known(*row[:5], fetched_at=datetime.fromisoformat(row[5]))
+
+    def record(self, rec: dict, key: str) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")      # one transaction: the article in, its "no article" memory out
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
+                    (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
+                )
+                self._db.execute("DELETE FROM not_articles WHERE id=?", (rec["id"],))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def remember_not_articles(self, pages: dict[str, str], checked_at: datetime) -> None:
+        """``{article id: reason}`` of URLs that answered no article (not an article, 404) at ``checked_at``."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO not_articles VALUES (?,?,?)",
+                                 [(aid, why, checked_at.isoformat()) for aid, why in pages.items()])
+            self._db.execute("COMMIT")
+
+    def not_article(self, article_id: str, since: datetime) -> str | None:
+        """Why ``article_id`` answered no article, if it was found so at ``since`` or later, else None."""
+        with self._lock:
+            row = self._db.execute("SELECT reason, checked_at FROM not_articles WHERE id=?", (article_id,)).fetchone()
+        if row is None or datetime.fromisoformat(row[1]) < since:
+            return None
+        return row[0]
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """``(etag, last_modified)`` last served with the feed or sitemap at ``url`` (None where not known)."""
+        with self._lock:
+            row = self._db.execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def remember_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO validators VALUES (?,?,?)",
+                                 [(url, etag, modified) for url, (etag, modified) in validators.items()])
+            self._db.execute("COMMIT")
+
+    def add_alias(self, alias: str, article_id: str) -> None:
+        if alias != article_id:
+            with self._lock:
+                self._db.execute("INSERT OR REPLACE INTO aliases VALUES (?,?)", (alias, article_id))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

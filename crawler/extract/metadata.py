@@ -1,0 +1,270 @@
+"""Article metadata from a parsed page: the site's selectors first, then JSON-LD, OpenGraph and meta tags,
+then generic markup inside the article (visible date, byline, tag links), then what Trafilatura found —
+except its date: htmldate takes dates from anywhere on the page (tickers, related lists), so a page without
+a date of its own gets none. Values come out as found (dates as strings, image URLs maybe relative);
+``crawler/extract/page.py`` parses dates and resolves URLs."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
+
+from crawler.extract.cleaning import is_date_line
+from crawler.sites import Extraction, Selector
+
+__all__ = ["PageMetadata", "needs_fallback", "page_metadata", "selector_hits"]
+
+ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                 "OpinionNewsArticle", "BackgroundNewsArticle", "Report"}
+_LD_SCRIPTS = XPath('//script[@type="application/ld+json"]/text()')
+_META = XPath("//meta[@content]")
+_CANONICAL = XPath('//link[@rel="canonical"]/@href')
+_TAG_SPLIT = re.compile(r"\s*[,،;؛]\s*")
+
+
+@dataclass
+class PageMetadata:
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    canonical: list[str] = field(default_factory=list)     # candidates, best first: rel=canonical, og:url
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        v = _clean(v)
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _css(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
+
+
+def _select(tree, selectors: tuple[Selector, ...], accept=bool) -> list[str]:
+    """Values of the first selector that yields any (that ``accept`` takes)."""
+    for css, attr in selectors:
+        found = _unique(el.get(attr) if attr else el.text_content() for el in _css(css)(tree))
+        values = [v for v in found if accept(v)]
+        if values:
+            return values
+    return []
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+# --- JSON-LD -------------------------------------------------------------------------------------------
+
+def _ld_objects(tree) -> Iterable[dict]:
+    for raw in _LD_SCRIPTS(tree):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+
+
+def _is_article(obj: dict) -> bool:
+    types = obj.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return any(t in ARTICLE_TYPES for t in types if isinstance(t, str))
+
+
+def _names(value: Any) -> list[str]:
+    """Person names from a string, an object with a name, or a list of them (organizations are publishers)."""
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    if isinstance(value, dict):
+        value = None if value.get("@type") == "Organization" else value.get("name")
+    return [value] if isinstance(value, str) else []
+
+
+def _urls(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [u for v in value for u in _urls(v)]
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return [value] if isinstance(value, str) else []
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [k for v in value for k in _keywords(v)]
+    return _TAG_SPLIT.split(value) if isinstance(value, str) else []
+
+
+def _from_json_ld(tree) -> PageMetadata:
+    meta = PageMetadata()
+    for obj in _ld_objects(tree):
+        if not _is_article(obj):
+            continue
+        section = obj.get("articleSection")
+        meta = PageMetadata(
+            title=_clean(obj.get("headline")) or _clean(obj.get("name")),
+            description=_clean(obj.get("description")),
+            authors=_unique(_names(obj.get("author"))),
+            published=_clean(obj.get("datePublished")),
+            modified=_clean(obj.get("dateModified")),
+            section=_first(_unique(section if isinstance(section, list) else [section])),
+            tags=_unique(_keywords(obj.get("keywords"))),
+            image=_first(_unique(_urls(obj.get("image")))),
+            canonical=_unique(_urls(obj.get("mainEntityOfPage")) + [obj.get("url")]),
+        )
+        break
+    return meta
+
+
+# --- OpenGraph and meta tags ---------------------------------------------------------------------------
+
+def _meta_tags(tree) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {}
+    for el in _META(tree):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        value = _clean(el.get("content"))
+        if key and value:
+            tags.setdefault(key, []).append(value)
+    return tags
+
+
+def _from_meta(tree) -> PageMetadata:
+    tags = _meta_tags(tree)
+
+    def first(*keys: str) -> str | None:
+        return next((tags[k][0] for k in keys if k in tags), None)
+
+    return PageMetadata(
+        title=first("og:title", "twitter:title", "title"),
+        description=first("og:description", "description", "twitter:description"),
+        authors=_unique(tags.get("article:author", []) + tags.get("author", [])),
+        published=first("article:published_time", "datepublished", "publish-date", "pubdate", "date"),
+        modified=first("article:modified_time", "datemodified", "og:updated_time", "last-modified"),
+        section=first("article:section", "category", "section"),
+        tags=_unique(tags.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))),
+        image=first("og:image", "og:image:url", "twitter:image", "image"),
+        canonical=_unique(list(_CANONICAL(tree)) + tags.get("og:url", [])),
+    )
+
+
+# --- merging -------------------------------------------------------------------------------------------
+
+FIELDS = tuple(PageMetadata.__dataclass_fields__)
+
+
+def _merge(sources: Iterable[Callable[[set[str]], PageMetadata]]) -> PageMetadata:
+    """Field by field, the first source that has a value; a source is asked only for the fields still empty."""
+    merged = PageMetadata()
+    for source in sources:
+        wanted = {name for name in FIELDS if not getattr(merged, name)}
+        if not wanted:
+            break
+        found = source(wanted)
+        for name in wanted:
+            setattr(merged, name, getattr(found, name))
+    return merged
+
+
+# Markup many news sites use inside the article; tried after the machine-readable metadata.
+GENERIC = Extraction(
+    authors=(("article [rel=author]", None), ("article [class*=author]", None), ("article [class*=writer]", None),
+             ("article [class*=byline]", None)),
+    published=(("article time[datetime]", "datetime"), ("article time", None), ("article [class*=date]", None),
+               ("article [class*=time]", None)),
+    tags=(("article [class*=tags] a", None), ("article [class*=keywords] a", None)),
+)
+
+
+_SINGLE = {"title", "description", "published", "modified", "section", "image"}
+_ACCEPT = {"published": is_date_line, "modified": is_date_line}
+
+
+def _from_site(tree, extraction: Extraction, wanted: set[str]) -> PageMetadata:
+    meta = PageMetadata()
+    for name in wanted - {"canonical"}:
+        values = _select(tree, getattr(extraction, name), _ACCEPT.get(name, bool))
+        setattr(meta, name, _first(values) if name in _SINGLE else values)
+    return meta
+
+
+def _from_trafilatura(document) -> PageMetadata:
+    if document is None:
+        return PageMetadata()
+    return PageMetadata(
+        title=_clean(document.title),
+        description=_clean(document.description),
+        authors=_unique(_TAG_SPLIT.split(document.author or "")),
+        section=_first(_unique(document.categories or [])),
+        tags=_unique(document.tags or []),
+        image=_clean(document.image),
+    )
+
+
+def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
+    """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback)."""
+    merged = _merge((
+        lambda wanted: _from_site(tree, extraction, wanted),
+        lambda wanted: _from_json_ld(tree),
+        lambda wanted: _from_meta(tree),
+        lambda wanted: _from_site(tree, GENERIC, wanted),
+        lambda wanted: _from_trafilatura(document),
+    ))
+    if merged.title and extraction.title_suffix is not None:
+        merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
+    return merged
+
+
+def needs_fallback(meta: PageMetadata) -> bool:
+    """Whether the page's own metadata lacks a title, which Trafilatura's heuristics may find."""
+    return not meta.title
+
+
+def selector_hits(tree, extraction: Extraction) -> dict[str, bool]:
+    """Whether the site's own selectors still find this page's parts: a redesign shows as misses.
+
+    For each metadata field the site has selectors for and the page has a value for (from any source), True
+    when the site's selectors gave it, False when only the generic sources (JSON-LD, OpenGraph and meta
+    tags, generic markup) did; a field the page has no value for is no evidence either way and is left out.
+    ``body``: the site's body selector finds text. ``prune``: one of the site's noise-block rules matches.
+    """
+    fields = {name for name in FIELDS if name != "canonical" and getattr(extraction, name)}
+    site = _from_site(tree, extraction, fields)
+    hits = {name: True for name in fields if getattr(site, name)}
+    missing = fields - set(hits)
+    if missing:
+        generic = _merge((lambda wanted: _from_json_ld(tree), lambda wanted: _from_meta(tree),
+                          lambda wanted: _from_site(tree, GENERIC, wanted)))
+        hits.update({name: False for name in missing if getattr(generic, name)})
+    if extraction.body:
+        hits["body"] = bool(_select(tree, extraction.body))
+    if extraction.prune_xpath:
+        hits["prune"] = any(tree.xpath(rule) for rule in extraction.prune_xpath)
+    return hits

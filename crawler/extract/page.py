@@ -1,0 +1,214 @@
+"""One pure function from a fetched page to an article record (or the reason it is not one).
+
+``extract`` does no I/O and takes and returns only picklable values: the crawl runs it in a process pool
+(Trafilatura is not thread-safe), ``arshif extract`` and re-extraction call the same function. A page is
+parsed once; Trafilatura reads a copy with every read-more box flattened to one line (label and headline:
+the line rules decide whether the article ends there) and the shared and the site's noise blocks pruned,
+metadata comes from the same tree (``crawler/extract/metadata.py``), and the text lines go through the line rules
+(``crawler/extract/cleaning.py``). A plain-text dump (no HTML) skips the HTML part and gets the line rules only, read
+as a whole page. What the rules did that may be wrong is in the record's ``extractor.notes`` (name → count).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import use_config
+from trafilatura.utils import load_html
+from w3lib.encoding import html_to_unicode
+
+from crawler.extract import cleaning
+from crawler.dates import parse_date
+from crawler.extract.garbled import garbled
+from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata
+from crawler.sites import SiteSpec, get_site
+from crawler.urls import article_id, canonicalize, is_article_url
+
+__all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
+
+MIN_WORDS = 25              # fewer words of cleaned text is not an article (a widget, a video page)
+RULES_VERSION = "3"         # the shared rules of crawler/extract/cleaning.py; sites version their own
+FALLBACK_ENCODING = "cp1256"     # bytes that are neither declared nor UTF-8: Arabic Windows
+_HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
+# Trafilatura's rescue of a short extraction (under MIN_EXTRACTED_SIZE characters) takes the text of the
+# whole <article> element or page as the article: on a page whose article is a few words, that is the
+# page's chrome (ticker, masthead, byline, share bar) archived as an article. A short article stays short
+# here and MIN_WORDS rejects it.
+TRAFILATURA_CONFIG = use_config()
+TRAFILATURA_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+# htmldate (Trafilatura's date finder): keep the time of day when the page gives one
+_DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
+
+
+@dataclass(frozen=True)
+class NotArticle:
+    """The page is not archived; ``reason`` is a short snake_case word for reports and logs."""
+
+    reason: str
+
+
+def _site(site: str | SiteSpec) -> SiteSpec:
+    return get_site(site) if isinstance(site, str) else site
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def _sniff(raw: bytes) -> str:
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODING
+
+
+def decode(body: bytes | str, encoding: str | None = None) -> str:
+    """Text of ``body``: BOM, then the transport's ``encoding``, then a meta charset, then UTF-8 or cp1256."""
+    if isinstance(body, str):
+        return body
+    header = f"text/html; charset={encoding}" if encoding else None
+    return html_to_unicode(header, body, auto_detect_fun=_sniff)[1]
+
+
+def decode_checked(body: bytes | str, encoding: str | None, language: str) -> str | NotArticle:
+    """``decode``, then the page's text checked with ``garbled``; when the transport's charset gave garbage,
+    the bytes are read again: by their BOM or meta charset alone, then as strict UTF-8, then as cp1256. The
+    first reading that is text wins; none is ``NotArticle("garbled_text")``."""
+    text = decode(body, encoding)
+    if garbled(text, language) is None:
+        return text
+    if isinstance(body, str):
+        return NotArticle("garbled_text")
+    for again in (lambda: decode(body), lambda: body.decode("utf-8"), lambda: body.decode(FALLBACK_ENCODING)):
+        try:
+            text = again()
+        except UnicodeDecodeError:
+            continue
+        if garbled(text, language) is None:
+            return text
+    return NotArticle("garbled_text")
+
+
+def _canonical_url(url: str, base_url: str, spec: SiteSpec, candidates: list[str]) -> str:
+    """The page's own canonical link when it is an article URL of this site, else ``url`` canonicalized."""
+    if not _is_web(url):
+        return url
+    for candidate in candidates:
+        absolute = urljoin(url, candidate)
+        if is_article_url(absolute, base_url, spec):
+            return canonicalize(absolute, base_url, spec)
+    return canonicalize(url, base_url, spec)
+
+
+def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[cleaning.Cleaned, PageMetadata] | NotArticle:
+    tree = load_html(html)
+    if tree is None:
+        return NotArticle("unparsable_html")
+    web_url = url if _is_web(url) else None
+    content = deepcopy(tree)
+    cleaning.flatten_boxes(content)
+    document = trafilatura.bare_extraction(
+        content,
+        url=web_url,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        config=TRAFILATURA_CONFIG,
+        prune_xpath=list(cleaning.PRUNE_XPATH + spec.extraction.prune_xpath),
+    )
+    if document is None or not document.text:
+        return NotArticle("no_article_body")
+    meta = page_metadata(tree, spec.extraction)
+    if needs_fallback(meta):         # Trafilatura's metadata heuristics cost as much as its text extraction
+        meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False))
+    if not meta.title:
+        return NotArticle("no_title")
+    rules = _rules(spec)
+    meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
+    cleaned = cleaning.clean(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
+    return cleaned, meta
+
+
+def _rules(spec: SiteSpec) -> cleaning.Rules:
+    return cleaning.RULES.extend(spec.extraction.rules)
+
+
+def extract(
+    body: bytes | str,
+    url: str,
+    site: str | SiteSpec,
+    *,
+    base_url: str | None = None,
+    encoding: str | None = None,
+    fetched_at: datetime | None = None,
+) -> dict | NotArticle:
+    """The article record of a page of ``site`` fetched from ``url``, or ``NotArticle(reason)``.
+
+    ``body`` is the page (bytes are decoded with ``encoding`` — the transport's charset — or the page's
+    meta charset) or a plain-text dump of it. ``base_url`` is where the site is served (default: the
+    site's own); a URL that is not a ``file:`` URL must be an article URL of it. ``fetched_at`` resolves
+    relative dates ("منذ ساعتين"); without it they are None.
+    """
+    spec = _site(site)
+    base_url = base_url or spec.default_base_url
+    if _is_web(url) and not is_article_url(url, base_url, spec):
+        return NotArticle("not_article_url")
+    text = decode_checked(body, encoding, spec.language)
+    if isinstance(text, NotArticle):
+        return text
+    if _HTML.search(text, 0, 20000):
+        result = _html_lines(text, url, spec)
+        if isinstance(result, NotArticle):
+            return result
+        cleaned, meta = result
+    else:
+        cleaned = cleaning.clean(text.splitlines(), _rules(spec), page_dump=True)
+        meta = PageMetadata()
+    article = "\n".join(cleaned.lines)
+    word_count = len(article.split())
+    if word_count < MIN_WORDS:
+        if word_count:
+            return NotArticle("text_too_short")
+        return NotArticle("widget_only" if cleaned.widget_lines else "no_article_body")
+    if garbled(f"{meta.title or ''}\n{article}", spec.language):     # what would be archived, checked again
+        return NotArticle("garbled_text")
+    canonical = _canonical_url(url, base_url, spec, meta.canonical)
+    return {
+        "id": article_id(canonical, base_url, spec),
+        "url": url,
+        "canonical_url": canonical,
+        "site": spec.key,
+        "title": meta.title,
+        "description": meta.description,
+        "authors": meta.authors,
+        "published_at": parse_date(meta.published, spec.timezone, fetched_at),
+        "modified_at": parse_date(meta.modified, spec.timezone, fetched_at),
+        "section": meta.section,
+        "tags": meta.tags,
+        "image": urljoin(url if _is_web(url) else base_url, meta.image) if meta.image else None,
+        "language": spec.language,
+        "text": article,
+        "word_count": word_count,
+        "content_sha256": hashlib.sha256(article.encode("utf-8")).hexdigest(),
+        "extractor": {
+            "name": "trafilatura",
+            "version": trafilatura.__version__,
+            "rules": f"{spec.key}@{spec.extraction.rules_version}.{RULES_VERSION}",
+            "notes": cleaned.notes,
+        },
+    }
+
+
+def extract_file(path: str | Path, site: str | SiteSpec, url: str | None = None,
+                 base_url: str | None = None) -> dict | NotArticle:
+    """``extract`` on a saved page or text dump; without ``url`` the file's own ``file:`` URL is used."""
+    path = Path(path)
+    return extract(path.read_bytes(), url or path.resolve().as_uri(), site, base_url=base_url)

@@ -1,0 +1,48 @@
+"""Extraction and cleaning of a fetched page, in the run's worker processes (Trafilatura is not thread-safe,
+and the reactor must never wait on it). Pages that are not articles are counted and dropped; for articles,
+which of the site's own selectors matched is counted in the run report (the selector hit rate), and the
+cleaning notes (``extractor.notes``) are logged and counted in the run report's errors."""
+from __future__ import annotations
+
+from functools import partial
+
+from scrapy.exceptions import DropItem
+
+from crawler.extract.page import NotArticle
+from crawler.items import PageItem
+from crawler.outcomes import PageOutcome
+from crawler.extract.record import complete
+from crawler.components import RunComponent
+from crawler.extract.selector_hits import extract_page
+from crawler.urls import article_id
+
+
+class ExtractPipeline(RunComponent):
+    async def process_item(self, item: PageItem) -> dict:
+        run = self.run
+        job = partial(extract_page, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
+                      fetched_at=item.fetched_at)
+        try:
+            result, hits = await run.extract_pool.run(job)
+        except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
+            run.report.count(PageOutcome.FAILED)
+            run.report.error(f"extraction error: {type(exc).__name__}", item.url)
+            run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
+            raise DropItem(f"extraction error on {item.url}") from None
+        if isinstance(result, NotArticle):
+            run.not_articles[article_id(item.requested_url, run.base_url, run.spec)] = result.reason
+            run.report.count(PageOutcome.NOT_ARTICLE)
+            run.report.error(f"not an article: {result.reason}")
+            log = run.log.warning if result.reason == "garbled_text" else run.log.info   # ours to look at
+            log("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
+            raise DropItem(f"not an article: {item.url}")
+        run.report.count_selectors(hits)
+        notes = result["extractor"]["notes"]
+        if notes:           # a cleaning rule fired in a way that may be wrong: visible per page and in the report
+            for note in notes:
+                run.report.error(f"cleaning: {note}")
+            run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
+                            extra={"url": item.url})
+        requested = item.requested_url
+        run.index.add_alias(article_id(requested, run.base_url, run.spec), result["id"])
+        return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc)

@@ -1,0 +1,28 @@
+"""The site's own selectors against the generic fallbacks, page by page: a redesign of a site shows as its
+selectors no longer matching while the generic sources (JSON-LD, OpenGraph, Trafilatura) still find the
+article. The crawl's workers call :func:`extract_page`; the run report sums the hits (``selectors``) and
+``arshif status`` warns when the rate falls below ``status.min_selector_hit_rate``."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from trafilatura.utils import load_html
+
+from crawler.extract.page import NotArticle, decode, extract
+from crawler.extract.metadata import selector_hits
+from crawler.sites import get_site
+
+__all__ = ["extract_page", "page_hits"]
+
+
+def page_hits(body: bytes | str, site: str, encoding: str | None = None) -> dict[str, bool]:
+    """``crawler.extract.metadata.selector_hits`` of a fetched page (empty for a page that does not parse)."""
+    tree = load_html(decode(body, encoding))
+    return {} if tree is None else selector_hits(tree, get_site(site).extraction)
+
+
+def extract_page(body: bytes, url: str, site: str, *, base_url: str | None = None, encoding: str | None = None,
+                 fetched_at: datetime | None = None) -> tuple[dict | NotArticle, dict[str, bool]]:
+    """``crawler.extract.page.extract`` and, for an article, which of the site's selectors matched it."""
+    result = extract(body, url, site, base_url=base_url, encoding=encoding, fetched_at=fetched_at)
+    return result, ({} if isinstance(result, NotArticle) else page_hits(body, site, encoding))

@@ -1,0 +1,72 @@
+"""The extraction workers: a pool of processes (Trafilatura and lxml are not thread-safe, and the reactor
+must never wait on them) that survives its workers. A page that crashes a worker (a segfault deep in lxml,
+the kernel's OOM killer) fails alone: the pool is rebuilt and the crawl goes on. Workers are replaced after
+``tasks_per_worker`` pages, so a long crawl's memory stays flat."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable
+
+log = logging.getLogger("arshif.workers")
+
+
+class WorkerCrashed(Exception):
+    """The worker process running this page died."""
+
+
+class ExtractWorkers:
+    def __init__(self, workers: int = 0, tasks_per_worker: int = 500,
+                 preload: tuple[str, ...] = ("crawler.extract.selector_hits",)):
+        self.workers = workers or os.cpu_count() or 1
+        self.tasks_per_worker = tasks_per_worker
+        self._ctx = multiprocessing.get_context("forkserver")   # never fork a process that runs threads
+        self._ctx.set_forkserver_preload(list(preload))          # workers start with the extractor imported
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+        self.restarts = 0
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
+                                   max_tasks_per_child=self.tasks_per_worker)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in a worker; raises :class:`WorkerCrashed` when the worker died on it."""
+        pool = self._pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise WorkerCrashed("extraction worker died") from None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """``fn(*args)`` in a worker, from plain synchronous code (re-extraction). A future whose worker died
+        raises ``BrokenProcessPool``; the pool is rebuilt for the next submissions."""
+        pool = self._pool
+        try:
+            return pool.submit(fn, *args)
+        except BrokenProcessPool:
+            self._replace(pool)
+            return self._pool.submit(fn, *args)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:          # the first of the pages that saw it break rebuilds the pool
+                self._pool = self._new_pool()
+                self.restarts += 1
+                log.warning("an extraction worker died; worker pool restarted")
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "ExtractWorkers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

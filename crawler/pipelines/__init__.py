@@ -1,1 +1,0 @@
-"""Item pipelines, one job each: extract (worker processes) → validate (JSON Schema) → archive."""

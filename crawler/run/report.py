@@ -1,0 +1,132 @@
+"""The run report: one JSON document per site per run, stored at ``runs/site=<site>/date=<D>/<run_id>.json``.
+
+It is the record that ``arshif status``, the scheduler's catch-up and data teams ("what is new since run
+X") read, so its fields are a stable interface:
+
+    run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
+    kind        "crawl"; "refetch" (``arshif refetch``: given articles fetched again); "flush" for the
+                manifest of an outbox replay (``run_id`` ending in ``-flush``); "recovery" for keys listed
+                by ``arshif verify --repair``; "reextract" for that of ``arshif reextract``
+                (``-reextract``): history, status and catch-up read crawls only
+    result      "running" (written so at start) | "ok" | "degraded" | "failed" | "killed" (``RunResult``)
+    reason      why it is not ok (one line), or null
+    counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,
+                invalid, failed, pending), then undated, short_text, robots_forbidden, throttled (429 or
+                503 answers with Retry-After, which slowed the site down)
+    errors      {reason: count} for failed pages, invalid records, not-articles
+    failures    up to 100 {url, reason} of pages that failed
+    selectors   how often the site's own selectors matched the article pages of this run, against the
+                generic fallbacks (``crawler.extract.metadata.selector_hits``): pages, hits, checks, rate (hits /
+                checks, null without an article page) and fields {name: {hits, checks}} (title, body,
+                published, image, prune...). A low rate means the site changed its markup.
+    keys_written  every archive key this run wrote (articles, versions, WARC files)
+    archive     the archive URL (never carries secrets)
+    pid, host   the crawl's process, for the operator (a report left "running" by a dead process names it)
+    arshif_version
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from crawler import __version__
+from crawler.archive.keys import run_key
+from crawler.outcomes import PageOutcome, RunResult
+
+COUNTS = ("discovered", "fetched", *(o.value for o in PageOutcome), "undated", "short_text", "robots_forbidden",
+          "throttled")
+MAX_FAILURES = 100
+
+
+def new_run_id(site: str, now: datetime | None = None) -> str:
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{site}-{secrets.token_hex(2)}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    site: str
+    archive: str
+    kind: str = "crawl"
+    started_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
+    finished_at: str | None = None
+    duration_s: float | None = None
+    result: RunResult = RunResult.RUNNING
+    reason: str | None = None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    errors: dict[str, int] = field(default_factory=dict)
+    failures: list[dict] = field(default_factory=list)
+    keys_written: list[str] = field(default_factory=list)
+    selectors: dict = field(default_factory=lambda: {"pages": 0, "hits": 0, "checks": 0, "rate": None,
+                                                     "fields": {}})
+    pid: int | None = None
+    host: str | None = None
+    arshif_version: str = __version__
+
+    def __setattr__(self, name: str, value) -> None:
+        # read from JSON or set by hand, the result is always a RunResult (an unknown word is an error)
+        super().__setattr__(name, RunResult(value) if name == "result" else value)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def error(self, reason: str, url: str | None = None) -> None:
+        self.errors[reason] = self.errors.get(reason, 0) + 1
+        if url is not None and len(self.failures) < MAX_FAILURES:
+            self.failures.append({"url": url, "reason": reason})
+
+    def count_selectors(self, hits: dict[str, bool]) -> None:
+        """One article page's ``{field: whether the site's own selector matched}``."""
+        if not hits:
+            return
+        tally = self.selectors
+        tally["pages"] += 1
+        for name, hit in hits.items():
+            counts = tally["fields"].setdefault(name, {"hits": 0, "checks": 0})
+            counts["hits"] += hit
+            counts["checks"] += 1
+        tally["hits"] += sum(hits.values())
+        tally["checks"] += len(hits)
+        tally["rate"] = round(tally["hits"] / tally["checks"], 4)
+
+    def finish(self, result: RunResult, reason: str | None = None) -> None:
+        end = utcnow()
+        self.finished_at = end.isoformat(timespec="seconds")
+        self.duration_s = round((end - datetime.fromisoformat(self.started_at)).total_seconds(), 3)
+        self.result = result
+        self.reason = reason
+
+    @property
+    def key(self) -> str:
+        return run_key(self.site, self.started_at[:10], self.run_id)
+
+    def to_json(self) -> bytes:
+        return (json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> "RunReport":
+        raw = json.loads(data)
+        known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
+        return cls(**known)
+
+    def summary(self) -> str:
+        c = Counter(self.counts)
+        return (f"{self.site}: {self.result} in {self.duration_s or 0:.1f}s — discovered {c['discovered']}, "
+                f"fetched {c['fetched']}, new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, "
+                f"skipped {c['skipped']}, not article {c['not_article']}, invalid {c['invalid']}, "
+                f"failed {c['failed']}, pending {c['pending']}"
+                + (f" — {self.reason}" if self.reason else "") + f" [run {self.run_id}]")
+
+
+def selector_misses(selectors: dict) -> str:
+    """The fields whose selectors missed, worst first: 'title 0/40, body 0/40, image 3/40'."""
+    fields = sorted(selectors.get("fields", {}).items(), key=lambda kv: (kv[1]["hits"] / kv[1]["checks"], kv[0]))
+    return ", ".join(f"{name} {c['hits']}/{c['checks']}" for name, c in fields if c["hits"] < c["checks"])

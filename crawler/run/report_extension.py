@@ -1,0 +1,98 @@
+"""Opens and closes a site's run: one start line, then at the end the WARC file closed and archived, every
+archive write awaited, the result decided, the run report stored and one summary line logged."""
+from __future__ import annotations
+
+from scrapy import signals
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from crawler.config import human_duration
+from crawler.outcomes import PageOutcome, RunResult
+from crawler.run.report import selector_misses
+from crawler.components import run_from
+
+JSON = "application/json; charset=utf-8"
+
+# Scrapy close reasons that end a run normally
+_NORMAL = {"finished", "closespider_pagecount"}
+
+
+def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
+    """The run's result and, unless ok, why (one line)."""
+    report = run.report
+    failed = RunResult.FAILED
+    if run.discovery_ok == 0:
+        if run.discovery_failures:
+            return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
+        return failed, "no feed, sitemap or listing of the site could be read"
+    if close_reason == "closespider_timeout":
+        return failed, f"time limit {human_duration(run.cfg.time_limit)} exceeded"
+    if close_reason not in _NORMAL:
+        return failed, f"stopped early ({close_reason})"
+    if run.write_failures:
+        return failed, f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
+    if report.counts.get(PageOutcome.PENDING):
+        return failed, f"{report.counts[PageOutcome.PENDING]} writes pending in the outbox (archive unavailable)"
+    fetched, lost = report.counts["fetched"], report.counts[PageOutcome.FAILED]
+    if fetched and lost == fetched:
+        return failed, "every article page failed"
+    # pages answered plus pages whose fetch failed (a page that failed after its fetch counts twice: the
+    # share errs on the low side)
+    pages, limit = fetched + lost, run.settings.crawl.max_failed_share
+    if pages and lost / pages > limit:
+        return RunResult.DEGRADED, (f"{lost} of {pages} article pages failed ({lost / pages:.0%}, "
+                                    f"more than crawl.max_failed_share {limit:.0%})")
+    return RunResult.OK, None
+
+
+class RunReportExtension:
+    def __init__(self, crawler, run):
+        self.crawler = crawler
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler, run_from(crawler))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        run = self.run
+        run.log.info("run started: %s at %s, archive %s", run.site, run.base_url, run.archive.url)
+
+    async def spider_closed(self, spider, reason: str) -> None:
+        # waiting for the archive writes blocks: do it off the reactor
+        await maybe_deferred_to_future(deferToThread(self._finish, reason))
+
+    def _finish(self, close_reason: str) -> None:
+        run = self.run
+        run.warc.close()
+        run.wait_for_writes()
+        # article pages discovered but left for the next run (the page cap or the time limit came first)
+        run.report.count("backlog", len(run.queued))
+        result, why = decide(run, close_reason)
+        run.report.finish(result, why)
+        run.remember(result, close_reason)
+        fut = run.uploader.submit_bytes(run.report.key, run.report.to_json(), content_type=JSON,
+                                        metadata={"site": run.site, "run-id": run.report.run_id})
+        try:
+            fut.result()
+        except Exception as exc:
+            run.log.error("run report not stored: %s", exc)
+        self._check_selectors()
+        log = {RunResult.OK: run.log.info, RunResult.DEGRADED: run.log.warning}.get(result, run.log.error)
+        log("run finished: %s", run.report.summary(), extra={"result": result, **run.report.counts,
+                                                             "duration_s": run.report.duration_s})
+
+    def _check_selectors(self) -> None:
+        """One warning line when the site's own selectors stopped matching its article pages (a redesign)."""
+        run = self.run
+        selectors = run.report.selectors
+        threshold = run.settings.status.min_selector_hit_rate
+        if selectors["rate"] is None or selectors["rate"] >= threshold:
+            return
+        run.log.warning("site selectors matched %.0f%% of %d checks on %d article pages (threshold %.0f%%): "
+                        "has the site changed its layout? misses: %s", 100 * selectors["rate"], selectors["checks"],
+                        selectors["pages"], 100 * threshold, selector_misses(selectors),
+                        extra={"selector_hit_rate": selectors["rate"]})

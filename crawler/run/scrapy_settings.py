@@ -1,0 +1,75 @@
+"""Scrapy settings for arshif's crawls: the static part as module constants (like any Scrapy project's
+settings.py), and :func:`scrapy_settings` overlaying what comes from arshif's validated settings."""
+from __future__ import annotations
+
+from typing import Any
+
+BOT_NAME = "arshif"
+SPIDER_MODULES = ["crawler.fetch.spider"]
+NEWSPIDER_MODULE = "crawler.fetch.spider"
+
+ITEM_PIPELINES = {
+    "crawler.extract.pipeline.ExtractPipeline": 100,
+    "crawler.extract.validate.ValidatePipeline": 200,
+    "crawler.archive.pipeline.ArchivePipeline": 300,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # closest to the network, so it records the bytes as they came (before decompression, redirects)
+    "crawler.fetch.capture.WarcRecorderMiddleware": 950,
+    # sees a 429's Retry-After before Scrapy's RetryMiddleware (550) turns the answer into a retry
+    "crawler.fetch.retry_after.RetryAfterMiddleware": 560,
+}
+EXTENSIONS = {
+    "crawler.run.report_extension.RunReportExtension": 100,
+    "crawler.fetch.crawl_delay.CrawlDelay": 200,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+COOKIES_ENABLED = False
+DNS_TIMEOUT = 20
+REDIRECT_MAX_TIMES = 5
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's default list without DownloadTimeoutError: a stalled page costs one timeout per run (retrying it
+# held the site's slots for timeout × (retries + 1)); it fails, is counted, and is fetched again next run.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+HTTPERROR_ALLOWED_CODES: list[int] = []
+LOG_ENABLED = True
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"   # the pipelines log one line of their own per dropped page
+STATS_DUMP = False
+LOGSTATS_INTERVAL = 0
+
+
+def scrapy_settings(settings, site_key: str) -> dict[str, Any]:
+    """Scrapy settings for one site's crawler (its run reaches the components through the crawler:
+    ``crawler.components.attach``)."""
+    crawl = settings.crawl
+    site = settings.sites[site_key]
+    static = {k: v for k, v in globals().items() if k.isupper()}
+    return {
+        **static,
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        "DOWNLOAD_MAXSIZE": crawl.download_maxsize,
+        "DOWNLOAD_WARNSIZE": max(crawl.download_maxsize // 2, 1),
+        "RETRY_TIMES": crawl.retry_times,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": crawl.autothrottle_target_concurrency,
+        "AUTOTHROTTLE_MAX_DELAY": crawl.autothrottle_max_delay,
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
+        "CLOSESPIDER_PAGECOUNT": site.max_pages,
+        "CLOSESPIDER_TIMEOUT": site.time_limit,
+        "LOG_LEVEL": settings.logging.scrapy_level,
+    }

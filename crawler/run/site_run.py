@@ -1,0 +1,189 @@
+"""One site's run: the objects every component of that site's crawler shares — settings, the site's spec,
+the run report, the archive index, the uploader, the WARC writer and the extraction worker pool.
+
+:func:`open_run` does the I/O a run starts with (the index rebuilt from the archive when missing, WARC files
+left by a killed run archived, a WARC writer opened) and returns a :class:`SiteRun`, plain state;
+:func:`crawler.components.attach` hands it to a Scrapy crawler, whose components find it with
+:func:`crawler.components.run_from`."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import Future
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
+from crawler.archive.keys import warc_key
+from crawler.archive.uploader import Uploader
+from crawler.logctx import site_logger
+from crawler.outcomes import PageOutcome, RunResult
+from crawler.run.report import RunReport, new_run_id
+from crawler.sites import SiteSpec, get_site
+from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.fetch.warc_writer import RollingWarcWriter
+from crawler.extract.workers import ExtractWorkers
+
+log = logging.getLogger("arshif.run")
+
+
+def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+             kind: str = "crawl") -> "SiteRun":
+    """A new run of ``site_key``: its index ready (rebuilt from the archive when missing), the WARC files a
+    killed run left archived, its WARC writer open."""
+    spec = get_site(site_key)
+    report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
+                       host=socket.gethostname())
+    run_log = site_logger(log, site_key, report.run_id)
+    state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
+    run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
+                  _open_index(state_dir, site_key, archive, run_log))
+    warc_dir = state_dir / "warc" / site_key
+    _recover_warc(run, warc_dir)
+    run.warc = RollingWarcWriter(warc_dir, report.run_id, settings.archive.warc_max_bytes, on_close=run.warc_closed,
+                                 operator_info={"isPartOf": f"arshif {site_key}", "robots": "obey"
+                                                if settings.crawl.obey_robots else "ignore"})
+    return run
+
+
+def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> ArticleIndex:
+    index = ArticleIndex.at(state_dir, site)
+    if not index.is_built():
+        try:
+            count = index.rebuild(archive)
+            run_log.info("rebuilt the incremental index from the archive: %d articles", count)
+        except ArchiveUnavailable as exc:
+            run_log.warning("index not rebuilt, archive unavailable: %s", exc)
+    return index
+
+
+def _recover_warc(run: "SiteRun", folder: Path) -> None:
+    """WARC files left by a run that was killed: complete the name and archive them."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.warc.gz*")):
+        final = path.with_name(path.name.removesuffix(".open"))
+        if path != final:
+            path.replace(final)
+        date = final.name[:8]
+        key = warc_key(run.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
+        run.log.warning("archiving WARC file %s left by an interrupted run", final.name)
+        run.track_file(run.uploader.submit_file(key, final, content_type="application/warc",
+                                                metadata={"site": run.site}))
+
+
+class SiteRun:
+    """One site's run, plain state (built by :func:`open_run`): what it reads (settings, spec, the site's
+    settings ``cfg``), what it writes through (archive, uploader, index, WARC writer) and what it counts."""
+
+    def __init__(self, settings, spec: SiteSpec, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+                 report: RunReport, log: logging.LoggerAdapter | logging.Logger, index: ArticleIndex,
+                 warc: RollingWarcWriter | None = None):
+        self.settings = settings
+        self.spec = spec
+        self.cfg = settings.sites[spec.key]
+        self.archive = archive
+        self.uploader = uploader
+        self.extract_pool = extract_pool
+        self.report = report
+        self.log = log
+        self.index = index
+        self.warc = warc
+        self._lock = threading.Lock()
+        self._futures: list[Future] = []
+        self.discovery_ok = 0
+        self.discovery_failures: list[str] = []
+        self.write_failures: list[str] = []
+        # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
+        self.queued: set[str] = set()                     # ids of article requests not answered yet
+        self.not_articles: dict[str, str] = {}            # article id → why it gave no article
+        self.validators: dict[str, tuple[str | None, str | None]] = {}   # discovery URL → (ETag, Last-Modified)
+
+    @property
+    def site(self) -> str:
+        return self.spec.key
+
+    @property
+    def base_url(self) -> str:
+        return self.cfg.base_url
+
+    def store_start_report(self) -> None:
+        """The report, ``running``, stored before the run writes anything: a run that dies leaves it behind
+        (``crawler/run/dead_runs.py``). Written directly, never through the outbox (a late replay would put it
+        back over the final report); an archive that does not answer now only loses this early copy."""
+        try:
+            self.archive.put(self.report.key, self.report.to_json(), content_type="application/json; charset=utf-8",
+                             metadata={"site": self.site, "run-id": self.report.run_id})
+        except ArchiveError as exc:
+            self.log.warning("run report not stored at start, archive unavailable: %s", exc)
+
+    # -- WARC files ------------------------------------------------------------------------------------
+
+    def warc_key(self, name: str) -> str:
+        return warc_key(self.site, self.report.started_at[:10], name)
+
+    def warc_closed(self, path: Path, name: str) -> None:
+        """The WARC writer closed a file: archive it."""
+        self.track_file(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
+                                                  metadata={"site": self.site, "run-id": self.report.run_id}))
+
+    # -- what the next runs need not ask again ------------------------------------------------------------
+
+    def remember(self, result: str, close_reason: str) -> None:
+        """At the end of the run: URLs that answered no article, when the run also archived articles (so a
+        layout change that hides every article is not taken for good); the feeds' and sitemaps' validators,
+        when every article they listed was dealt with (no page cap reached, no page and no discovery document
+        failed: a child sitemap that failed is read again only if its index is), since a 304 next time skips
+        the whole document."""
+        counts = self.report.counts
+        if result != RunResult.OK:
+            return
+        archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
+        if self.not_articles and archived:
+            self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
+        if (self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0)
+                and not self.discovery_failures):
+            self.index.remember_validators(self.validators)
+
+    # -- archive writes --------------------------------------------------------------------------------
+
+    def track_file(self, future: Future) -> Future:
+        """Follow a file's archive write (``Uploader.submit_file``) to the end of the run: list the key it
+        wrote, or count it pending."""
+        with self._lock:
+            self._futures.append(future)
+
+        def done(fut: Future) -> None:
+            exc = fut.exception()
+            if exc is not None:
+                self.write_failed("file", exc)
+                return
+            with self._lock:
+                result = fut.result()
+                if result is None:
+                    self.report.count(PageOutcome.PENDING)
+                else:
+                    self.report.keys_written.append(result)
+
+        future.add_done_callback(done)
+        return future
+
+    def write_failed(self, what: str, exc: BaseException) -> None:
+        """A write neither the archive nor the outbox took (a full disk…): the run fails."""
+        self.write_failures.append(str(exc))
+        self.report.error(f"archive write failed: {exc}")
+        self.log.error("archive write failed (%s): %s", what, exc)
+
+    def wait_for_writes(self) -> None:
+        while True:
+            with self._lock:
+                pending = [f for f in self._futures if not f.done()]
+            if not pending:
+                return
+            for fut in pending:
+                try:
+                    fut.result()
+                except Exception:  # counted by the done-callback
+                    pass

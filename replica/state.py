@@ -1,0 +1,201 @@
+"""The mutable state of one replica site: its corpus, the test controls, request counts."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Callable
+
+from replica import corpus
+from replica.corpus import ReplicaArticle
+from replica.faults import FaultSet
+from replica.older import MAX_ARTICLES, Chain, OlderArticles, published_now
+
+#: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
+LAYOUTS = (1, 2)
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """A consistent snapshot of a site for rendering one response."""
+
+    site: str
+    base_url: str
+    articles: tuple[ReplicaArticle, ...]   # oldest first (by id)
+    serve_articles: bool
+    now: datetime
+    layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign (LAYOUTS)
+    older: OlderArticles | tuple = ()      # the articles past the base corpus, newest first (generated lazily)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @cached_property
+    def listed(self) -> tuple[ReplicaArticle, ...]:
+        """Newest first, as feeds and listings show them; a page without a date counts as just published."""
+        return tuple(sorted(self.articles, key=lambda a: a.published or self.now, reverse=True))
+
+    @cached_property
+    def everything(self) -> Chain:
+        """Every article newest first, older ones included (lazily): what sitemaps list."""
+        return Chain(self.listed, self.older)
+
+    @cached_property
+    def by_id(self) -> dict[str, ReplicaArticle]:
+        return {a.article_id: a for a in self.articles}
+
+    @cached_property
+    def redirects(self) -> dict[str, ReplicaArticle]:
+        return {path: a for a in self.articles for path in a.redirects}
+
+    def index(self, article: ReplicaArticle) -> int:
+        """Position of ``article`` in the corpus: per-page variations are keyed on it, so each shows up."""
+        if article.article_id in self.by_id:
+            return self.articles.index(self.by_id[article.article_id])
+        return len(self.articles) + self.older.position(article.article_id)
+
+    def find(self, article_id: str) -> ReplicaArticle | None:
+        """The article with the site's id ``article_id`` (base corpus or older), or None."""
+        article = self.by_id.get(article_id)
+        return article if article is not None or not self.older else self.older.get(article_id)
+
+
+def _checked_layout(layout: int) -> int:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(map(str, LAYOUTS))}, got {layout}")
+    return layout
+
+
+class SiteState:
+    """Thread-safe: the server's handler threads and the controlling test share it."""
+
+    def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime],
+                 layout: int = 1, articles: int | None = None):
+        """``articles``: how many articles the site serves in all (None: the base corpus alone, ~44); past the
+        base corpus they are older ones, generated on demand (``older.OlderArticles``)."""
+        self.site = site
+        self._size = articles
+        self._initial_layout = _checked_layout(layout)
+        self.base_url = ""             # set once the site's server is bound
+        self._build = build
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._running = threading.Event()   # cleared while stalled
+        self._closed = False
+        self._closing = threading.Event()
+        self.faults = FaultSet()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._articles = {a.article_id: a for a in self._build()}
+            self._older = self._make_older()
+            self._serve_articles = True
+            self._layout = self._initial_layout
+            self._fail_status: int | None = None
+            self._stats: Counter[str] = Counter()
+            self._arrivals: list[tuple[float, str]] = []     # (time.monotonic(), path) of each request
+        self.faults.clear()
+        self._running.set()
+
+    def _make_older(self) -> OlderArticles | tuple:
+        if self._size is None:
+            return ()
+        base = len(self._articles)
+        if not base <= self._size <= MAX_ARTICLES:
+            raise ValueError(f"articles per site must be {base}–{MAX_ARTICLES} for {self.site}, got {self._size}")
+        oldest = min(a.published for a in self._articles.values() if a.published)
+        return OlderArticles(self.site, self._size - base, oldest)
+
+    def view(self) -> SiteView:
+        with self._lock:
+            return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
+                            self._clock(), self._layout, self._older)
+
+    def articles(self) -> list[ReplicaArticle]:
+        """Every article, the base corpus (oldest first) then the older ones (newest first): generates them all."""
+        with self._lock:
+            return list(self._articles.values()) + list(self._older)
+
+    def size(self) -> int:
+        """How many articles the site serves (without generating any)."""
+        with self._lock:
+            return len(self._articles) + len(self._older)
+
+    def has(self, article_id: str) -> bool:
+        with self._lock:
+            return article_id in self._articles
+
+    # --- controls -------------------------------------------------------------------------------------
+    def stall(self, on: bool) -> None:
+        if on:
+            self._running.clear()
+        else:
+            self._running.set()
+
+    def serve_articles(self, on: bool) -> None:
+        with self._lock:
+            self._serve_articles = on
+
+    def set_layout(self, layout: int) -> None:
+        with self._lock:
+            self._layout = _checked_layout(layout)
+
+    def fail(self, status: int | None) -> None:
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError(f"fail status must be 400–599 (or None to stop failing), got {status}")
+        with self._lock:
+            self._fail_status = status
+
+    def publish(self, count: int) -> list[ReplicaArticle]:
+        """``count`` new regular articles, published now (the newest of the site)."""
+        if not 1 <= count <= MAX_ARTICLES:
+            raise ValueError(f"publish count must be 1–{MAX_ARTICLES}, got {count}")
+        with self._lock:
+            last = max(int(a) for a in self._articles)
+            new = published_now(self.site, last, count, self._clock())
+            self._articles.update((a.article_id, a) for a in new)
+            return new
+
+    def edit(self, article_id: str) -> ReplicaArticle:
+        with self._lock:
+            if article_id not in self._articles:
+                raise KeyError(f"{self.site} has no article {article_id!r}")
+            article = corpus.edited(self._articles[article_id], self._clock())
+            self._articles[article_id] = article
+            return article
+
+    # --- request side ---------------------------------------------------------------------------------
+    def count(self, path: str) -> None:
+        with self._lock:
+            self._stats[path] += 1
+            self._arrivals.append((time.monotonic(), path))
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._stats)
+
+    def arrivals(self) -> list[tuple[float, str]]:
+        with self._lock:
+            return list(self._arrivals)
+
+    def fail_status(self) -> int | None:
+        with self._lock:
+            return self._fail_status
+
+    def wait_while_stalled(self) -> bool:
+        """Block while the site is stalled; False when released because the server is stopping."""
+        self._running.wait()
+        return not self._closed
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep (a stall fault); False when cut short because the server is stopping."""
+        return not self._closing.wait(seconds)
+
+    def close(self) -> None:
+        self._closed = True
+        self._closing.set()
+        self._running.set()
