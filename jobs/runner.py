@@ -23,8 +23,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from crawler.archive.base import Archive
-from crawler.config import human_duration
 from crawler.deadruns import complete_dead_run
+from crawler.display import human_duration
 from crawler.logctx import site_logger
 from crawler.outcomes import RunResult
 from crawler.report import RunReport, new_run_id

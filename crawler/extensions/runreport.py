@@ -6,7 +6,7 @@ from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from ..config import human_duration
+from crawler.display import human_duration
 from ..outcomes import PageOutcome, RunResult
 from ..report import selector_misses
 from ..run import run_from

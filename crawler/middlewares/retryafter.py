@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.http import Request, Response
 
-from ..config import human_duration
+from crawler.display import human_duration
 from ..run import RunComponent, run_from
 
 THROTTLING = (429, 503)
