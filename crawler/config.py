@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Mapping
 from urllib.parse import urlsplit
@@ -189,7 +189,7 @@ class StoriesSettings(_Section):
 
 class SiteSettings(_Section):
     """What an operator changes about a site. ``base_url`` and the discovery paths default to the site's
-    module (``crawler/sites/<key>.py``), filled in by ``Settings`` before validation."""
+    module (``crawler/sites/<key>.py``), the lowest layer of settings (``_site_modules``)."""
 
     enabled: bool = True
     base_url: HttpUrl
@@ -305,11 +305,11 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
                                    **_: Any) -> tuple[PydanticBaseSettingsSource, ...]:
         """The layers, highest first (pydantic-settings merges them table by table)."""
-        load = _LOADING.get(None) or _Load(os.environ.get(ENV_SETTINGS_FILE), os.environ)
+        load = _LOADING.get(None) or _Load(os.environ.get(ENV_SETTINGS_FILE), os.environ, [])
         layers: list[tuple[Callable[[], dict], Callable[[tuple], str]]] = [
             (init_settings, lambda loc: "command line"),
             (_Environment(settings_cls, load.environ),
-             lambda loc: f"environment variable {ENV_PREFIX}{'__'.join(map(str, loc)).upper()}"),
+             lambda loc: f"environment variable {ENV_PREFIX}{'__'.join(loc).upper()}"),
         ]
         if load.user_file:
             layers.append((_toml_file(settings_cls, load.user_file), lambda loc: f"settings file {load.user_file}"))
@@ -327,7 +327,7 @@ class _Load:
 
     user_file: str | None
     environ: Mapping[str, str]
-    read: list[tuple[dict, Callable[[tuple], str]]] = field(default_factory=list)
+    read: list[tuple[dict, Callable[[tuple], str]]]
 
 
 _LOADING: ContextVar[_Load] = ContextVar("arshif_settings_load")
@@ -395,10 +395,8 @@ class _Environment(EnvSettingsSource):
 
 def _toml_file(settings_cls: type[BaseSettings], path: str | os.PathLike) -> TomlConfigSettingsSource:
     path = Path(path)
-    if path.is_dir():
-        raise SettingsError(f"settings file {path}: is a directory")
-    if not path.is_file():
-        raise SettingsError(f"settings file {path}: not found")
+    if not path.is_file():                       # pydantic-settings would read it as empty
+        raise SettingsError(f"settings file {path}: {'is a directory' if path.is_dir() else 'not found'}")
     try:
         return TomlConfigSettingsSource(settings_cls, toml_file=path)
     except tomllib.TOMLDecodeError as exc:
@@ -439,7 +437,7 @@ def load_settings(
     """Build validated settings from the sites' modules, defaults, the user's file, the environment and
     ``overrides`` (a nested dict applied last: the command line's ``--archive`` and the like)."""
     environ = os.environ if environ is None else environ
-    load = _Load(str(path) if path else environ.get(ENV_SETTINGS_FILE), environ)
+    load = _Load(str(path) if path else environ.get(ENV_SETTINGS_FILE), environ, [])
     token = _LOADING.set(load)
     try:
         return Settings(**(overrides or {}))
