@@ -1,20 +1,25 @@
 """Settings: one source of truth.
 
-Layers, lowest first: the project's ``settings.toml`` (every default), the user's file (``--settings FILE`` or
-``ARSHIF_SETTINGS``; it need only set the keys it changes), then ``ARSHIF_<SECTION>__<KEY>`` environment
-variables. The merged result is validated once, at start; a problem raises :class:`SettingsError` whose
-message is one line naming the key (and where its value came from).
+Layers, lowest first: each site's module (``crawler/sites/<key>.py``: its base URL and discovery paths), the
+project's ``settings.toml`` (every other default), the user's file (``--settings FILE`` or ``ARSHIF_SETTINGS``;
+it need only set the keys it changes), ``ARSHIF_<SECTION>__<KEY>`` environment variables, then the command
+line. pydantic-settings reads and merges the layers; the result is validated once, at start; a problem raises
+:class:`SettingsError` whose message is one line naming the key (and where its value came from).
 """
 from __future__ import annotations
 
 import os
 import re
 import tomllib
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
+                               TomlConfigSettingsSource)
 
 from crawler.sites import SITES
 
@@ -48,19 +53,6 @@ def parse_duration(value: Any) -> float:
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds
-
-
-def human_duration(seconds: float) -> str:
-    """The inverse of ``parse_duration``: 1500 → '25m', 5400 → '1h30m', 90 → '1m30s', 4.48 → '4.5s'."""
-    if seconds < 60 and seconds != int(seconds):
-        return f"{round(seconds, 1):g}s"
-    rest = int(round(seconds))
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if rest >= size:
-            parts.append(f"{rest // size}{unit}")
-            rest %= size
-    return "".join(parts) or "0s"
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -197,7 +189,7 @@ class StoriesSettings(_Section):
 
 class SiteSettings(_Section):
     """What an operator changes about a site. ``base_url`` and the discovery paths default to the site's
-    module (``crawler/sites/<key>.py``), filled in by ``Settings`` before validation."""
+    module (``crawler/sites/<key>.py``), the lowest layer of settings (``_site_modules``)."""
 
     enabled: bool = True
     base_url: HttpUrl
@@ -286,7 +278,9 @@ class SiteSettings(_Section):
         return self.base_url + path
 
 
-class Settings(_Section):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix=ENV_PREFIX, env_nested_delimiter="__")
+
     archive: ArchiveSettings
     crawl: CrawlSettings
     logging: LoggingSettings
@@ -299,96 +293,140 @@ class Settings(_Section):
     @field_validator("sites", mode="before")
     @classmethod
     def _known_sites(cls, sites: Any) -> Any:
-        """Refuse unknown sites; under each site's settings, put the defaults its module defines. A site
-        whose module exists but that no layer mentions gets its module's defaults (a new site is crawled
-        without a settings entry)."""
-        if not isinstance(sites, dict):
-            return sites
-        for key in sites:
+        for key in sites if isinstance(sites, dict) else ():
             if key not in SITES:
                 raise ValueError(f"unknown site {key!r} (known: {', '.join(sorted(SITES))})")
-        filled = {}
-        for key, given in {**sites, **{key: {} for key in SITES if key not in sites}}.items():
-            spec = SITES[key]
-            defaults = {"base_url": spec.default_base_url, "feeds": list(spec.feeds),
-                        "sitemaps": list(spec.sitemaps), "listings": list(spec.listings)}
-            filled[key] = defaults | given if isinstance(given, dict) else given
-        return filled
+        return sites
 
     def enabled_sites(self) -> list[str]:
         return [key for key, site in self.sites.items() if site.enabled]
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **_: Any) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The layers, highest first (pydantic-settings merges them table by table)."""
+        load = _LOADING.get(None) or _Load(os.environ.get(ENV_SETTINGS_FILE), os.environ, [])
+        layers: list[tuple[Callable[[], dict], Callable[[tuple], str]]] = [
+            (init_settings, lambda loc: "command line"),
+            (_Environment(settings_cls, load.environ),
+             lambda loc: f"environment variable {ENV_PREFIX}{'__'.join(loc).upper()}"),
+        ]
+        if load.user_file:
+            layers.append((_toml_file(settings_cls, load.user_file), lambda loc: f"settings file {load.user_file}"))
+        layers.append((_toml_file(settings_cls, DEFAULTS_FILE), lambda loc: f"defaults {DEFAULTS_FILE.name}"))
+        layers.append((_site_modules, lambda loc: f"site module crawler/sites/{loc[1]}.py"))
+        return tuple(_Layer(settings_cls, source, where, load.read) for source, where in layers)
 
 
 # ---------------------------------------------------------------------------------------------- loading
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise SettingsError(f"settings file {path}: not found") from None
-    except IsADirectoryError:
-        raise SettingsError(f"settings file {path}: is a directory") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"settings file {path}: not valid TOML: {exc}") from None
+@dataclass
+class _Load:
+    """One reading of the settings: its inputs, and what each layer gave (highest first) to name in errors."""
+
+    user_file: str | None
+    environ: Mapping[str, str]
+    read: list[tuple[dict, Callable[[tuple], str]]]
 
 
-def _merge(base: dict, over: Mapping, origin: dict, source: str, prefix: str = "") -> None:
-    """Overlay ``over`` onto ``base`` in place, recording each leaf's ``source`` in ``origin``."""
-    # A layer that sets one schedule key replaces the other from lower layers.
-    if prefix.startswith("sites.") and prefix.count(".") == 1 and any(k in over for k in SCHEDULE_KEYS):
-        for key in SCHEDULE_KEYS:
-            if key not in over:
-                base.pop(key, None)
-    for key, value in over.items():
-        dotted = f"{prefix}{key}" if not prefix else f"{prefix}.{key}"
-        if isinstance(value, Mapping):
-            target = base.setdefault(key, {})
-            if not isinstance(target, dict):
-                raise SettingsError(f"settings: {dotted}: expected a value, got a table (from {source})")
-            _merge(target, value, origin, source, dotted)
-        else:
-            base[key] = value
-            origin[dotted] = source
+_LOADING: ContextVar[_Load] = ContextVar("arshif_settings_load")
 
 
-def _env_value(raw: str) -> Any:
+class _Layer(PydanticBaseSettingsSource):
+    """A source of settings that remembers what it gave and names where it came from (``where(key path)``).
+    A site's schedule comes whole from the highest layer that sets `cron` or `every`: a layer setting `cron`
+    replaces a lower layer's `every`, and the reverse."""
+
+    def __init__(self, settings_cls: type[BaseSettings], source: Callable[[], dict],
+                 where: Callable[[tuple], str], read: list) -> None:
+        super().__init__(settings_cls)
+        self.source, self.where, self.read = source, where, read
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False           # unused: __call__ gives the whole layer
+
+    def __call__(self) -> dict:
+        data = self.source()
+        sites, above = data.get("sites"), self.current_state.get("sites")
+        if isinstance(sites, dict) and isinstance(above, dict):
+            data = data | {"sites": {key: _without_schedule(site) if _has_schedule(above.get(key)) else site
+                                     for key, site in sites.items()}}
+        self.read.append((data, self.where))
+        return data
+
+
+def _has_schedule(site: Any) -> bool:
+    return isinstance(site, dict) and any(key in site for key in SCHEDULE_KEYS)
+
+
+def _without_schedule(site: Any) -> Any:
+    return {k: v for k, v in site.items() if k not in SCHEDULE_KEYS} if isinstance(site, dict) else site
+
+
+def _toml_value(raw: str) -> Any:
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw
 
 
-def _env_layer(environ: Mapping[str, str]) -> dict[str, tuple[dict, str]]:
-    layers = {}
-    for name, raw in sorted(environ.items()):
-        if not name.startswith(ENV_PREFIX) or name == ENV_SETTINGS_FILE:
-            continue
-        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__")]
-        if not all(path):
-            raise SettingsError(f"environment variable {name}: empty name part (use one '__' between keys)")
-        tree: dict = {}
-        node = tree
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = _env_value(raw)
-        layers[name] = (tree, f"environment variable {name}")
-    return layers
+class _Environment(EnvSettingsSource):
+    """``ARSHIF_<SECTION>__<KEY>`` variables of ``environ``, each read as a TOML value when it parses as one
+    (numbers, true/false, ["lists"], "quoted strings"), as a plain string otherwise."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.env_vars = {name.lower(): _toml_value(raw) for name, raw in environ.items()
+                         if name.startswith(ENV_PREFIX) and name != ENV_SETTINGS_FILE}
+
+    def decode_complex_value(self, field_name: str, field: Any, value: Any) -> Any:
+        return value                             # decoded above
+
+    def __call__(self) -> dict:
+        for name in self.env_vars:               # what pydantic-settings would skip silently
+            path = name[len(ENV_PREFIX):].split("__")
+            if not all(path):
+                raise SettingsError(f"environment variable {name.upper()}: empty name part (use one '__' between keys)")
+            if path[0] not in self.settings_cls.model_fields:
+                raise SettingsError(f"settings: {path[0]}: unknown key (from environment variable {name.upper()})")
+        return super().__call__()
 
 
-def _format_error(exc: ValidationError, origin: dict) -> str:
+def _toml_file(settings_cls: type[BaseSettings], path: str | os.PathLike) -> TomlConfigSettingsSource:
+    path = Path(path)
+    if not path.is_file():                       # pydantic-settings would read it as empty
+        raise SettingsError(f"settings file {path}: {'is a directory' if path.is_dir() else 'not found'}")
+    try:
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path}: not valid TOML: {exc}") from None
+
+
+def _site_modules() -> dict:
+    """Each known site's defaults from its module: a site no settings file names is crawled with these."""
+    return {"sites": {key: {"base_url": spec.default_base_url, "feeds": list(spec.feeds),
+                            "sitemaps": list(spec.sitemaps), "listings": list(spec.listings)}
+                      for key, spec in SITES.items()}}
+
+
+def _format_error(exc: ValidationError, read: list[tuple[dict, Callable[[tuple], str]]]) -> str:
     err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
-    key = ".".join(loc) or "settings"
+    loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-"))
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif err["type"] == "missing":
         msg = "missing"
-    source = origin.get(key)
-    where = f" (from {source})" if source else ""
-    return f"settings: {key}: {msg}{where}"
+    where = ""
+    for data, name in read:                      # the highest layer that has this key names it, if a value
+        node: Any = data
+        for part in loc:
+            node = node.get(part, ...) if isinstance(node, dict) else ...
+        if node is not ...:
+            where = "" if isinstance(node, dict) else f" (from {name(loc)})"
+            break
+    return f"settings: {'.'.join(loc) or 'settings'}: {msg}{where}"
 
 
 def load_settings(
@@ -396,22 +434,14 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Build validated settings from defaults, the user's file, the environment and ``overrides``.
-
-    ``overrides`` is a nested dict applied last (the command line's ``--archive`` and the like).
-    """
+    """Build validated settings from the sites' modules, defaults, the user's file, the environment and
+    ``overrides`` (a nested dict applied last: the command line's ``--archive`` and the like)."""
     environ = os.environ if environ is None else environ
-    origin: dict[str, str] = {}
-    merged: dict = {}
-    _merge(merged, _read_toml(DEFAULTS_FILE), origin, f"defaults {DEFAULTS_FILE.name}")
-    user_file = path or environ.get(ENV_SETTINGS_FILE)
-    if user_file:
-        _merge(merged, _read_toml(Path(user_file)), origin, f"settings file {user_file}")
-    for tree, source in _env_layer(environ).values():
-        _merge(merged, tree, origin, source)
-    if overrides:
-        _merge(merged, overrides, origin, "command line")
+    load = _Load(str(path) if path else environ.get(ENV_SETTINGS_FILE), environ, [])
+    token = _LOADING.set(load)
     try:
-        return Settings.model_validate(merged)
+        return Settings(**(overrides or {}))
     except ValidationError as exc:
-        raise SettingsError(_format_error(exc, origin)) from None
+        raise SettingsError(_format_error(exc, load.read)) from None
+    finally:
+        _LOADING.reset(token)

@@ -23,10 +23,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from crawler.archive.base import Archive
-from crawler.config import human_duration
-from crawler.run.dead_runs import complete_dead_run
+from crawler.display import human_duration
 from crawler.logctx import site_logger
 from crawler.outcomes import RunResult
+from crawler.run.dead_runs import complete_dead_run
 from crawler.run.report import RunReport, new_run_id
 from jobs.lock import LockBusy
 

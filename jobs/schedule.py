@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from crawler.config import human_duration
+from crawler.display import human_duration
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger

@@ -20,7 +20,7 @@ import threading
 from datetime import datetime, timezone
 
 from crawler.archive import ArchiveError
-from crawler.config import human_duration
+from crawler.display import human_duration
 from crawler.logctx import site_logger
 from jobs.history import SiteHistory, started
 from jobs.schedule import catch_up_due, describe, next_run_after, trigger

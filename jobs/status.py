@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
-from crawler.config import human_duration
+from crawler.display import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, RunResult
 from crawler.run.report import selector_misses
 from crawler.archive.index import archive_state_dir

@@ -111,3 +111,99 @@ def test_file_errors_name_the_file(tmp_path):
 @pytest.mark.parametrize("text, seconds", [("90s", 90), ("45m", 2700), ("2h", 7200), (30, 30), ("250ms", 0.25)])
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
+
+
+# ------------------------------------------------------------------ layering on pydantic-settings
+
+
+def test_a_nested_environment_variable_changes_one_key_of_one_site(tmp_path):
+    s = load({"ARSHIF_SITES__RT_ARABIC__BASE_URL": "http://127.0.0.1:8802/",
+              "ARSHIF_SITES__RT_ARABIC__MAX_PAGES": "40"},
+             tmp_path, '[sites.rt_arabic]\nlisting_pages = 1\n')
+    rt = s.sites["rt_arabic"]
+    assert rt.url(rt.feeds[0]) == "http://127.0.0.1:8802/rss/"   # the module's path, under the new base URL
+    assert rt.max_pages == 40 and rt.listing_pages == 1 and rt.every == 1800
+    assert s.sites["elbalad"].base_url == "https://www.elbalad.news" and s.sites["elbalad"].max_pages == 2000
+
+
+def test_environment_values_are_read_as_toml_values():
+    s = load({"ARSHIF_SITES__ELBALAD__LISTINGS": "['/category/2', \"/category/7\"]",   # TOML, not JSON
+              "ARSHIF_ARCHIVE__URL": '"s3://news-archive/arshif"',                        # quotes removed
+              "ARSHIF_CRAWL__OBEY_ROBOTS": "false", "ARSHIF_STATUS__MAX_SHORT_SHARE": "0.5",
+              "ARSHIF_CRAWL__USER_AGENT": "probe/1 (a plain string)"})
+    assert s.sites["elbalad"].listings == ["/category/2", "/category/7"]
+    assert s.archive.url == "s3://news-archive/arshif"
+    assert s.crawl.obey_robots is False and s.status.max_short_share == 0.5
+    assert s.crawl.user_agent == "probe/1 (a plain string)"
+
+
+def test_a_list_from_the_environment_replaces_the_files_list(tmp_path):
+    s = load({"ARSHIF_SITES__ELBALAD__FEEDS": '["/b", "/c"]'}, tmp_path, '[sites.elbalad]\nfeeds = ["/a"]\n')
+    assert s.sites["elbalad"].feeds == ["/b", "/c"]
+    with pytest.raises(SettingsError) as err:
+        load({"ARSHIF_SITES__ELBALAD__FEEDS": "/rss"})
+    assert str(err.value) == ("settings: sites.elbalad.feeds: Input should be a valid list "
+                              "(from environment variable ARSHIF_SITES__ELBALAD__FEEDS)")
+
+
+def test_an_error_names_the_highest_layer_that_set_the_value(tmp_path):
+    text = '[sites.elbalad]\nbase_url = "notaurl"\n'
+    with pytest.raises(SettingsError) as err:
+        load(tmp_path=tmp_path, text=text)
+    assert str(err.value) == ("settings: sites.elbalad.base_url: expected an http(s) URL with a host, "
+                              f"got 'notaurl' (from settings file {tmp_path / 'user.toml'})")
+    # the environment fixes the file's mistake; the command line's mistake is named as the command line's
+    assert load({"ARSHIF_SITES__ELBALAD__BASE_URL": "http://127.0.0.1:9"}, tmp_path, text).sites[
+        "elbalad"].base_url == "http://127.0.0.1:9"
+    with pytest.raises(SettingsError, match=r"^settings: archive\.url: bad bucket name 'A_B': .*\(from command line\)$"):
+        load_settings(environ={"ARSHIF_ARCHIVE__URL": "s3://good-bucket/p"},
+                      overrides={"archive": {"url": "s3://A_B/p"}})
+
+
+def test_unknown_environment_variables_are_refused_naming_them():
+    for env, expected in [
+        ({"ARSHIF_BOGUS": "1"}, "settings: bogus: unknown key (from environment variable ARSHIF_BOGUS)"),
+        ({"ARSHIF_SITES__ELBALAD__BOGUS": "1"},
+         "settings: sites.elbalad.bogus: unknown key (from environment variable ARSHIF_SITES__ELBALAD__BOGUS)"),
+        ({"ARSHIF_CRAWL____RETRY_TIMES": "1"},
+         "environment variable ARSHIF_CRAWL____RETRY_TIMES: empty name part (use one '__' between keys)"),
+    ]:
+        with pytest.raises(SettingsError) as err:
+            load(env)
+        assert str(err.value) == expected
+
+
+def test_secrets_never_appear_in_errors():
+    with pytest.raises(SettingsError) as err:
+        load({"ARSHIF_ARCHIVE__S3__SECRET_ACCESS_KEY": "wJalrXUtnFEMI-secret"})
+    assert str(err.value).startswith("settings: archive.s3.secret_access_key: unknown key")
+    assert "wJalrXUtnFEMI" not in str(err.value)
+
+
+def test_a_table_where_a_value_belongs_names_the_key_not_a_lower_layer():
+    with pytest.raises(SettingsError) as err:
+        load({"ARSHIF_CRAWL__RETRY_TIMES__X": "1"})
+    assert str(err.value).startswith("settings: crawl.retry_times: Input should be a valid integer")
+    assert "default" not in str(err.value)
+
+
+def test_the_schedule_comes_whole_from_the_highest_layer_that_sets_one(tmp_path):
+    text = '[sites.elbalad]\ncron = "*/5 * * * *"\n'
+    cfg = load(tmp_path=tmp_path, text=text).sites["elbalad"]
+    assert cfg.cron == "*/5 * * * *" and cfg.every is None          # the file's cron replaces the default every
+    cfg = load({"ARSHIF_SITES__ELBALAD__EVERY": "10m"}, tmp_path, text).sites["elbalad"]
+    assert cfg.every == 600 and cfg.cron is None
+    with pytest.raises(SettingsError, match=r"^settings: sites\.elbalad: set exactly one of 'cron' or 'every'"):
+        load({"ARSHIF_SITES__ELBALAD__EVERY": "10m", "ARSHIF_SITES__ELBALAD__CRON": "0 * * * *"})
+
+
+def test_settings_built_directly_read_the_process_environment(monkeypatch, tmp_path):
+    from crawler.config import Settings
+
+    path = tmp_path / "s.toml"
+    path.write_text('[sites.elbalad]\nmax_pages = 7\n')
+    monkeypatch.setenv("ARSHIF_SETTINGS", str(path))
+    monkeypatch.setenv("ARSHIF_SITES__ELBALAD__EVERY", "5s")
+    s = Settings()
+    assert s.sites["elbalad"].max_pages == 7 and s.sites["elbalad"].every == 5
+    assert s.sites["rt_arabic"].feeds == ["/rss/"]

@@ -7,7 +7,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import SettingsError, human_duration, load_settings
+from crawler.config import SettingsError, load_settings
+from crawler.display import human_duration
 from jobs.schedule import catch_up_due, describe, next_run_after, trigger, upcoming_run
 
 UTC = timezone.utc

@@ -8,7 +8,7 @@ from scrapy import signals
 from scrapy.extensions.throttle import AutoThrottle
 
 from crawler.components import RunComponent, run_from
-from crawler.config import human_duration
+from crawler.display import human_duration
 
 
 class CrawlDelay(RunComponent):

@@ -9,8 +9,8 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.http import Request, Response
 
-from crawler.config import human_duration
 from crawler.components import RunComponent, run_from
+from crawler.display import human_duration
 
 THROTTLING = (429, 503)
 

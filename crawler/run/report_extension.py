@@ -6,10 +6,10 @@ from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.config import human_duration
+from crawler.components import run_from
+from crawler.display import human_duration
 from crawler.outcomes import PageOutcome, RunResult
 from crawler.run.report import selector_misses
-from crawler.components import run_from
 
 JSON = "application/json; charset=utf-8"
 
