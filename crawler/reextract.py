@@ -52,6 +52,7 @@ from .archive.keys import article_key, parse_article_key, utc_date
 from .archive.store import Planned, store_article, store_metadata_change
 from .durable import write_atomic
 from .extract import MIN_WORDS, RULES_VERSION, NotArticle, extract
+from .outcomes import Count, PageOutcome, RunKind, RunResult
 from .record import complete, problems, same_content
 from .report import RunReport, new_run_id
 from .sites import get_site
@@ -60,6 +61,8 @@ from .urls import article_id, is_article_url
 
 log = logging.getLogger("arshif.reextract")
 
+#: a worker's result for a capture that is an article (else ``PageOutcome.NOT_ARTICLE`` or ``PageOutcome.FAILED``)
+ARTICLE = "article"
 BATCH = 8                   # captures per task: small enough to spread a few WARC files over many workers
 
 
@@ -97,8 +100,8 @@ class ExtractorMismatch(Exception):
 
 
 def extract_captures(site: str, captures: list[Capture], fingerprint: str | None = None) -> list[tuple[str, Any]]:
-    """The extractor on each capture: ``("article", fields)``, ``("not_article", reason)`` or ``("failed",
-    message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere.
+    """The extractor on each capture: ``(ARTICLE, fields)``, ``(PageOutcome.NOT_ARTICLE, reason)`` or
+    ``(PageOutcome.FAILED, message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere.
     ``fingerprint`` is the client's ``extractor_fingerprint``: a worker whose extractor differs refuses."""
     if fingerprint is not None and extractor_fingerprint(site) != fingerprint:
         import socket
@@ -111,9 +114,9 @@ def extract_captures(site: str, captures: list[Capture], fingerprint: str | None
             result = extract(capture.body, capture.url, site, base_url=capture.base_url, encoding=capture.encoding,
                              fetched_at=datetime.fromisoformat(capture.fetched_at))
         except Exception as exc:   # one page's failure, reported with its capture
-            out.append(("failed", f"{type(exc).__name__}: {exc}"))
+            out.append((PageOutcome.FAILED, f"{type(exc).__name__}: {exc}"))
         else:
-            out.append(("not_article", result.reason) if isinstance(result, NotArticle) else ("article", result))
+            out.append((PageOutcome.NOT_ARTICLE, result.reason) if isinstance(result, NotArticle) else (ARTICLE, result))
     return out
 
 
@@ -196,15 +199,16 @@ class SiteResult:
 
     @property
     def changed(self) -> int:
-        return self.counts["new"] + self.counts["updated"]
+        return self.counts[PageOutcome.NEW] + self.counts[PageOutcome.UPDATED]
 
     def summary(self) -> str:
         c = self.counts
         resumed = f" (resumed: {self.files_done_before} done before)" if self.files_done_before else ""
-        return (f"{self.site}: reextract read {c['captures']} captures in {self.files} WARC files{resumed}: "
-                f"{c['pages']} article pages, {self.changed} changed ({c['new']} new, {c['updated']} updated), "
-                f"{c['unchanged']} unchanged, {c['older']} older captures, {c['not_article']} not articles, "
-                f"{c['failed']} failed; {len(self.touched_days)} days touched; {self.seconds:.1f}s"
+        return (f"{self.site}: reextract read {c[Count.CAPTURES]} captures in {self.files} WARC files{resumed}: "
+                f"{c[Count.PAGES]} article pages, {self.changed} changed ({c[PageOutcome.NEW]} new, "
+                f"{c[PageOutcome.UPDATED]} updated), {c[PageOutcome.UNCHANGED]} unchanged, {c[Count.OLDER]} older "
+                f"captures, {c[PageOutcome.NOT_ARTICLE]} not articles, {c[PageOutcome.FAILED]} failed; "
+                f"{len(self.touched_days)} days touched; {self.seconds:.1f}s"
                 + (f"; {self.unfinished_files} WARC files unfinished" if self.unfinished_files else ""))
 
 
@@ -217,7 +221,7 @@ class Checkpoint:
         self.path = path
         self.keys_path = path.with_suffix(".keys")
         self.job = job
-        self.report = RunReport(new_run_id(job["site"]) + "-reextract", job["site"], "", kind="reextract")
+        self.report = RunReport(new_run_id(job["site"]) + "-reextract", job["site"], "", kind=RunKind.REEXTRACT)
         self.done: set[str] = set()
         self.counts: Counter = Counter()
         self.touched: set[tuple[str, str]] = set()
@@ -317,7 +321,7 @@ class SiteReextraction:
                 if record.digest_checker.passed is not True and (record.rec_headers.get_header("WARC-Payload-Digest")
                                                                  or record.rec_headers.get_header("WARC-Block-Digest")):
                     raise ValueError(f"the record at offset {offset} is cut short (its digest could not be checked)")
-                counts["captures"] += response
+                counts[Count.CAPTURES] += response
                 if not wanted:
                     continue
                 when = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))
@@ -350,10 +354,10 @@ class SiteReextraction:
     def _apply(self, pending: _Pending, outcome: str, value: Any, counts: Counter,
                touched: set[tuple[str, str]]) -> None:
         capture = pending.capture
-        counts["pages"] += 1
-        if outcome != "article":
+        counts[Count.PAGES] += 1
+        if outcome != ARTICLE:
             counts[outcome] += 1
-            if outcome == "failed":
+            if outcome == PageOutcome.FAILED:
                 log.warning("reextract %s: extraction failed: %s (%s@%d): %s", self.site, capture.url,
                             capture.file, capture.offset, value)
             return
@@ -368,26 +372,26 @@ class SiteReextraction:
                 fetched_at, run_id = archived["fetched_at"], archived["run_id"]
             elif (capture.order < capture_order(pointer["file"], pointer["offset"]) if pointer.get("file")
                   else datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(archived["fetched_at"])):
-                counts["older"] += 1
+                counts[Count.OLDER] += 1
                 return
             else:
                 fetched_at, run_id = capture.fetched_at, _run_id(capture.file)
         record = complete(value, fetched_at=datetime.fromisoformat(fetched_at), run_id=run_id, warc=capture.pointer)
         found = problems(record)
         if found:
-            counts["failed"] += 1
+            counts[PageOutcome.FAILED] += 1
             log.warning("reextract %s: invalid record, not archived: %s: %s", self.site, capture.url, found[0])
             return
         if current is None:
             date = utc_date(record["published_at"], datetime.fromisoformat(fetched_at))
-            outcome, written, stored = store_article(self.archive, Planned("new", article_key(self.site, date, aid),
+            outcome, written, stored = store_article(self.archive, Planned(PageOutcome.NEW, article_key(self.site, date, aid),
                                                                            record))
             key = article_key(self.site, date, aid)
         elif same_content(archived, record):
-            counts["unchanged"] += 1
+            counts[PageOutcome.UNCHANGED] += 1
             return
         elif archived["content_sha256"] != record["content_sha256"]:
-            outcome, written, stored = store_article(self.archive, Planned("updated", key, record, previous_key=key))
+            outcome, written, stored = store_article(self.archive, Planned(PageOutcome.UPDATED, key, record, previous_key=key))
         else:
             outcome, written, stored = store_metadata_change(self.archive, key, record)
         counts[outcome] += 1
@@ -439,7 +443,7 @@ class SiteReextraction:
                     raise
                 except Exception as exc:                   # the worker died (not the extractor failing)
                     log.error("reextract %s: a batch of %s failed: %s: %s", self.site, key, type(exc).__name__, exc)
-                    counts[key]["failed"] += len(pendings)
+                    counts[key][PageOutcome.FAILED] += len(pendings)
                     ok[key] = False
                     continue
                 for pending, (outcome, value) in zip(pendings, results):
@@ -467,7 +471,7 @@ class SiteReextraction:
                 raise
             except Exception as exc:     # a WARC file cut short or corrupt: what was read is done, the file is not
                 log.error("reextract %s: cannot read all of %s: %s: %s", self.site, key, type(exc).__name__, exc)
-                counts[key]["failed"] += 1
+                counts[key][PageOutcome.FAILED] += 1
                 ok[key] = False
             if batch:
                 submit(key, batch)
@@ -492,8 +496,8 @@ class SiteReextraction:
             report.archive = self.archive.url
             for name, n in result.counts.items():
                 report.count(name, n)
-            failed = result.counts["failed"]
-            report.finish("failed" if failed else "ok", f"{failed} captures failed" if failed else None)
+            failed = result.counts[PageOutcome.FAILED]
+            report.finish(RunResult.FAILED if failed else RunResult.OK, f"{failed} captures failed" if failed else None)
             self.archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
                              metadata={"site": self.site, "run-id": report.run_id})
         self.checkpoint.remove()

@@ -18,7 +18,7 @@ from .archive.base import Archive, ArchiveError, ArchiveUnavailable
 from .archive.keys import warc_key
 from .archive.uploader import Uploader
 from .logctx import site_logger
-from .outcomes import PageOutcome, RunResult
+from .outcomes import PageOutcome, RunKind, RunResult
 from .report import RunReport, new_run_id
 from .sites import SiteSpec, get_site
 from .state import ArticleIndex, archive_state_dir
@@ -56,7 +56,7 @@ class RunComponent:
 
 
 def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
-             kind: str = "crawl") -> "SiteRun":
+             kind: RunKind = RunKind.CRAWL) -> "SiteRun":
     """A new run of ``site_key``: its index ready (rebuilt from the archive when missing), the WARC files a
     killed run left archived, its WARC writer open."""
     spec = get_site(site_key)

@@ -12,7 +12,7 @@ from pathlib import Path
 from .archive.base import Archive
 from .archive.outbox import Outbox
 from .archive.uploader import FlushResult, Uploader
-from .outcomes import RunResult
+from .outcomes import RunKind, RunResult
 from .report import RunReport, new_run_id
 from .state import ArticleIndex, archive_state_dir
 
@@ -49,7 +49,7 @@ def store_flush_reports(result: FlushResult, uploader: Uploader) -> None:
     for site in sorted(set(result.counts) | set(result.keys)):
         if site == "unknown":
             continue
-        report = RunReport(new_run_id(site) + "-flush", site, uploader.archive.url, kind="flush")
+        report = RunReport(new_run_id(site) + "-flush", site, uploader.archive.url, kind=RunKind.FLUSH)
         for outcome, n in result.counts.get(site, {}).items():
             report.count(outcome, n)
         report.keys_written = list(result.keys.get(site, []))

@@ -70,6 +70,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
+    from crawler.outcomes import RunKind
     from crawler.deadruns import settle_dead_runs
     from crawler.run import attach, open_run
     from crawler.settings import scrapy_settings
@@ -107,7 +108,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = open_run(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
+            run = open_run(settings, site, archive, uploader, pool, kind=RunKind.REFETCH if refetch else RunKind.CRAWL)
             stack.callback(run.index.close)
             settle_dead_runs(archive, site, found_by=run.report.run_id)   # we hold its lock: they are dead
             run.store_start_report()

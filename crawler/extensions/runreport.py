@@ -7,7 +7,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from ..config import human_duration
-from ..outcomes import PageOutcome, RunResult
+from ..outcomes import Count, PageOutcome, RunResult
 from ..report import selector_misses
 from ..run import run_from
 
@@ -33,7 +33,7 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
         return failed, f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
     if report.counts.get(PageOutcome.PENDING):
         return failed, f"{report.counts[PageOutcome.PENDING]} writes pending in the outbox (archive unavailable)"
-    fetched, lost = report.counts["fetched"], report.counts[PageOutcome.FAILED]
+    fetched, lost = report.counts[Count.FETCHED], report.counts[PageOutcome.FAILED]
     if fetched and lost == fetched:
         return failed, "every article page failed"
     # pages answered plus pages whose fetch failed (a page that failed after its fetch counts twice: the
@@ -70,7 +70,7 @@ class RunReportExtension:
         run.warc.close()
         run.wait_for_writes()
         # article pages discovered but left for the next run (the page cap or the time limit came first)
-        run.report.count("backlog", len(run.queued))
+        run.report.count(Count.BACKLOG, len(run.queued))
         result, why = decide(run, close_reason)
         run.report.finish(result, why)
         run.remember(result, close_reason)

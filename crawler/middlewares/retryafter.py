@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from scrapy.http import Request, Response
 
 from ..config import human_duration
+from ..outcomes import Count
 from ..run import RunComponent, run_from
 
 THROTTLING = (429, 503)
@@ -47,7 +48,7 @@ class RetryAfterMiddleware(RunComponent):
         wait = retry_after(response.headers.get(b"Retry-After"))
         if wait is None:
             return response
-        self.run.report.count("throttled")
+        self.run.report.count(Count.THROTTLED)
         delay = min(wait, self.max_delay)
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from ..outcomes import PageOutcome
+from ..outcomes import Count, PageOutcome
 from ..record import problems
 from ..run import RunComponent
 
@@ -24,7 +24,7 @@ class ValidatePipeline(RunComponent):
                             extra={"url": record.get("url")})
             raise DropItem(f"invalid record: {record.get('url')}")
         if record["published_at"] is None:
-            run.report.count("undated")
+            run.report.count(Count.UNDATED)
         if record["word_count"] < self.short_words:
-            run.report.count("short_text")
+            run.report.count(Count.SHORT_TEXT)
         return record
