@@ -29,6 +29,7 @@ X") read, so its fields are a stable interface:
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -45,9 +46,21 @@ COUNTS = (Count.DISCOVERED, Count.FETCHED, *PageOutcome, Count.UNDATED, Count.SH
 MAX_FAILURES = 100
 
 
+_RUN_ID = re.compile(r"(\d{8}T\d{6}Z)-(.+)-[0-9a-f]{4}")
+
+
 def new_run_id(site: str, now: datetime | None = None) -> str:
+    """``<start, UTC, to the second>-<site>-<4 hex digits>``: ids sort by start time."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return f"{now:%Y%m%dT%H%M%SZ}-{site}-{secrets.token_hex(2)}"
+
+
+def run_started(run_id: str, site: str) -> datetime:
+    """The start a run id of ``site`` (made by :func:`new_run_id`) names; ValueError for anything else."""
+    match = _RUN_ID.fullmatch(run_id)
+    if match is None or match[2] != site:
+        raise ValueError(f"{run_id!r} is not a run id of site {site} (<YYYYMMDDTHHMMSSZ>-{site}-<4 hex digits>)")
+    return datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
 
 
 def utcnow() -> datetime:

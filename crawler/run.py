@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 from concurrent.futures import Future
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .archive.base import Archive, ArchiveError, ArchiveUnavailable
@@ -19,7 +19,7 @@ from .archive.keys import warc_key
 from .archive.uploader import Uploader
 from .logctx import site_logger
 from .outcomes import PageOutcome, RunKind, RunResult
-from .report import RunReport, new_run_id
+from .report import RunReport, new_run_id, run_started
 from .sites import SiteSpec, get_site
 from .state import ArticleIndex, archive_state_dir
 from .warc import RollingWarcWriter
@@ -56,16 +56,26 @@ class RunComponent:
 
 
 def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
-             kind: RunKind = RunKind.CRAWL) -> "SiteRun":
+             kind: RunKind = RunKind.CRAWL, *, started: datetime | None = None, run_id: str | None = None,
+             deadline: datetime | None = None) -> "SiteRun":
     """A new run of ``site_key``: its index ready (rebuilt from the archive when missing), the WARC files a
-    killed run left archived, its WARC writer open."""
+    killed run left archived, its WARC writer open.
+
+    The run starts at ``started`` (default now) or, given ``run_id`` (``arshif serve`` names the run of the
+    crawl process it starts, to read that very report), at the start that id names; it must end by
+    ``deadline`` (default: its start + the site's ``time_limit``), fixed here once: Scrapy's close timeout
+    (``crawler.extensions.deadline``) counts to it, and ``arshif serve`` stops the process at it."""
     spec = get_site(site_key)
-    report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
-                       host=socket.gethostname())
+    if run_id is not None:
+        started = run_started(run_id, site_key)
+    started = (started or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    report = RunReport(run_id or new_run_id(site_key, started), site_key, archive.url, kind=kind,
+                       started_at=started.isoformat(timespec="seconds"), pid=os.getpid(), host=socket.gethostname())
     run_log = site_logger(log, site_key, report.run_id)
     state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
     run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
-                  _open_index(state_dir, site_key, archive, run_log))
+                  _open_index(state_dir, site_key, archive, run_log),
+                  deadline=deadline or started + timedelta(seconds=settings.sites[site_key].time_limit))
     warc_dir = state_dir / "warc" / site_key
     _recover_warc(run, warc_dir)
     run.warc = RollingWarcWriter(warc_dir, report.run_id, settings.archive.warc_max_bytes, on_close=run.warc_closed,
@@ -106,7 +116,7 @@ class SiteRun:
 
     def __init__(self, settings, spec: SiteSpec, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
                  report: RunReport, log: logging.LoggerAdapter | logging.Logger, index: ArticleIndex,
-                 warc: RollingWarcWriter | None = None):
+                 warc: RollingWarcWriter | None = None, deadline: datetime | None = None):
         self.settings = settings
         self.spec = spec
         self.cfg = settings.sites[spec.key]
@@ -117,6 +127,7 @@ class SiteRun:
         self.log = log
         self.index = index
         self.warc = warc
+        self.deadline = deadline            # the run is closed (closespider_timeout) at this instant
         self._lock = threading.Lock()
         self._futures: list[Future] = []
         self.discovery_ok = 0

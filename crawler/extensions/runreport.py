@@ -21,12 +21,12 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     """The run's result and, unless ok, why (one line)."""
     report = run.report
     failed = RunResult.FAILED
-    if run.discovery_ok == 0:
-        if run.discovery_failures:
-            return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
-        return failed, "no feed, sitemap or listing of the site could be read"
-    if close_reason == "closespider_timeout":
+    if run.discovery_ok == 0 and run.discovery_failures:
+        return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
+    if close_reason == "closespider_timeout":      # the run's deadline (crawler.extensions.deadline)
         return failed, f"time limit {human_duration(run.cfg.time_limit)} exceeded"
+    if run.discovery_ok == 0:
+        return failed, "no feed, sitemap or listing of the site could be read"
     if close_reason not in _NORMAL:
         return failed, f"stopped early ({close_reason})"
     if run.write_failures:
