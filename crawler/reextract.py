@@ -293,7 +293,7 @@ class SiteReextraction:
         self.batch = batch
         # batches in flight: enough to keep every worker busy while the client reads and writes
         self.window = window or 2 * (getattr(executor, "slots", None) or getattr(executor, "workers", None) or 2)
-        self.progress = progress or (lambda files_done, files, pages: None)   # called as the run goes
+        self.progress = progress or (lambda *_: None)   # called as the run goes
         job = {"site": site, "since": since, "until": until, "extractor": extractor_fingerprint(site)}
         self.checkpoint = Checkpoint(Path(state_dir) / f"reextract-{site}.json", job)
         self._written: set[str] = set()    # article ids written by this run (their archived copy changed)

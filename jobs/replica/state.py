@@ -11,7 +11,7 @@ from typing import Callable
 from . import corpus
 from .corpus import ReplicaArticle
 from .faults import FaultSet
-from .older import MAX_ARTICLES, Chain, OlderArticles, published_now
+from .older import MAX_ARTICLES, OlderArticles, published_now
 
 #: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
 LAYOUTS = (1, 2)
@@ -36,11 +36,6 @@ class SiteView:
     def listed(self) -> tuple[ReplicaArticle, ...]:
         """Newest first, as feeds and listings show them; a page without a date counts as just published."""
         return tuple(sorted(self.articles, key=lambda a: a.published or self.now, reverse=True))
-
-    @cached_property
-    def everything(self) -> Chain:
-        """Every article newest first, older ones included (lazily): what sitemaps list."""
-        return Chain(self.listed, self.older)
 
     @cached_property
     def by_id(self) -> dict[str, ReplicaArticle]:
