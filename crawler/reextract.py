@@ -18,8 +18,11 @@ capture order, so the archive comes out the same whichever workers ran the extra
 * a record keeps the ``fetched_at`` and ``run_id`` of its capture, so re-running re-extraction (or running
   it elsewhere) writes byte-identical records.
 
-Every WARC record is read to its end with its digest checked: a file cut short or damaged stops at the
-damage (one error line; the file is left for the next run), never giving a truncated page.
+Every WARC file is checked whole: every gzip member complete (its trailer checked, before any record is read),
+one record per member, every record read to its end with its digest checked, and the file's seal at its end
+(``crawler.warc``: a copy cut exactly between two records is otherwise a valid, shorter file). A file cut
+short or damaged is one error line and is left for the next run, never giving a truncated page; the whole
+captures before the damage are done (every write is idempotent).
 
 Resumable: after each WARC file the client records it, with the counts and the days it touched, in a
 checkpoint in the local state folder (``reextract-<site>.json``; the keys written go to
@@ -58,6 +61,7 @@ from .report import RunReport, new_run_id
 from .sites import get_site
 from .state import ArticleIndex
 from .urls import article_id, is_article_url
+from .warc import DamagedWarc, check_sealed, gzip_members, warc_fields
 
 log = logging.getLogger("arshif.reextract")
 
@@ -304,6 +308,8 @@ class SiteReextraction:
         data = self.archive.get(key)
         if data is None:
             raise FileNotFoundError("listed but not in the archive any more")
+        members = gzip_members(data)                   # DamagedWarc at a member cut short or damaged
+        seen: list[tuple[int, str, dict[str, str]]] = []
         records = ArchiveIterator(io.BytesIO(data), check_digests="raise")
         end = 0
         try:
@@ -318,9 +324,12 @@ class SiteReextraction:
                 body = record.content_stream().read() if wanted else record.raw_stream.read()
                 offset = records.get_record_offset()      # after the read: asking it first skips the payload
                 end = offset + records.get_record_length()
+                if len(seen) >= len(members) or members[len(seen)] != (offset, end):
+                    raise DamagedWarc(f"damaged: the record read at offset {offset} is not one whole gzip member")
                 if record.digest_checker.passed is not True and (record.rec_headers.get_header("WARC-Payload-Digest")
                                                                  or record.rec_headers.get_header("WARC-Block-Digest")):
-                    raise ValueError(f"the record at offset {offset} is cut short (its digest could not be checked)")
+                    raise DamagedWarc(f"the record at offset {offset} is cut short (its digest could not be checked)")
+                seen.append((offset, record.rec_type, warc_fields(body) if record.rec_type == "warcinfo" else {}))
                 counts[Count.CAPTURES] += response
                 if not wanted:
                     continue
@@ -330,9 +339,12 @@ class SiteReextraction:
                               encoding=_charset(record.http_headers.get_header("Content-Type") or ""),
                               fetched_at=when.isoformat(timespec="seconds"), body=body)
         except ArchiveLoadFailed:       # its message quotes the damaged bytes
-            raise ValueError(f"damaged WARC data after offset {end}") from None
-        if end != len(data):
-            raise ValueError(f"{len(data) - end} bytes after the last whole record (offset {end}) are no WARC record")
+            raise DamagedWarc(f"damaged WARC data after offset {end}") from None
+        if len(seen) != len(members):
+            raise DamagedWarc(f"damaged: {len(members) - len(seen)} gzip members after offset {end} are no WARC record")
+        if not seen:
+            raise DamagedWarc("empty: no WARC record")
+        check_sealed(seen)
 
     def _archived(self, aid: str) -> tuple[str, dict] | None:
         known = self.index.get(aid)

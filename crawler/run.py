@@ -22,7 +22,7 @@ from .outcomes import PageOutcome, RunKind, RunResult
 from .report import RunReport, new_run_id, run_started
 from .sites import SiteSpec, get_site
 from .state import ArticleIndex, archive_state_dir
-from .warc import RollingWarcWriter
+from .warc import RollingWarcWriter, seal_left_open
 from .workers import ExtractWorkers
 
 log = logging.getLogger("arshif.run")
@@ -96,12 +96,16 @@ def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> Articl
 
 
 def _recover_warc(run: "SiteRun", folder: Path) -> None:
-    """WARC files left by a run that was killed: complete the name and archive them."""
+    """WARC files left by a run that was killed: seal those it was writing (cut after their last whole record),
+    complete the name and archive them."""
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("*.warc.gz*")):
         final = path.with_name(path.name.removesuffix(".open"))
         if path != final:
+            sealed = seal_left_open(path)
+            run.log.warning("WARC file %s left open by an interrupted run: %s", final.name,
+                            sealed or "no whole record in it, archived as it is")
             path.replace(final)
         date = final.name[:8]
         key = warc_key(run.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
