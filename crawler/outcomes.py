@@ -1,4 +1,5 @@
-"""The names of outcomes, in one place: what a run ended as and what became of a page.
+"""The names of outcomes, in one place: what a run ended as, what became of a page, what else a run report
+counts, what kind of run a report is of, and a site's health in ``arshif status``.
 
 Both are ``StrEnum``: a member *is* its string, so run reports, log lines, metric labels and ``arshif status``
 carry the same plain words (``"ok"``, ``"new"``) that data teams and alert rules read.
@@ -23,6 +24,16 @@ class RunResult(StrEnum):
         return self in (RunResult.OK, RunResult.DEGRADED)
 
 
+class RunKind(StrEnum):
+    """What wrote a run report (``RunReport.kind``): history, status and catch-up read crawls only."""
+
+    CRAWL = "crawl"
+    REFETCH = "refetch"        # ``arshif refetch``: given articles fetched again
+    FLUSH = "flush"            # the manifest of an outbox replay (``run_id`` ending in ``-flush``)
+    RECOVERY = "recovery"      # keys listed by ``arshif verify --repair`` (``-recovery``)
+    REEXTRACT = "reextract"    # ``arshif reextract`` (``-reextract``)
+
+
 class PageOutcome(StrEnum):
     """What became of one discovered article URL (a count of the run report, a metric label)."""
 
@@ -38,3 +49,30 @@ class PageOutcome(StrEnum):
 
 #: page outcomes that are articles which passed validation
 ARTICLE_OUTCOMES = (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED, PageOutcome.PENDING)
+
+
+class Count(StrEnum):
+    """The run report's other counts (``RunReport.counts`` holds these beside every ``PageOutcome``)."""
+
+    DISCOVERED = "discovered"                    # article URLs found (each id once per run)
+    FETCHED = "fetched"                          # article pages answered with a body
+    UNDATED = "undated"                          # articles archived without a publication date
+    SHORT_TEXT = "short_text"                    # articles under status.short_words words
+    ROBOTS_FORBIDDEN = "robots_forbidden"        # requests robots.txt forbade
+    THROTTLED = "throttled"                      # 429/503 answers with Retry-After (the site was slowed down)
+    BACKLOG = "backlog"                          # article pages left for the next run (page cap or time limit)
+    SKIPPED_NOT_ARTICLE = "skipped_not_article"  # of the skipped: found no article (or a 404) recently
+    NOT_MODIFIED = "not_modified"                # feeds and sitemaps answered 304 (not parsed)
+    # ``arshif reextract``'s report (beside new, updated, unchanged, not_article, failed)
+    CAPTURES = "captures"                        # response records read from the WARC files
+    PAGES = "pages"                              # article captures extracted
+    OLDER = "older"                              # captures older than the archived record's: nothing written
+
+
+class Health(StrEnum):
+    """A site's state in ``arshif status`` (its exit status: ok 0, warning 1, failing 2)."""
+
+    OK = "ok"
+    WARNING = "warning"
+    FAILING = "failing"
+    DISABLED = "disabled"

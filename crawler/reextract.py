@@ -18,8 +18,11 @@ capture order, so the archive comes out the same whichever workers ran the extra
 * a record keeps the ``fetched_at`` and ``run_id`` of its capture, so re-running re-extraction (or running
   it elsewhere) writes byte-identical records.
 
-Every WARC record is read to its end with its digest checked: a file cut short or damaged stops at the
-damage (one error line; the file is left for the next run), never giving a truncated page.
+Every WARC file is checked whole: every gzip member complete (its trailer checked, before any record is read),
+one record per member, every record read to its end with its digest checked, and the file's seal at its end
+(``crawler.fetch.warc_writer``: a copy cut exactly between two records is otherwise a valid, shorter file). A file cut
+short or damaged is one error line and is left for the next run, never giving a truncated page; the whole
+captures before the damage are done (every write is idempotent).
 
 Resumable: after each WARC file the client records it, with the counts and the days it touched, in a
 checkpoint in the local state folder (``reextract-<site>.json``; the keys written go to
@@ -46,20 +49,24 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.extract import cleaning
 from crawler.archive.base import Archive, ArchiveUnavailable
+from crawler.archive.durable import write_atomic
+from crawler.archive.index import ArticleIndex
 from crawler.archive.keys import article_key, parse_article_key, utc_date
 from crawler.archive.store import Planned, store_article, store_metadata_change
-from crawler.archive.durable import write_atomic
+from crawler.extract import cleaning
 from crawler.extract.page import MIN_WORDS, RULES_VERSION, NotArticle, extract
 from crawler.extract.record import complete, problems, same_content
+from crawler.fetch.warc_writer import DamagedWarc, check_sealed, gzip_members, warc_fields
+from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id
 from crawler.sites import get_site
-from crawler.archive.index import ArticleIndex
 from crawler.urls import article_id, is_article_url
 
 log = logging.getLogger("arshif.reextract")
 
+#: a worker's result for a capture that is an article (else ``PageOutcome.NOT_ARTICLE`` or ``PageOutcome.FAILED``)
+ARTICLE = "article"
 BATCH = 8                   # captures per task: small enough to spread a few WARC files over many workers
 
 
@@ -97,8 +104,8 @@ class ExtractorMismatch(Exception):
 
 
 def extract_captures(site: str, captures: list[Capture], fingerprint: str | None = None) -> list[tuple[str, Any]]:
-    """The extractor on each capture: ``("article", fields)``, ``("not_article", reason)`` or ``("failed",
-    message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere.
+    """The extractor on each capture: ``(ARTICLE, fields)``, ``(PageOutcome.NOT_ARTICLE, reason)`` or
+    ``(PageOutcome.FAILED, message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere.
     ``fingerprint`` is the client's ``extractor_fingerprint``: a worker whose extractor differs refuses."""
     if fingerprint is not None and extractor_fingerprint(site) != fingerprint:
         import socket
@@ -111,9 +118,9 @@ def extract_captures(site: str, captures: list[Capture], fingerprint: str | None
             result = extract(capture.body, capture.url, site, base_url=capture.base_url, encoding=capture.encoding,
                              fetched_at=datetime.fromisoformat(capture.fetched_at))
         except Exception as exc:   # one page's failure, reported with its capture
-            out.append(("failed", f"{type(exc).__name__}: {exc}"))
+            out.append((PageOutcome.FAILED, f"{type(exc).__name__}: {exc}"))
         else:
-            out.append(("not_article", result.reason) if isinstance(result, NotArticle) else ("article", result))
+            out.append((PageOutcome.NOT_ARTICLE, result.reason) if isinstance(result, NotArticle) else (ARTICLE, result))
     return out
 
 
@@ -196,15 +203,16 @@ class SiteResult:
 
     @property
     def changed(self) -> int:
-        return self.counts["new"] + self.counts["updated"]
+        return self.counts[PageOutcome.NEW] + self.counts[PageOutcome.UPDATED]
 
     def summary(self) -> str:
         c = self.counts
         resumed = f" (resumed: {self.files_done_before} done before)" if self.files_done_before else ""
-        return (f"{self.site}: reextract read {c['captures']} captures in {self.files} WARC files{resumed}: "
-                f"{c['pages']} article pages, {self.changed} changed ({c['new']} new, {c['updated']} updated), "
-                f"{c['unchanged']} unchanged, {c['older']} older captures, {c['not_article']} not articles, "
-                f"{c['failed']} failed; {len(self.touched_days)} days touched; {self.seconds:.1f}s"
+        return (f"{self.site}: reextract read {c[Count.CAPTURES]} captures in {self.files} WARC files{resumed}: "
+                f"{c[Count.PAGES]} article pages, {self.changed} changed ({c[PageOutcome.NEW]} new, "
+                f"{c[PageOutcome.UPDATED]} updated), {c[PageOutcome.UNCHANGED]} unchanged, {c[Count.OLDER]} older "
+                f"captures, {c[PageOutcome.NOT_ARTICLE]} not articles, {c[PageOutcome.FAILED]} failed; "
+                f"{len(self.touched_days)} days touched; {self.seconds:.1f}s"
                 + (f"; {self.unfinished_files} WARC files unfinished" if self.unfinished_files else ""))
 
 
@@ -217,7 +225,7 @@ class Checkpoint:
         self.path = path
         self.keys_path = path.with_suffix(".keys")
         self.job = job
-        self.report = RunReport(new_run_id(job["site"]) + "-reextract", job["site"], "", kind="reextract")
+        self.report = RunReport(new_run_id(job["site"]) + "-reextract", job["site"], "", kind=RunKind.REEXTRACT)
         self.done: set[str] = set()
         self.counts: Counter = Counter()
         self.touched: set[tuple[str, str]] = set()
@@ -289,7 +297,7 @@ class SiteReextraction:
         self.batch = batch
         # batches in flight: enough to keep every worker busy while the client reads and writes
         self.window = window or 2 * (getattr(executor, "slots", None) or getattr(executor, "workers", None) or 2)
-        self.progress = progress or (lambda files_done, files, pages: None)   # called as the run goes
+        self.progress = progress or (lambda *_: None)   # called as the run goes
         job = {"site": site, "since": since, "until": until, "extractor": extractor_fingerprint(site)}
         self.checkpoint = Checkpoint(Path(state_dir) / f"reextract-{site}.json", job)
         self._written: set[str] = set()    # article ids written by this run (their archived copy changed)
@@ -300,6 +308,8 @@ class SiteReextraction:
         data = self.archive.get(key)
         if data is None:
             raise FileNotFoundError("listed but not in the archive any more")
+        members = gzip_members(data)                   # DamagedWarc at a member cut short or damaged
+        seen: list[tuple[int, str, dict[str, str]]] = []
         records = ArchiveIterator(io.BytesIO(data), check_digests="raise")
         end = 0
         try:
@@ -314,10 +324,13 @@ class SiteReextraction:
                 body = record.content_stream().read() if wanted else record.raw_stream.read()
                 offset = records.get_record_offset()      # after the read: asking it first skips the payload
                 end = offset + records.get_record_length()
+                if len(seen) >= len(members) or members[len(seen)] != (offset, end):
+                    raise DamagedWarc(f"damaged: the record read at offset {offset} is not one whole gzip member")
                 if record.digest_checker.passed is not True and (record.rec_headers.get_header("WARC-Payload-Digest")
                                                                  or record.rec_headers.get_header("WARC-Block-Digest")):
-                    raise ValueError(f"the record at offset {offset} is cut short (its digest could not be checked)")
-                counts["captures"] += response
+                    raise DamagedWarc(f"the record at offset {offset} is cut short (its digest could not be checked)")
+                seen.append((offset, record.rec_type, warc_fields(body) if record.rec_type == "warcinfo" else {}))
+                counts[Count.CAPTURES] += response
                 if not wanted:
                     continue
                 when = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))
@@ -326,9 +339,12 @@ class SiteReextraction:
                               encoding=_charset(record.http_headers.get_header("Content-Type") or ""),
                               fetched_at=when.isoformat(timespec="seconds"), body=body)
         except ArchiveLoadFailed:       # its message quotes the damaged bytes
-            raise ValueError(f"damaged WARC data after offset {end}") from None
-        if end != len(data):
-            raise ValueError(f"{len(data) - end} bytes after the last whole record (offset {end}) are no WARC record")
+            raise DamagedWarc(f"damaged WARC data after offset {end}") from None
+        if len(seen) != len(members):
+            raise DamagedWarc(f"damaged: {len(members) - len(seen)} gzip members after offset {end} are no WARC record")
+        if not seen:
+            raise DamagedWarc("empty: no WARC record")
+        check_sealed(seen)
 
     def _archived(self, aid: str) -> tuple[str, dict] | None:
         known = self.index.get(aid)
@@ -350,10 +366,10 @@ class SiteReextraction:
     def _apply(self, pending: _Pending, outcome: str, value: Any, counts: Counter,
                touched: set[tuple[str, str]]) -> None:
         capture = pending.capture
-        counts["pages"] += 1
-        if outcome != "article":
+        counts[Count.PAGES] += 1
+        if outcome != ARTICLE:
             counts[outcome] += 1
-            if outcome == "failed":
+            if outcome == PageOutcome.FAILED:
                 log.warning("reextract %s: extraction failed: %s (%s@%d): %s", self.site, capture.url,
                             capture.file, capture.offset, value)
             return
@@ -368,26 +384,26 @@ class SiteReextraction:
                 fetched_at, run_id = archived["fetched_at"], archived["run_id"]
             elif (capture.order < capture_order(pointer["file"], pointer["offset"]) if pointer.get("file")
                   else datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(archived["fetched_at"])):
-                counts["older"] += 1
+                counts[Count.OLDER] += 1
                 return
             else:
                 fetched_at, run_id = capture.fetched_at, _run_id(capture.file)
         record = complete(value, fetched_at=datetime.fromisoformat(fetched_at), run_id=run_id, warc=capture.pointer)
         found = problems(record)
         if found:
-            counts["failed"] += 1
+            counts[PageOutcome.FAILED] += 1
             log.warning("reextract %s: invalid record, not archived: %s: %s", self.site, capture.url, found[0])
             return
         if current is None:
             date = utc_date(record["published_at"], datetime.fromisoformat(fetched_at))
-            outcome, written, stored = store_article(self.archive, Planned("new", article_key(self.site, date, aid),
+            outcome, written, stored = store_article(self.archive, Planned(PageOutcome.NEW, article_key(self.site, date, aid),
                                                                            record))
             key = article_key(self.site, date, aid)
         elif same_content(archived, record):
-            counts["unchanged"] += 1
+            counts[PageOutcome.UNCHANGED] += 1
             return
         elif archived["content_sha256"] != record["content_sha256"]:
-            outcome, written, stored = store_article(self.archive, Planned("updated", key, record, previous_key=key))
+            outcome, written, stored = store_article(self.archive, Planned(PageOutcome.UPDATED, key, record, previous_key=key))
         else:
             outcome, written, stored = store_metadata_change(self.archive, key, record)
         counts[outcome] += 1
@@ -439,7 +455,7 @@ class SiteReextraction:
                     raise
                 except Exception as exc:                   # the worker died (not the extractor failing)
                     log.error("reextract %s: a batch of %s failed: %s: %s", self.site, key, type(exc).__name__, exc)
-                    counts[key]["failed"] += len(pendings)
+                    counts[key][PageOutcome.FAILED] += len(pendings)
                     ok[key] = False
                     continue
                 for pending, (outcome, value) in zip(pendings, results):
@@ -467,7 +483,7 @@ class SiteReextraction:
                 raise
             except Exception as exc:     # a WARC file cut short or corrupt: what was read is done, the file is not
                 log.error("reextract %s: cannot read all of %s: %s: %s", self.site, key, type(exc).__name__, exc)
-                counts[key]["failed"] += 1
+                counts[key][PageOutcome.FAILED] += 1
                 ok[key] = False
             if batch:
                 submit(key, batch)
@@ -492,8 +508,8 @@ class SiteReextraction:
             report.archive = self.archive.url
             for name, n in result.counts.items():
                 report.count(name, n)
-            failed = result.counts["failed"]
-            report.finish("failed" if failed else "ok", f"{failed} captures failed" if failed else None)
+            failed = result.counts[PageOutcome.FAILED]
+            report.finish(RunResult.FAILED if failed else RunResult.OK, f"{failed} captures failed" if failed else None)
             self.archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
                              metadata={"site": self.site, "run-id": report.run_id})
         self.checkpoint.remove()

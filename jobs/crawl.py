@@ -34,6 +34,20 @@ def exit_code(results, lock_busy: int = 0) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
+    # given by ``arshif serve`` to the crawl process it starts: the run's id (so it reads that very report) and
+    # the instant it stops the process at (the run closes itself then)
+    parser.add_argument("--run-id", metavar="ID", help="the run's id (one site only; arshif serve names its runs)")
+    parser.add_argument("--deadline", metavar="ISO", type=instant,
+                        help="end the run at this time (ISO 8601 with offset) instead of start + time_limit")
+
+
+def instant(text: str):
+    from datetime import datetime
+
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        raise ValueError(f"{text}: no UTC offset")
+    return when
 
 
 def check_sites(settings, names: list[str]) -> list[str]:
@@ -63,25 +77,32 @@ def take_lease(stack: ExitStack, archive, site: str, settings) -> None:
         log.warning("site %s: write lease not taken, archive unavailable: %s", site, exc)
 
 
-def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None) -> tuple[int, list]:
+def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None, *, run_id: str | None = None,
+              deadline=None) -> tuple[int, list]:
     """Crawl ``sites`` once. Returns the exit code and the finished run reports. With ``refetch`` (site →
-    article URLs) each site's run fetches those URLs again, without discovery (``arshif refetch``)."""
+    article URLs) each site's run fetches those URLs again, without discovery (``arshif refetch``). Every
+    run starts now (its deadline: now + its site's ``time_limit``), or as ``run_id`` says (one site) and ends
+    by ``deadline``."""
+    from datetime import datetime, timezone
+
     from scrapy.crawler import Crawler, CrawlerProcess
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
-    from crawler.run.dead_runs import settle_dead_runs
     from crawler.components import attach
-    from crawler.run.site_run import open_run
-    from crawler.run.scrapy_settings import scrapy_settings
-    from crawler.run.uploads import open_uploader
-    from crawler.fetch.spider import NewsSpider
     from crawler.extract.workers import ExtractWorkers
+    from crawler.fetch.spider import NewsSpider
+    from crawler.outcomes import RunKind
+    from crawler.run.dead_runs import settle_dead_runs
+    from crawler.run.scrapy_settings import scrapy_settings
+    from crawler.run.site_run import open_run
+    from crawler.run.uploads import open_uploader
     from jobs.compact import compact_after_run
     from jobs.lock import LockBusy, SiteLock
     from jobs.logs import setup_logging
     from jobs.stories import link_after_run
 
+    started = datetime.now(timezone.utc)     # the runs' start: their deadlines count from it
     archive = open_archive(settings.archive.url, settings)
     try:
         archive.check()
@@ -108,7 +129,8 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = open_run(settings, site, archive, uploader, pool, kind="refetch" if refetch else "crawl")
+            run = open_run(settings, site, archive, uploader, pool, kind=RunKind.REFETCH if refetch else RunKind.CRAWL,
+                           started=started, run_id=run_id, deadline=deadline)
             stack.callback(run.index.close)
             settle_dead_runs(archive, site, found_by=run.report.run_id)   # we hold its lock: they are dead
             run.store_start_report()
@@ -134,5 +156,15 @@ def main(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     setup_logging(settings)
     sites = check_sites(settings, args.sites)
-    code, _ = run_crawl(settings, sites)
+    if args.run_id is not None:
+        from crawler.config import SettingsError
+        from crawler.run.report import run_started
+
+        if len(sites) != 1:
+            raise SettingsError("--run-id names the run of one site: give exactly one SITE")
+        try:
+            run_started(args.run_id, sites[0])
+        except ValueError as exc:
+            raise SettingsError(f"--run-id: {exc}") from None
+    code, _ = run_crawl(settings, sites, run_id=args.run_id, deadline=args.deadline)
     return code

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Iterator
 
 from crawler.archive.base import Archive
-from crawler.outcomes import RunResult
+from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport
 
 log = logging.getLogger("arshif.history")
@@ -37,7 +37,7 @@ def reports_newest_first(archive: Archive, site: str) -> Iterator[RunReport]:
         except (ValueError, TypeError) as exc:
             log.warning("unreadable run report %s skipped: %s", key, exc)
             continue
-        if report.kind == "crawl":
+        if report.kind == RunKind.CRAWL:
             yield report
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, generate_latest, start_http_server,
+from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, start_http_server,
                                write_to_textfile)
 
 from crawler.outcomes import PageOutcome, RunResult
@@ -104,6 +104,3 @@ class ServiceMetrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-    def exposition(self) -> str:
-        return generate_latest(self.registry).decode()

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Callable
 from urllib.parse import urlsplit
 
+from crawler.outcomes import PageOutcome
 from jobs.compact import recompact_days
 
 log = logging.getLogger("arshif.reextract")
@@ -145,7 +146,7 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
                     continue
                 job.finish(result)
                 log.info("reextract finished: %s", result.summary(), extra={"site": site})
-                if result.counts["failed"] or result.unfinished_files:
+                if result.counts[PageOutcome.FAILED] or result.unfinished_files:
                     code = code or 1
     finally:
         archive.close()

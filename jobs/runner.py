@@ -6,6 +6,10 @@ and a crawl that crashes or hangs can be killed whole without touching the servi
 into a clean close, then after ``service.stop_timeout`` SIGKILL for its whole process group. Its lock dies
 with it.
 
+The run's id and deadline are fixed here, when the process is started, and given to it (``arshif crawl SITE
+--run-id ID --deadline ISO``): the crawl closes itself at that deadline (``crawler.run.deadline``), this
+runner stops the process at the same instant, and reads the report stored under that very id.
+
 Every run ends with a run report in the archive: the one the crawl wrote, or — when it was stopped or died
 without one — a failed report written here (a report the stopped crawl did write is marked failed, with
 the reason it was stopped).
@@ -39,7 +43,7 @@ JSON = "application/json; charset=utf-8"
 class _Child:
     site: str
     proc: subprocess.Popen
-    spawned: datetime
+    report: RunReport           # where the crawl stores its report: its run id and start (the spawn)
     stop_reason: str | None = None
 
 
@@ -64,15 +68,18 @@ class CrawlRunner:
         with self._cond:
             if self._closed:
                 return None
-            spawned = datetime.now(timezone.utc)
-            proc = subprocess.Popen([*self.command, site], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    start_new_session=True)
-            child = self._children[proc.pid] = _Child(site, proc, spawned)
-        slog = site_logger(log, site)
+            spawned = datetime.now(timezone.utc)          # the run's start (its id and report name its second)
+            deadline = spawned + timedelta(seconds=limit)
+            run_id = new_run_id(site, spawned)
+            proc = subprocess.Popen([*self.command, site, "--run-id", run_id, "--deadline", deadline.isoformat()],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+            report = RunReport(run_id, site, self.archive.url, started_at=spawned.isoformat(timespec="seconds"))
+            child = self._children[proc.pid] = _Child(site, proc, report)
+        slog = site_logger(log, site, run_id)
         try:
             slog.info("%s: crawl started (pid %d, time limit %s)", site, proc.pid, human_duration(limit))
             try:
-                proc.wait(timeout=limit)
+                proc.wait(timeout=max(0.0, (deadline - datetime.now(timezone.utc)).total_seconds()))
             except subprocess.TimeoutExpired:
                 self._stop([child], f"time limit {human_duration(limit)} exceeded")
             if proc.returncode == LockBusy.exit_code and child.stop_reason is None:
@@ -108,7 +115,7 @@ class CrawlRunner:
 
     def _settle(self, child: _Child) -> RunReport:
         """The run's report: the crawl's own when it ended by itself, else one written (or amended) here."""
-        report = self._find_report(child)
+        report = self._stored_report(child)
         if report is not None and report.result == RunResult.RUNNING:     # it died before completing it
             result = RunResult.FAILED if child.stop_reason else RunResult.KILLED
             report = complete_dead_run(self.archive, report, result,
@@ -116,8 +123,7 @@ class CrawlRunner:
         elif report is not None and child.stop_reason is None:
             return report
         elif report is None:
-            report = RunReport(new_run_id(child.site, child.spawned), child.site, self.archive.url,
-                               started_at=child.spawned.isoformat(timespec="seconds"))
+            report = child.report
             report.finish(RunResult.FAILED, child.stop_reason or _exit_reason(child.proc.returncode))
         elif child.stop_reason is not None:
             report.result, report.reason = RunResult.FAILED, child.stop_reason
@@ -128,17 +134,9 @@ class CrawlRunner:
             extra={"result": report.result, "duration_s": report.duration_s, "counts": report.counts})
         return report
 
-    def _find_report(self, child: _Child) -> RunReport | None:
-        """The report the crawl wrote: the site's newest one whose run id is not older than the spawn."""
-        stamp = child.spawned.strftime("%Y%m%dT%H%M%SZ")
-        day, today = child.spawned.date(), datetime.now(timezone.utc).date()
-        found = None
-        while day <= today:
-            prefix = f"runs/site={child.site}/date={day.isoformat()}/"
-            found = next((key for key in reversed(list(self.archive.list(prefix)))
-                          if key.rsplit("/", 1)[1] >= stamp), found)
-            day += timedelta(days=1)
-        data = self.archive.get(found) if found else None
+    def _stored_report(self, child: _Child) -> RunReport | None:
+        """The report the crawl stored under the run id it was given, if any."""
+        data = self.archive.get(child.report.key)
         return RunReport.from_json(data) if data else None
 
     # -- the service's shutdown ------------------------------------------------------------------------

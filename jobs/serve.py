@@ -56,7 +56,7 @@ class Service:
         self.stopping = threading.Event()
         self.hurry = threading.Event()
 
-    def request_stop(self, signum, frame) -> None:
+    def request_stop(self, _signum, _frame) -> None:
         (self.hurry if self.stopping.is_set() else self.stopping).set()
 
     def run(self) -> int:

@@ -20,15 +20,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
-from crawler.display import human_duration
-from crawler.outcomes import ARTICLE_OUTCOMES, RunResult
-from crawler.run.report import selector_misses
 from crawler.archive.index import archive_state_dir
+from crawler.display import human_duration
+from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, PageOutcome, RunResult
+from crawler.run.report import selector_misses
 from jobs.history import SiteHistory, started
 from jobs.lock import live_holder
 from jobs.schedule import describe, next_run_after, upcoming_run
 
-EXIT = {"ok": 0, "warning": 1, "failing": 2}
+EXIT = {Health.OK: 0, Health.WARNING: 1, Health.FAILING: 2}
 
 #: the undated / short-text shares are judged only over at least this many articles (1 of 1 says nothing)
 MIN_ARTICLES = 10
@@ -47,7 +47,7 @@ class SiteStatus:
     site: str
     enabled: bool
     schedule: str
-    state: str = "ok"                      # ok | warning | failing | disabled
+    state: Health = Health.OK
     last_run: dict | None = None
     running: dict | None = None            # a report still "running": {run_id, started_at, pid, host}
     last_success: dict | None = None
@@ -109,7 +109,7 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
     status.last_run = _run_summary(last) if last else None
     status.last_success = _run_summary(success) if success else None
     if not cfg.enabled:
-        status.state = "disabled"
+        status.state = Health.DISABLED
         return status
     status.next_run = _iso(upcoming_run(cfg, started(last) if last else None, now))
     if last is None:
@@ -125,23 +125,23 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
             status.warnings.append(f"no run since {_iso(started(last))} although one was due at {_iso(due)}: "
                                    "is the scheduler running?")
         runs = history.recent(thresholds.no_new_runs)
-        if len(runs) == thresholds.no_new_runs and not any(r.counts.get("new", 0) for r in runs):
+        if len(runs) == thresholds.no_new_runs and not any(r.counts.get(PageOutcome.NEW, 0) for r in runs):
             status.warnings.append(f"no new article in the last {len(runs)} runs: did the site change its layout?")
         for count, what, limit in (
-                ("undated", "have no date", thresholds.max_undated_share),
-                ("short_text", f"have fewer than {thresholds.short_words} words", thresholds.max_short_share)):
+                (Count.UNDATED, "have no date", thresholds.max_undated_share),
+                (Count.SHORT_TEXT, f"have fewer than {thresholds.short_words} words", thresholds.max_short_share)):
             warning = _share_warning(runs, count, what, limit)
             if warning:
                 status.warnings.append(warning)
         warning = _selector_warning(runs or [last], thresholds.min_selector_hit_rate)
         if warning:
             status.warnings.append(warning)
-        if last.counts.get("robots_forbidden", 0):
-            status.warnings.append(f"robots.txt forbade {last.counts['robots_forbidden']} of our requests "
+        if last.counts.get(Count.ROBOTS_FORBIDDEN, 0):
+            status.warnings.append(f"robots.txt forbade {last.counts[Count.ROBOTS_FORBIDDEN]} of our requests "
                                    "in the last run")
     if pending:
         status.warnings.append(f"{pending} writes wait in the outbox for the archive")
-    status.state = "failing" if status.errors else "warning" if status.warnings else "ok"
+    status.state = Health.FAILING if status.errors else Health.WARNING if status.warnings else Health.OK
     return status
 
 
@@ -166,9 +166,9 @@ def collect(settings, sites: list[str], now: datetime | None = None) -> list[Sit
         archive.close()
 
 
-def overall(statuses: list[SiteStatus]) -> str:
+def overall(statuses: list[SiteStatus]) -> Health:
     states = {s.state for s in statuses}
-    return "failing" if "failing" in states else "warning" if "warning" in states else "ok"
+    return Health.FAILING if Health.FAILING in states else Health.WARNING if Health.WARNING in states else Health.OK
 
 
 def render_text(statuses: list[SiteStatus]) -> str:
@@ -181,8 +181,8 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append(f"  last run      {_when(run['started_at'])}  {run['result']}  {run['duration'] or '?'}"
                          f"  [run {run['run_id']}]" + (f"  {run['reason']}" if run["reason"] else ""))
             lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
-            if c.get("backlog"):
-                lines.append(f"  backlog       {c['backlog']} article pages left for the next run (page cap or time limit)")
+            if c.get(Count.BACKLOG):
+                lines.append(f"  backlog       {c[Count.BACKLOG]} article pages left for the next run (page cap or time limit)")
         else:
             lines.append("  last run      never")
         if s.running:

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from crawler.archive.base import Archive
 from crawler.archive.verify import Verification
-from crawler.outcomes import RunResult
+from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id
 
 
@@ -56,7 +56,7 @@ def repair_manifests(archive: Archive, v: Verification) -> list[str]:
         by_site[key.split("/", 2)[1].removeprefix("site=")].append(key)
     written = []
     for site, keys in sorted(by_site.items()):
-        report = RunReport(new_run_id(site) + "-recovery", site, archive.url, kind="recovery",
+        report = RunReport(new_run_id(site) + "-recovery", site, archive.url, kind=RunKind.RECOVERY,
                            reason="keys written by runs that left no manifest, found by arshif verify --repair")
         report.keys_written = keys
         report.finish(RunResult.OK, report.reason)

@@ -21,7 +21,7 @@ from crawler.sites import get_site
 from replica.corpus import ReplicaArticle, _article, _Writer
 from replica.resources import load
 
-__all__ = ["MAX_ARTICLES", "SITEMAP_PAGE", "SPAN", "Chain", "OlderArticles"]
+__all__ = ["MAX_ARTICLES", "SITEMAP_PAGE", "SPAN", "OlderArticles"]
 
 #: the most articles a replica site serves (base corpus included)
 MAX_ARTICLES = 100_000
@@ -45,7 +45,6 @@ class OlderArticles:
         self.before = before
         self._config = load("text_bank")["sites"][site]
         self._zone = ZoneInfo(get_site(site).timezone)
-        self._sections = list(self._config["sections"])
         self._first_id = int(self._config["first_id"])
         self._step = SPAN / max(count, 1)
         self._cache: OrderedDict[int, ReplicaArticle] = OrderedDict()
@@ -136,32 +135,3 @@ def published_now(site: str, last_id: int, count: int, now: datetime) -> list[Re
         article = regular_article(site, f"new/{article_id}", article_id, str(article_id), published, now)
         articles.append(replace(article, modified=published))
     return articles
-
-
-class Chain:
-    """``head`` then ``tail`` as one read-only sequence (slices are lists), without copying ``tail``."""
-
-    def __init__(self, head, tail):
-        self.head = head
-        self.tail = tail
-
-    def __len__(self) -> int:
-        return len(self.head) + len(self.tail)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            start, stop, step = index.indices(len(self))
-            if step != 1:
-                return [self[i] for i in range(start, stop, step)]
-            split = len(self.head)
-            return (list(self.head[min(start, split):min(stop, split)])
-                    + list(self.tail[max(start - split, 0):max(stop - split, 0)]))
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        return self.head[index] if index < len(self.head) else self.tail[index - len(self.head)]
-
-    def __iter__(self):
-        yield from self.head
-        yield from self.tail

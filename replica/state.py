@@ -12,7 +12,7 @@ from typing import Callable
 from replica import corpus
 from replica.corpus import ReplicaArticle
 from replica.faults import FaultSet
-from replica.older import MAX_ARTICLES, Chain, OlderArticles, published_now
+from replica.older import MAX_ARTICLES, OlderArticles, published_now
 
 #: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
 LAYOUTS = (1, 2)
@@ -37,11 +37,6 @@ class SiteView:
     def listed(self) -> tuple[ReplicaArticle, ...]:
         """Newest first, as feeds and listings show them; a page without a date counts as just published."""
         return tuple(sorted(self.articles, key=lambda a: a.published or self.now, reverse=True))
-
-    @cached_property
-    def everything(self) -> Chain:
-        """Every article newest first, older ones included (lazily): what sitemaps list."""
-        return Chain(self.listed, self.older)
 
     @cached_property
     def by_id(self) -> dict[str, ReplicaArticle]:

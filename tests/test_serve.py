@@ -29,13 +29,22 @@ from jobs.runner import CrawlRunner
 
 FAKE_CRAWL = textwrap.dedent("""
     import json, os, signal, subprocess, sys, time
+
+    site, flag, run_id, flag2, deadline = sys.argv[1:]     # like `arshif crawl SITE --run-id ID --deadline ISO`
+    assert (flag, flag2) == ("--run-id", "--deadline")
+    mode = json.loads(open(os.environ["FAKE_MODES"]).read() or "{}").get(site, "ok")
+    if mode == "hang":  # like Scrapy: SIGTERM (even during the imports below) closes the crawl with its report
+        stopped = []
+        signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))
+    if mode == "stubborn":  # ignores SIGTERM (from its start) and has a child of its own
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    from datetime import datetime
     from crawler.archive import open_archive
     from crawler.config import load_settings
-    from crawler.run.report import RunReport, new_run_id
+    from crawler.run.report import RunReport, new_run_id, run_started
     from jobs.lock import LockBusy, SiteLock
 
-    site = sys.argv[1]
-    mode = json.loads(open(os.environ["FAKE_MODES"]).read() or "{}").get(site, "ok")
     settings = load_settings()
     archive = open_archive(settings.archive.url, settings)
 
@@ -47,8 +56,9 @@ FAKE_CRAWL = textwrap.dedent("""
         SiteLock(settings, site).__enter__()
     except LockBusy:
         sys.exit(75)
-    report = RunReport(new_run_id(site), site, archive.url)
+    report = RunReport(run_id, site, archive.url, started_at=run_started(run_id, site).isoformat())
     event("start")
+    event(f"told {report.started_at} {deadline}")
 
     def finish(result, reason=None):
         report.count("new", 2)
@@ -63,14 +73,20 @@ FAKE_CRAWL = textwrap.dedent("""
         archive.put("articles/site=%s/date=2026-11-20/00000000000000000001.json" % site, b"{}",
                     content_type="application/json")
         os.kill(os.getpid(), signal.SIGKILL)
-    if mode == "hang":  # like Scrapy: SIGTERM closes the crawl, which writes its report
-        signal.signal(signal.SIGTERM, lambda *_: (finish("failed", "stopped early (shutdown)"), sys.exit(0)))
-        time.sleep(3600)
-    if mode == "stubborn":  # ignores SIGTERM and has a child of its own
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if mode == "hang":
+        while not stopped:
+            time.sleep(0.05)
+        finish("failed", "stopped early (shutdown)")
+        sys.exit(0)
+    if mode == "stubborn":
         grandchild = subprocess.Popen(["sleep", "3600"])
         event(f"grandchild {grandchild.pid}")
         time.sleep(3600)
+    if mode == "decoy":  # another run of the site (a manual `arshif crawl`) stores a newer report meanwhile
+        other = RunReport(new_run_id(site, datetime.fromisoformat(deadline)), site, archive.url,
+                          started_at=deadline)
+        other.finish("failed", "not this run")
+        archive.put(other.key, other.to_json(), content_type="application/json")
     if mode.startswith("slow "):
         time.sleep(float(mode.split()[1]))
     finish("ok")
@@ -126,6 +142,21 @@ def test_a_run_returns_the_crawls_own_report(fake):
     assert report.result == "ok" and report.counts["new"] == 2
     assert recorded == [report]
     assert [r.run_id for r in reports("elbalad")] == [report.run_id]
+
+
+def test_the_crawl_is_told_its_run_id_and_deadline_and_its_very_report_is_read(fake):
+    """One deadline, fixed when the process starts: the run's start (its id's) + time_limit; the runner reads
+    the report stored under the id it gave, not the newest report it finds (here another run's)."""
+    fake.set(elbalad="decoy")
+    report = runner_for(fake, ARSHIF_SITES__ELBALAD__TIME_LIMIT="7m").run("elbalad")
+    assert report.result == "ok" and report.reason is None
+    [told] = [e["what"].split()[1:] for e in fake.events() if e["what"].startswith("told ")]
+    start, deadline = map(datetime.fromisoformat, told)
+    assert start == datetime.fromisoformat(report.started_at)
+    assert timedelta(minutes=7) <= deadline - start < timedelta(minutes=7, seconds=1)    # the id names the second
+    stored = reports("elbalad")
+    assert len(stored) == 2 and stored[-1].reason == "not this run" and stored[-1].run_id > report.run_id
+    assert report.run_id in {r.run_id for r in stored}
 
 
 def test_a_hung_crawl_is_stopped_at_its_time_limit_and_its_report_marked_failed(fake):

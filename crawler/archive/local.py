@@ -107,7 +107,7 @@ class LocalArchive(Archive):
         if not folder.is_dir():
             return iter(())
         found = []
-        for dirpath, dirnames, filenames in os.walk(folder):
+        for dirpath, _, filenames in os.walk(folder):
             for name in filenames:
                 if name.startswith(".tmp-"):
                     continue

@@ -117,7 +117,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
     raise ArchiveError(f"archive {archive.url}: {plan.key} kept changing under {MAX_CONFLICTS} concurrent writes")
 
 
-def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[str, list[str], dict | None]:
+def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[PageOutcome, list[str], dict | None]:
     """Store ``record`` at ``key`` when its text is the archived one's but its metadata differ (a re-extraction
     with better rules): the record is replaced in place with ``version`` + 1. Past versions are kept per text
     (``versions/…/<content_sha256>.json``) and this text is the current one, so nothing goes to ``versions/``.
@@ -125,17 +125,17 @@ def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[str
     for _ in range(MAX_CONFLICTS):
         current = _get_tagged(archive, key)
         if current is None:
-            return store_article(archive, Planned("new", key, record))
+            return store_article(archive, Planned(PageOutcome.NEW, key, record))
         old, etag = current
         old_rec = json.loads(old)
         if old_rec.get("content_sha256") != record["content_sha256"]:
-            return store_article(archive, Planned("updated", key, record, previous_key=key))
+            return store_article(archive, Planned(PageOutcome.UPDATED, key, record, previous_key=key))
         if same_content(old_rec, record):
-            return "unchanged", [], None
+            return PageOutcome.UNCHANGED, [], None
         rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
         condition = {"if_match": etag} if etag else {}
         if archive.put(key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
-            return "updated", [key], rec
+            return PageOutcome.UPDATED, [key], rec
     raise ArchiveError(f"archive {archive.url}: {key} kept changing under {MAX_CONFLICTS} concurrent writes")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from crawler.outcomes import PageOutcome
-from crawler.extract.record import problems
 from crawler.components import RunComponent
+from crawler.extract.record import problems
+from crawler.outcomes import Count, PageOutcome
 
 
 class ValidatePipeline(RunComponent):
@@ -24,7 +24,7 @@ class ValidatePipeline(RunComponent):
                             extra={"url": record.get("url")})
             raise DropItem(f"invalid record: {record.get('url')}")
         if record["published_at"] is None:
-            run.report.count("undated")
+            run.report.count(Count.UNDATED)
         if record["word_count"] < self.short_words:
-            run.report.count("short_text")
+            run.report.count(Count.SHORT_TEXT)
         return record

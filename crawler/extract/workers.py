@@ -29,7 +29,6 @@ class ExtractWorkers:
         self._ctx.set_forkserver_preload(list(preload))          # workers start with the extractor imported
         self._lock = threading.Lock()
         self._pool = self._new_pool()
-        self.restarts = 0
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
@@ -58,7 +57,6 @@ class ExtractWorkers:
         with self._lock:
             if self._pool is broken:          # the first of the pages that saw it break rebuilds the pool
                 self._pool = self._new_pool()
-                self.restarts += 1
                 log.warning("an extraction worker died; worker pool restarted")
         broken.shutdown(wait=False, cancel_futures=True)
 

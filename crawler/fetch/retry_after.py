@@ -11,6 +11,7 @@ from scrapy.http import Request, Response
 
 from crawler.components import RunComponent, run_from
 from crawler.display import human_duration
+from crawler.outcomes import Count
 
 THROTTLING = (429, 503)
 
@@ -47,7 +48,7 @@ class RetryAfterMiddleware(RunComponent):
         wait = retry_after(response.headers.get(b"Retry-After"))
         if wait is None:
             return response
-        self.run.report.count("throttled")
+        self.run.report.count(Count.THROTTLED)
         delay = min(wait, self.max_delay)
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))

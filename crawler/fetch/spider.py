@@ -12,12 +12,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.discover.feeds import Listing, read_feed, read_sitemap
-from crawler.fetch.failures import GONE, ROBOTS_FORBIDDEN, host_of, reason
-from crawler.discover.freshness import Decision, FreshnessPolicy
-from crawler.items import PageItem
-from crawler.outcomes import PageOutcome
 from crawler.components import run_from
+from crawler.discover.feeds import Listing, read_feed, read_sitemap
+from crawler.discover.freshness import Decision, FreshnessPolicy
+from crawler.fetch.failures import GONE, ROBOTS_FORBIDDEN, host_of, reason
+from crawler.items import PageItem
+from crawler.outcomes import Count, PageOutcome
 from crawler.urls import article_id, canonicalize, is_article_url, same_site
 
 
@@ -104,7 +104,7 @@ class NewsSpider(scrapy.Spider):
         validators for the next run."""
         if response.status == 304:
             self._discovered_ok()
-            self.run.report.count("not_modified")
+            self.run.report.count(Count.NOT_MODIFIED)
             return True
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
@@ -117,7 +117,7 @@ class NewsSpider(scrapy.Spider):
         url = failure.request.url
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
-            self.run.report.count("robots_forbidden")
+            self.run.report.count(Count.ROBOTS_FORBIDDEN)
         self._discovery_error(url, why)
 
     @staticmethod
@@ -200,12 +200,12 @@ class NewsSpider(scrapy.Spider):
                 return
         else:
             self.seen.add(aid)
-            run.report.count("discovered")
+            run.report.count(Count.DISCOVERED)
         decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
         if decision != Decision.FETCH:
             run.report.count(PageOutcome.SKIPPED)
             if decision == Decision.NOT_ARTICLE:
-                run.report.count("skipped_not_article")
+                run.report.count(Count.SKIPPED_NOT_ARTICLE)
             return
         run.queued.add(aid)
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
@@ -220,7 +220,7 @@ class NewsSpider(scrapy.Spider):
         if not response.body:
             self._article_error(response.url, f"empty response (HTTP {response.status} with no body)")
             return
-        self.run.report.count("fetched")
+        self.run.report.count(Count.FETCHED)
         encoding = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         yield PageItem(
             url=response.url,
@@ -259,7 +259,7 @@ class NewsSpider(scrapy.Spider):
         self.failed.add(url)
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
-            self.run.report.count("robots_forbidden")
+            self.run.report.count(Count.ROBOTS_FORBIDDEN)
             return
         if why in GONE:     # a dead link is no article (and no fault of the run); remembered like one
             self.run.not_articles[failure.request.meta["requested_id"]] = why

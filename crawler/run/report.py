@@ -4,7 +4,7 @@ It is the record that ``arshif status``, the scheduler's catch-up and data teams
 X") read, so its fields are a stable interface:
 
     run_id, site, started_at, finished_at (ISO 8601 UTC), duration_s,
-    kind        "crawl"; "refetch" (``arshif refetch``: given articles fetched again); "flush" for the
+    kind        (``RunKind``) "crawl"; "refetch" (``arshif refetch``: given articles fetched again); "flush" for the
                 manifest of an outbox replay (``run_id`` ending in ``-flush``); "recovery" for keys listed
                 by ``arshif verify --repair``; "reextract" for that of ``arshif reextract``
                 (``-reextract``): history, status and catch-up read crawls only
@@ -12,7 +12,9 @@ X") read, so its fields are a stable interface:
     reason      why it is not ok (one line), or null
     counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,
                 invalid, failed, pending), then undated, short_text, robots_forbidden, throttled (429 or
-                503 answers with Retry-After, which slowed the site down)
+                503 answers with Retry-After, which slowed the site down), backlog, and when non-zero
+                skipped_not_article, not_modified; a reextract report counts captures, pages, new, updated,
+                unchanged, older, not_article, failed. Every name is a member of ``PageOutcome`` or ``Count``
     errors      {reason: count} for failed pages, invalid records, not-articles
     failures    up to 100 {url, reason} of pages that failed
     selectors   how often the site's own selectors matched the article pages of this run, against the
@@ -27,6 +29,7 @@ X") read, so its fields are a stable interface:
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -34,16 +37,30 @@ from datetime import datetime, timezone
 
 from crawler import __version__
 from crawler.archive.keys import run_key
-from crawler.outcomes import PageOutcome, RunResult
+from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 
-COUNTS = ("discovered", "fetched", *(o.value for o in PageOutcome), "undated", "short_text", "robots_forbidden",
-          "throttled")
+#: the counts every report starts with, in this order (``backlog`` is added at the run's end; the other ``Count``
+#: members when they happen)
+COUNTS = (Count.DISCOVERED, Count.FETCHED, *PageOutcome, Count.UNDATED, Count.SHORT_TEXT, Count.ROBOTS_FORBIDDEN,
+          Count.THROTTLED)
 MAX_FAILURES = 100
 
 
+_RUN_ID = re.compile(r"(\d{8}T\d{6}Z)-(.+)-[0-9a-f]{4}")
+
+
 def new_run_id(site: str, now: datetime | None = None) -> str:
+    """``<start, UTC, to the second>-<site>-<4 hex digits>``: ids sort by start time."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return f"{now:%Y%m%dT%H%M%SZ}-{site}-{secrets.token_hex(2)}"
+
+
+def run_started(run_id: str, site: str) -> datetime:
+    """The start a run id of ``site`` (made by :func:`new_run_id`) names; ValueError for anything else."""
+    match = _RUN_ID.fullmatch(run_id)
+    if match is None or match[2] != site:
+        raise ValueError(f"{run_id!r} is not a run id of site {site} (<YYYYMMDDTHHMMSSZ>-{site}-<4 hex digits>)")
+    return datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
 
 
 def utcnow() -> datetime:
@@ -55,7 +72,7 @@ class RunReport:
     run_id: str
     site: str
     archive: str
-    kind: str = "crawl"
+    kind: RunKind = RunKind.CRAWL
     started_at: str = field(default_factory=lambda: utcnow().isoformat(timespec="seconds"))
     finished_at: str | None = None
     duration_s: float | None = None
@@ -72,10 +89,10 @@ class RunReport:
     arshif_version: str = __version__
 
     def __setattr__(self, name: str, value) -> None:
-        # read from JSON or set by hand, the result is always a RunResult (an unknown word is an error)
-        super().__setattr__(name, RunResult(value) if name == "result" else value)
+        # read from JSON or set by hand, result and kind are always enum members (an unknown word is an error)
+        super().__setattr__(name, RunResult(value) if name == "result" else RunKind(value) if name == "kind" else value)
 
-    def count(self, name: str, n: int = 1) -> None:
+    def count(self, name: PageOutcome | Count, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
 
     def error(self, reason: str, url: str | None = None) -> None:
@@ -119,10 +136,9 @@ class RunReport:
 
     def summary(self) -> str:
         c = Counter(self.counts)
-        return (f"{self.site}: {self.result} in {self.duration_s or 0:.1f}s — discovered {c['discovered']}, "
-                f"fetched {c['fetched']}, new {c['new']}, updated {c['updated']}, unchanged {c['unchanged']}, "
-                f"skipped {c['skipped']}, not article {c['not_article']}, invalid {c['invalid']}, "
-                f"failed {c['failed']}, pending {c['pending']}"
+        return (f"{self.site}: {self.result} in {self.duration_s or 0:.1f}s — discovered {c[Count.DISCOVERED]}, "
+                f"fetched {c[Count.FETCHED]}, "
+                + ", ".join(f"{o.replace('_', ' ')} {c[o]}" for o in PageOutcome)
                 + (f" — {self.reason}" if self.reason else "") + f" [run {self.run_id}]")
 
 

@@ -8,7 +8,7 @@ from twisted.internet.threads import deferToThread
 
 from crawler.components import run_from
 from crawler.display import human_duration
-from crawler.outcomes import PageOutcome, RunResult
+from crawler.outcomes import Count, PageOutcome, RunResult
 from crawler.run.report import selector_misses
 
 JSON = "application/json; charset=utf-8"
@@ -21,19 +21,19 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     """The run's result and, unless ok, why (one line)."""
     report = run.report
     failed = RunResult.FAILED
-    if run.discovery_ok == 0:
-        if run.discovery_failures:
-            return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
-        return failed, "no feed, sitemap or listing of the site could be read"
-    if close_reason == "closespider_timeout":
+    if run.discovery_ok == 0 and run.discovery_failures:
+        return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
+    if close_reason == "closespider_timeout":      # the run's deadline (crawler.extensions.deadline)
         return failed, f"time limit {human_duration(run.cfg.time_limit)} exceeded"
+    if run.discovery_ok == 0:
+        return failed, "no feed, sitemap or listing of the site could be read"
     if close_reason not in _NORMAL:
         return failed, f"stopped early ({close_reason})"
     if run.write_failures:
         return failed, f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
     if report.counts.get(PageOutcome.PENDING):
         return failed, f"{report.counts[PageOutcome.PENDING]} writes pending in the outbox (archive unavailable)"
-    fetched, lost = report.counts["fetched"], report.counts[PageOutcome.FAILED]
+    fetched, lost = report.counts[Count.FETCHED], report.counts[PageOutcome.FAILED]
     if fetched and lost == fetched:
         return failed, "every article page failed"
     # pages answered plus pages whose fetch failed (a page that failed after its fetch counts twice: the
@@ -70,7 +70,7 @@ class RunReportExtension:
         run.warc.close()
         run.wait_for_writes()
         # article pages discovered but left for the next run (the page cap or the time limit came first)
-        run.report.count("backlog", len(run.queued))
+        run.report.count(Count.BACKLOG, len(run.queued))
         result, why = decide(run, close_reason)
         run.report.finish(result, why)
         run.remember(result, close_reason)

@@ -22,6 +22,9 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.run.report_extension.RunReportExtension": 100,
     "crawler.fetch.crawl_delay.CrawlDelay": 200,
+    # CLOSESPIDER_TIMEOUT counted to the run's deadline (fixed at its start), not from the spider's opening
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "crawler.run.deadline.CloseAtDeadline": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 COOKIES_ENABLED = False
@@ -70,6 +73,6 @@ def scrapy_settings(settings, site_key: str) -> dict[str, Any]:
         "AUTOTHROTTLE_MAX_DELAY": crawl.autothrottle_max_delay,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.1),
         "CLOSESPIDER_PAGECOUNT": site.max_pages,
-        "CLOSESPIDER_TIMEOUT": site.time_limit,
+        "CLOSESPIDER_TIMEOUT": site.time_limit,      # on; the time left is the run's (CloseAtDeadline)
         "LOG_LEVEL": settings.logging.scrapy_level,
     }

@@ -12,34 +12,44 @@ import os
 import socket
 import threading
 from concurrent.futures import Future
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
+from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.keys import warc_key
 from crawler.archive.uploader import Uploader
-from crawler.logctx import site_logger
-from crawler.outcomes import PageOutcome, RunResult
-from crawler.run.report import RunReport, new_run_id
-from crawler.sites import SiteSpec, get_site
-from crawler.archive.index import ArticleIndex, archive_state_dir
-from crawler.fetch.warc_writer import RollingWarcWriter
 from crawler.extract.workers import ExtractWorkers
+from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
+from crawler.logctx import site_logger
+from crawler.outcomes import PageOutcome, RunKind, RunResult
+from crawler.run.report import RunReport, new_run_id, run_started
+from crawler.sites import SiteSpec, get_site
 
 log = logging.getLogger("arshif.run")
 
 
 def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
-             kind: str = "crawl") -> "SiteRun":
+             kind: RunKind = RunKind.CRAWL, *, started: datetime | None = None, run_id: str | None = None,
+             deadline: datetime | None = None) -> "SiteRun":
     """A new run of ``site_key``: its index ready (rebuilt from the archive when missing), the WARC files a
-    killed run left archived, its WARC writer open."""
+    killed run left archived, its WARC writer open.
+
+    The run starts at ``started`` (default now) or, given ``run_id`` (``arshif serve`` names the run of the
+    crawl process it starts, to read that very report), at the start that id names; it must end by
+    ``deadline`` (default: its start + the site's ``time_limit``), fixed here once: Scrapy's close timeout
+    (``crawler.extensions.deadline``) counts to it, and ``arshif serve`` stops the process at it."""
     spec = get_site(site_key)
-    report = RunReport(new_run_id(site_key), site_key, archive.url, kind=kind, pid=os.getpid(),
-                       host=socket.gethostname())
+    if run_id is not None:
+        started = run_started(run_id, site_key)
+    started = (started or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    report = RunReport(run_id or new_run_id(site_key, started), site_key, archive.url, kind=kind,
+                       started_at=started.isoformat(timespec="seconds"), pid=os.getpid(), host=socket.gethostname())
     run_log = site_logger(log, site_key, report.run_id)
     state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
     run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
-                  _open_index(state_dir, site_key, archive, run_log))
+                  _open_index(state_dir, site_key, archive, run_log),
+                  deadline=deadline or started + timedelta(seconds=settings.sites[site_key].time_limit))
     warc_dir = state_dir / "warc" / site_key
     _recover_warc(run, warc_dir)
     run.warc = RollingWarcWriter(warc_dir, report.run_id, settings.archive.warc_max_bytes, on_close=run.warc_closed,
@@ -60,12 +70,16 @@ def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> Articl
 
 
 def _recover_warc(run: "SiteRun", folder: Path) -> None:
-    """WARC files left by a run that was killed: complete the name and archive them."""
+    """WARC files left by a run that was killed: seal those it was writing (cut after their last whole record),
+    complete the name and archive them."""
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("*.warc.gz*")):
         final = path.with_name(path.name.removesuffix(".open"))
         if path != final:
+            sealed = seal_left_open(path)
+            run.log.warning("WARC file %s left open by an interrupted run: %s", final.name,
+                            sealed or "no whole record in it, archived as it is")
             path.replace(final)
         date = final.name[:8]
         key = warc_key(run.site, f"{date[:4]}-{date[4:6]}-{date[6:8]}", final.name)
@@ -80,7 +94,7 @@ class SiteRun:
 
     def __init__(self, settings, spec: SiteSpec, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
                  report: RunReport, log: logging.LoggerAdapter | logging.Logger, index: ArticleIndex,
-                 warc: RollingWarcWriter | None = None):
+                 warc: RollingWarcWriter | None = None, deadline: datetime | None = None):
         self.settings = settings
         self.spec = spec
         self.cfg = settings.sites[spec.key]
@@ -91,6 +105,7 @@ class SiteRun:
         self.log = log
         self.index = index
         self.warc = warc
+        self.deadline = deadline            # the run is closed (closespider_timeout) at this instant
         self._lock = threading.Lock()
         self._futures: list[Future] = []
         self.discovery_ok = 0

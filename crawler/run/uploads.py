@@ -10,11 +10,11 @@ from functools import partial
 from pathlib import Path
 
 from crawler.archive.base import Archive
+from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.outbox import Outbox
 from crawler.archive.uploader import FlushResult, Uploader
-from crawler.outcomes import RunResult
+from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id
-from crawler.archive.index import ArticleIndex, archive_state_dir
 
 JSON = "application/json; charset=utf-8"
 
@@ -49,7 +49,7 @@ def store_flush_reports(result: FlushResult, uploader: Uploader) -> None:
     for site in sorted(set(result.counts) | set(result.keys)):
         if site == "unknown":
             continue
-        report = RunReport(new_run_id(site) + "-flush", site, uploader.archive.url, kind="flush")
+        report = RunReport(new_run_id(site) + "-flush", site, uploader.archive.url, kind=RunKind.FLUSH)
         for outcome, n in result.counts.get(site, {}).items():
             report.count(outcome, n)
         report.keys_written = list(result.keys.get(site, []))
