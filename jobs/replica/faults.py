@@ -52,6 +52,8 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Callable, Iterator
 
+from w3lib.encoding import http_content_type_encoding
+
 from .response import Response
 
 __all__ = ["KINDS", "Delivery", "Fault", "FaultSet", "parse_fault"]
@@ -208,8 +210,7 @@ def _html_page(status: int, text: str) -> Response:
 
 
 def _charset(response: Response) -> str:
-    match = re.search(r"charset=([\w-]+)", response.content_type)
-    return match[1] if match else "utf-8"
+    return http_content_type_encoding(response.content_type) or "utf-8"
 
 
 def _mime(response: Response) -> str:
