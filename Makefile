@@ -32,6 +32,8 @@ bench: setup
 	$(BIN)/python bench/dataset.py
 	$(BIN)/python bench/reextract.py
 	$(BIN)/python bench/stories.py
+	$(BIN)/python bench/metadata.py
+	$(BIN)/python bench/dates.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800

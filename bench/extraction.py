@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run as a script from anywhere
 
 import trafilatura  # noqa: E402
+from w3lib.encoding import http_content_type_encoding  # noqa: E402
 
 from crawler.extract.page import NotArticle, extract  # noqa: E402
 from crawler.extract.quality import Score  # noqa: E402
@@ -31,7 +31,6 @@ from crawler.sites import SITES  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)     # the replica's corpus is a function of it
 BASE_URL = "http://127.0.0.1:8800"
-_CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,8 @@ def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL, layo
             response = render.respond(view, path, {})
             if response.status != 200:
                 raise RuntimeError(f"replica answered {response.status} for {path}")
-            charset = _CHARSET.search(response.content_type)
-            yield Page(site, view.url(path), response.body, charset and charset[1], article.gold_text,
-                       article.shape if path == article.url_path else "")
+            yield Page(site, view.url(path), response.body, http_content_type_encoding(response.content_type),
+                       article.gold_text, article.shape if path == article.url_path else "")
 
 
 def evaluate(pages: list[Page], base_url: str = BASE_URL, layout: int = 1) -> SiteResult:

@@ -1,28 +1,48 @@
-"""Dates as the two sites write them, to ISO 8601 with an offset.
+"""Every date the crawler reads from outside, parsed in one place.
 
-Parsing is dateparser's: the ``ar-LB`` locale knows both month-name sets (يناير… and كانون الثاني…),
-Arabic-Indic digits, ص/م and relative phrases ("منذ ساعتين"); ``en`` covers RFC 822 dates of feeds and
-meta tags. What is ours: machine dates take a fast path, naive times are local times of the site's IANA
-zone, and a date that needs "now" (relative phrases, a missing year) is only resolved against the
-``fetched_at`` the caller gives — never against the clock, so the same page always gives the same record.
+- Page dates (``parse_date``): as the two sites write them, to ISO 8601 with an offset. ISO 8601 and
+  RFC 822 take the standard library's parsers (``datetime.fromisoformat``, ``email.utils``); everything else is
+  dateparser's: the ``ar-LB`` locale knows both month-name sets (يناير… and كانون الثاني…), Arabic-Indic
+  digits, ص/م and relative phrases ("منذ ساعتين"); ``en`` covers English dates of meta tags. Naive times are
+  local times of the site's IANA zone (its ``SiteSpec.timezone``), and a date that needs "now" (relative
+  phrases, a missing year, a weekday alone) is only resolved against the ``fetched_at`` the caller gives —
+  never against the clock, so the same page always gives the same record.
+- Discovery dates (``parse_feed_date``): a sitemap ``lastmod`` (W3C datetime) or a feed ``pubDate``
+  (RFC 822); ``parse_http_date``: an HTTP date (``Retry-After``).
+- Date lines (``is_date``): whether a line of text is a date at all (the cleaner drops datelines).
+- Days of the command line (``day_argument``): ``--since``/``--until`` as ``YYYY-MM-DD``.
+
+dateparser's parsers are built once per time zone, each with a fixed relative base (a *probe*), never per
+page: a date is parsed at the first probe; when it names its year, month and day it is absolute and that is
+the answer. Otherwise it is parsed at the second probe too: the same instant is an absolute date after all,
+the same offset from the probe is a relative date (moved onto ``fetched_at``), and only a date whose
+reading depends on the base in another way (a weekday, a time or a day without a year) gets a parser whose
+base is the fetch time (rare: the sites date their articles in full).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from argparse import ArgumentTypeError
+from datetime import date, datetime, timezone as dt_timezone
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateparser.date import DateDataParser
-
-__all__ = ["parse_date", "to_iso"]
+__all__ = ["day_argument", "is_date", "parse_date", "parse_feed_date", "parse_http_date", "to_iso"]
 
 LOCALES = ("ar-LB", "en")   # ar-LB: Egyptian and Levantine month names; en: feeds, meta tags
-# Two far-apart bases: a date whose value depends on the base is relative (or lacks its year).
-_PROBE_BASES = (datetime(2001, 1, 1, 12, 0), datetime(2011, 7, 1, 12, 0))
+# Two probes far apart in year, season, weekday and time of day: a reading that moves with the base is
+# relative (or lacks a part the base fills in).
+_PROBES = (datetime(2001, 1, 1, 6, 17), datetime(2011, 7, 7, 15, 43))
+_NUMBER = re.compile(r"[0-9]+")
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_FULL_DATE = {"year", "month", "day"}
 
 
-@lru_cache(maxsize=16)
-def _parser(timezone: str, base: datetime) -> DateDataParser:
+@lru_cache(maxsize=64)
+def _parser(timezone: str, base: datetime):
+    from dateparser.date import DateDataParser   # half a second to import: not for every `arshif` command
+
     return DateDataParser(
         locales=list(LOCALES),
         settings={
@@ -42,35 +62,104 @@ def to_iso(value: datetime, timezone: str) -> str:
     return value.isoformat()
 
 
-def _machine_date(text: str) -> datetime | None:
+def _iso(text: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
 
 
-def _parse(text: str, timezone: str, base: datetime) -> datetime | None:
-    return _parser(timezone, base).get_date_data(text).date_obj
+def _rfc822(text: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _local(value: datetime) -> datetime:
+    return value.replace(tzinfo=None)
+
+
+def _names_its_year(text: str, found) -> bool:
+    """dateparser read year, month and day from ``text`` itself, and the year is written in it."""
+    if not _FULL_DATE <= set(found.parts):
+        return False
+    return str(found.date_obj.year) in _NUMBER.findall(text.translate(_ARABIC_DIGITS))
+
+
+def _dateparser(text: str, timezone: str, fetched_at: datetime | None) -> datetime | None:
+    first = _parser(timezone, _PROBES[0]).get_date_data(text)
+    if first.date_obj is None or _names_its_year(text, first):
+        return first.date_obj
+    second = _parser(timezone, _PROBES[1]).get_date_data(text).date_obj
+    if second is None:
+        return None
+    if second == first.date_obj:
+        return second                                           # absolute, though its year is not spelled out
+    if fetched_at is None:
+        return None
+    local = fetched_at.astimezone(ZoneInfo(timezone)) if fetched_at.tzinfo else fetched_at
+    base = _local(local).replace(microsecond=0)
+    offset = _local(first.date_obj) - _PROBES[0]
+    if _local(second) - _PROBES[1] == offset:                   # "منذ ساعتين", "أمس": the same offset from any base
+        return base + offset
+    return _parser(timezone, base).get_date_data(text).date_obj        # a weekday, a day without a year
 
 
 def parse_date(text: str | None, timezone: str, fetched_at: datetime | None = None) -> str | None:
     """Parse a date string found on a page of a site in ``timezone``; ISO 8601 with offset, or None.
 
-    Relative dates ("منذ ساعتين", "أمس", a day and month without a year) are resolved against
-    ``fetched_at`` and are None without it.
+    An ISO 8601 offset is kept as given; an RFC 822 date is the same instant in the site's zone. Relative
+    dates ("منذ ساعتين", "أمس", a day and month without a year) are resolved against ``fetched_at`` and
+    are None without it.
     """
     text = " ".join((text or "").split())
     if not text:
         return None
-    machine = _machine_date(text)
+    machine = _iso(text)
     if machine is not None:
         return to_iso(machine, timezone)
-    if fetched_at is not None:
-        local = fetched_at.astimezone(ZoneInfo(timezone)) if fetched_at.tzinfo else fetched_at
-        base = local.replace(tzinfo=None, microsecond=0)
-        parsed = _parse(text, timezone, base)
-    else:
-        first, second = (_parse(text, timezone, base) for base in _PROBE_BASES)
-        absolute = first is not None and second is not None and abs(first - second) < timedelta(seconds=1)
-        parsed = first if absolute else None
+    mail = _rfc822(text) if text.isascii() else None
+    if mail is not None:
+        return to_iso(mail.astimezone(ZoneInfo(timezone)) if mail.tzinfo else mail, timezone)
+    parsed = _dateparser(text, timezone, fetched_at)
     return to_iso(parsed, timezone) if parsed is not None else None
+
+
+def is_date(text: str) -> bool:
+    """Whether ``text`` reads as a date (absolute or relative) and nothing else; no base is needed."""
+    text = " ".join(text.split())
+    if not text:
+        return False
+    return (_iso(text) is not None or (text.isascii() and _rfc822(text) is not None)
+            or _parser("UTC", _PROBES[0]).get_date_data(text).date_obj is not None)
+
+
+def parse_feed_date(text: str | None) -> datetime | None:
+    """A sitemap ``lastmod`` (W3C datetime) or a feed date (RFC 822) as an aware datetime (naive: UTC), or
+    None. Machine dates only: a date these documents cannot carry is no date (no dateparser guessing on
+    sitemaps of 50,000 URLs)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    when = _iso(text) or _rfc822(text)
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt_timezone.utc)
+
+
+def parse_http_date(text: str) -> datetime | None:
+    """An HTTP date (RFC 9110's IMF-fixdate, an RFC 822 date) as an aware datetime (naive: UTC), or None."""
+    when = _rfc822(text.strip())
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt_timezone.utc)
+
+
+def day_argument(text: str) -> str:
+    """A command-line day (``--since``, ``--until``): ``YYYY-MM-DD``, returned as that string; anything
+    else is argparse's error line naming the value."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None

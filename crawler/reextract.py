@@ -46,6 +46,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterator, Protocol
 from urllib.parse import urlsplit
 
+from w3lib.encoding import http_content_type_encoding
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
@@ -177,12 +178,6 @@ def warc_files(archive: Archive, site: str, since: str | None = None, until: str
             continue
         keys.append(key)
     return sorted(keys, key=lambda k: capture_order(k, 0))
-
-
-def _charset(content_type: str) -> str | None:
-    if "charset=" not in content_type.lower():
-        return None
-    return content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
 
 
 def _origin(url: str) -> str:
@@ -336,7 +331,7 @@ class SiteReextraction:
                 when = datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00"))
                 yield Capture(file=key, offset=offset, record_id=record.rec_headers.get_header("WARC-Record-ID"),
                               url=url, base_url=base_url,
-                              encoding=_charset(record.http_headers.get_header("Content-Type") or ""),
+                              encoding=http_content_type_encoding(record.http_headers.get_header("Content-Type") or ""),
                               fetched_at=when.isoformat(timespec="seconds"), body=body)
         except ArchiveLoadFailed:       # its message quotes the damaged bytes
             raise DamagedWarc(f"damaged WARC data after offset {end}") from None

@@ -11,23 +11,17 @@ import argparse
 import logging
 import math
 import sys
-from datetime import date as Date
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
+
+from crawler.dates import day_argument
 
 log = logging.getLogger("arshif.dataset")
 
 
-def iso_date(value: str) -> str:
-    try:
-        return Date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
-    parser.add_argument("--since", type=iso_date, metavar="DATE",
+    parser.add_argument("--since", type=day_argument, metavar="DATE",
                         help="only publication days from DATE (YYYY-MM-DD) on (default: every day)")
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
 

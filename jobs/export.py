@@ -12,16 +12,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from jobs.compact import iso_date
+from crawler.dates import day_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from crawler.dataset.export import FORMATS
 
     parser.add_argument("out", metavar="OUT", help="output file, or - for standard output (jsonl, csv)")
-    parser.add_argument("--since", type=iso_date, required=True, metavar="DATE",
+    parser.add_argument("--since", type=day_argument, required=True, metavar="DATE",
                         help="first publication day (YYYY-MM-DD, UTC)")
-    parser.add_argument("--until", type=iso_date, metavar="DATE", help="last publication day (default: no end)")
+    parser.add_argument("--until", type=day_argument, metavar="DATE", help="last publication day (default: no end)")
     parser.add_argument("--site", action="append", metavar="SITE", help="only this site (repeatable; default: all)")
     parser.add_argument("--format", choices=FORMATS, required=True, help="output format")
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")

@@ -14,10 +14,10 @@ import argparse
 import logging
 import sys
 from contextlib import ExitStack
-from datetime import date
 from typing import Callable
 from urllib.parse import urlsplit
 
+from crawler.dates import day_argument
 from crawler.outcomes import PageOutcome
 from jobs.compact import recompact_days
 
@@ -27,13 +27,6 @@ log = logging.getLogger("arshif.reextract")
 #: re-extraction wrote (``settings``, ``archive``, ``days``), before the site's checkpoint is removed — so a
 #: failure here is retried by the next run.
 RECOMPACT_DAYS: Callable[..., None] = recompact_days
-
-
-def _day(text: str) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _is_scheduler_address(address: str) -> bool:
@@ -46,8 +39,9 @@ def _is_scheduler_address(address: str) -> bool:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
-    parser.add_argument("--since", type=_day, metavar="DATE", help="only captures made on or after DATE (YYYY-MM-DD)")
-    parser.add_argument("--until", type=_day, metavar="DATE", help="only captures made on or before DATE")
+    parser.add_argument("--since", type=day_argument, metavar="DATE",
+                        help="only captures made on or after DATE (YYYY-MM-DD)")
+    parser.add_argument("--until", type=day_argument, metavar="DATE", help="only captures made on or before DATE")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="extract on this Dask cluster's workers instead of a local process pool")
     parser.add_argument("--workers", type=int, metavar="N",

@@ -10,24 +10,19 @@ import sys
 from contextlib import ExitStack
 from datetime import date, datetime, timedelta, timezone
 
+from crawler.dates import day_argument
+
 log = logging.getLogger("arshif.stories")
 
 LOCK = "stories"          # local lock and archive lease name: one update of the stories at a time
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", metavar="DATE", type=_date,
+    parser.add_argument("--since", metavar="DATE", type=day_argument,
                         help="list the stories first seen on or after DATE (YYYY-MM-DD; default: yesterday)")
     parser.add_argument("--rebuild", action="store_true",
                         help="recompute every story from the archived articles, then list")
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _locked(stack: ExitStack, archive, settings) -> None:
@@ -98,7 +93,7 @@ def main(args: argparse.Namespace) -> int:
                 result = rebuild(archive, LinkParams.from_settings(settings))
             print(f"stories rebuilt from {archive.url}: {result.articles} articles, {result.links} links",
                   flush=True)
-        since = args.since or (datetime.now(timezone.utc).date() - timedelta(days=1))
+        since = date.fromisoformat(args.since) if args.since else datetime.now(timezone.utc).date() - timedelta(days=1)
         for story in list_stories(archive, since):
             print(f"{story.first_seen:%Y-%m-%d %H:%M}Z  {','.join(story.sites):<16} {story.articles:>3}  "
                   f"{story.title}", flush=True)

@@ -54,6 +54,7 @@ from functools import lru_cache
 from typing import Callable, Iterator
 
 from replica.response import Response
+from w3lib.encoding import http_content_type_encoding
 
 __all__ = ["KINDS", "Delivery", "Fault", "FaultSet", "parse_fault"]
 
@@ -210,8 +211,7 @@ def _html_page(status: int, text: str) -> Response:
 
 
 def _charset(response: Response) -> str:
-    match = re.search(r"charset=([\w-]+)", response.content_type)
-    return match[1] if match else "utf-8"
+    return http_content_type_encoding(response.content_type) or "utf-8"
 
 
 def _mime(response: Response) -> str:

@@ -1,9 +1,12 @@
-"""crawler.dates.parse_date: Arabic dates in every form the sites use, to ISO 8601 with an offset."""
-from datetime import datetime, timezone
+"""crawler.dates, the one place dates are parsed: page dates in every form the sites use (to ISO 8601 with an
+offset), sitemap and feed dates, HTTP dates, date lines, command-line days."""
+import argparse
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.dates import parse_date
+from crawler import dates
+from crawler.dates import day_argument, is_date, parse_date, parse_feed_date, parse_http_date
 
 CAIRO = "Africa/Cairo"
 FETCHED = datetime(2024, 1, 15, 10, 0, tzinfo=timezone.utc)      # 12:00 in Cairo (winter, +02:00)
@@ -22,6 +25,8 @@ FETCHED = datetime(2024, 1, 15, 10, 0, tzinfo=timezone.utc)      # 12:00 in Cair
     ("2024-03-10T11:05:00Z", "2024-03-10T11:05:00+00:00"),
     ("2024-03-10 14:05", "2024-03-10T14:05:00+02:00"),                             # naive: the site's zone
     ("Sun, 10 Mar 2024 10:30:00 +0300", "2024-03-10T09:30:00+02:00"),              # same instant
+    ("Sun, 10 Mar 2024 10:30:00", "2024-03-10T10:30:00+02:00"),                    # RFC 822 without zone
+    ("10 March 2024 14:05", "2024-03-10T14:05:00+02:00"),
 ])
 def test_absolute_dates(text, expected):
     assert parse_date(text, CAIRO) == expected
@@ -34,6 +39,11 @@ def test_absolute_dates(text, expected):
     ("منذ ٣ ساعات", "2024-01-15T09:00:00+02:00"),
     ("منذ يومين", "2024-01-13T12:00:00+02:00"),
     ("أمس", "2024-01-14T12:00:00+02:00"),
+    ("أمس 10:30", "2024-01-14T10:30:00+02:00"),
+    ("الأحد", "2024-01-14T00:00:00+02:00"),              # a weekday alone: the last one before the fetch
+    ("12:30", "2024-01-15T12:30:00+02:00"),               # a time alone: the day of the fetch
+    ("10 مارس", "2023-03-10T00:00:00+02:00"),             # no year: the last 10 March before the fetch
+    ("10 مارس 12:00", "2023-03-10T12:00:00+02:00"),
 ])
 def test_relative_dates_against_fetched_at(text, expected):
     assert parse_date(text, CAIRO, FETCHED) == expected
@@ -53,3 +63,70 @@ def test_site_zone_decides_naive_times():
     assert parse_date("2024-07-01 12:00", "Europe/Moscow") == "2024-07-01T12:00:00+03:00"
     assert parse_date("2024-07-01 12:00", CAIRO) == "2024-07-01T12:00:00+03:00"
     assert parse_date("2024-01-01 12:00", CAIRO) == "2024-01-01T12:00:00+02:00"
+
+
+@pytest.mark.parametrize("text", ["منذ ساعتين", "أمس", "الأحد", "12:30"])
+def test_relative_dates_follow_the_fetch_time(text):
+    """The same words on pages fetched a week apart name dates a week apart (nothing is read from the clock
+    or left over from the previous page)."""
+    first = datetime.fromisoformat(parse_date(text, CAIRO, FETCHED))
+    later = datetime.fromisoformat(parse_date(text, CAIRO, FETCHED + timedelta(days=7)))
+    assert later - first == timedelta(days=7)
+
+
+def test_dateparser_parsers_are_built_once_not_per_page():
+    """Pages fetched at different times reuse the parsers built for the site's zone: only a date whose
+    reading depends on the fetch time in a way no offset gives (a weekday alone) gets one of its own."""
+    dates._parser.cache_clear()
+    for minute in range(30):
+        fetched = FETCHED + timedelta(minutes=minute)
+        assert parse_date("الخميس، 07 مارس 2024 - 04:12 م", CAIRO, fetched) == "2024-03-07T16:12:00+02:00"
+        assert parse_date("منذ ساعتين", CAIRO, fetched) == (fetched - timedelta(hours=2)).astimezone(
+            dates.ZoneInfo(CAIRO)).isoformat()
+    assert dates._parser.cache_info().currsize == 2          # the zone's two probes
+    parse_date("الأحد", CAIRO, FETCHED)
+    assert dates._parser.cache_info().currsize == 3
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-23T10:15:00+02:00", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("2026-11-23T08:15:00Z", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("Mon, 23 Nov 2026 08:15:00 GMT", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("Mon, 23 Nov 2026 11:15:00 +0300", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
+    ("  2026-11-23\n", datetime(2026, 11, 23, tzinfo=timezone.utc)),        # naive: UTC
+    ("yesterday-ish", None),
+    ("الأحد 14 يناير 2024", None),                  # no guessing on sitemaps and feeds: machine dates only
+    ("", None),
+    (None, None),
+])
+def test_sitemap_and_feed_dates(text, expected):
+    assert parse_feed_date(text) == expected
+
+
+def test_http_dates():
+    assert parse_http_date("Mon, 23 Nov 2026 08:15:00 GMT") == datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)
+    assert parse_http_date(" Mon, 23 Nov 2026 08:15:00 ") == datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)
+    assert parse_http_date("soon") is None and parse_http_date("") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("22.11.2026 | 12:29", True),
+    ("الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص", True),
+    ("منذ ساعتين", True),                            # relative: a date, though no base is given
+    ("2026-11-23T10:15:00+02:00", True),
+    ("Mon, 23 Nov 2026 08:15:00 GMT", True),
+    ("قال الوزير في بيان 2024 إن 12 شخصا", False),
+    ("RT Arabic", False),
+    ("  ", False),
+])
+def test_is_date(text, expected):
+    assert is_date(text) is expected
+
+
+def test_day_argument():
+    assert day_argument("2026-11-30") == "2026-11-30"
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'30/11/2026' is not a date \(YYYY-MM-DD\)"):
+        day_argument("30/11/2026")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--since", type=day_argument)
+    assert parser.parse_args(["--since", "2026-02-28"]).since == "2026-02-28"

@@ -3,9 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.discover.freshness import FreshnessPolicy
-from crawler.discover.feeds import parse_when
 from crawler.archive.index import ArticleIndex
+from crawler.discover.freshness import FreshnessPolicy
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
 FETCHED = NOW - timedelta(hours=5)
@@ -29,16 +28,3 @@ def policy(tmp_path):
 ])
 def test_decisions(policy, article, lastmod, decision):
     assert policy.decide(article, lastmod) == decision
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("2026-11-23T10:15:00+02:00", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
-    ("2026-11-23T08:15:00Z", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
-    ("Mon, 23 Nov 2026 08:15:00 GMT", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
-    ("Mon, 23 Nov 2026 11:15:00 +0300", datetime(2026, 11, 23, 8, 15, tzinfo=timezone.utc)),
-    ("2026-11-23", datetime(2026, 11, 23, tzinfo=timezone.utc)),
-    ("yesterday-ish", None),
-    ("", None),
-])
-def test_sitemap_and_feed_dates(text, expected):
-    assert parse_when(text) == expected

@@ -37,6 +37,17 @@ def test_json_ld_article_in_a_graph():
     assert meta.canonical == ["https://www.elbalad.news/5634002"]
 
 
+def test_json_ld_as_pages_write_it_comments_trailing_commas_and_a_broken_script():
+    """extruct reads what strict JSON refuses (an HTML comment line, a trailing comma); a script that is no
+    JSON at all is skipped without hiding the article of the next one."""
+    broken = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'
+    lenient = ('<script type="application/ld+json">\n<!-- schema -->\n{"@type": "NewsArticle", '
+               '"headline": "عنوان الخبر", "datePublished": "2024-03-07T16:12:00+02:00",}\n</script>')
+    meta = page_metadata(_tree(broken + lenient), NONE)
+    assert meta.title == "عنوان الخبر" and meta.published == "2024-03-07T16:12:00+02:00"
+    assert page_metadata(_tree(broken), NONE).title is None
+
+
 def test_open_graph_and_meta_tags_when_no_json_ld():
     tree = _tree(
         '<meta property="og:title" content="عنوان - RT Arabic"><meta name="description" content="وصف">'

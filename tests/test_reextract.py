@@ -399,3 +399,41 @@ def test_the_dataset_shows_the_reextracted_text(base, local):
     for row in rows:
         assert (row["text"], row["version"]) == (records[row["id"]]["text"], records[row["id"]]["version"])
     assert {row["version"] for row in rows if row["id"] in changed} == {2}
+
+
+@pytest.mark.parametrize("content_type", ['text/html; charset="Windows-1256"', "text/html;charset=windows-1256",
+                                          "text/html", "text/html; charset=utf-8"])
+def test_a_capture_is_decoded_as_the_crawl_decoded_it(tmp_path, content_type):
+    """The charset of a capture's Content-Type is read by w3lib, as the crawl reads it (any case, quoted or
+    not, an unknown or missing one: None); a windows-1256 page comes out as the same Arabic text whatever its
+    header says (wrong or missing: its meta charset decides)."""
+    import io
+
+    from w3lib.encoding import http_content_type_encoding
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from crawler.archive.local import LocalArchive
+    from crawler.extract import extract
+    from crawler.reextract import SiteReextraction
+
+    html = (Path(__file__).parent / "fixtures" / "html" / "elbalad_article.html").read_text("utf-8")
+    cp1256 = html.replace('<meta charset="utf-8">', '<meta charset="windows-1256">').encode("cp1256")
+    url, base_url = "http://127.0.0.1:8801/5634002", "http://127.0.0.1:8801"
+    data = io.BytesIO()
+    writer = WARCWriter(data, gzip=True, warc_version="1.1")
+    writer.write_record(writer.create_warc_record(
+        url, "response", payload=io.BytesIO(cp1256), warc_headers_dict={"WARC-Date": "2026-11-23T10:00:00Z"},
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")))
+
+    class OneFile(LocalArchive):
+        def get(self, key):
+            return data.getvalue()
+
+    job = SiteReextraction(OneFile(f"file://{tmp_path}/archive"), "elbalad", None, None, tmp_path, base_url=base_url)
+    [capture] = job._captures("warc/x.warc.gz", Counter())
+    job.checkpoint.close()
+    assert capture.encoding == http_content_type_encoding(content_type)
+    assert capture.encoding in ("cp1256", "utf-8", None)
+    record = extract(capture.body, capture.url, "elbalad", base_url=base_url, encoding=capture.encoding)
+    assert record["text"] == extract(html, url, "elbalad", base_url=base_url)["text"]

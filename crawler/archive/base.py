@@ -53,17 +53,13 @@ class Archive(ABC):
         """Every key under ``prefix``, in lexicographic order."""
         return (key for key, _ in self.list_info(prefix))
 
-    @abstractmethod
-    def delete(self, key: str) -> bool:
-        """Remove ``key`` (nothing happens when there is none). Used only for the dataset's replaced files:
-        articles, versions, WARC files and run reports are never deleted."""
-
     def exists(self, key: str) -> bool:
         return self.get(key) is not None
 
+    @abstractmethod
     def delete(self, key: str) -> bool:
-        """Remove ``key`` (nothing there is no error). Only maintenance (``arshif migrate-ids``) deletes."""
-        raise NotImplementedError(f"{type(self).__name__} cannot delete")
+        """Remove ``key`` (nothing there is no error). Only the dataset's replaced files and maintenance
+        (``arshif migrate-ids``) delete: a crawl never deletes an article, version, WARC file or run report."""
 
     def close(self) -> None:
         """Release connections and pools."""

@@ -69,29 +69,19 @@ class LocalArchive(Archive):
         except OSError as exc:
             raise ArchiveError(f"archive {self.url}: cannot read {key}: {exc.strerror}") from None
 
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
     def delete(self, key: str) -> bool:
+        """Remove ``key``, then the folders it leaves empty (up to the archive's root), durably."""
         path = self._path(key)
         try:
             path.unlink()
         except (FileNotFoundError, NotADirectoryError):
             return True
         except OSError as exc:
-            raise ArchiveError(f"archive {self.url}: cannot delete {key}: {exc.strerror}") from None
-        fsync_dir(path.parent)
-        return True
-
-    def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
-
-    def delete(self, key: str) -> bool:
-        """Remove ``key``, then the folders it leaves empty (up to the archive's root)."""
-        path = self._path(key)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return True
-        except OSError as exc:
             raise ArchiveError(f"archive {self.url}: cannot delete {path}: {exc.strerror}") from None
+        fsync_dir(path.parent)
         folder = path.parent
         while folder != self.root and self.root in folder.parents:
             try:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from lxml.etree import XMLSyntaxError
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.iterators import xmliter_lxml
 from scrapy.utils.sitemap import Sitemap
+
+from crawler.dates import parse_feed_date
 
 
 # The sitemap protocol's limits: 50,000 URLs per sitemap (https://www.sitemaps.org/protocol.html).
@@ -36,21 +37,6 @@ def _without_doctype(body: bytes) -> tuple[bytes, str | None]:
         return body, None
     problem = "declares XML entities (DOCTYPE removed, nothing expanded)" if b"<!ENTITY" in match[0] else None
     return body[:match.start()] + body[match.end():], problem
-
-
-def parse_when(text: str | None) -> datetime | None:
-    """A sitemap ``lastmod`` (W3C datetime) or a feed date (RFC 822) as an aware datetime, or None."""
-    if not text:
-        return None
-    text = text.strip()
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 @dataclass
@@ -74,7 +60,7 @@ def read_feed(response: Response) -> Listing:
         for item in xmliter_lxml(response, "item"):
             link = (item.xpath("link/text()").get() or "").strip()
             if link:
-                listing.entries.append((link, parse_when(item.xpath("pubDate/text()").get())))
+                listing.entries.append((link, parse_feed_date(item.xpath("pubDate/text()").get())))
     except (XMLSyntaxError, StopIteration, ValueError) as exc:
         listing.problem = f"bad RSS feed ({type(exc).__name__}: {str(exc)[:120]})"
     if not listing.entries and listing.problem is None:
@@ -110,7 +96,7 @@ def read_sitemap(response: Response, max_size: int) -> Listing:
                                 f"the rest is ignored")
                 break
             if entry.get("loc"):
-                listing.entries.append((entry["loc"], parse_when(entry.get("lastmod"))))
+                listing.entries.append((entry["loc"], parse_feed_date(entry.get("lastmod"))))
     except (XMLSyntaxError, ValueError) as exc:
         problems.append(f"sitemap cut short ({type(exc).__name__}: {str(exc)[:120]})")
     if not _ROOT_END.search(body[-256:]):   # the parser recovers from damage silently: say so

@@ -31,9 +31,8 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
-from crawler.dates import parse_date
+from crawler.dates import is_date
 from crawler.extract.vocabulary import containment, content_words
 from crawler.sites.rules import Rules, whole_lines
 
@@ -191,7 +190,6 @@ CONTINUES_SHARED = 0.35
 HEADLINE_MARGIN = 0.3           # …and restate the box's headline by this much more than the article's title
 LONG_CUT_PARAGRAPHS = 3         # an end-of-article cut that drops more paragraphs than this is noted
 DATE_LINE_MAX_WORDS = 8         # a dateline alone: «22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»
-DATE_PROBE = datetime(2000, 1, 1, tzinfo=timezone.utc)     # any base: only "is it a date" is asked
 _NUMBERS = re.compile(r"[0-9٠-٩]+")
 _YEAR_OR_TIME = re.compile(r"(?:[12][0-9]{3}|[١٢][٠-٩]{3}|[0-9٠-٩]{1,2}\s*:\s*[0-9٠-٩]{2})")
 
@@ -201,7 +199,7 @@ def is_date_line(line: str) -> bool:
     if (len(line.split()) > DATE_LINE_MAX_WORDS or len(_NUMBERS.findall(line)) < 2
             or not _YEAR_OR_TIME.search(line)):
         return False
-    return parse_date(line, "UTC", DATE_PROBE) is not None
+    return is_date(line)
 
 
 def normalize_line(line: str) -> str:

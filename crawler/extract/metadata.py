@@ -2,15 +2,26 @@
 then generic markup inside the article (visible date, byline, tag links), then what Trafilatura found —
 except its date: htmldate takes dates from anywhere on the page (tickers, related lists), so a page without
 a date of its own gets none. Values come out as found (dates as strings, image URLs maybe relative);
-``crawler/extract/page.py`` parses dates and resolves URLs."""
+``crawler/extract/page.py`` parses dates and resolves URLs.
+
+JSON-LD is read by extruct (``JsonLdExtractor``: lenient about HTML or JavaScript comments and trailing
+commas in the script), one script at a time so that a broken one hides no other; what is ours is the choice
+of the article object (an ``@graph`` opened, the first article type) and the mapping of its schema.org fields.
+Measured by ``bench/metadata.py`` before the switch, on the 218 article pages of the replica (both sites, both
+layouts) and the 4 HTML fixtures: extruct's reading gave the same title, authors, dates, section, image and
+description as our hand-written ``json.loads`` reader on every page (agreement 1.000 on every field), at
+about 150 µs per page against 135 µs (importing extruct brings rdflib along: half a second once per worker
+process), and it reads what strict JSON refuses. Trafilatura's JSON-LD reader (``extract_meta_json``) reads
+no dates, image or description (agreement 0.31 on ``published``); its whole metadata extraction agreed with
+our record on the title on half the pages and on ``modified`` on 18%, at four times the time."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from extruct.jsonld import JsonLdExtractor
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
 
@@ -21,7 +32,8 @@ __all__ = ["PageMetadata", "needs_fallback", "page_metadata", "selector_hits"]
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "Report"}
-_LD_SCRIPTS = XPath('//script[@type="application/ld+json"]/text()')
+_LD_SCRIPTS = XPath('//script[@type="application/ld+json"]')
+_JSON_LD = JsonLdExtractor()
 _META = XPath("//meta[@content]")
 _CANONICAL = XPath('//link[@rel="canonical"]/@href')
 _TAG_SPLIT = re.compile(r"\s*[,،;؛]\s*")
@@ -78,12 +90,12 @@ def _first(values: list[str]) -> str | None:
 # --- JSON-LD -------------------------------------------------------------------------------------------
 
 def _ld_objects(tree) -> Iterable[dict]:
-    for raw in _LD_SCRIPTS(tree):
+    """Every JSON-LD object of the page, those of an ``@graph`` included; a script that is no JSON is skipped."""
+    for script in _LD_SCRIPTS(tree):
         try:
-            data = json.loads(raw)
+            stack: list[Any] = list(_JSON_LD.extract_items(script))
         except ValueError:
             continue
-        stack = [data]
         while stack:
             item = stack.pop(0)
             if isinstance(item, list):

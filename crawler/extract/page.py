@@ -71,7 +71,9 @@ def _sniff(raw: bytes) -> str:
 
 
 def decode(body: bytes | str, encoding: str | None = None) -> str:
-    """Text of ``body``: BOM, then the transport's ``encoding``, then a meta charset, then UTF-8 or cp1256."""
+    """Text of ``body``: BOM, then the transport's ``encoding``, then a meta charset, then UTF-8 or cp1256 —
+    w3lib's order (``html_to_unicode``); ``encoding`` is the Content-Type charset as w3lib read it
+    (``http_content_type_encoding``, in the spider and in re-extraction), or any charset label."""
     if isinstance(body, str):
         return body
     header = f"text/html; charset={encoding}" if encoding else None

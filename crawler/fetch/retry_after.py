@@ -5,13 +5,13 @@ an error answer, eases it back as the site answers 200 again. Each such answer i
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 from scrapy.http import Request, Response
 
 from crawler.components import RunComponent, run_from
-from crawler.display import human_duration
+from crawler.dates import parse_http_date
 from crawler.outcomes import Count
+from crawler.display import human_duration
 
 THROTTLING = (429, 503)
 
@@ -23,12 +23,9 @@ def retry_after(value: bytes | None, now: datetime | None = None) -> float | Non
     text = value.decode("latin-1").strip()
     if text.isdigit():
         return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    when = parse_http_date(text)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
