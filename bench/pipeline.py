@@ -1,13 +1,16 @@
 """The whole pipeline against bare Trafilatura, in one run, on a replica of N articles per site.
 
-    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3]
+    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3] [--profile FILE]
 
 (a) bare ``trafilatura.extract`` on the replica's article pages, one core; (b) the same on all cores
 (processes); (c) our extractor (``crawler.extract.extract``) alone on all cores; (d) a full ``arshif crawl``
 of both sites, politeness off, on loopback into a local archive; (e) the same into a local SeaweedFS
 (``tests/s3_server.py``); then (f) an incremental run after 1% new articles were published
-(``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the ratios d/a, d/b, e/b, the CPU utilisation of the crawl's
-process tree (CPU seconds / wall seconds / cores) and its peak RSS (sum over the tree, sampled every 0.2 s).
+(``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the
+ratios d/a, d/b, e/b, the CPU utilisation of the crawl's process tree (CPU seconds / wall seconds / cores), its
+CPU milliseconds per page fetched (in all, in the crawl process, in the extraction workers: unlike pages/s,
+these hardly depend on the machine's load; compare them with (a)'s CPU/page) and its peak RSS (sum over the
+tree, sampled every 0.2 s). ``--profile FILE`` runs (d) under cProfile.
 
 The replica runs in this process (threads), so during (d)-(f) it competes with the crawl for the same cores:
 the crawl figures are a lower bound of what the crawler does against remote sites. Figures vary with the
@@ -80,9 +83,10 @@ def timed_extraction(function, pages, processes: int) -> float:
     """Pages per second of ``function`` over ``pages`` in ``processes`` worker processes (1: this process)."""
     if processes == 1:
         function(pages[0])    # imports and warm-up outside the clock
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for page in pages:
             function(page)
+        timed_extraction.cpu_per_page = (time.process_time() - cpu) / len(pages)
         return len(pages) / (time.perf_counter() - start)
     with Pool(processes) as pool:
         pool.map(function, pages[:processes * 2])
@@ -136,13 +140,14 @@ def _rss(pids: list[int]) -> int:
     return total
 
 
-def crawl(env: dict[str, str]) -> dict:
+def crawl(env: dict[str, str], profile: str | None = None) -> dict:
     """One ``arshif crawl``: wall s, CPU s of its process tree (sampled from /proc, so that workers that are
     never waited for count too), peak RSS of the tree (sum of its processes), its summary lines."""
     before = os.times()
     used: dict[int, float] = {}
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT,
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    process = subprocess.Popen([sys.executable, *profiler, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     stop = threading.Event()
@@ -165,7 +170,16 @@ def crawl(env: dict[str, str]) -> dict:
         sys.exit(f"bench: crawl failed ({process.returncode}): {err[-2000:]}")
     cpu = max((after.children_user - before.children_user) + (after.children_system - before.children_system),
               sum(used.values()))
-    return {"wall": wall, "cpu": cpu, "peak": peak, "summary": out.strip()}
+    return {"wall": wall, "cpu": cpu, "cpu_main": used.get(process.pid, 0.0), "peak": peak, "summary": out.strip()}
+
+
+def cpu_note(result: dict, pages: int) -> str:
+    """CPU utilisation of the crawl's process tree, and its CPU time per page fetched: in all, in the crawl
+    process itself and in its children (the extraction workers). Per page, CPU time hardly depends on the
+    machine's load, unlike pages/s."""
+    per = 1000 / max(pages, 1)
+    return (f"CPU {result['cpu'] / result['wall'] / CORES:.0%}, CPU/page {result['cpu'] * per:.1f} ms "
+            f"(crawl process {result['cpu_main'] * per:.1f}, workers {(result['cpu'] - result['cpu_main']) * per:.1f})")
 
 
 def reports(archive: Path, seen: set[str]) -> list[dict]:
@@ -213,6 +227,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=articles_count, default=5000, help="articles per site (default 5,000)")
     parser.add_argument("--no-s3", action="store_true", help="skip (e), the crawl into a local SeaweedFS")
+    parser.add_argument("--profile", metavar="FILE", help="run (d) under cProfile, its statistics written to FILE "
+                        "(read them with `python -m pstats FILE`); the crawl is slower")
     args = parser.parse_args()
     n = args.articles
     load = os.getloadavg()[0]
@@ -226,7 +242,8 @@ def main() -> int:
             print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s", flush=True)
             print(f"  {'':<52}{'pages':>7}{'wall s':>9}{'pages/s':>9}")
             a = timed_extraction(_bare, pages, 1)
-            line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a)
+            line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a,
+                 f"CPU/page {timed_extraction.cpu_per_page * 1000:.1f} ms")
             b = timed_extraction(_bare, pages, CORES)
             line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / b)
             c = timed_extraction(_ours, pages, CORES)
@@ -234,11 +251,11 @@ def main() -> int:
 
             env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n)
             seen: set[str] = set()
-            full = crawl(env)
+            full = crawl(env, args.profile)
             full_reports = reports(tmp / "local" / "archive", seen)
             fetched = counts(full_reports, "fetched")
             d = line("(d) arshif crawl → local folder", fetched, full["wall"],
-                     f"new {counts(full_reports, 'new')}, CPU {full['cpu'] / full['wall'] / CORES:.0%}, "
+                     f"new {counts(full_reports, 'new')}, {cpu_note(full, fetched)}, "
                      f"peak RSS {full['peak'] / 2**20:.0f} MiB")
 
             e = None
@@ -255,6 +272,7 @@ def main() -> int:
         line(f"(f) incremental, {new} new per site", counts(inc_reports, "fetched"), inc["wall"],
              f"new {counts(inc_reports, 'new')}, requests {requests} (not modified "
              f"{counts(inc_reports, 'not_modified')}), wall {inc['wall'] / full['wall']:.1%} of (d), "
+             f"CPU {inc['cpu']:.1f} s, "
              f"peak RSS {inc['peak'] / 2**20:.0f} MiB")
 
     print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
@@ -284,7 +302,7 @@ def crawl_s3(replica: ReplicaServer, tmp: Path, n: int) -> float:
         run_reports = [json.loads(archive.get(key)) for key, _ in archive.list_info("runs/")]
         archive.close()
         return line("(e) arshif crawl → local SeaweedFS", counts(run_reports, "fetched"), result["wall"],
-                    f"new {counts(run_reports, 'new')}, CPU {result['cpu'] / result['wall'] / CORES:.0%}, "
+                    f"new {counts(run_reports, 'new')}, {cpu_note(result, counts(run_reports, 'fetched'))}, "
                     f"peak RSS {result['peak'] / 2**20:.0f} MiB (SeaweedFS not included)")
     finally:
         server.stop(timeout=5)
