@@ -12,6 +12,10 @@ CPU milliseconds per page fetched (in all, in the crawl process, in the extracti
 these hardly depend on the machine's load; compare them with (a)'s CPU/page) and its peak RSS (sum over the
 tree, sampled every 0.2 s). ``--profile FILE`` runs (d) under cProfile.
 
+Story linking (run by ``arshif crawl`` after its runs) is off unless ``--stories``: the replica's articles all
+come from one small prose bank within three days, so nearly every pair of them is a candidate (2,000
+articles: 393,000 pairs, 18 s), which no news site gives; ``bench/stories.py`` measures linking.
+
 The replica runs in this process (threads), so during (d)-(f) it competes with the crawl for the same cores:
 the crawl figures are a lower bound of what the crawler does against remote sites. Figures vary with the
 machine's load: compare runs made together.
@@ -193,7 +197,8 @@ def reports(archive: Path, seen: set[str]) -> list[dict]:
     return found
 
 
-def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int, extra: dict | None = None) -> dict:
+def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int, extra: dict | None = None,
+              stories: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
     for site, url in replica.base_urls.items():
         env[f"ARSHIF_SITES__{site.upper()}__BASE_URL"] = url
@@ -208,6 +213,10 @@ def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int
         "ARSHIF_CRAWL__CONCURRENT_REQUESTS": "32",
         "ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "16",
         "ARSHIF_LOGGING__LEVEL": "WARNING",
+        # story linking after the runs is measured by bench/stories.py: the replica writes every article from
+        # one small prose bank within three days, so nearly all pairs are candidates (2,000 articles: 393,000
+        # pairs), a density no news site has, and it would swamp the crawl's figures
+        "ARSHIF_STORIES__ENABLED": "true" if stories else "false",
         **(extra or {}),
     })
     return env
@@ -227,6 +236,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=articles_count, default=5000, help="articles per site (default 5,000)")
     parser.add_argument("--no-s3", action="store_true", help="skip (e), the crawl into a local SeaweedFS")
+    parser.add_argument("--stories", action="store_true", help="link stories after (d)-(f), as `arshif crawl` does "
+                        "by default (off: on the replica's dense prose it costs more than the crawl)")
     parser.add_argument("--profile", metavar="FILE", help="run (d) under cProfile, its statistics written to FILE "
                         "(read them with `python -m pstats FILE`); the crawl is slower")
     args = parser.parse_args()
@@ -249,7 +260,7 @@ def main() -> int:
             c = timed_extraction(_ours, pages, CORES)
             line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / c)
 
-            env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n)
+            env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n, stories=args.stories)
             seen: set[str] = set()
             full = crawl(env, args.profile)
             full_reports = reports(tmp / "local" / "archive", seen)
@@ -260,7 +271,7 @@ def main() -> int:
 
             e = None
             if not args.no_s3:
-                e = crawl_s3(replica, tmp, n)
+                e = crawl_s3(replica, tmp, n, args.stories)
 
             # (f): 1% new articles per site, published now (the newest of each site)
             new = max(n // 100, 1)
@@ -281,7 +292,7 @@ def main() -> int:
     return 0
 
 
-def crawl_s3(replica: ReplicaServer, tmp: Path, n: int) -> float:
+def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
     from crawler.archive.s3 import S3Archive
     from crawler.config import S3Settings
     from tests.s3_server import ISOLATING_ENV, WeedServer
@@ -292,7 +303,7 @@ def crawl_s3(replica: ReplicaServer, tmp: Path, n: int) -> float:
         bucket = server.create_bucket("arshif-pipeline")
         extra = {**server.env, "ARSHIF_ARCHIVE__S3__ENDPOINT_URL": server.endpoint,
                  "ARSHIF_ARCHIVE__S3__ADDRESSING_STYLE": "path"}
-        env = crawl_env(replica, tmp / "s3", f"s3://{bucket}/bench", n, extra)
+        env = crawl_env(replica, tmp / "s3", f"s3://{bucket}/bench", n, extra, stories)
         for name in ISOLATING_ENV:
             env.pop(name, None)
         result = crawl(env)
