@@ -49,6 +49,7 @@ def _machine_date(text: str) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=256)          # a page often gives the same text as its publication and modification date
 def _parse(text: str, timezone: str, base: datetime) -> datetime | None:
     return _parser(timezone, base).get_date_data(text).date_obj
 
