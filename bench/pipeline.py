@@ -10,7 +10,8 @@ of both sites, politeness off, on loopback into a local archive; (e) the same in
 ratios d/a, d/b, e/b, the CPU utilisation of the crawl's process tree (CPU seconds / wall seconds / cores), its
 CPU milliseconds per page fetched (in all, in the crawl process, in the extraction workers: unlike pages/s,
 these hardly depend on the machine's load; compare them with (a)'s CPU/page) and its peak RSS (sum over the
-tree, sampled every 0.2 s). ``--profile FILE`` runs (d) under cProfile.
+tree, sampled every 0.2 s; and the peak sum of PSS, which counts pages the workers share with their fork
+server once). ``--profile FILE`` runs (d) under cProfile.
 
 Story linking (run by ``arshif crawl`` after its runs) is off unless ``--stories``: the replica's articles all
 come from one small prose bank within three days, so nearly every pair of them is a candidate (2,000
@@ -144,6 +145,20 @@ def _rss(pids: list[int]) -> int:
     return total
 
 
+def _pss(pids: list[int]) -> int:
+    """Proportional set size of ``pids``: each page shared by n of them (the extraction workers and the fork
+    server they come from) counted 1/n in each, so the sum is the tree's own memory, which the sum of RSS
+    overstates."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(row.split()[1]) for row in handle if row.startswith("Pss:")) * 1024
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total
+
+
 def crawl(env: dict[str, str], profile: str | None = None) -> dict:
     """One ``arshif crawl``: wall s, CPU s of its process tree (sampled from /proc, so that workers that are
     never waited for count too), peak RSS of the tree (sum of its processes), its summary lines."""
@@ -153,14 +168,15 @@ def crawl(env: dict[str, str], profile: str | None = None) -> dict:
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     process = subprocess.Popen([sys.executable, *profiler, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak = peak_pss = 0
     stop = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not stop.wait(0.2):
             tree = _tree(process.pid)
             peak = max(peak, _rss(tree))
+            peak_pss = max(peak_pss, _pss(tree))
             _cpu(tree, used)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -174,7 +190,8 @@ def crawl(env: dict[str, str], profile: str | None = None) -> dict:
         sys.exit(f"bench: crawl failed ({process.returncode}): {err[-2000:]}")
     cpu = max((after.children_user - before.children_user) + (after.children_system - before.children_system),
               sum(used.values()))
-    return {"wall": wall, "cpu": cpu, "cpu_main": used.get(process.pid, 0.0), "peak": peak, "summary": out.strip()}
+    return {"wall": wall, "cpu": cpu, "cpu_main": used.get(process.pid, 0.0), "peak": peak, "peak_pss": peak_pss,
+            "summary": out.strip()}
 
 
 def cpu_note(result: dict, pages: int) -> str:
@@ -267,7 +284,7 @@ def main() -> int:
             fetched = counts(full_reports, "fetched")
             d = line("(d) arshif crawl → local folder", fetched, full["wall"],
                      f"new {counts(full_reports, 'new')}, {cpu_note(full, fetched)}, "
-                     f"peak RSS {full['peak'] / 2**20:.0f} MiB")
+                     f"peak RSS {full['peak'] / 2**20:.0f} MiB (PSS {full['peak_pss'] / 2**20:.0f})")
 
             e = None
             if not args.no_s3:
@@ -284,7 +301,7 @@ def main() -> int:
              f"new {counts(inc_reports, 'new')}, requests {requests} (not modified "
              f"{counts(inc_reports, 'not_modified')}), wall {inc['wall'] / full['wall']:.1%} of (d), "
              f"CPU {inc['cpu']:.1f} s, "
-             f"peak RSS {inc['peak'] / 2**20:.0f} MiB")
+             f"peak RSS {inc['peak'] / 2**20:.0f} MiB (PSS {inc['peak_pss'] / 2**20:.0f})")
 
     print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
           + f"   c/b {c / b:.2f}")
@@ -314,7 +331,7 @@ def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
         archive.close()
         return line("(e) arshif crawl → local SeaweedFS", counts(run_reports, "fetched"), result["wall"],
                     f"new {counts(run_reports, 'new')}, {cpu_note(result, counts(run_reports, 'fetched'))}, "
-                    f"peak RSS {result['peak'] / 2**20:.0f} MiB (SeaweedFS not included)")
+                    f"peak RSS {result['peak'] / 2**20:.0f} MiB (PSS {result['peak_pss'] / 2**20:.0f}; SeaweedFS not included)")
     finally:
         server.stop(timeout=5)
 
