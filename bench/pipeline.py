@@ -1,6 +1,6 @@
 """The whole pipeline against bare Trafilatura, in one run, on a replica of N articles per site.
 
-    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3] [--profile FILE]
+    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3] [--crawl-only] [--stories] [--profile FILE]
 
 (a) bare ``trafilatura.extract`` on the replica's article pages, one core; (b) the same on all cores
 (processes); (c) our extractor (``crawler.extract.extract``) alone on all cores; (d) a full ``arshif crawl``
@@ -253,6 +253,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=articles_count, default=5000, help="articles per site (default 5,000)")
     parser.add_argument("--no-s3", action="store_true", help="skip (e), the crawl into a local SeaweedFS")
+    parser.add_argument("--crawl-only", action="store_true", help="skip (a)-(c), the extraction alone: crawl "
+                        "figures (CPU per page, peak RSS) of a big replica in less time; no ratios")
     parser.add_argument("--stories", action="store_true", help="link stories after (d)-(f), as `arshif crawl` does "
                         "by default (off: on the replica's dense prose it costs more than the crawl)")
     parser.add_argument("--profile", metavar="FILE", help="run (d) under cProfile, its statistics written to FILE "
@@ -265,17 +267,21 @@ def main() -> int:
         tmp = Path(tmp_name)
         (tmp / "pages").mkdir()
         with ReplicaServer(articles=n) as replica:
-            started = time.perf_counter()
-            pages = fetch_pages(replica, tmp / "pages")
-            print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s", flush=True)
+            a = b = c = None
+            if not args.crawl_only:
+                started = time.perf_counter()
+                pages = fetch_pages(replica, tmp / "pages")
+                print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s",
+                      flush=True)
             print(f"  {'':<52}{'pages':>7}{'wall s':>9}{'pages/s':>9}")
-            a = timed_extraction(_bare, pages, 1)
-            line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a,
-                 f"CPU/page {timed_extraction.cpu_per_page * 1000:.1f} ms")
-            b = timed_extraction(_bare, pages, CORES)
-            line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / b)
-            c = timed_extraction(_ours, pages, CORES)
-            line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / c)
+            if not args.crawl_only:
+                a = timed_extraction(_bare, pages, 1)
+                line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a,
+                     f"CPU/page {timed_extraction.cpu_per_page * 1000:.1f} ms")
+                b = timed_extraction(_bare, pages, CORES)
+                line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / b)
+                c = timed_extraction(_ours, pages, CORES)
+                line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / c)
 
             env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n, stories=args.stories)
             seen: set[str] = set()
@@ -303,8 +309,9 @@ def main() -> int:
              f"CPU {inc['cpu']:.1f} s, "
              f"peak RSS {inc['peak'] / 2**20:.0f} MiB (PSS {inc['peak_pss'] / 2**20:.0f})")
 
-    print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
-          + f"   c/b {c / b:.2f}")
+    if a:
+        print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
+              + f"   c/b {c / b:.2f}")
     print(f"  load average {os.getloadavg()[0]:.1f} at the end; the replica shares the cores with (d)-(f)")
     return 0
 
