@@ -312,6 +312,10 @@ def main() -> int:
     if a:
         print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
               + f"   c/b {c / b:.2f}")
+        # On a loaded machine pages/s measure the share of the cores a run got; CPU per page does not. With
+        # every core busy, (b) does CORES / bare CPU-per-page pages/s and (d) CORES / its own CPU-per-page.
+        bound = timed_extraction.cpu_per_page / (full["cpu"] / max(fetched, 1))
+        print(f"  CPU-bound estimate (from CPU per page, load-independent): d/a {CORES * bound:.2f}   d/b {bound:.2f}")
     print(f"  load average {os.getloadavg()[0]:.1f} at the end; the replica shares the cores with (d)-(f)")
     return 0
 
