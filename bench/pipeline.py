@@ -1,13 +1,21 @@
 """The whole pipeline against bare Trafilatura, in one run, on a replica of N articles per site.
 
-    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3]
+    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3] [--crawl-only] [--stories] [--profile FILE]
 
 (a) bare ``trafilatura.extract`` on the replica's article pages, one core; (b) the same on all cores
 (processes); (c) our extractor (``crawler.extract.page.extract``) alone on all cores; (d) a full ``arshif crawl``
 of both sites, politeness off, on loopback into a local archive; (e) the same into a local SeaweedFS
 (``tests/s3_server.py``); then (f) an incremental run after 1% new articles were published
-(``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the ratios d/a, d/b, e/b, the CPU utilisation of the crawl's
-process tree (CPU seconds / wall seconds / cores) and its peak RSS (sum over the tree, sampled every 0.2 s).
+(``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the
+ratios d/a, d/b, e/b, the CPU utilisation of the crawl's process tree (CPU seconds / wall seconds / cores), its
+CPU milliseconds per page fetched (in all, in the crawl process, in the extraction workers: unlike pages/s,
+these hardly depend on the machine's load; compare them with (a)'s CPU/page) and its peak RSS (sum over the
+tree, sampled every 0.2 s; and the peak sum of PSS, which counts pages the workers share with their fork
+server once). ``--profile FILE`` runs (d) under cProfile.
+
+Story linking (run by ``arshif crawl`` after its runs) is off unless ``--stories``: the replica's articles all
+come from one small prose bank within three days, so nearly every pair of them is a candidate (2,000
+articles: 393,000 pairs, 18 s), which no news site gives; ``bench/stories.py`` measures linking.
 
 The replica runs in this process (threads), so during (d)-(f) it competes with the crawl for the same cores:
 the crawl figures are a lower bound of what the crawler does against remote sites. Figures vary with the
@@ -80,9 +88,10 @@ def timed_extraction(function, pages, processes: int) -> float:
     """Pages per second of ``function`` over ``pages`` in ``processes`` worker processes (1: this process)."""
     if processes == 1:
         function(pages[0])    # imports and warm-up outside the clock
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for page in pages:
             function(page)
+        timed_extraction.cpu_per_page = (time.process_time() - cpu) / len(pages)
         return len(pages) / (time.perf_counter() - start)
     with Pool(processes) as pool:
         pool.map(function, pages[:processes * 2])
@@ -136,22 +145,38 @@ def _rss(pids: list[int]) -> int:
     return total
 
 
-def crawl(env: dict[str, str]) -> dict:
+def _pss(pids: list[int]) -> int:
+    """Proportional set size of ``pids``: each page shared by n of them (the extraction workers and the fork
+    server they come from) counted 1/n in each, so the sum is the tree's own memory, which the sum of RSS
+    overstates."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                total += next(int(row.split()[1]) for row in handle if row.startswith("Pss:")) * 1024
+        except (OSError, StopIteration, ValueError):
+            pass
+    return total
+
+
+def crawl(env: dict[str, str], profile: str | None = None) -> dict:
     """One ``arshif crawl``: wall s, CPU s of its process tree (sampled from /proc, so that workers that are
     never waited for count too), peak RSS of the tree (sum of its processes), its summary lines."""
     before = os.times()
     used: dict[int, float] = {}
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT,
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    process = subprocess.Popen([sys.executable, *profiler, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak = peak_pss = 0
     stop = threading.Event()
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not stop.wait(0.2):
             tree = _tree(process.pid)
             peak = max(peak, _rss(tree))
+            peak_pss = max(peak_pss, _pss(tree))
             _cpu(tree, used)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -165,7 +190,17 @@ def crawl(env: dict[str, str]) -> dict:
         sys.exit(f"bench: crawl failed ({process.returncode}): {err[-2000:]}")
     cpu = max((after.children_user - before.children_user) + (after.children_system - before.children_system),
               sum(used.values()))
-    return {"wall": wall, "cpu": cpu, "peak": peak, "summary": out.strip()}
+    return {"wall": wall, "cpu": cpu, "cpu_main": used.get(process.pid, 0.0), "peak": peak, "peak_pss": peak_pss,
+            "summary": out.strip()}
+
+
+def cpu_note(result: dict, pages: int) -> str:
+    """CPU utilisation of the crawl's process tree, and its CPU time per page fetched: in all, in the crawl
+    process itself and in its children (the extraction workers). Per page, CPU time hardly depends on the
+    machine's load, unlike pages/s."""
+    per = 1000 / max(pages, 1)
+    return (f"CPU {result['cpu'] / result['wall'] / CORES:.0%}, CPU/page {result['cpu'] * per:.1f} ms "
+            f"(crawl process {result['cpu_main'] * per:.1f}, workers {(result['cpu'] - result['cpu_main']) * per:.1f})")
 
 
 def reports(archive: Path, seen: set[str]) -> list[dict]:
@@ -179,7 +214,8 @@ def reports(archive: Path, seen: set[str]) -> list[dict]:
     return found
 
 
-def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int, extra: dict | None = None) -> dict:
+def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int, extra: dict | None = None,
+              stories: bool = False) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
     for site, url in replica.base_urls.items():
         env[f"ARSHIF_SITES__{site.upper()}__BASE_URL"] = url
@@ -194,6 +230,10 @@ def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int
         "ARSHIF_CRAWL__CONCURRENT_REQUESTS": "32",
         "ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "16",
         "ARSHIF_LOGGING__LEVEL": "WARNING",
+        # story linking after the runs is measured by bench/stories.py: the replica writes every article from
+        # one small prose bank within three days, so nearly all pairs are candidates (2,000 articles: 393,000
+        # pairs), a density no news site has, and it would swamp the crawl's figures
+        "ARSHIF_STORIES__ENABLED": "true" if stories else "false",
         **(extra or {}),
     })
     return env
@@ -213,6 +253,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=articles_count, default=5000, help="articles per site (default 5,000)")
     parser.add_argument("--no-s3", action="store_true", help="skip (e), the crawl into a local SeaweedFS")
+    parser.add_argument("--crawl-only", action="store_true", help="skip (a)-(c), the extraction alone: crawl "
+                        "figures (CPU per page, peak RSS) of a big replica in less time; no ratios")
+    parser.add_argument("--stories", action="store_true", help="link stories after (d)-(f), as `arshif crawl` does "
+                        "by default (off: on the replica's dense prose it costs more than the crawl)")
+    parser.add_argument("--profile", metavar="FILE", help="run (d) under cProfile, its statistics written to FILE "
+                        "(read them with `python -m pstats FILE`); the crawl is slower")
     args = parser.parse_args()
     n = args.articles
     load = os.getloadavg()[0]
@@ -221,29 +267,34 @@ def main() -> int:
         tmp = Path(tmp_name)
         (tmp / "pages").mkdir()
         with ReplicaServer(articles=n) as replica:
-            started = time.perf_counter()
-            pages = fetch_pages(replica, tmp / "pages")
-            print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s", flush=True)
+            a = b = c = None
+            if not args.crawl_only:
+                started = time.perf_counter()
+                pages = fetch_pages(replica, tmp / "pages")
+                print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s",
+                      flush=True)
             print(f"  {'':<52}{'pages':>7}{'wall s':>9}{'pages/s':>9}")
-            a = timed_extraction(_bare, pages, 1)
-            line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a)
-            b = timed_extraction(_bare, pages, CORES)
-            line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / b)
-            c = timed_extraction(_ours, pages, CORES)
-            line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / c)
+            if not args.crawl_only:
+                a = timed_extraction(_bare, pages, 1)
+                line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a,
+                     f"CPU/page {timed_extraction.cpu_per_page * 1000:.1f} ms")
+                b = timed_extraction(_bare, pages, CORES)
+                line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / b)
+                c = timed_extraction(_ours, pages, CORES)
+                line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / c)
 
-            env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n)
+            env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n, stories=args.stories)
             seen: set[str] = set()
-            full = crawl(env)
+            full = crawl(env, args.profile)
             full_reports = reports(tmp / "local" / "archive", seen)
             fetched = counts(full_reports, "fetched")
             d = line("(d) arshif crawl → local folder", fetched, full["wall"],
-                     f"new {counts(full_reports, 'new')}, CPU {full['cpu'] / full['wall'] / CORES:.0%}, "
-                     f"peak RSS {full['peak'] / 2**20:.0f} MiB")
+                     f"new {counts(full_reports, 'new')}, {cpu_note(full, fetched)}, "
+                     f"peak RSS {full['peak'] / 2**20:.0f} MiB (PSS {full['peak_pss'] / 2**20:.0f})")
 
             e = None
             if not args.no_s3:
-                e = crawl_s3(replica, tmp, n)
+                e = crawl_s3(replica, tmp, n, args.stories)
 
             # (f): 1% new articles per site, published now (the newest of each site)
             new = max(n // 100, 1)
@@ -255,15 +306,21 @@ def main() -> int:
         line(f"(f) incremental, {new} new per site", counts(inc_reports, "fetched"), inc["wall"],
              f"new {counts(inc_reports, 'new')}, requests {requests} (not modified "
              f"{counts(inc_reports, 'not_modified')}), wall {inc['wall'] / full['wall']:.1%} of (d), "
-             f"peak RSS {inc['peak'] / 2**20:.0f} MiB")
+             f"CPU {inc['cpu']:.1f} s, "
+             f"peak RSS {inc['peak'] / 2**20:.0f} MiB (PSS {inc['peak_pss'] / 2**20:.0f})")
 
-    print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
-          + f"   c/b {c / b:.2f}")
+    if a:
+        print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
+              + f"   c/b {c / b:.2f}")
+        # On a loaded machine pages/s measure the share of the cores a run got; CPU per page does not. With
+        # every core busy, (b) does CORES / bare CPU-per-page pages/s and (d) CORES / its own CPU-per-page.
+        bound = timed_extraction.cpu_per_page / (full["cpu"] / max(fetched, 1))
+        print(f"  CPU-bound estimate (from CPU per page, load-independent): d/a {CORES * bound:.2f}   d/b {bound:.2f}")
     print(f"  load average {os.getloadavg()[0]:.1f} at the end; the replica shares the cores with (d)-(f)")
     return 0
 
 
-def crawl_s3(replica: ReplicaServer, tmp: Path, n: int) -> float:
+def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
     from crawler.archive.s3 import S3Archive
     from crawler.config import S3Settings
     from tests.s3_server import ISOLATING_ENV, WeedServer
@@ -274,7 +331,7 @@ def crawl_s3(replica: ReplicaServer, tmp: Path, n: int) -> float:
         bucket = server.create_bucket("arshif-pipeline")
         extra = {**server.env, "ARSHIF_ARCHIVE__S3__ENDPOINT_URL": server.endpoint,
                  "ARSHIF_ARCHIVE__S3__ADDRESSING_STYLE": "path"}
-        env = crawl_env(replica, tmp / "s3", f"s3://{bucket}/bench", n, extra)
+        env = crawl_env(replica, tmp / "s3", f"s3://{bucket}/bench", n, extra, stories)
         for name in ISOLATING_ENV:
             env.pop(name, None)
         result = crawl(env)
@@ -284,8 +341,8 @@ def crawl_s3(replica: ReplicaServer, tmp: Path, n: int) -> float:
         run_reports = [json.loads(archive.get(key)) for key, _ in archive.list_info("runs/")]
         archive.close()
         return line("(e) arshif crawl → local SeaweedFS", counts(run_reports, "fetched"), result["wall"],
-                    f"new {counts(run_reports, 'new')}, CPU {result['cpu'] / result['wall'] / CORES:.0%}, "
-                    f"peak RSS {result['peak'] / 2**20:.0f} MiB (SeaweedFS not included)")
+                    f"new {counts(run_reports, 'new')}, {cpu_note(result, counts(run_reports, 'fetched'))}, "
+                    f"peak RSS {result['peak'] / 2**20:.0f} MiB (PSS {result['peak_pss'] / 2**20:.0f}; SeaweedFS not included)")
     finally:
         server.stop(timeout=5)
 

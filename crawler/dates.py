@@ -87,11 +87,16 @@ def _names_its_year(text: str, found) -> bool:
     return str(found.date_obj.year) in _NUMBER.findall(text.translate(_ARABIC_DIGITS))
 
 
+@lru_cache(maxsize=1024)        # a page often gives the same text as its publication and modification date
+def _at_probe(text: str, timezone: str, probe: int):
+    return _parser(timezone, _PROBES[probe]).get_date_data(text)
+
+
 def _dateparser(text: str, timezone: str, fetched_at: datetime | None) -> datetime | None:
-    first = _parser(timezone, _PROBES[0]).get_date_data(text)
+    first = _at_probe(text, timezone, 0)
     if first.date_obj is None or _names_its_year(text, first):
         return first.date_obj
-    second = _parser(timezone, _PROBES[1]).get_date_data(text).date_obj
+    second = _at_probe(text, timezone, 1).date_obj
     if second is None:
         return None
     if second == first.date_obj:

@@ -9,6 +9,7 @@ never from the host, scheme, port, query or slug.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -43,6 +44,7 @@ def same_site(url: str, base_url: str, site: SiteSpec | None = None) -> bool:
     return port is None or base_port is None or port == base_port
 
 
+@lru_cache(maxsize=4096)   # a crawl asks for the same URL's form several times (discovery, request, pipeline)
 def canonicalize(url: str, base_url: str, site: SiteSpec | None = None) -> str:
     """Return the canonical form of ``url`` (absolute, or relative to ``base_url``).
 

@@ -78,12 +78,14 @@ def test_dateparser_parsers_are_built_once_not_per_page():
     """Pages fetched at different times reuse the parsers built for the site's zone: only a date whose
     reading depends on the fetch time in a way no offset gives (a weekday alone) gets one of its own."""
     dates._parser.cache_clear()
+    dates._at_probe.cache_clear()
     for minute in range(30):
         fetched = FETCHED + timedelta(minutes=minute)
         assert parse_date("الخميس، 07 مارس 2024 - 04:12 م", CAIRO, fetched) == "2024-03-07T16:12:00+02:00"
         assert parse_date("منذ ساعتين", CAIRO, fetched) == (fetched - timedelta(hours=2)).astimezone(
             dates.ZoneInfo(CAIRO)).isoformat()
     assert dates._parser.cache_info().currsize == 2          # the zone's two probes
+    assert dates._at_probe.cache_info().hits >= 2 * 29        # and each text read at a probe once, not per page
     parse_date("الأحد", CAIRO, FETCHED)
     assert dates._parser.cache_info().currsize == 3
 

@@ -38,3 +38,13 @@ def test_workers_are_replaced_after_their_quota_of_pages():
 
     with ExtractWorkers(1, tasks_per_worker=2, preload=()) as workers:
         assert len(asyncio.run(pids(workers))) == 3
+
+
+def test_a_backlog_longer_than_a_worker_quota_completes():
+    """Pages queued past the old per-worker quota (500): CPython's max_tasks_per_child deadlocks there when a
+    worker exits with pages queued (python/cpython#115634); the crawl's pool must finish every page."""
+    async def backlog(workers):
+        return await asyncio.wait_for(asyncio.gather(*(workers.run(square, n) for n in range(1200))), 120)
+
+    with ExtractWorkers(1, preload=()) as workers:
+        assert asyncio.run(backlog(workers)) == [n * n for n in range(1200)]

@@ -27,7 +27,7 @@ from w3lib.encoding import html_to_unicode
 from crawler.extract import cleaning
 from crawler.dates import parse_date
 from crawler.extract.garbled import garbled
-from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata
+from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata, selector_hits
 from crawler.sites import SiteSpec, get_site
 from crawler.urls import article_id, canonicalize, is_article_url
 
@@ -110,7 +110,8 @@ def _canonical_url(url: str, base_url: str, spec: SiteSpec, candidates: list[str
     return canonicalize(url, base_url, spec)
 
 
-def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[cleaning.Cleaned, PageMetadata] | NotArticle:
+def _html_lines(html: str, url: str, spec: SiteSpec,
+                hits: dict[str, bool] | None = None) -> tuple[cleaning.Cleaned, PageMetadata] | NotArticle:
     tree = load_html(html)
     if tree is None:
         return NotArticle("unparsable_html")
@@ -136,6 +137,8 @@ def _html_lines(html: str, url: str, spec: SiteSpec) -> tuple[cleaning.Cleaned, 
     rules = _rules(spec)
     meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
     cleaned = cleaning.clean(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
+    if hits is not None:
+        hits.update(selector_hits(tree, spec.extraction))
     return cleaned, meta
 
 
@@ -151,13 +154,15 @@ def extract(
     base_url: str | None = None,
     encoding: str | None = None,
     fetched_at: datetime | None = None,
+    hits: dict[str, bool] | None = None,
 ) -> dict | NotArticle:
     """The article record of a page of ``site`` fetched from ``url``, or ``NotArticle(reason)``.
 
     ``body`` is the page (bytes are decoded with ``encoding`` — the transport's charset — or the page's
     meta charset) or a plain-text dump of it. ``base_url`` is where the site is served (default: the
     site's own); a URL that is not a ``file:`` URL must be an article URL of it. ``fetched_at`` resolves
-    relative dates ("منذ ساعتين"); without it they are None.
+    relative dates ("منذ ساعتين"); without it they are None. ``hits``, when given, receives which of the
+    site's own selectors matched the page (``crawler/selector_hits.py``), from the same parsed tree.
     """
     spec = _site(site)
     base_url = base_url or spec.default_base_url
@@ -167,7 +172,7 @@ def extract(
     if isinstance(text, NotArticle):
         return text
     if _HTML.search(text, 0, 20000):
-        result = _html_lines(text, url, spec)
+        result = _html_lines(text, url, spec, hits)
         if isinstance(result, NotArticle):
             return result
         cleaned, meta = result

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from trafilatura.utils import load_html
+from crawler.extract.page import NotArticle, extract
 
-from crawler.extract.page import NotArticle, decode, extract
-from crawler.extract.metadata import selector_hits
-from crawler.sites import get_site
-
-__all__ = ["extract_page", "page_hits"]
-
-
-def page_hits(body: bytes | str, site: str, encoding: str | None = None) -> dict[str, bool]:
-    """``crawler.extract.metadata.selector_hits`` of a fetched page (empty for a page that does not parse)."""
-    tree = load_html(decode(body, encoding))
-    return {} if tree is None else selector_hits(tree, get_site(site).extraction)
+__all__ = ["extract_page"]
 
 
 def extract_page(body: bytes, url: str, site: str, *, base_url: str | None = None, encoding: str | None = None,
                  fetched_at: datetime | None = None) -> tuple[dict | NotArticle, dict[str, bool]]:
-    """``crawler.extract.page.extract`` and, for an article, which of the site's selectors matched it."""
-    result = extract(body, url, site, base_url=base_url, encoding=encoding, fetched_at=fetched_at)
-    return result, ({} if isinstance(result, NotArticle) else page_hits(body, site, encoding))
+    """``crawler.extract.page.extract`` and, for an article, which of the site's selectors matched it (``crawler.
+    extract.metadata.selector_hits`` of the tree the extraction parsed)."""
+    hits: dict[str, bool] = {}
+    result = extract(body, url, site, base_url=base_url, encoding=encoding, fetched_at=fetched_at, hits=hits)
+    return result, ({} if isinstance(result, NotArticle) else hits)

@@ -7,6 +7,7 @@ length). Normalization only serves comparison; the article's text itself is neve
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["containment", "content_words"]
 
@@ -29,6 +30,7 @@ STOPWORDS = frozenset("""
 """.split())
 
 
+@lru_cache(maxsize=1 << 16)     # a worker meets the same few thousand words on every page
 def _stem(word: str) -> str:
     word = _CONJUNCTION.sub("", word)
     return _ENDING.sub("", _ARTICLE.sub("", word))

@@ -1,7 +1,12 @@
 """The extraction workers: a pool of processes (Trafilatura and lxml are not thread-safe, and the reactor
 must never wait on them) that survives its workers. A page that crashes a worker (a segfault deep in lxml,
-the kernel's OOM killer) fails alone: the pool is rebuilt and the crawl goes on. Workers are replaced after
-``tasks_per_worker`` pages, so a long crawl's memory stays flat."""
+the kernel's OOM killer) fails alone: the pool is rebuilt and the crawl goes on.
+
+Workers are not replaced after a quota of pages by default (``tasks_per_worker=None``): CPython's
+``ProcessPoolExecutor(max_tasks_per_child=…)`` deadlocks when a worker exits at its quota while pages are
+queued (python/cpython#115634, in every 3.11 and 3.12; the crawl of 10,000 pages of ``bench/pipeline.py
+--articles 5000`` hung there with no worker left). A worker's memory settles after its first hundred pages
+(~85 MB) and stays there."""
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +26,7 @@ class WorkerCrashed(Exception):
 
 
 class ExtractWorkers:
-    def __init__(self, workers: int = 0, tasks_per_worker: int = 500,
+    def __init__(self, workers: int = 0, tasks_per_worker: int | None = None,
                  preload: tuple[str, ...] = ("crawler.extract.selector_hits",)):
         self.workers = workers or os.cpu_count() or 1
         self.tasks_per_worker = tasks_per_worker

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -129,6 +130,7 @@ class RollingWarcWriter:
         self._fh = None
         self._writer: WARCWriter | None = None
         self._name = ""
+        self._thread: ThreadPoolExecutor | None = None
 
     def _open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -164,12 +166,18 @@ class RollingWarcWriter:
             self._close_current()
         return pointer
 
+    def submit(self, **record) -> Future:
+        """``write(**record)`` in the writer's own thread (records keep their order; gzip and the disk stay off
+        the caller's thread, the crawl's reactor): a future of the response's pointer."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="arshif-warc")
+        return self._thread.submit(self.write, **record)
+
     def _close_current(self) -> None:
         if self._fh is None:
             return
         _write_seal(self._writer, self._name, self._records, self._fh.tell())
         self._fh.flush()
-
         os.fsync(self._fh.fileno())
         self._fh.close()
         partial = self.folder / (self._name + ".open")
@@ -179,4 +187,8 @@ class RollingWarcWriter:
         self.on_close(final, self._name)
 
     def close(self) -> None:
+        """Close the current file (sealed) once every submitted record is written."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
         self._close_current()

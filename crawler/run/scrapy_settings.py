@@ -27,6 +27,10 @@ EXTENSIONS = {
     "crawler.run.deadline.CloseAtDeadline": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
+# Items handled at once per response. Scrapy (2.13+) starts this many asyncio tasks for every response's
+# output whatever it holds; an article page gives one item, a sitemap a list of requests handled in order:
+# Scrapy's 100 made 60 % of the crawl process's asyncio tasks and ~10 % of its CPU.
+CONCURRENT_ITEMS = 4
 COOKIES_ENABLED = False
 DNS_TIMEOUT = 20
 REDIRECT_MAX_TIMES = 5
