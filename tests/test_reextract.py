@@ -48,7 +48,7 @@ def base(tmp_path_factory):
     (metadata changes, text does not)."""
     tmp = tmp_path_factory.mktemp("reextract")
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="40000")
+        env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="40000", after_run=True)
         done = arshif("crawl", env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     records = archived(tmp / "archive")
@@ -86,6 +86,7 @@ def local(base, tmp_path_factory):
     return root, env, first, after_first, second
 
 
+@pytest.mark.slow
 def test_changed_rule_changes_exactly_the_affected_articles(base, local):
     src, _, line, author, text_ids, meta_ids = base
     root, env, first, after_first, _ = local
@@ -122,6 +123,7 @@ def test_changed_rule_changes_exactly_the_affected_articles(base, local):
     assert verify.returncode == 0, verify.stdout[-3000:]
 
 
+@pytest.mark.slow
 def test_second_reextract_changes_nothing(local):
     root, _, _, after_first, second = local
     assert second.returncode == 0, second.stderr[-3000:]
@@ -130,6 +132,7 @@ def test_second_reextract_changes_nothing(local):
     assert len(list((root / "runs").rglob("*-reextract.json"))) == 2, "a run that wrote nothing stores no manifest"
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     root, env = copy_of(base, tmp_path)
@@ -153,6 +156,7 @@ def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch)
     assert {s: sorted(k) for s, k in manifests(root).items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}
 
 
+@pytest.mark.slow
 def test_kill_mid_run_then_resume(base, local, tmp_path):
     root, env = copy_of(base, tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "reextract", "rt_arabic", "--workers", "1"], env=env,
@@ -184,6 +188,7 @@ def test_kill_mid_run_then_resume(base, local, tmp_path):
         "the manifest lists what the killed run wrote too"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["--scheduler", "dask-scheduler:8786"], "--scheduler 'dask-scheduler:8786': expected a Dask scheduler address"),
     (["--since", "2026-11-30", "--until", "2026-11-01"], "--since 2026-11-30 is after --until 2026-11-01"),
@@ -197,6 +202,7 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path, argv, message):
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="open: on the merged main some corruptions of a WARC file read without an "
                    "error (depends on where the bytes land); to be found (see the closing note of this stop)")
 def test_a_corrupt_warc_file_is_one_line_and_is_done_again(base, tmp_path):
@@ -219,6 +225,7 @@ def test_a_corrupt_warc_file_is_one_line_and_is_done_again(base, tmp_path):
     assert again.returncode == 0 and f"(resumed: {len(warcs) - 1} done before)" in again.stdout, again.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason="open: on the merged main a cut at one of the tried offsets of the largest "
                    "WARC file reads without an error; to be found (see the closing note of this stop)")
 def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path):
@@ -253,10 +260,11 @@ def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path
             assert all(complete[offset] == body for offset, body in read.items())
 
 
+@pytest.mark.slow
 def test_the_latest_capture_counts(tmp_path):
     """An article edited between two crawls has two captures: re-extraction never puts the older text back."""
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp_path)
+        env = crawl_env(replica, tmp_path, after_run=True)
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")
         edited = replica.edit(article.article_id, "elbalad")
@@ -274,6 +282,7 @@ def test_the_latest_capture_counts(tmp_path):
         p.name for p in (root / "warc").rglob("*.warc.gz"))[-1])
 
 
+@pytest.mark.slow
 def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local, tmp_path):
     """``jobs.reextract.RECOMPACT_DAYS`` (wired to the Parquet compaction) gets every (site, date) whose
     articles were written; when it fails, the checkpoint stays and the next run hands the same days on
@@ -297,6 +306,7 @@ def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local,
     assert tree(root) == local[3] and not list((tmp_path / "state").glob("*/reextract-*"))
 
 
+@pytest.mark.slow
 def test_the_dataset_shows_the_reextracted_text(base, local):
     """Re-extraction hands the days it wrote to the Parquet compaction: each article's row in the dataset
     holds its new text and version, once."""

@@ -13,6 +13,8 @@ from jobs.replica import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env
 from tests.reliability.harness import archived_records, describe, expected_articles, measure
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITE = "elbalad"
 ARTICLES = r"re:/\d{6,8}/?"          # El Balad's article pages (not feeds, sitemaps, listings)
 
