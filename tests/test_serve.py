@@ -322,7 +322,7 @@ def test_serve_crawls_the_replica_on_schedule_and_stops_cleanly(replica, tmp_pat
     archive = tmp_path / "archive"
     proc = serve(env)
     try:
-        wait_for(lambda: all(len(run_reports(archive, s)) >= 2 for s in ("elbalad", "rt_arabic")), 90, "2 runs each")
+        wait_for(lambda: all(len(run_reports(archive, s)) >= 2 for s in ("elbalad", "rt_arabic")), 300, "2 runs each")
     finally:
         code, err = stop(proc, timeout=90)
     assert code == 0, err[-3000:]
@@ -359,10 +359,10 @@ def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(r
     archive = tmp_path / "archive"
     proc = serve(env)
     try:
-        wait_for(lambda: [r for r in run_reports(archive, "elbalad") if r["result"] != "running"], 60,
+        wait_for(lambda: [r for r in run_reports(archive, "elbalad") if r["result"] != "running"], 300,
                  "the stalled run's report")
         replica.stall(False, "elbalad")
-        wait_for(lambda: any(r["result"] == "ok" for r in run_reports(archive, "elbalad")), 60, "a run after it")
+        wait_for(lambda: any(r["result"] == "ok" for r in run_reports(archive, "elbalad")), 300, "a run after it")
     finally:
         code, err = stop(proc, timeout=90)
     assert code == 0, err[-3000:]
