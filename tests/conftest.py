@@ -1,1 +1,33 @@
+"""Shared by the whole suite: the session's S3 server (tests/s3_server.py) and the reliability table.
+
+The reliability scenarios (tests/reliability/) each add a row to ``harness.ROWS``; the table is printed once
+at the end of the run. Under pytest-xdist (``make test`` runs ``-n 2``) the rows are made in the workers: each
+worker hands its rows to the controller when it finishes (xdist's ``workeroutput``) and the controller, which
+loads this file but not tests/reliability/conftest.py, prints them."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.reliability.harness import ROWS, Row, table
+
 pytest_plugins = ["tests.s3_server"]
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:                        # an xdist worker: its rows go to the controller
+        workeroutput["reliability_rows"] = [dataclasses.asdict(row) for row in ROWS]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist's controller: a worker finished; keep the rows it made."""
+    ROWS.extend(Row(**row) for row in getattr(node, "workeroutput", {}).get("reliability_rows", []))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if ROWS and not hasattr(config, "workeroutput"):
+        terminalreporter.section("reliability: the archive after each scenario")
+        terminalreporter.write_line(table(ROWS))

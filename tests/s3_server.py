@@ -113,7 +113,7 @@ class WeedServer:
                 "-s3.autoCreateBucket=false", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
                 f"-s3.config={self.identities}", f"-metricsPort={self.metrics}"]
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 180) -> None:     # ready as soon as it answers; 60 s was short at load 19
         assert self.proc is None, "already running"
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,

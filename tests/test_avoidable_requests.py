@@ -55,6 +55,7 @@ def _fetches(replica, paths: list[str]) -> dict[str, dict[str, int]]:
     return {site: {p: replica.stats(site).get(p, 0) for p in paths[site]} for site in SITES}
 
 
+@pytest.mark.slow
 def test_known_non_articles_and_404s_wait_for_their_recheck(tmp_path):
     with ReplicaServer() as replica:
         # every discovery document read in full each run, so that every non-article is discovered again
@@ -79,6 +80,7 @@ def test_known_non_articles_and_404s_wait_for_their_recheck(tmp_path):
         assert all(n == 2 for counts in _fetches(replica, watched).values() for n in counts.values())
 
 
+@pytest.mark.slow
 def test_a_run_that_archives_nothing_remembers_no_non_article(tmp_path):
     """All article pages without their article (a layout change): not taken for good."""
     with ReplicaServer() as replica:
@@ -91,6 +93,7 @@ def test_a_run_that_archives_nothing_remembers_no_non_article(tmp_path):
         assert latest["counts"]["new"] > 0 and latest["counts"].get("skipped_not_article", 0) == 0
 
 
+@pytest.mark.slow
 def test_unchanged_feeds_and_sitemaps_cost_a_304_and_no_parsing(tmp_path):
     with ReplicaServer() as replica:
         env = crawl_env(replica, tmp_path)

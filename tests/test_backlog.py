@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from statistics import mean
 
+import pytest
+
 from replica import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
+
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 SITE = "elbalad"
 

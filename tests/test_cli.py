@@ -54,6 +54,7 @@ def test_unknown_site_is_a_usage_error(tmp_path):
     assert "unknown site 'bbc'" in one_line(result.stderr)
 
 
+@pytest.mark.slow        # a whole crawl (Scrapy, the extraction workers) against a closed port
 def test_unreachable_site_names_host_and_cause(tmp_path):
     port = closed_port()
     env = crawl_env(_NoReplica(port), tmp_path, ARSHIF_CRAWL__RETRY_TIMES="0")

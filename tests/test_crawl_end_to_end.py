@@ -24,7 +24,7 @@ def replica():
 @pytest.fixture(scope="module")
 def first(replica, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    env = crawl_env(replica, tmp)
+    env = crawl_env(replica, tmp, after_run=True)
     result = arshif("crawl", env=env)
     return tmp, env, result
 

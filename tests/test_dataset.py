@@ -31,6 +31,8 @@ from tests.crawl_helpers import archived, arshif, crawl_env
 from tests.dataset_readers import (ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK, duckdb_dataset,
                                    read_articles)
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITES = ("rt_arabic", "elbalad")
 
 
@@ -39,7 +41,7 @@ def crawled(tmp_path_factory):
     """One crawl of the replica (which compacts what it wrote, as every run does)."""
     tmp = tmp_path_factory.mktemp("dataset")
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp)
+        env = crawl_env(replica, tmp, after_run=True)
         result = arshif("crawl", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return tmp, env

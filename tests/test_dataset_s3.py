@@ -21,6 +21,8 @@ from tests.crawl_helpers import arshif
 from tests.dataset_readers import duckdb_dataset, read_articles
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITES = ("rt_arabic", "elbalad")
 
 

@@ -5,7 +5,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -54,10 +54,25 @@ def test_lease_left_on_this_host_is_taken_over_by_the_holder_of_the_local_lock(a
         assert json.loads(arc.get(lease_key("elbalad")))["owner"] == "next-run"
 
 
+def holder(arc) -> dict:
+    return json.loads(arc.get(lease_key("elbalad")))
+
+
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def expired(lease: dict) -> bool:
+    return datetime.fromisoformat(lease["expires_at"]) <= datetime.now(timezone.utc)
+
+
 def test_expired_lease_is_taken_over_by_exactly_one(arc):
-    dead = Lease(arc, "elbalad", 0.5, owner="dead-run").acquire()         # never renewed, never released
+    dead = Lease(arc, "elbalad", 0.2, owner="dead-run").acquire()         # never renewed, never released
     assert dead.held
-    time.sleep(1.2)
+    wait_until(lambda: expired(holder(arc)), "the lease to expire")
     barrier = threading.Barrier(6)
 
     def contend(n):
@@ -77,7 +92,12 @@ def test_expired_lease_is_taken_over_by_exactly_one(arc):
 
 def test_renewal_keeps_the_lease_alive(arc):
     with Lease(arc, "elbalad", 1.5, owner="long-run") as lease:
-        time.sleep(3.5)                                                    # > 2 lease durations
+        first = holder(arc)
+        expiries = {first["expires_at"]}
+        # renewed (every 0.5 s) until well past the expiry it was taken with
+        wait_until(lambda: expiries.add(holder(arc)["expires_at"]) or len(expiries) >= 3 and expired(first),
+                   "two renewals and the first expiry")
+        assert holder(arc)["owner"] == "long-run" and not expired(holder(arc))
         with pytest.raises(LeaseHeld):
             Lease(arc, "elbalad", 60, owner="intruder").acquire()
         assert lease.held

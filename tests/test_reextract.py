@@ -48,7 +48,7 @@ def base(tmp_path_factory):
     (metadata changes, text does not)."""
     tmp = tmp_path_factory.mktemp("reextract")
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="40000")
+        env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="40000", after_run=True)
         done = arshif("crawl", env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     records = archived(tmp / "archive")
@@ -86,6 +86,7 @@ def local(base, tmp_path_factory):
     return root, env, first, after_first, second
 
 
+@pytest.mark.slow
 def test_changed_rule_changes_exactly_the_affected_articles(base, local):
     src, _, line, author, text_ids, meta_ids = base
     root, env, first, after_first, _ = local
@@ -122,6 +123,7 @@ def test_changed_rule_changes_exactly_the_affected_articles(base, local):
     assert verify.returncode == 0, verify.stdout[-3000:]
 
 
+@pytest.mark.slow
 def test_second_reextract_changes_nothing(local):
     root, _, _, after_first, second = local
     assert second.returncode == 0, second.stderr[-3000:]
@@ -130,6 +132,7 @@ def test_second_reextract_changes_nothing(local):
     assert len(list((root / "runs").rglob("*-reextract.json"))) == 2, "a run that wrote nothing stores no manifest"
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     root, env = copy_of(base, tmp_path)
@@ -153,6 +156,7 @@ def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch)
     assert {s: sorted(k) for s, k in manifests(root).items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}
 
 
+@pytest.mark.slow
 def test_kill_mid_run_then_resume(base, local, tmp_path):
     root, env = copy_of(base, tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "reextract", "rt_arabic", "--workers", "1"], env=env,
@@ -184,6 +188,7 @@ def test_kill_mid_run_then_resume(base, local, tmp_path):
         "the manifest lists what the killed run wrote too"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv, message", [
     (["--scheduler", "dask-scheduler:8786"], "--scheduler 'dask-scheduler:8786': expected a Dask scheduler address"),
     (["--since", "2026-11-30", "--until", "2026-11-01"], "--since 2026-11-30 is after --until 2026-11-01"),
@@ -236,6 +241,7 @@ def _damages(data: bytes, seed: int):
         yield f"byte {pos} flipped", data[:pos] + bytes([data[pos] ^ 0x55]) + data[pos + 1:]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["cut at a record boundary", "garbage from the middle"])
 def test_a_corrupt_warc_file_is_one_line_and_is_done_again(base, tmp_path, damage):
     root, env = copy_of(base, tmp_path)
@@ -263,6 +269,7 @@ def test_a_corrupt_warc_file_is_one_line_and_is_done_again(base, tmp_path, damag
     assert again.returncode == 0 and f"(resumed: {len(warcs) - 1} done before)" in again.stdout, again.stdout
 
 
+@pytest.mark.slow
 def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path):
     """Wherever a WARC file is cut or damaged (and whatever follows the cut), reading it fails with one
     DamagedWarc: no record is read from past the damage, no page comes out truncated, the file never seems to
@@ -332,10 +339,11 @@ def test_a_warc_file_left_open_by_a_killed_run_is_sealed_after_its_last_whole_re
     assert seal_left_open(nothing) is None and nothing.read_bytes() == b"raw bytes"
 
 
+@pytest.mark.slow
 def test_the_latest_capture_counts(tmp_path):
     """An article edited between two crawls has two captures: re-extraction never puts the older text back."""
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp_path)
+        env = crawl_env(replica, tmp_path, after_run=True)
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")
         edited = replica.edit(article.article_id, "elbalad")
@@ -353,6 +361,7 @@ def test_the_latest_capture_counts(tmp_path):
         p.name for p in (root / "warc").rglob("*.warc.gz"))[-1])
 
 
+@pytest.mark.slow
 def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local, tmp_path):
     """``jobs.reextract.RECOMPACT_DAYS`` (wired to the Parquet compaction) gets every (site, date) whose
     articles were written; when it fails, the checkpoint stays and the next run hands the same days on
@@ -376,6 +385,7 @@ def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local,
     assert tree(root) == local[3] and not list((tmp_path / "state").glob("*/reextract-*"))
 
 
+@pytest.mark.slow
 def test_the_dataset_shows_the_reextracted_text(base, local):
     """Re-extraction hands the days it wrote to the Parquet compaction: each article's row in the dataset
     holds its new text and version, once."""

@@ -6,10 +6,14 @@ import json
 import os
 from collections import Counter
 
+import pytest
+
 from replica.server import ReplicaServer
 from tests.crawl_helpers import arshif
 from tests.s3_server import ISOLATING_ENV
 from tests.test_reextract import TWEAK
+
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 
 def bucket_records(client, bucket: str, prefix: str) -> dict[str, dict]:

@@ -128,10 +128,11 @@ def test_stories_command_lists_one_line_per_story(tmp_path, capsys):
     assert "stories state unreadable" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
     """``arshif crawl`` of the replica: the hook links the extracted articles; the gold pairs hold."""
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp_path)
+        env = crawl_env(replica, tmp_path, after_run=True)
         result = arshif("crawl", env=env)
         assert result.returncode == 0, result.stderr[-3000:]
         assert "stories: " in result.stderr

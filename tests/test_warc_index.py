@@ -10,6 +10,8 @@ import surt
 from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):

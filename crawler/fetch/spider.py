@@ -95,6 +95,7 @@ class NewsSpider(scrapy.Spider):
             yield self._discovery(target, parse, redirect_chain=chain, **meta)
 
     def _discovery_error(self, url: str, why: str) -> None:
+        self.run.discovery_incomplete = True
         self.run.discovery_failures.append(f"{host_of(url)}: {why}")
         self.run.report.error(f"discovery: {why}", url)
         self.run.log.warning("discovery source failed: %s: %s", url, why)
@@ -145,6 +146,7 @@ class NewsSpider(scrapy.Spider):
 
     def _listing_problem(self, response: Response, listing: Listing) -> None:
         if listing.problem:
+            self.run.discovery_incomplete = True
             self.run.report.error(f"discovery: {listing.problem.split(' (')[0]}", response.url)
             self.run.log.warning("%s: %s", response.url, listing.problem, extra={"url": response.url})
 

@@ -115,6 +115,7 @@ class SiteRun:
         self.queued: set[str] = set()                     # ids of article requests not answered yet
         self.not_articles: dict[str, str] = {}            # article id → why it gave no article
         self.validators: dict[str, tuple[str | None, str | None]] = {}   # discovery URL → (ETag, Last-Modified)
+        self.discovery_incomplete = False                 # a feed or sitemap failed or was read with a problem
 
     @property
     def site(self) -> str:
@@ -149,9 +150,9 @@ class SiteRun:
     def remember(self, result: str, close_reason: str) -> None:
         """At the end of the run: URLs that answered no article, when the run also archived articles (so a
         layout change that hides every article is not taken for good); the feeds' and sitemaps' validators,
-        when every article they listed was dealt with (no page cap reached, no page and no discovery document
-        failed: a child sitemap that failed is read again only if its index is), since a 304 next time skips
-        the whole document."""
+        when every article they listed was dealt with (no page cap reached, no page failed) and every feed and
+        sitemap was read whole, since a 304 next time skips the whole document (a sitemap index's 304 skips the
+        child sitemaps too, the one that failed this time among them)."""
         counts = self.report.counts
         if result != RunResult.OK:
             return
@@ -159,7 +160,7 @@ class SiteRun:
         if self.not_articles and archived:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
         if (self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0)
-                and not self.discovery_failures):
+                and not self.discovery_incomplete):
             self.index.remember_validators(self.validators)
 
     # -- archive writes --------------------------------------------------------------------------------

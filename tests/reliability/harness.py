@@ -1,7 +1,7 @@
 """What every reliability scenario shares: crawling the replica (with faults, then without) and measuring
 the archive itself against the replica's gold: articles expected, archived, lost, duplicated, garbled,
 unaccounted (in no run manifest). Each scenario adds one :class:`Row`; the suite prints them as one table at
-its end (``conftest.pytest_terminal_summary``)."""
+its end (``tests/conftest.py``, gathered from the xdist workers too)."""
 from __future__ import annotations
 
 import json

@@ -38,6 +38,7 @@ def replica():
         yield server
 
 
+@pytest.mark.slow
 def test_secrets_never_in_logs_reports_or_errors(s3_server, s3_env, s3_url, replica, tmp_path):
     """A crawl into S3 at DEBUG with a JSON log file, one with the wrong secret, status and verify: the
     access key and the secret appear in no output, no log file, no state file, no object of the bucket."""
@@ -71,6 +72,7 @@ def test_secrets_never_in_logs_reports_or_errors(s3_server, s3_env, s3_url, repl
     assert scan_for(secrets, [tmp_path], texts) == []
 
 
+@pytest.mark.slow
 def test_offsite_requests_refused(replica, tmp_path):
     """Every document and article of the site redirects to another host (the other site's replica, as
     "localhost"): Scrapy's OffsiteMiddleware and the spider refuse them all, each with one line."""
@@ -105,6 +107,7 @@ def test_local_archive_refuses_keys_outside_it(key, tmp_path):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
+@pytest.mark.slow
 def test_titles_never_reach_a_key(replica, tmp_path):
     """Records hold titles and URLs only as JSON values: every key of a real crawl is one the layout knows."""
     done = arshif("crawl", "elbalad", env=crawl_env(replica, tmp_path))

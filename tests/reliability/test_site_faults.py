@@ -13,6 +13,8 @@ from replica import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env
 from tests.reliability.harness import archived_records, describe, expected_articles, measure
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 SITE = "elbalad"
 ARTICLES = r"re:/\d{6,8}/?"          # El Balad's article pages (not feeds, sitemaps, listings)
 
@@ -116,8 +118,8 @@ def test_a_run_that_failed_a_large_share_of_pages_is_not_ok(replica, tmp_path):
 def test_a_stalled_page_costs_one_timeout_per_run(replica, tmp_path):
     """Counted from the replica's side: each stalled page is asked for once in the run, not once per retry."""
     stalled = [a.url_path for a in replica.articles(SITE) if a.kind == "article"][:3]
-    for path in stalled:
-        replica.inject("stall", path, seconds=3, site=SITE)
-    done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="1s"))
+    for path in stalled:         # stalled far past the timeout; the timeout far past a loaded machine's delays, so
+        replica.inject("stall", path, seconds=30, site=SITE)    # that each stalled request does reach the replica
+    done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="3s"))
     assert done.returncode in (0, 1, 3), done.stderr[-3000:]
     assert {path: replica.stats(SITE).get(path) for path in stalled} == {path: 1 for path in stalled}

@@ -23,6 +23,8 @@ from tests.crawl_helpers import arshif, crawl_env
 from tests.reliability.harness import expected_articles, measure, scan_for
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = "elbalad"
 SLOW_CRAWL = {"ARSHIF_CRAWL__DOWNLOAD_DELAY": "0.1", "ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
