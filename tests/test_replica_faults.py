@@ -208,6 +208,14 @@ def test_rss_html(replica):
     assert body.lstrip().lower().startswith((b"<!doctype html", b"<html"))
 
 
+def test_crawl_delay(replica):
+    replica.inject("crawl_delay", "/robots.txt", seconds=2.5)
+    _, body = get(replica.base_urls["elbalad"] + "/robots.txt")
+    lines = body.decode("ascii").splitlines()
+    assert lines[:2] == ["User-agent: *", "Crawl-delay: 2.5"]
+    assert any(line.startswith("Disallow:") for line in lines) and any(line.startswith("Sitemap:") for line in lines)
+
+
 # --- choosing the requests ------------------------------------------------------------------------------------
 
 def hits(seed: int, share: float, n: int = 60) -> list[bool]:

@@ -28,8 +28,6 @@ from jobs.history import reports_newest_first
 from jobs.runner import CrawlRunner
 
 FAKE_CRAWL = textwrap.dedent("""
-    # What the stand-in does with SIGTERM is set before anything slow (the imports below take seconds on a
-    # loaded machine): a time limit or a shutdown may come before the crawl is ready, as it may for Scrapy.
     import json, os, signal, subprocess, sys, time
 
     site, flag, run_id, flag2, deadline = sys.argv[1:]     # like `arshif crawl SITE --run-id ID --deadline ISO`
@@ -50,6 +48,10 @@ FAKE_CRAWL = textwrap.dedent("""
     settings = load_settings()
     archive = open_archive(settings.archive.url, settings)
 
+    def event(what):
+        with open(os.environ["FAKE_EVENTS"], "a") as fh:
+            fh.write(json.dumps({"site": site, "pid": os.getpid(), "what": what, "t": time.time()}) + "\\n")
+
     try:
         SiteLock(settings, site).__enter__()
     except LockBusy:
@@ -64,16 +66,6 @@ FAKE_CRAWL = textwrap.dedent("""
         archive.put(report.key, report.to_json(), content_type="application/json")
         event("end")
 
-    if mode == "hang":
-        def stop(*_):
-            finish("failed", "stopped early (shutdown)")
-            sys.exit(0)
-        signal.signal(signal.SIGTERM, stop)
-        event("start")
-        if told_to_stop:
-            stop()
-        time.sleep(3600)
-    event("start")
     if mode == "crash":
         sys.exit(3)
     if mode == "dies":  # like a crawl: report stored at start, an article written, then SIGKILL (OOM killer)
