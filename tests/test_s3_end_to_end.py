@@ -154,12 +154,13 @@ def test_server_down_mid_crawl_then_back(s3_server, s3_url, env, replica):
     crawl = start_arshif(env, "crawl", "--archive", s3_url)
     try:
         client = s3_server.client()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 240          # ends as soon as 5 articles are in (seconds when idle)
+        while time.monotonic() < deadline and crawl.poll() is None:
             listed = client.list_objects_v2(Bucket=bucket, Prefix="arshif/articles/").get("KeyCount", 0)
             if listed >= 5:
                 break
             time.sleep(0.1)
+        assert crawl.poll() is None, "the crawl ended before the server went down: " + crawl.communicate()[1][-3000:]
         assert listed >= 5, "the crawl wrote nothing"
         s3_server.stop(kill=True)                                    # abrupt: the server dies mid-crawl
         stdout, stderr = crawl.communicate(timeout=240)
