@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -89,3 +90,32 @@ def noise_strings(site: str) -> list[str]:
 
     walk(load("noise")[site])
     return sorted({s for s in out if len(s) >= 8 and "{" not in s and "://" not in s})
+
+
+def read_while_rewriting(read, rewrite, *, min_rewrites: int, max_rewrites: int, min_reads: int = 20) -> list:
+    """Call ``read()`` over and over in a thread while ``rewrite(n)`` runs in this one, ``min_rewrites`` times
+    at least and until ``min_reads`` reads are done (at most ``max_rewrites``); every read's result, in order.
+    An exception in the reader fails the test."""
+    seen: list = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                seen.append(read())
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    rewrites = 0
+    try:
+        while (rewrites < min_rewrites or len(seen) < min_reads) and not errors and rewrites < max_rewrites:
+            rewrite(rewrites)
+            rewrites += 1
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors
+    return seen

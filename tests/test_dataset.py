@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from crawler.config import load_settings
 from crawler.run.report import RunReport
 from jobs.compact import compact_after_run
 from replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env
+from tests.crawl_helpers import archived, arshif, crawl_env, read_while_rewriting
 from tests.dataset_readers import (ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK, duckdb_dataset,
                                    read_articles)
 
@@ -194,35 +193,19 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(archiv
     site, date = sorted(days)[0]
     site, date = site.split("=")[1], date.split("=")[1]
     ids = [p.stem for p in (root / "articles" / f"site={site}" / f"date={date}").glob("*.json")]
-    seen: list[tuple] = []
-    errors: list[BaseException] = []
-    stop = threading.Event()
+    con = duckdb.connect()
+    base = f"{root}/datasets/articles"
 
-    def reader():
-        con = duckdb.connect()
-        base = f"{root}/datasets/articles"
-        try:
-            while not stop.is_set():
-                n, distinct, n_days = con.sql(f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) "
-                                              f"FROM {duckdb_dataset(con, base)}").fetchone()
-                df = read_articles(base, columns=["id"])
-                seen.append((n, distinct, n_days, len(df), df["id"].nunique()))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+    def read():
+        n, distinct, n_days = con.sql(f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) "
+                                      f"FROM {duckdb_dataset(con, base)}").fetchone()
+        df = read_articles(base, columns=["id"])
+        return n, distinct, n_days, len(df), df["id"].nunique()
 
-    thread = threading.Thread(target=reader)
-    thread.start()
-    rewrites = 0
-    try:
-        # rewrite the day (its story ids alternate, so each compaction really writes) while the reader reads
-        while (rewrites < 20 or len(seen) < 20) and not errors and rewrites < 2000:
-            story = {i: f"story-{rewrites % 2}" for i in ids}
-            assert compact_day(archive, site, date, story_ids=story).written
-            rewrites += 1
-    finally:
-        stop.set()
-        thread.join()
-    assert not errors, errors
+    def rewrite(n):   # the day's story ids alternate, so each compaction really writes
+        assert compact_day(archive, site, date, story_ids={i: f"story-{n % 2}" for i in ids}).written
+
+    seen = read_while_rewriting(read, rewrite, min_rewrites=20, max_rewrites=2000)
     assert len(seen) >= 20
     assert set(seen) == {(expected, expected, len(days), expected, expected)}
     assert not list((root / "datasets").rglob(".tmp-*")), "a temporary file was left behind"

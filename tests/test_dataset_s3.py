@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import boto3
@@ -17,7 +16,7 @@ import pytest
 from crawler.archive.s3 import S3Archive
 from crawler.dataset.compact import compact_day
 from replica.server import ReplicaServer
-from tests.crawl_helpers import arshif
+from tests.crawl_helpers import arshif, read_while_rewriting
 from tests.dataset_readers import duckdb_dataset, read_articles
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
@@ -134,35 +133,22 @@ def test_a_reader_never_sees_a_day_twice_or_missing_while_it_is_rewritten(s3_ser
     day_keys = sorted({k.rsplit("/", 1)[0] for k in archive.list("datasets/articles/")})
     site, date = (part.split("=")[1] for part in day_keys[0].split("/")[2:4])
     ids = [k.rsplit("/", 1)[1][:-5] for k in archive.list(f"articles/site={site}/date={date}/")]
-    seen: list[tuple] = []
-    errors: list[BaseException] = []
-    stop = threading.Event()
+    con = duckdb_s3(s3_server)
+    fs = pyarrow_s3(s3_server)
 
-    def reader():
-        con = duckdb_s3(s3_server)
-        fs = pyarrow_s3(s3_server)
-        try:
-            while not stop.is_set():
-                rel = duckdb_dataset(con, f"s3://{name}/arshif/datasets/articles")
-                n, distinct, days = con.sql(
-                    f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) FROM {rel}").fetchone()
-                df = read_articles(f"{name}/arshif/datasets/articles", fs, columns=["id"])
-                seen.append((n, distinct, days, len(df), df["id"].nunique()))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+    def read():
+        rel = duckdb_dataset(con, f"s3://{name}/arshif/datasets/articles")
+        n, distinct, days = con.sql(
+            f"SELECT count(*), count(DISTINCT id), count(DISTINCT (site, date)) FROM {rel}").fetchone()
+        df = read_articles(f"{name}/arshif/datasets/articles", fs, columns=["id"])
+        return n, distinct, days, len(df), df["id"].nunique()
 
-    thread = threading.Thread(target=reader)
-    thread.start()
-    rewrites = 0
+    def rewrite(n):   # the day's story ids alternate, so each compaction really writes
+        assert compact_day(archive, site, date, story_ids={i: f"story-{n % 2}" for i in ids}).written
+
     try:
-        while (rewrites < 40 or len(seen) < 20) and not errors and rewrites < 500:
-            story = {i: f"story-{rewrites % 2}" for i in ids}
-            assert compact_day(archive, site, date, story_ids=story).written
-            rewrites += 1
+        seen = read_while_rewriting(read, rewrite, min_rewrites=40, max_rewrites=500)
     finally:
-        stop.set()
-        thread.join()
         archive.close()
-    assert not errors, errors
     n = len(expected)
     assert len(seen) >= 20 and set(seen) == {(n, n, len(day_keys), n, n)}
