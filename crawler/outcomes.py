@@ -6,6 +6,7 @@ carry the same plain words (``"ok"``, ``"new"``) that data teams and alert rules
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -45,6 +46,15 @@ class PageOutcome(StrEnum):
     INVALID = "invalid"          # extracted, but the record failed the schema
     FAILED = "failed"            # the fetch, the extraction or the archive write failed: fetched again next run
     PENDING = "pending"          # waiting in the outbox for the archive
+
+
+@dataclass(frozen=True)
+class NotArticle:
+    """What the extractor returns for a page that is not archived; ``reason`` is a short snake_case word for
+    reports and logs. Defined here, not beside the extractor: a worker sends it back to the crawl's process,
+    which must not import Trafilatura to read it."""
+
+    reason: str
 
 
 #: page outcomes that are articles which passed validation

@@ -95,14 +95,14 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
     days a failed compaction left pending, and the recent days whose dataset lags
     their articles (a crawl killed before its compaction). Never raises for the archive: a day that fails
     stays pending in the state folder for the next run, with one warning line."""
+    if not settings.dataset.compact_after_run:
+        return
     from crawler.archive import ArchiveError
     from crawler.dataset.compact import compact_site, days_written, lagging_days
     from crawler.dataset.pending import PendingDays
     from crawler.logctx import site_logger
     from crawler.archive.index import archive_state_dir
 
-    if not settings.dataset.compact_after_run:
-        return
     written: dict[str, set[str]] = {site: days_written(keys) for site, keys in flushed.items()}
     run_ids: dict[str, str] = {}
     for report in reports:

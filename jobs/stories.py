@@ -40,13 +40,13 @@ def link_after_run(archive, settings, reports):
     :class:`crawler.stories.UpdateResult` (its ``changed_days``: the archive dates whose story ids changed),
     or None when it could not be done. Nothing to link: nothing written, not even the lock. Never fails the
     crawl: a busy lock or an archive problem is one warning, and the next run catches up."""
+    if not settings.stories.enabled or not reports:
+        return None
     from crawler.archive.base import ArchiveError
     from crawler.archive.lease import LeaseHeld
     from crawler.stories import LinkParams, UpdateResult, pending, update
     from jobs.lock import LockBusy
 
-    if not settings.stories.enabled or not reports:
-        return None
     keys = [key for report in reports for key in report.keys_written if key.startswith("articles/")]
     sites = sorted({report.site for report in reports})
     try:

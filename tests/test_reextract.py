@@ -424,7 +424,7 @@ def test_a_capture_is_decoded_as_the_crawl_decoded_it(tmp_path, content_type):
     from warcio.warcwriter import WARCWriter
 
     from crawler.archive.local import LocalArchive
-    from crawler.extract import extract
+    from crawler.extract.page import extract
     from crawler.reextract import SiteReextraction
 
     html = (Path(__file__).parent / "fixtures" / "html" / "elbalad_article.html").read_text("utf-8")

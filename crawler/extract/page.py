@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 from copy import deepcopy
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -29,6 +28,7 @@ from crawler.dates import parse_date
 from crawler.extract.garbled import garbled
 from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata, selector_hits
 from crawler.sites import SiteSpec, get_site
+from crawler.outcomes import NotArticle
 from crawler.urls import article_id, canonicalize, is_article_url
 
 __all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
@@ -45,13 +45,6 @@ TRAFILATURA_CONFIG = use_config()
 TRAFILATURA_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
 # htmldate (Trafilatura's date finder): keep the time of day when the page gives one
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
-
-
-@dataclass(frozen=True)
-class NotArticle:
-    """The page is not archived; ``reason`` is a short snake_case word for reports and logs."""
-
-    reason: str
 
 
 def _site(site: str | SiteSpec) -> SiteSpec:

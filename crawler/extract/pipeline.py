@@ -8,9 +8,8 @@ from functools import partial
 
 from scrapy.exceptions import DropItem
 
-from crawler.extract.page import NotArticle
 from crawler.items import PageItem
-from crawler.outcomes import PageOutcome
+from crawler.outcomes import NotArticle, PageOutcome
 from crawler.extract.record import complete
 from crawler.components import RunComponent
 from crawler.extract.selector_hits import extract_page
