@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import TYPE_CHECKING
 
-from crawler.archive.base import ArchiveConfigError
-from crawler.config import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from crawler.config import Settings
+
+# Imports at the top stay light: every extraction worker of a crawl runs this module again at its start
+# (multiprocessing's preparation of a child), where it only defines these functions.
 
 # sub-command → (module, one-line help)
 COMMANDS = {
@@ -43,6 +47,8 @@ def settings_from(args: argparse.Namespace, **overrides) -> Settings:
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
+    from crawler.config import load_settings
+
     return load_settings(getattr(args, "settings", None), overrides=tree)
 
 
@@ -73,6 +79,9 @@ def chosen_command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from crawler.archive.base import ArchiveConfigError
+    from crawler.config import SettingsError
+
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(chosen_command(argv)).parse_args(argv)
     try:

@@ -113,12 +113,29 @@ class WeedServer:
                 "-s3.autoCreateBucket=false", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
                 f"-s3.config={self.identities}", f"-metricsPort={self.metrics}"]
 
-    def start(self, timeout: float = 180) -> None:     # ready as soon as it answers; 60 s was short at load 19
+    def start(self, timeout: float = 90, attempts: int = 3) -> None:
+        """Start it and wait until it answers (``timeout`` per attempt: 60 s was short at load 19). A restart
+        after a SIGKILL once hung half-started (its log stopped before the admin component) and never
+        answered: an attempt that times out is killed and started again."""
         assert self.proc is None, "already running"
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True)
-        self.wait_ready(timeout)
+        for attempt in range(1, attempts + 1):
+            with self.log.open("ab") as log:
+                self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self._env(),
+                                             stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True)
+            try:
+                self.wait_ready(timeout)
+                return
+            except RuntimeError:
+                self.stop(kill=True)
+                if attempt == attempts:
+                    raise
+
+    @staticmethod
+    def _env() -> dict[str, str]:
+        """The server's environment: no ``AWS_*``. SeaweedFS takes ``AWS_ACCESS_KEY_ID`` and
+        ``AWS_SECRET_ACCESS_KEY`` as one more admin identity: a server restarted inside a test (whose
+        environment holds the test keys, ``s3_env``) kept accepting a key removed from its identities."""
+        return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
 
     def client(self, **overrides):
         import boto3
@@ -148,7 +165,6 @@ class WeedServer:
                 return
             except Exception:
                 if time.monotonic() > deadline:
-                    self.stop(kill=True)
                     raise RuntimeError(f"SeaweedFS not ready after {timeout}s; see {self.log}") from None
                 time.sleep(0.2)
 

@@ -38,3 +38,10 @@ def test_a_result_sent_back_by_a_worker_is_read_without_the_extractor():
 @pytest.mark.parametrize("command", ["verify", "status", "crawl", "flush"])
 def test_a_sub_command_imports_only_its_own_module(command):
     assert imported_after(f"from jobs.cli import build_parser; build_parser({command!r})") == []
+
+
+def test_the_command_module_alone_imports_nothing_of_ours():
+    """Every extraction worker runs ``jobs.cli`` again at its start: its top must stay light."""
+    code = ("import sys, jobs.cli\n"
+            "assert not [m for m in sys.modules if m.startswith(('crawler', 'pydantic'))], sorted(sys.modules)")
+    assert imported_after(code) == []

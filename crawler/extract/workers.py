@@ -13,21 +13,12 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 log = logging.getLogger("arshif.workers")
-
-
-def _main_module() -> list[str]:
-    """The program's main module by name (``jobs.cli`` for ``python -m jobs.cli``), when it has one: every
-    worker re-runs it at start (multiprocessing's preparation of a child), which costs nothing once the fork
-    server has imported it and its imports."""
-    name = getattr(sys.modules["__main__"].__spec__, "name", None)
-    return [name] if name and name != "__main__" else []
 
 
 class WorkerCrashed(Exception):
@@ -40,7 +31,7 @@ class ExtractWorkers:
         self.workers = workers or os.cpu_count() or 1
         self.tasks_per_worker = tasks_per_worker
         self._ctx = multiprocessing.get_context("forkserver")   # never fork a process that runs threads
-        self._ctx.set_forkserver_preload([*preload, *_main_module()])   # workers start with these imported
+        self._ctx.set_forkserver_preload(list(preload))          # workers start with the extractor imported
         self._lock = threading.Lock()
         self._pool = self._new_pool()
 

@@ -192,12 +192,31 @@ def s3(s3_server, s3_env, s3_url, replica, tmp_path):
     return S3()
 
 
-def crawl_through(s3, env: dict, fault) -> subprocess.Popen:
-    """Start a crawl, wait for 5 articles in the bucket, call ``fault()``, wait for the crawl's end."""
+def hold_after_articles(replica, pages: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Stall the replica once the crawl has asked for ``pages`` article pages: it can fetch no more (and so
+    not end) until ``replica.stall(False)``. Watched in this process, every 20 ms: a crawl at full speed
+    gets a page or two further, never to its end (waiting on the bucket's listing instead was once slow
+    enough, under load, for the whole crawl to finish before the fault)."""
+    paths = {a.url_path for a in replica.articles(SITE) if a.kind != "not_article"}
+    deadline = time.monotonic() + timeout
+    while sum(path in paths for _, path in replica.arrivals(SITE)) < pages:
+        assert proc.poll() is None, "the crawl ended before the fault could be injected"
+        assert time.monotonic() < deadline, "the crawl fetched too little"
+        time.sleep(0.02)
+    replica.stall(True, SITE)
+
+
+def crawl_through(s3, replica, env: dict, fault) -> subprocess.Popen:
+    """Start a crawl, hold it after 10 article pages, wait for 5 articles in the bucket, call ``fault()``,
+    let the crawl go on and wait for its end."""
     crawl = start_crawl(env)
     try:
-        wait_for(s3.objects, 5, crawl)
-        fault()
+        try:
+            hold_after_articles(replica, 10, crawl)
+            wait_for(s3.objects, 5, crawl)
+            fault()
+        finally:
+            replica.stall(False, SITE)
         stdout, stderr = crawl.communicate(timeout=240)
         s3.outputs += [stdout, stderr]
     finally:
@@ -220,7 +239,7 @@ def test_bucket_down_mid_run(s3, replica):
     def down():
         s3.server.stop(kill=True)
     try:
-        crawl = crawl_through(s3, s3.env_(**SLOW_CRAWL), down)
+        crawl = crawl_through(s3, replica, s3.env_(**SLOW_CRAWL), down)
     finally:
         if not s3.server.running:
             s3.server.start()
@@ -244,7 +263,7 @@ def test_slow_bucket(s3, replica):
 
     pulses = threading.Thread(target=pulse, daemon=True)
     try:
-        crawl = crawl_through(s3, s3.env_(ARSHIF_ARCHIVE__S3__READ_TIMEOUT="30s"), pulses.start)
+        crawl = crawl_through(s3, replica, s3.env_(ARSHIF_ARCHIVE__S3__READ_TIMEOUT="30s"), pulses.start)
     finally:
         stop.set()
         if pulses.is_alive():
@@ -271,7 +290,7 @@ def test_credentials_revoked_mid_run(s3, replica):
     server = s3.server
     kept = server.access_key, server.secret_key
     try:
-        crawl = crawl_through(s3, s3.env_(**SLOW_CRAWL),
+        crawl = crawl_through(s3, replica, s3.env_(**SLOW_CRAWL),
                               lambda: _identity(server, "AKREVOKED" + secrets.token_hex(4).upper(),
                                                 secrets.token_urlsafe(30)))
     finally:
