@@ -34,7 +34,7 @@ from crawler.urls import article_id, canonicalize, is_article_url
 __all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
 
 MIN_WORDS = 25              # fewer words of cleaned text is not an article (a widget, a video page)
-RULES_VERSION = "3"         # the shared rules of crawler/extract/cleaning.py; sites version their own
+RULES_VERSION = "4"         # the shared rules (cleaning.py, how Trafilatura is called); sites version their own
 FALLBACK_ENCODING = "cp1256"     # bytes that are neither declared nor UTF-8: Arabic Windows
 _HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
 # Trafilatura's rescue of a short extraction (under MIN_EXTRACTED_SIZE characters) takes the text of the
@@ -43,6 +43,9 @@ _HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", r
 # here and MIN_WORDS rejects it.
 TRAFILATURA_CONFIG = use_config()
 TRAFILATURA_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+# ``fast=True``: no second opinion from readability and justext. On every replica page, both layouts, and
+# every fixture the records are the same with and without it (bench/extraction.py, bench/fixtures.py), and
+# justext's stop-word lists of every language cost each worker ~32 MB (102 → 70 MiB over 600 pages).
 # htmldate (Trafilatura's date finder): keep the time of day when the page gives one
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S"}
 
@@ -114,6 +117,7 @@ def _html_lines(html: str, url: str, spec: SiteSpec,
     document = trafilatura.bare_extraction(
         content,
         url=web_url,
+        fast=True,
         include_comments=False,
         include_tables=False,
         include_images=False,
