@@ -15,6 +15,18 @@ from tests.reliability.harness import ROWS, Row, table
 pytest_plugins = ["tests.s3_server"]
 
 
+def pytest_collection_modifyitems(items):
+    """``make test`` spreads tests over its workers one by one (``--dist loadgroup``), except that the tests of
+    a module that share a module-scoped fixture (a crawled archive, most often) go to one worker together, so
+    that the fixture is built once. (By whole files, one worker was left with the reliability scenarios
+    while the other had finished.)"""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d[-1].scope == "module" for d in defs if d):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:                        # an xdist worker: its rows go to the controller

@@ -38,7 +38,9 @@ OTHER_HOST = "__other_host__"    # replaced by the other site's replica under th
 
 SCENARIOS = [
     Scenario("5xx", (fault("status", share=0.3, seed=1, status=503),), r"HTTP 503"),
-    Scenario("429 + Retry-After", (fault("throttle", share=0.3, seed=2, retry_after=1),), r"HTTP 429"),
+    Scenario("429 + Retry-After", (fault("throttle", share=0.3, seed=2, retry_after=1),), r"HTTP 429",
+             env={"ARSHIF_CRAWL__AUTOTHROTTLE_MAX_DELAY": "0.25s"}),   # one request every 1 s took 100 s;
+                                                   # the full delay: tests/test_faulty_sites.py
     Scenario("connection reset", (fault("reset", share=0.3, seed=3),), r"(?i)connection"),
     Scenario("stall before answer", (fault("stall", share=0.5, seed=4, seconds=3),), r"(?i)timeout|timed out",
              env={"ARSHIF_CRAWL__DOWNLOAD_TIMEOUT": "1s"}, marks=(pytest.mark.slow,)),
