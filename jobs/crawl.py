@@ -63,20 +63,6 @@ def check_sites(settings, names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def take_lease(stack: ExitStack, archive, site: str, settings) -> None:
-    """Hold the archive's write lease for ``site`` until ``stack`` closes (raises LeaseHeld); the caller holds
-    the site's local lock already (a lease this host left behind is taken over). An archive that
-    does not answer now is an outage the outbox absorbs: the run goes on without the lease, and the
-    conditional writes keep concurrent runs safe."""
-    from crawler.archive import ArchiveUnavailable
-    from crawler.archive.lease import Lease
-
-    try:
-        stack.enter_context(Lease(archive, site, settings.archive.s3.lease, host_exclusive=True))
-    except ArchiveUnavailable as exc:
-        log.warning("site %s: write lease not taken, archive unavailable: %s", site, exc)
-
-
 def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None, *, run_id: str | None = None,
               deadline=None) -> tuple[int, list]:
     """Crawl ``sites`` once. Returns the exit code and the finished run reports. With ``refetch`` (site →
@@ -98,7 +84,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
     from crawler.run.site_run import open_run
     from crawler.run.uploads import open_uploader
     from jobs.compact import compact_after_run
-    from jobs.lock import LockBusy, SiteLock
+    from jobs.lock import LockBusy, hold_site
     from jobs.logs import setup_logging
     from jobs.stories import link_after_run
 
@@ -114,8 +100,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         locked = []
         for site in sites:
             try:
-                stack.enter_context(SiteLock(settings, site))        # one crawl per site on this machine…
-                take_lease(stack, archive, site, settings)            # …and across machines (S3)
+                hold_site(stack, settings, archive, site)            # one crawl per site, here and across machines
                 locked.append(site)
             except (LockBusy, LeaseHeld) as exc:
                 print(f"arshif: {exc}", file=sys.stderr)

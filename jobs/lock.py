@@ -1,4 +1,5 @@
-"""One crawl per site at a time, across processes: ``arshif crawl`` from cron, a systemd timer or ``arshif serve``.
+"""One crawl per site at a time, across processes: ``arshif crawl`` from cron, a systemd timer or ``arshif serve``;
+and across machines with the archive's write lease (``hold_site``: both, as every writer of a site takes them).
 
 The lock is an ``flock`` on ``<state folder of the archive>/lock-<site>``, taken without waiting. The kernel
 releases it when the holder exits or dies (even by SIGKILL), so a crashed crawl never leaves a stale lock.
@@ -8,11 +9,15 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler.archive.index import archive_state_dir
+
+log = logging.getLogger("arshif.lock")
 
 
 def lock_path(settings, site: str) -> Path:
@@ -96,3 +101,20 @@ def live_holder(settings, site: str) -> dict | None:
     except PermissionError:
         pass                     # alive, another user's
     return holder
+
+
+def hold_site(stack: ExitStack, settings, archive, name: str, *, outage_ok: bool = True) -> None:
+    """Hold ``name``'s local lock (raises :class:`LockBusy`), then the archive's write lease for it (raises
+    ``LeaseHeld``; a lease this host left behind is taken over), until ``stack`` closes. With ``outage_ok``,
+    an archive that does not answer now is an outage the outbox absorbs: the run goes on without the lease,
+    and the conditional writes keep concurrent runs safe."""
+    from crawler.archive import ArchiveUnavailable
+    from crawler.archive.lease import Lease
+
+    stack.enter_context(SiteLock(settings, name))                     # one writer on this machine…
+    try:
+        stack.enter_context(Lease(archive, name, settings.archive.s3.lease, host_exclusive=True))  # …and across
+    except ArchiveUnavailable as exc:
+        if not outage_ok:
+            raise
+        log.warning("site %s: write lease not taken, archive unavailable: %s", name, exc)

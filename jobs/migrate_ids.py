@@ -224,8 +224,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.archive.outbox import Outbox
     from crawler.archive.index import ArticleIndex, archive_state_dir
     from jobs.cli import settings_from
-    from jobs.crawl import take_lease
-    from jobs.lock import LockBusy, SiteLock
+    from jobs.lock import LockBusy, hold_site
 
     settings = settings_from(args)
     archive = open_archive(settings.archive.url, settings)
@@ -240,8 +239,7 @@ def main(args: argparse.Namespace) -> int:
         archive.check()
         with ExitStack() as stack:
             for site in sites:
-                stack.enter_context(SiteLock(settings, site))
-                take_lease(stack, archive, site, settings)
+                hold_site(stack, settings, archive, site)
             results, manifests = migrate(archive, settings, sites)
             for site in sites:
                 path = ArticleIndex.path(folder, site)

@@ -90,8 +90,7 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
     from crawler.archive.lease import LeaseHeld
     from crawler.reextract import ExtractorMismatch, SiteReextraction
     from crawler.archive.index import ArticleIndex, archive_state_dir
-    from jobs.crawl import take_lease
-    from jobs.lock import LockBusy, SiteLock
+    from jobs.lock import LockBusy, hold_site
 
     archive = open_archive(settings.archive.url, settings)
     archive.check()
@@ -101,8 +100,7 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
         for site in sites:
             with ExitStack() as stack:
                 try:
-                    stack.enter_context(SiteLock(settings, site))
-                    take_lease(stack, archive, site, settings)
+                    hold_site(stack, settings, archive, site)
                 except (LockBusy, LeaseHeld) as exc:
                     print(f"arshif: {exc}", file=sys.stderr)
                     code = code or exc.exit_code

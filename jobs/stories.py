@@ -25,16 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
 
 
-def _locked(stack: ExitStack, archive, settings) -> None:
-    """Hold the stories' local lock and (on S3) archive lease until ``stack`` closes; raises LockBusy or
-    LeaseHeld when another update runs."""
-    from crawler.archive.lease import Lease
-    from jobs.lock import SiteLock
-
-    stack.enter_context(SiteLock(settings, LOCK))
-    stack.enter_context(Lease(archive, LOCK, settings.archive.s3.lease, host_exclusive=True))
-
-
 def link_after_run(archive, settings, reports):
     """Link the articles the finished runs wrote (and any recent one not linked yet); the
     :class:`crawler.stories.UpdateResult` (its ``changed_days``: the archive dates whose story ids changed),
@@ -45,7 +35,7 @@ def link_after_run(archive, settings, reports):
     from crawler.archive.base import ArchiveError
     from crawler.archive.lease import LeaseHeld
     from crawler.stories import LinkParams, UpdateResult, pending, update
-    from jobs.lock import LockBusy
+    from jobs.lock import LockBusy, hold_site
 
     keys = [key for report in reports for key in report.keys_written if key.startswith("articles/")]
     sites = sorted({report.site for report in reports})
@@ -54,7 +44,7 @@ def link_after_run(archive, settings, reports):
         if not todo:
             return UpdateResult(0, 0, [])
         with ExitStack() as stack:
-            _locked(stack, archive, settings)
+            hold_site(stack, settings, archive, LOCK, outage_ok=False)
             result = update(archive, LinkParams.from_settings(settings), todo)
     except (LockBusy, LeaseHeld):
         log.warning("stories: another update is running; these articles are linked by the next run")
@@ -79,7 +69,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.archive.lease import LeaseHeld
     from crawler.stories import LinkParams, list_stories, rebuild
     from jobs.cli import settings_from
-    from jobs.lock import LockBusy
+    from jobs.lock import LockBusy, hold_site
     from jobs.logs import setup_logging
 
     settings = settings_from(args)
@@ -89,7 +79,7 @@ def main(args: argparse.Namespace) -> int:
         archive.check()
         if args.rebuild:
             with ExitStack() as stack:
-                _locked(stack, archive, settings)
+                hold_site(stack, settings, archive, LOCK, outage_ok=False)
                 result = rebuild(archive, LinkParams.from_settings(settings))
             print(f"stories rebuilt from {archive.url}: {result.articles} articles, {result.links} links",
                   flush=True)
