@@ -3,8 +3,12 @@ asks for, no two requests of the run reach the site closer together than that de
 spacing: a loaded machine can only widen it, but for the few ms a request may take on loopback.)"""
 from __future__ import annotations
 
+import pytest
+
 from replica import ReplicaServer
 from tests.crawl_helpers import arshif, crawl_env, run_reports
+
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 SITE = "elbalad"
 DELAY = 0.8

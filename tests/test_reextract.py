@@ -308,6 +308,7 @@ def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path
     assert tried > 100
 
 
+@pytest.mark.slow
 def test_a_warc_file_left_open_by_a_killed_run_is_sealed_after_its_last_whole_record(base, tmp_path):
     """Recovered at the next run's start, a file cut mid-record by the kill reads as its whole records."""
     from crawler.fetch.warc_writer import DamagedWarc, gzip_members, seal_left_open

@@ -255,6 +255,7 @@ def spans(events, site):
     return sorted((starts[pid], ends.get(pid)) for pid in starts)
 
 
+@pytest.mark.slow
 def test_service_runs_each_site_on_schedule_without_overlap_and_stops_on_sigterm(fake, tmp_path):
     fake.set(elbalad="slow 1.5", rt_arabic="slow 0.2")
     port, textfile = free_port(), tmp_path / "arshif.prom"
