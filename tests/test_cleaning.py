@@ -1,7 +1,7 @@
 """Line rules of crawler/extract/cleaning.py: every kind of noise in the catalogue of sites.md goes, the article stays."""
 import pytest
 
-from crawler.extract.cleaning import RULES, clean_lines, normalize_line
+from crawler.extract.cleaning import RULES, clean, clean_lines, normalize_line
 from crawler.sites import get_site
 
 RT = RULES.extend(get_site("rt_arabic").extraction.rules)
@@ -227,6 +227,25 @@ def test_box_headline_words_in_a_paragraph_that_continues_the_article():
     box = ["اقرأ المزيد", "لافروف: العلاقات مع يريفان تمر بمرحلة صعبة"]
     going_on = "وأكد لافروف أن العلاقات بين موسكو ويريفان تمر بمرحلة صعبة، لكن الخيار السيادي للقيادة الأرمينية لن يدمر روابط قائمة منذ قرون."
     assert clean_lines(ARTICLE + box + [going_on], RULES) == ARTICLE + [going_on]
+
+
+def test_no_cut_at_a_box_before_the_article_is_long_enough_to_be_one():
+    # Found at 1,000 replica articles per site: a one-sentence lead, a box whose headline shares the words of
+    # any market story (rise, price, dollar, world) with the paragraphs after it. Cut there, the article was
+    # one sentence and the page was dropped as too short: a whole article lost. The box goes; the article stays.
+    title = "بورصة الرياض تربح مليارات في ختام تعاملات الأسبوع"
+    lead = "أنهت بورصة الرياض تعاملات الأسبوع على ارتفاع جماعي لمؤشراتها وسط مشتريات المستثمرين."
+    box = ["إقرأ أيضا | ارتفاع سعر القمح عالميا إلى 6993 دولار للطن | البرلمان يقر تعديلات تشريعية جديدة"]
+    rest = ["وارتفع سعر النفط بنسبة سبعة في المئة ليصل إلى أعلى مستوى في أسابيع، مع تقلبات الأسواق العالمية.",
+            "وأشار محللون إلى أن سعر صرف الدولار يؤثر بدوره في حركة الأسواق الناشئة خلال الأيام المقبلة.",
+            "ويترقب المستثمرون صدور بيانات التضخم هذا الأسبوع لما لها من أثر على توقعات أسعار الفائدة."]
+    rules = ELBALAD
+    cleaned = clean([lead, *box, *rest], rules, title=title)
+    assert cleaned.lines == [lead, *rest]
+    assert cleaned.notes.get("box_not_cut") == 1 and "cut_at_box" not in cleaned.notes
+    # with enough article before it, the same page ends at the box, as another story would
+    long_lead = [lead, "وبلغت قيمة التداول مليارات الريالات في جلسة اليوم، فيما صعدت أسهم البنوك والطاقة بأكثر من نقطتين."]
+    assert clean_lines([*long_lead, *box, *rest], rules, title=title) == long_lead
 
 
 def test_page_dump_ticker_of_headline_shapes_before_the_article():

@@ -189,6 +189,9 @@ HEADLINE_RESTATED = 0.5
 CONTINUES_SHARED = 0.35
 HEADLINE_MARGIN = 0.3           # …and restate the box's headline by this much more than the article's title
 LONG_CUT_PARAGRAPHS = 3         # an end-of-article cut that drops more paragraphs than this is noted
+MIN_WORDS = 25                  # fewer words of cleaned text is not an article (a widget, a video page); and
+                                # the article never ends at a box before this many words: such a cut would
+                                # leave no article, so it is the cut that is wrong (noted ``box_not_cut``)
 DATE_LINE_MAX_WORDS = 8         # a dateline alone: «22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»
 _NUMBERS = re.compile(r"[0-9٠-٩]+")
 _YEAR_OR_TIME = re.compile(r"(?:[12][0-9]{3}|[١٢][٠-٩]{3}|[0-9٠-٩]{1,2}\s*:\s*[0-9٠-٩]{2})")
@@ -344,6 +347,8 @@ class Cleaned:
     """The article's lines, and what the rules did that may be wrong (``notes``: name → count):
 
     - ``cut_at_box``: the article ended at a read-more box (what followed read as another story);
+    - ``box_not_cut``: what followed a box read as another story, but the article before it was too short to
+      be one (fewer than MIN_WORDS words): the box went and the article went on;
     - ``long_cut``: an end of article dropped more than LONG_CUT_PARAGRAPHS paragraphs after it;
     - ``box_without_headline``: a read-more label with no headline after it;
     - ``lead_restated``: a lead dropped because a longer paragraph repeats it;
@@ -396,9 +401,11 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
             if not headline:
                 notes["box_without_headline"] += 1
             if kept and _other_story(title or "", kept, lines[i:end], lines[end:], rules):
-                notes["cut_at_box"] += 1
-                _note_cut(notes, lines[end:])
-                break
+                if len(" ".join(kept).split()) >= MIN_WORDS:
+                    notes["cut_at_box"] += 1
+                    _note_cut(notes, lines[end:])
+                    break
+                notes["box_not_cut"] += 1
             i = end
             continue
         i += 1
