@@ -231,21 +231,36 @@ def test_box_headline_words_in_a_paragraph_that_continues_the_article():
 
 def test_no_cut_at_a_box_before_the_article_is_long_enough_to_be_one():
     # Found at 1,000 replica articles per site: a one-sentence lead, a box whose headline shares the words of
-    # any market story (rise, price, dollar, world) with the paragraphs after it. Cut there, the article was
-    # one sentence and the page was dropped as too short: a whole article lost. The box goes; the article stays.
+    # any market story (rise, price, world) with the paragraphs after it. Cut there, the article was one
+    # sentence and the page was dropped as too short: a whole article lost. The box goes; the article stays.
     title = "بورصة الرياض تربح مليارات في ختام تعاملات الأسبوع"
     lead = "أنهت بورصة الرياض تعاملات الأسبوع على ارتفاع جماعي لمؤشراتها وسط مشتريات المستثمرين."
-    box = ["إقرأ أيضا | ارتفاع سعر القمح عالميا إلى 6993 دولار للطن | البرلمان يقر تعديلات تشريعية جديدة"]
+    box = ["إقرأ أيضا | ارتفاع سعر القمح عالميا | البرلمان يقر تعديلات تشريعية جديدة"]
     rest = ["وارتفع سعر النفط بنسبة سبعة في المئة ليصل إلى أعلى مستوى في أسابيع، مع تقلبات الأسواق العالمية.",
             "وأشار محللون إلى أن سعر صرف الدولار يؤثر بدوره في حركة الأسواق الناشئة خلال الأيام المقبلة.",
             "ويترقب المستثمرون صدور بيانات التضخم هذا الأسبوع لما لها من أثر على توقعات أسعار الفائدة."]
-    rules = ELBALAD
-    cleaned = clean([lead, *box, *rest], rules, title=title)
+    cleaned = clean([lead, *box, *rest], ELBALAD, title=title)
     assert cleaned.lines == [lead, *rest]
     assert cleaned.notes.get("box_not_cut") == 1 and "cut_at_box" not in cleaned.notes
-    # with enough article before it, the same page ends at the box, as another story would
+    # with enough article before it, the same page does end at that box: words alone are all it has to go on
     long_lead = [lead, "وبلغت قيمة التداول مليارات الريالات في جلسة اليوم، فيما صعدت أسهم البنوك والطاقة بأكثر من نقطتين."]
-    assert clean_lines([*long_lead, *box, *rest], rules, title=title) == long_lead
+    assert clean_lines([*long_lead, *box, *rest], ELBALAD, title=title) == long_lead
+
+
+def test_a_headline_with_figures_is_restated_only_by_paragraphs_that_give_them():
+    # 9 of 9,994 replica articles were cut short at a box whose headline («… to 6993 dollars a tonne») shares
+    # a market story's common words with the article's next paragraphs, which give other figures.
+    title = "بورصة الرياض تربح مليارات في ختام تعاملات الأسبوع"
+    article = ["أنهت بورصة الرياض تعاملات الأسبوع على ارتفاع جماعي لمؤشراتها وسط مشتريات المستثمرين.",
+               "وبلغت قيمة التداول مليارات الريالات في جلسة اليوم، فيما صعدت أسهم البنوك والطاقة بأكثر من نقطتين."]
+    box = ["إقرأ أيضا | ارتفاع سعر القمح عالميا إلى 6993 دولار للطن | البرلمان يقر تعديلات تشريعية جديدة"]
+    ours = ["وارتفع سعر النفط بنسبة 7.3 في المئة ليصل إلى 4368 دولار للبرميل، مع تقلبات الأسواق العالمية.",
+            "وأشار محللون إلى أن سعر صرف الدولار يؤثر بدوره في حركة الأسواق الناشئة خلال الأيام المقبلة."]
+    assert clean_lines([*article, *box, *ours], ELBALAD, title=title) == [*article, *ours]
+    # the story the box links opens with its headline's figure (here in Arabic-Indic digits): it is cut
+    other = ["ارتفع سعر القمح عالميا إلى ٦٩٩٣ دولارا للطن، مع تراجع المعروض في الأسواق العالمية وزيادة الطلب.",
+             "ويقول تجار إن سعر القمح قد يواصل الارتفاع عالميا حتى نهاية الموسم."]
+    assert clean_lines([*article, *box, *other], ELBALAD, title=title) == article
 
 
 def test_page_dump_ticker_of_headline_shapes_before_the_article():
