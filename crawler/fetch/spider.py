@@ -28,6 +28,10 @@ REDIRECTS = [301, 302, 303, 307, 308]
 DISCOVERY_PRIORITY = 2**40
 
 
+def _later(date: datetime | None, than: datetime | None) -> bool:
+    return date is not None and (than is None or date > than)
+
+
 def article_priority(lastmod: datetime | None) -> int:
     return int((lastmod or datetime.now(timezone.utc)).timestamp() // 60)
 
@@ -45,6 +49,7 @@ class NewsSpider(scrapy.Spider):
         spider.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days,
                                            recheck_not_article=run.settings.crawl.recheck_not_article)
         spider.seen: set[str] = set()
+        spider.known_skipped: dict[str, datetime | None] = {}   # id → the date it was skipped as archived for
         spider.failed: set[str] = set()      # article URLs that failed this run: not asked for again until next run
         # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host
         spider.allowed_domains = [urlsplit(run.base_url).hostname]
@@ -198,17 +203,24 @@ class NewsSpider(scrapy.Spider):
             return
         aid = article_id(canonical, run.base_url, run.spec)
         if aid in self.seen:
-            if aid != redirect_of:
+            if aid != redirect_of and not _later(lastmod, self.known_skipped.get(aid, lastmod)):
                 return
+            # or listed again with a later date than the one it was skipped for (a feed's publication date,
+            # then the sitemap's lastmod of an edit): decided again, whichever source answered first
         else:
             self.seen.add(aid)
             run.report.count(Count.DISCOVERED)
         decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
         if decision != Decision.FETCH:
-            run.report.count(PageOutcome.SKIPPED)
-            if decision == Decision.NOT_ARTICLE:
-                run.report.count(Count.SKIPPED_NOT_ARTICLE)
+            if aid not in self.known_skipped:
+                run.report.count(PageOutcome.SKIPPED)
+                if decision == Decision.NOT_ARTICLE:
+                    run.report.count(Count.SKIPPED_NOT_ARTICLE)
+            if decision == Decision.KNOWN:
+                self.known_skipped[aid] = lastmod
             return
+        if self.known_skipped.pop(aid, False) is not False:
+            run.report.count(PageOutcome.SKIPPED, -1)      # fetched after all
         run.queued.add(aid)
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
                              priority=article_priority(lastmod), meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
