@@ -35,7 +35,7 @@ LOCALES = ("ar-LB", "en")   # ar-LB: Egyptian and Levantine month names; en: fee
 # relative (or lacks a part the base fills in).
 _PROBES = (datetime(2001, 1, 1, 6, 17), datetime(2011, 7, 7, 15, 43))
 _NUMBER = re.compile(r"[0-9]+")
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _FULL_DATE = {"year", "month", "day"}
 
 
@@ -84,7 +84,7 @@ def _names_its_year(text: str, found) -> bool:
     """dateparser read year, month and day from ``text`` itself, and the year is written in it."""
     if not _FULL_DATE <= set(found.parts):
         return False
-    return str(found.date_obj.year) in _NUMBER.findall(text.translate(_ARABIC_DIGITS))
+    return str(found.date_obj.year) in _NUMBER.findall(text.translate(ARABIC_DIGITS))
 
 
 @lru_cache(maxsize=1024)        # a page often gives the same text as its publication and modification date

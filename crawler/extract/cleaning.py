@@ -32,7 +32,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from crawler.dates import is_date
+from crawler.dates import ARABIC_DIGITS, is_date
 from crawler.extract.vocabulary import containment, content_words
 from crawler.sites.rules import Rules, whole_lines
 
@@ -197,7 +197,6 @@ MIN_WORDS = 25                  # fewer words of cleaned text is not an article 
                                 # leave no article, so it is the cut that is wrong (noted ``box_not_cut``)
 DATE_LINE_MAX_WORDS = 8         # a dateline alone: «22.11.2026 | 12:29», «الاثنين، ٢٣ تشرين الثاني ٢٠٢٦ - ٠١:٤٢ ص»
 _NUMBERS = re.compile(r"[0-9٠-٩]+")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _YEAR_OR_TIME = re.compile(r"(?:[12][0-9]{3}|[١٢][٠-٩]{3}|[0-9٠-٩]{1,2}\s*:\s*[0-9٠-٩]{2})")
 
 
@@ -336,8 +335,8 @@ _LABEL_WORDS = content_words(" ".join(READ_MORE_LABELS))
 
 
 def _figures(text: str) -> set[str]:
-    """The numbers written in ``text`` (Arabic-Indic digits read as their Western forms)."""
-    return set(_NUMBERS.findall(text.translate(_DIGITS)))
+    """The numbers written in ``text`` (Arabic-Indic and Persian digits read as their Western forms)."""
+    return set(_NUMBERS.findall(text.translate(ARABIC_DIGITS)))
 
 
 def _restated_lead(kept: list[str], line: str) -> int | None:

@@ -219,8 +219,9 @@ class NewsSpider(scrapy.Spider):
             if decision == Decision.KNOWN:
                 self.known_skipped[aid] = lastmod
             return
-        if self.known_skipped.pop(aid, False) is not False:
-            run.report.count(PageOutcome.SKIPPED, -1)      # fetched after all
+        if aid in self.known_skipped:                     # skipped on an earlier date, fetched after all
+            del self.known_skipped[aid]
+            run.report.count(PageOutcome.SKIPPED, -1)
         run.queued.add(aid)
         yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
                              priority=article_priority(lastmod), meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
