@@ -385,7 +385,10 @@ def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(r
     assert code == 0, err[-3000:]
     first, *later = run_reports(archive, "elbalad")
     assert (first["result"], first["reason"]) == ("failed", "time limit 8s exceeded")
-    assert later[-1]["result"] == "ok"
+    # A run can still be going when the service is stopped (every 3 s) and end "stopped by the service's
+    # shutdown", or, on a loaded machine, pass its 8 s limit: the claim is only that a later run succeeded.
+    ok = [r for r in later if r["result"] == "ok"]
+    assert ok and ok[0]["started_at"] >= first["finished_at"], [(r["result"], r["reason"]) for r in later]
     assert "elbalad: stopping the crawl" in err and "time limit 8s exceeded" in err
 
 
