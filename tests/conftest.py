@@ -15,6 +15,7 @@ from tests.reliability.harness import ROWS, Row, table
 pytest_plugins = ["tests.s3_server"]
 
 
+@pytest.hookimpl(tryfirst=True)     # before xdist's own hook, which reads the marker into the node id
 def pytest_collection_modifyitems(items):
     """``make test`` spreads tests over its workers one by one (``--dist loadgroup``), except that the tests of
     a module that share a module-scoped fixture (a crawled archive, most often) go to one worker together, so
@@ -43,3 +44,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if ROWS and not hasattr(config, "workeroutput"):
         terminalreporter.section("reliability: the archive after each scenario")
         terminalreporter.write_line(table(ROWS))
+

@@ -1,6 +1,7 @@
 """The whole path against the real S3 server: ``arshif crawl`` (separate processes, as in production) of the
 replica of both sites into a bucket; idempotence counted from the server's side; an edit kept as a version;
-the server taken down in the middle of a crawl and for a whole run; configuration errors."""
+the server down for a whole run; configuration errors. (The server killed in the middle of a crawl:
+tests/reliability/test_storage_faults.py.)"""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -53,11 +53,6 @@ def env(s3_server, s3_env, replica, tmp_path):
 def arshif(env: dict, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "jobs.cli", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
-
-
-def start_arshif(env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "jobs.cli", *args], env=env, cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def counts(stdout: str) -> dict[str, dict[str, int]]:
@@ -146,43 +141,6 @@ def test_crawl_is_idempotent_and_versioned(s3_server, s3_url, env, replica):
     assert old["text"] != new["text"] and new["title"] == edited.title
     out = verify(env, s3_url)
     assert f": {article_count(replica)} articles, 1 past versions," in out and out.rstrip().endswith(" 0 problems")
-
-
-def test_server_down_mid_crawl_then_back(s3_server, s3_url, env, replica):
-    bucket = s3_url[5:].split("/")[0]
-    env = {**env, "ARSHIF_CRAWL__DOWNLOAD_DELAY": "0.15s", "ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
-    crawl = start_arshif(env, "crawl", "--archive", s3_url)
-    try:
-        client = s3_server.client()
-        deadline = time.monotonic() + 240          # ends as soon as 5 articles are in (seconds when idle)
-        while time.monotonic() < deadline and crawl.poll() is None:
-            listed = client.list_objects_v2(Bucket=bucket, Prefix="arshif/articles/").get("KeyCount", 0)
-            if listed >= 5:
-                break
-            time.sleep(0.1)
-        assert crawl.poll() is None, "the crawl ended before the server went down: " + crawl.communicate()[1][-3000:]
-        assert listed >= 5, "the crawl wrote nothing"
-        s3_server.stop(kill=True)                                    # abrupt: the server dies mid-crawl
-        stdout, stderr = crawl.communicate(timeout=240)
-    finally:
-        if crawl.poll() is None:
-            crawl.kill()
-        if not s3_server.running:
-            s3_server.start()
-    assert crawl.returncode == 1, stderr[-3000:]
-    pending = sum(c.get("pending", 0) for c in counts(stdout).values())
-    assert pending > 0, stdout
-    assert "pending in the outbox" in stdout
-
-    again = arshif(env, "crawl", "--archive", s3_url)
-    assert again.returncode == 0, again.stderr[-3000:]
-    titles = archived_titles(s3_server, bucket)
-    expected = expected_articles(replica)
-    for site in SITES:
-        assert sorted(titles[site]) == sorted(expected[site])       # each exactly once
-    out = verify(env, s3_url)
-    assert f": {article_count(replica)} articles, 0 past versions," in out
-    assert " 0 articles in no manifest," in out and " 0 problems" in out
 
 
 def test_bucket_down_for_a_whole_run(s3_server, s3_url, env, replica, tmp_path):

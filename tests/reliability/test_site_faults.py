@@ -39,8 +39,8 @@ OTHER_HOST = "__other_host__"    # replaced by the other site's replica under th
 SCENARIOS = [
     Scenario("5xx", (fault("status", share=0.3, seed=1, status=503),), r"HTTP 503"),
     Scenario("429 + Retry-After", (fault("throttle", share=0.3, seed=2, retry_after=1),), r"HTTP 429",
-             env={"ARSHIF_CRAWL__AUTOTHROTTLE_MAX_DELAY": "0.25s"}),   # one request every 1 s took 100 s;
-                                                   # the full delay: tests/test_faulty_sites.py
+             env={"ARSHIF_CRAWL__AUTOTHROTTLE_MAX_DELAY": "0.05s"}),  # one request every 1 s took 100 s, 0.25 s
+                                                   # 25 s; the full delay: tests/test_faulty_sites.py
     Scenario("connection reset", (fault("reset", share=0.3, seed=3),), r"(?i)connection"),
     Scenario("stall before answer", (fault("stall", share=0.5, seed=4, seconds=3),), r"(?i)timeout|timed out",
              env={"ARSHIF_CRAWL__DOWNLOAD_TIMEOUT": "1s"}, marks=(pytest.mark.slow,)),
@@ -109,19 +109,3 @@ def test_site_fault(replica, tmp_path, scenario: Scenario):
     assert (row.lost, row.duplicated, row.garbled, row.unaccounted) == (0, 0, 0, 0), row.details
     assert row.details["problems"] == [] and row.details["unexpected"] == []
 
-
-def test_a_run_that_failed_a_large_share_of_pages_is_not_ok(replica, tmp_path):
-    replica.inject("status", ARTICLES, share=0.4, seed=13, status=503, site=SITE)
-    done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__RETRY_TIMES="0"))
-    assert replica.injected(SITE)["status"] >= 10
-    assert done.returncode != 0 and "degraded" in done.stdout, done.stdout
-
-
-def test_a_stalled_page_costs_one_timeout_per_run(replica, tmp_path):
-    """Counted from the replica's side: each stalled page is asked for once in the run, not once per retry."""
-    stalled = [a.url_path for a in replica.articles(SITE) if a.kind == "article"][:3]
-    for path in stalled:         # stalled far past the timeout; the timeout far past a loaded machine's delays, so
-        replica.inject("stall", path, seconds=30, site=SITE)    # that each stalled request does reach the replica
-    done = arshif("crawl", SITE, env=crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="3s"))
-    assert done.returncode in (0, 1, 3), done.stderr[-3000:]
-    assert {path: replica.stats(SITE).get(path) for path in stalled} == {path: 1 for path in stalled}
