@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from argparse import ArgumentTypeError
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime, timedelta, timezone as dt_timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -140,17 +140,51 @@ def is_date(text: str) -> bool:
             or _parser("UTC", _PROBES[0]).get_date_data(text).date_obj is not None)
 
 
-def parse_feed_date(text: str | None) -> datetime | None:
+def parse_feed_date(text: str | None, *, latest: bool = False) -> datetime | None:
     """A sitemap ``lastmod`` (W3C datetime) or a feed date (RFC 822) as an aware datetime (naive: UTC), or
     None. Machine dates only: a date these documents cannot carry is no date (no dateparser guessing on
-    sitemaps of 50,000 URLs)."""
+    sitemaps of 50,000 URLs).
+
+    With ``latest``, the last instant the text can name: ``10:15`` is any time up to 10:15:59.999999 and
+    ``10:15:00`` any up to 10:15:00.999999, so an edit made in the same minute (second) as our fetch, and
+    stamped with it, is still later than the fetch (the freshness rule's reading). A lastmod giving only a
+    day is taken as written, its start: stretched to the day's end, every run of the day would fetch every
+    article of the day again, and such a sitemap cannot tell an edit on the day of a fetch from no edit."""
     text = (text or "").strip()
     if not text:
         return None
-    when = _iso(text) or _rfc822(text)
+    when = _iso(text)
+    step = _iso_step(text) if when is not None else None
     if when is None:
-        return None
+        when = _rfc822(text)
+        if when is None:
+            return None
+        step = _rfc822_step(text)
+    if latest and step:
+        when += step - timedelta(microseconds=1)
     return when if when.tzinfo else when.replace(tzinfo=dt_timezone.utc)
+
+
+_ISO_TIME = re.compile(r"[T ](\d{2}):?(\d{2})(?::?(\d{2})([.,]\d+)?)?")
+_RFC822_TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
+
+
+def _iso_step(text: str) -> timedelta | None:
+    """How long the ISO text's last written unit lasts: a minute, a second, nothing below (a fraction); None
+    for a date alone."""
+    match = _ISO_TIME.search(text)
+    if match is None:
+        return None
+    if match[3] is None:
+        return timedelta(minutes=1)
+    return None if match[4] else timedelta(seconds=1)
+
+
+def _rfc822_step(text: str) -> timedelta | None:
+    match = _RFC822_TIME.search(text)
+    if match is None:
+        return None
+    return timedelta(seconds=1) if match[1] else timedelta(minutes=1)
 
 
 def parse_http_date(text: str) -> datetime | None:

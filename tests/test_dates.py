@@ -132,3 +132,16 @@ def test_day_argument():
     parser = argparse.ArgumentParser()
     parser.add_argument("--since", type=day_argument)
     assert parser.parse_args(["--since", "2026-02-28"]).since == "2026-02-28"
+
+
+@pytest.mark.parametrize("text, latest", [
+    ("2026-11-23T10:15+02:00", datetime(2026, 11, 23, 8, 15, 59, 999999, tzinfo=timezone.utc)),
+    ("2026-11-23T10:15:07+02:00", datetime(2026, 11, 23, 8, 15, 7, 999999, tzinfo=timezone.utc)),
+    ("2026-11-23T10:15:07.250+02:00", datetime(2026, 11, 23, 8, 15, 7, 250000, tzinfo=timezone.utc)),
+    ("Mon, 23 Nov 2026 08:15 GMT", datetime(2026, 11, 23, 8, 15, 59, 999999, tzinfo=timezone.utc)),
+    ("Mon, 23 Nov 2026 08:15:07 GMT", datetime(2026, 11, 23, 8, 15, 7, 999999, tzinfo=timezone.utc)),
+    ("2026-11-23", datetime(2026, 11, 23, tzinfo=timezone.utc)),          # a day alone: its start
+])
+def test_the_latest_instant_a_feed_date_can_name(text, latest):
+    assert parse_feed_date(text, latest=True) == latest
+    assert parse_feed_date(text) <= latest

@@ -28,3 +28,21 @@ def policy(tmp_path):
 ])
 def test_decisions(policy, article, lastmod, decision):
     assert policy.decide(article, lastmod) == decision
+
+
+@pytest.mark.parametrize("lastmod, decision", [
+    ("2026-11-23T07:00+00:00", "fetch"),        # stamped with the minute of our fetch (07:00:00): maybe after it
+    ("2026-11-23T07:00:00+00:00", "fetch"),     # the same second
+    ("2026-11-23T06:59:59+00:00", "known"),     # the second before
+    ("2026-11-23T06:59+00:00", "known"),        # the minute before
+    ("2026-11-23T07:00:00.000+00:00", "known"), # to the millisecond: not later
+    ("Mon, 23 Nov 2026 07:00 GMT", "fetch"),    # a feed's date without seconds
+    ("Mon, 23 Nov 2026 06:59:59 GMT", "known"),
+    ("2026-11-23", "known"),                    # a day alone: taken as written (its start), not its end
+])
+def test_a_lastmod_is_read_to_its_last_instant(policy, lastmod, decision):
+    """An edit in the same minute (or second) as our fetch is stamped with that minute: the lastmod a feed or
+    sitemap writes to the minute covers the whole minute, so it is not 'before the fetch'."""
+    from crawler.dates import parse_feed_date
+
+    assert policy.decide("a" * 20, parse_feed_date(lastmod, latest=True)) == decision

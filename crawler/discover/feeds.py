@@ -60,7 +60,7 @@ def read_feed(response: Response) -> Listing:
         for item in xmliter_lxml(response, "item"):
             link = (item.xpath("link/text()").get() or "").strip()
             if link:
-                listing.entries.append((link, parse_feed_date(item.xpath("pubDate/text()").get())))
+                listing.entries.append((link, parse_feed_date(item.xpath("pubDate/text()").get(), latest=True)))
     except (XMLSyntaxError, StopIteration, ValueError) as exc:
         listing.problem = f"bad RSS feed ({type(exc).__name__}: {str(exc)[:120]})"
     if not listing.entries and listing.problem is None:
@@ -96,7 +96,7 @@ def read_sitemap(response: Response, max_size: int) -> Listing:
                                 f"the rest is ignored")
                 break
             if entry.get("loc"):
-                listing.entries.append((entry["loc"], parse_feed_date(entry.get("lastmod"))))
+                listing.entries.append((entry["loc"], parse_feed_date(entry.get("lastmod"), latest=True)))
     except (XMLSyntaxError, ValueError) as exc:
         problems.append(f"sitemap cut short ({type(exc).__name__}: {str(exc)[:120]})")
     if not _ROOT_END.search(body[-256:]):   # the parser recovers from damage silently: say so
