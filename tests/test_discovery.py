@@ -1,6 +1,6 @@
 """Feeds and sitemaps as real sites serve them: good, gzipped, bad, cut short."""
 import gzip
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from scrapy.http import TextResponse, XmlResponse
 
@@ -17,6 +17,10 @@ INDEX = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/sc
 <sitemap><loc>https://arabic.rt.com/sitemap/news.xml</loc><lastmod>2026-11-23</lastmod></sitemap></sitemapindex>"""
 
 
+# a date read to its last instant (crawler/dates.parse_feed_date's ``latest``): written to the second here
+LAST_OF_SECOND = timedelta(microseconds=999999)
+
+
 def xml(body: bytes, url="https://x/sitemap.xml"):
     return XmlResponse(url, body=body)
 
@@ -24,7 +28,7 @@ def xml(body: bytes, url="https://x/sitemap.xml"):
 def test_feed_items_with_dates():
     listing = read_feed(xml(RSS, "https://www.elbalad.news/rss.aspx"))
     assert listing.problem is None
-    assert listing.entries == [("https://www.elbalad.news/5634973", datetime(2026, 11, 23, 9, 15, tzinfo=timezone.utc)),
+    assert listing.entries == [("https://www.elbalad.news/5634973", LAST_OF_SECOND + datetime(2026, 11, 23, 9, 15, tzinfo=timezone.utc)),
                                ("/5634974", None)]
 
 
@@ -42,7 +46,8 @@ def test_html_instead_of_a_feed():
 def test_urlset_and_index():
     urls = read_sitemap(xml(URLSET), 10**7)
     assert urls.kind == "urlset" and urls.problem is None
-    assert urls.entries[0] == ("https://arabic.rt.com/world/1234567-x/", datetime(2026, 11, 23, 7, tzinfo=timezone.utc))
+    assert urls.entries[0] == ("https://arabic.rt.com/world/1234567-x/",
+                               LAST_OF_SECOND + datetime(2026, 11, 23, 7, tzinfo=timezone.utc))
     assert urls.entries[1][1] is None
     index = read_sitemap(xml(INDEX), 10**7)
     assert index.kind == "sitemapindex" and index.entries[0][0].endswith("/sitemap/news.xml")
