@@ -218,7 +218,7 @@ def s3_server(tmp_path_factory):
     try:
         yield server
     finally:
-        server.stop(timeout=5)       # its data is thrown away: no need to wait up to 30 s for a clean exit
+        server.stop(kill=True)       # its data is thrown away: no need to wait (~2.3 s) for a clean exit
 
 
 @pytest.fixture

@@ -171,8 +171,8 @@ def test_a_hung_crawl_is_stopped_at_its_time_limit_and_its_report_marked_failed(
 
 def test_a_crawl_that_ignores_sigterm_is_killed_with_its_children(fake):
     fake.set(elbalad="stubborn")
-    report = runner_for(fake, ARSHIF_SITES__ELBALAD__TIME_LIMIT="2s", ARSHIF_SERVICE__STOP_TIMEOUT="1s").run("elbalad")
-    assert (report.result, report.reason) == ("failed", "time limit 2s exceeded")
+    report = runner_for(fake, ARSHIF_SITES__ELBALAD__TIME_LIMIT="1s", ARSHIF_SERVICE__STOP_TIMEOUT="0.5s").run("elbalad")
+    assert (report.result, report.reason) == ("failed", "time limit 1s exceeded")
     assert [r.run_id for r in reports("elbalad")] == [report.run_id]
     grandchild = int(next(e["what"].split()[1] for e in fake.events() if e["what"].startswith("grandchild")))
     deadline = time.monotonic() + 60

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SUITE = '''
@@ -30,6 +32,7 @@ def test_alone(n):
 '''
 
 
+@pytest.mark.slow     # a pytest run of its own
 def test_a_module_scoped_fixture_is_built_once_under_make_test_s_workers(tmp_path):
     (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_collection_modifyitems\n")
     (tmp_path / "test_grouped.py").write_text(SUITE)
