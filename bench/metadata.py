@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 from trafilatura.metadata import Document, extract_meta_json, extract_metadata  # noqa: E402
 from trafilatura.utils import load_html  # noqa: E402
 
-from crawler import metadata  # noqa: E402
+from crawler.extract import metadata  # noqa: E402
 from crawler.dates import parse_date  # noqa: E402
 from crawler.extract.page import decode  # noqa: E402
 from crawler.sites import SITES  # noqa: E402
