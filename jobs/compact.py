@@ -99,7 +99,7 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
         return
     from crawler.archive import ArchiveError
     from crawler.dataset.compact import compact_site, days_written, lagging_days
-    from crawler.dataset.pending import PendingDays
+    from crawler.dataset.pending import CurrentDays, PendingDays
     from crawler.logctx import site_logger
     from crawler.archive.index import archive_state_dir
 
@@ -113,11 +113,13 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
     folder = archive_state_dir(settings.archive.state_dir, archive.url)
     for site, dates in written.items():
         slog = site_logger(log, site, run_ids.get(site))
-        pending = PendingDays(folder, site)
+        pending, current_days = PendingDays(folder, site), CurrentDays(folder, site)
         dates |= pending.load()
+        recent = set(recent_days(settings, site)) if site in settings.sites else set()
+        current = {date: at for date, at in current_days.load().items() if date in recent}
         try:
-            if site in settings.sites:
-                dates |= lagging_days(archive, site, set(recent_days(settings, site)) - dates)
+            if recent:
+                dates |= lagging_days(archive, site, recent - dates, current=current)
             result = compact_site(archive, site, dates=dates, story_ids=story_ids(archive, settings, dates),
                                   workers=settings.dataset.read_workers,
                                   keep_replaced=settings.dataset.keep_replaced) if dates else None
@@ -126,6 +128,10 @@ def compact_after_run(archive, settings, reports: Iterable, flushed: Mapping[str
         else:
             failed = result.failed if result else {}
         pending.save(set(failed))
+        for day in result.days if result else ():
+            if day.date in recent and day.newest_article is not None:
+                current[day.date] = day.newest_article
+        current_days.save({date: at for date, at in current.items() if date not in failed})
         if failed:
             slog.warning("%s: dataset: %d days not compacted, left for the next run (or `arshif compact %s "
                          "--since %s`): %s", site, len(failed), site, min(failed), next(iter(failed.values())))

@@ -47,6 +47,7 @@ class DayResult:
     date: str
     rows: int
     written: bool
+    newest_article: datetime | None = None    # when the newest article read was stored (the archive's clock)
 
 
 @dataclass
@@ -110,8 +111,11 @@ def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] |
                 keep_replaced: float = KEEP_REPLACED) -> DayResult:
     """Write the day's new Parquet file, unless its newest file already holds exactly these articles; then
     remove files replaced long enough ago. ``keys``: the day's article keys when the caller listed them."""
+    newest_article = None
     if keys is None:
-        keys = [k for k in archive.list(f"articles/site={site}/date={date}/") if parse_article_key(k)]
+        listed = [(k, at) for k, at in archive.list_info(f"articles/site={site}/date={date}/") if parse_article_key(k)]
+        keys = [k for k, _ in listed]
+        newest_article = max((at for _, at in listed), default=None)
     raw = read_day(archive, keys, workers)
     if not raw:
         return DayResult(site, date, 0, False)
@@ -127,7 +131,7 @@ def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] |
                     if_absent=True)
         files.append(PartName.parse(name))
     sweep_day(archive, site, date, files, keep_replaced, now)
-    return DayResult(site, date, len(raw), written)
+    return DayResult(site, date, len(raw), written, newest_article)
 
 
 def compact_site(archive: Archive, site: str, *, since: str | None = None, dates: Iterable[str] | None = None,
@@ -156,14 +160,25 @@ def compact_site(archive: Archive, site: str, *, since: str | None = None, dates
     return result
 
 
-def lagging_days(archive: Archive, site: str, dates: Iterable[str], skew: float = CLOCK_SKEW) -> set[str]:
-    """Among ``dates``, the days whose dataset may lag their articles — found by listing alone: articles but
-    no Parquet file, or an article stored after (or up to ``skew`` seconds before) the day's newest file was
-    written. A crawl that was killed before its compaction leaves such days; the next run finds them here."""
+def lagging_days(archive: Archive, site: str, dates: Iterable[str], skew: float = CLOCK_SKEW,
+                 current: Mapping[str, datetime] | None = None) -> set[str]:
+    """Among ``dates``, the days whose dataset may lag their articles — found by listing alone. A crawl that
+    was killed before its compaction leaves such days; the next run finds them here.
+
+    ``current`` (date → when the newest article of the day's last compaction was stored, both by the
+    archive's clock; ``CurrentDays``) answers exactly: the day lags when an article was stored after that.
+    A day not in it is compared with its newest Parquet file: lagging when there is none, or when an article
+    was stored after (or up to ``skew`` seconds before, the two clocks may differ) the file was written —
+    which every day a run just compacted is, so without ``current`` each run would read those days again."""
     lagging = set()
+    current = current or {}
     for date in dates:
         stored = [at for key, at in archive.list_info(f"articles/site={site}/date={date}/") if parse_article_key(key)]
         if not stored:
+            continue
+        if date in current:
+            if max(stored) > current[date]:
+                lagging.add(date)
             continue
         files = day_files(archive, site, date)
         if not files or (max(stored) - files[-1].written_at).total_seconds() >= -skew:

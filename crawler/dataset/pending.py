@@ -1,11 +1,19 @@
-"""Days whose compaction after a run failed (the archive did not answer), kept in the local state folder
-until a later run compacts them: the dataset catches up by itself after an outage.
+"""What the crawl remembers about the dataset's days between runs, in the local state folder:
 
-One small JSON file per site (``dataset-pending-<site>.json``, a sorted list of dates), written atomically;
-only that site's crawl (which holds the site's lock) writes it."""
+- ``PendingDays``: days whose compaction after a run failed (the archive did not answer), until a later run
+  compacts them: the dataset catches up by itself after an outage.
+- ``CurrentDays``: for each recent day compacted, when the newest article it read was stored (the archive's
+  clock): the next run reads a day again only if an article was stored after that
+  (``crawler.dataset.compact.lagging_days``).
+
+One small JSON file of each per site (``dataset-pending-<site>.json``, ``dataset-current-<site>.json``),
+written atomically; only that site's crawl (which holds the site's lock) writes them. Either lost or
+unreadable costs work, never data: a pending day is found again as lagging, a day not known current is
+compared with its Parquet file's time."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from crawler.archive.durable import write_atomic
@@ -28,4 +36,24 @@ class PendingDays:
             self.path.unlink(missing_ok=True)
             return
         data = json.dumps(sorted(dates)).encode()
+        write_atomic(self.path, lambda fh: fh.write(data))
+
+
+class CurrentDays:
+    def __init__(self, folder: Path, site: str):
+        self.path = Path(folder) / f"dataset-current-{site}.json"
+
+    def load(self) -> dict[str, datetime]:
+        try:
+            return {date: datetime.fromisoformat(at) for date, at in json.loads(self.path.read_text("utf-8")).items()}
+        except FileNotFoundError:
+            return {}
+        except (ValueError, TypeError, AttributeError):      # unreadable: forget it rather than stop the crawl
+            return {}
+
+    def save(self, days: dict[str, datetime]) -> None:
+        if not days:
+            self.path.unlink(missing_ok=True)
+            return
+        data = json.dumps({date: at.isoformat() for date, at in sorted(days.items())}).encode()
         write_atomic(self.path, lambda fh: fh.write(data))
