@@ -24,9 +24,20 @@ def replica():
 @pytest.fixture(scope="module")
 def first(replica, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    env = crawl_env(replica, tmp, after_run=True)
+    # where Scrapy's RemoteControl extension would leave its job file (platformdirs' user state folder)
+    env = crawl_env(replica, tmp, after_run=True, XDG_STATE_HOME=str(tmp / "user-state"))
     result = arshif("crawl", env=env)
     return tmp, env, result
+
+
+def test_the_crawl_runs_no_remote_code_server(first):
+    """Scrapy 2.19 starts, by default, an HTTP server on localhost that runs Python code sent to it (the
+    RemoteControl extension), with its token in a job file under the user's state folder; a crawl killed
+    before its end left the file behind (220 of them on a development machine). A scheduled service that
+    stays up for a year needs neither the open door nor the files: it is off (and aiohttp not imported)."""
+    tmp, _, result = first
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not (tmp / "user-state").exists(), sorted((tmp / "user-state").rglob("*"))
 
 
 def test_first_crawl_archives_every_article_exactly_once(replica, first):
