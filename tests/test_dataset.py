@@ -295,7 +295,8 @@ def test_a_run_reads_again_only_the_days_an_article_was_stored_in_since_their_la
     url = record["canonical_url"] + "-2"
     new = {**record, "url": url, "canonical_url": url, "id": hashlib.sha256(url.encode()).hexdigest()[:20]}
     day = utc(record["published_at"]).date()
-    assert store_article(archive, Planned("new", f"articles/site=rt_arabic/date={day}/{new['id']}.json", new))[0] == "new"
+    key = f"articles/site=rt_arabic/date={day}/{new['id']}.json"
+    assert store_article(archive, Planned("new", key, new))[0] == "new"
     archive.read.clear()
     compact_after_run(archive, settings, [nothing_written[2]])     # as after a crawl killed before compacting
     articles_read = [k for k in archive.read if k.startswith("articles/")]

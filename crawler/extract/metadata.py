@@ -10,9 +10,10 @@ of the article object (an ``@graph`` opened, the first article type) and the map
 Measured by ``bench/metadata.py`` before the switch, on the 218 article pages of the replica (both sites, both
 layouts) and the 4 HTML fixtures: extruct's reading gave the same title, authors, dates, section, image and
 description as our hand-written ``json.loads`` reader on every page (agreement 1.000 on every field), at
-about 150 µs per page against 135 µs (its JSON-LD module alone is imported: ``_json_ld_extractor``), and it reads what strict JSON refuses. Trafilatura's JSON-LD reader (``extract_meta_json``) reads
-no dates, image or description (agreement 0.31 on ``published``); its whole metadata extraction agreed with
-our record on the title on half the pages and on ``modified`` on 18%, at four times the time."""
+about 150 µs per page against 135 µs (its JSON-LD module alone is imported: ``_json_ld_extractor``), and
+it reads what strict JSON refuses. Trafilatura's JSON-LD reader (``extract_meta_json``) reads no dates,
+image or description (agreement 0.31 on ``published``); its whole metadata extraction agreed with our record
+on the title on half the pages and on ``modified`` on 18%, at four times the time."""
 from __future__ import annotations
 
 import importlib.util
