@@ -30,7 +30,6 @@ EXTENSIONS = {
     # the user's state folder (left there when a crawl is killed); importing it (aiohttp) cost 0.2 s a crawl
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
-REMOTE_CONTROL_ENABLED = False
 # Items handled at once per response. Scrapy (2.13+) starts this many asyncio tasks for every response's
 # output whatever it holds; an article page gives one item, a sitemap a list of requests handled in order:
 # Scrapy's 100 made 60 % of the crawl process's asyncio tasks and ~10 % of its CPU.
