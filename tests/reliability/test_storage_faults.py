@@ -105,11 +105,15 @@ def test_disk_full(replica, tmp_path, tmpfs):
 
 def test_read_only_archive(replica, tmp_path, tmpfs):
     archive = tmpfs.mount("50m")
-    env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__URL=f"file://{archive}", **SLOW_CRAWL)
+    env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__URL=f"file://{archive}")
     crawl = start_crawl(env)
     try:
-        wait_for(lambda: local_articles(archive), 5, crawl)
-        tmpfs.remount("ro")                                   # mid-run
+        try:
+            hold_after_articles(replica, 10, crawl)           # the crawl cannot end before the fault
+            wait_for(lambda: local_articles(archive), 5, crawl)
+            tmpfs.remount("ro")                               # mid-run
+        finally:
+            replica.stall(False, SITE)
         _, stderr = crawl.communicate(timeout=180)
     finally:
         if crawl.poll() is None:
