@@ -243,7 +243,7 @@ def test_bucket_down_mid_run(s3, replica):
     def down():
         s3.server.stop(kill=True)
     try:
-        crawl = crawl_through(s3, replica, s3.env_(**SLOW_CRAWL), down)
+        crawl = crawl_through(s3, replica, s3.env_(), down)
     finally:
         if not s3.server.running:
             s3.server.start()
@@ -294,7 +294,7 @@ def test_credentials_revoked_mid_run(s3, replica):
     server = s3.server
     kept = server.access_key, server.secret_key
     try:
-        crawl = crawl_through(s3, replica, s3.env_(**SLOW_CRAWL),
+        crawl = crawl_through(s3, replica, s3.env_(),
                               lambda: _identity(server, "AKREVOKED" + secrets.token_hex(4).upper(),
                                                 secrets.token_urlsafe(30)))
     finally:
