@@ -11,7 +11,7 @@ from tests.crawl_helpers import arshif, crawl_env, run_reports
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 SITE = "elbalad"
-DELAY = 0.8
+DELAY = 0.4     # seconds; ~20 requests (discovery and 6 articles) in a run
 
 
 def test_requests_are_spaced_by_the_crawl_delay_robots_txt_asks(tmp_path):
