@@ -44,4 +44,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if ROWS and not hasattr(config, "workeroutput"):
         terminalreporter.section("reliability: the archive after each scenario")
         terminalreporter.write_line(table(ROWS))
-
