@@ -75,7 +75,12 @@ def test_demo_twice_into_one_bucket_archives_nothing_new(s3_server, s3_url, tmp_
     first = arshif("demo", "--archive", s3_url, env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
     before = stored()
-    assert len([k for k in before if k.startswith("articles/")]) == sum(new for new, _ in summaries(first.stdout).values())
+    with ReplicaServer(port=0) as replica:          # the demo's replica serves this corpus: every article, once
+        expected = {site: len(expected_urls(replica, site)) for site in SITES}
+    assert summaries(first.stdout) == {site: (expected[site], 0) for site in SITES}
+    assert len([k for k in before if k.startswith("articles/")]) == sum(expected.values())
+    checked = arshif("verify", "--archive", s3_url, env=env, cwd=tmp_path)
+    assert checked.returncode == 0 and checked.stdout.rstrip().endswith(" 0 problems"), checked.stdout
     second = arshif("demo", "--archive", s3_url, env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     assert summaries(second.stdout) == {site: (0, 0) for site in SITES}

@@ -195,16 +195,3 @@ def test_configuration_errors_one_line_no_secret(s3_server, s3_url, env, case):
     assert lines[0].startswith(expected)
     for value in (secret, key, env["AWS_SECRET_ACCESS_KEY"], env["AWS_ACCESS_KEY_ID"]):
         assert value not in done.stderr and value not in done.stdout
-
-
-def test_demo_into_the_bucket_archives_every_replica_article(s3_server, s3_url, env, replica):
-    """`arshif demo --archive s3://…`: its own replica, crawled straight into the test server's bucket."""
-    bucket = s3_url[5:].split("/")[0]
-    done = arshif(env, "demo", "--archive", s3_url)
-    assert done.returncode == 0, done.stderr[-3000:]
-    expected = expected_articles(replica)            # the demo's replica has the same corpus as this one
-    titles = archived_titles(s3_server, bucket)
-    for site in SITES:
-        assert sorted(titles[site]) == sorted(expected[site])
-        assert counts(done.stdout)[site]["new"] == len(expected[site])
-    assert verify(env, s3_url).rstrip().endswith(" 0 problems")
