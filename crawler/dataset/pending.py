@@ -19,24 +19,35 @@ from pathlib import Path
 from crawler.archive.durable import write_atomic
 
 
+def _load(path: Path):
+    """The file's JSON, None when it is missing or unreadable (forgotten rather than stop the crawl)."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _save(path: Path, data) -> None:
+    """``data`` as the file's JSON, written atomically; nothing to keep removes the file."""
+    if not data:
+        path.unlink(missing_ok=True)
+        return
+    body = json.dumps(data).encode()
+    write_atomic(path, lambda fh: fh.write(body))
+
+
 class PendingDays:
     def __init__(self, folder: Path, site: str):
         self.path = Path(folder) / f"dataset-pending-{site}.json"
 
     def load(self) -> set[str]:
         try:
-            return set(json.loads(self.path.read_text("utf-8")))
-        except FileNotFoundError:
-            return set()
-        except ValueError:                 # unreadable: forget it rather than stop the crawl
+            return set(_load(self.path) or ())
+        except TypeError:
             return set()
 
     def save(self, dates: set[str]) -> None:
-        if not dates:
-            self.path.unlink(missing_ok=True)
-            return
-        data = json.dumps(sorted(dates)).encode()
-        write_atomic(self.path, lambda fh: fh.write(data))
+        _save(self.path, sorted(dates))
 
 
 class CurrentDays:
@@ -45,15 +56,9 @@ class CurrentDays:
 
     def load(self) -> dict[str, datetime]:
         try:
-            return {date: datetime.fromisoformat(at) for date, at in json.loads(self.path.read_text("utf-8")).items()}
-        except FileNotFoundError:
-            return {}
-        except (ValueError, TypeError, AttributeError):      # unreadable: forget it rather than stop the crawl
+            return {date: datetime.fromisoformat(at) for date, at in (_load(self.path) or {}).items()}
+        except (ValueError, TypeError, AttributeError):
             return {}
 
     def save(self, days: dict[str, datetime]) -> None:
-        if not days:
-            self.path.unlink(missing_ok=True)
-            return
-        data = json.dumps({date: at.isoformat() for date, at in sorted(days.items())}).encode()
-        write_atomic(self.path, lambda fh: fh.write(data))
+        _save(self.path, {date: at.isoformat() for date, at in sorted(days.items())})
