@@ -113,10 +113,11 @@ class WeedServer:
                 "-s3.autoCreateBucket=false", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
                 f"-s3.config={self.identities}", f"-metricsPort={self.metrics}"]
 
-    def start(self, timeout: float = 90, attempts: int = 3) -> None:
-        """Start it and wait until it answers (``timeout`` per attempt: 60 s was short at load 19). A restart
-        after a SIGKILL once hung half-started (its log stopped before the admin component) and never
-        answered: an attempt that times out is killed and started again."""
+    def start(self, timeout: float = 40, attempts: int = 3) -> None:
+        """Start it and wait until it answers (``timeout`` per attempt). A restart after a SIGKILL sometimes
+        hangs: once half-started (its log stopped before the admin component), once fully "ready" by its log
+        yet not answering for 90 s, when the next attempt was ready in a second. An attempt that times out is
+        killed and started again, and the error it last gave is written to the server's log."""
         assert self.proc is None, "already running"
         for attempt in range(1, attempts + 1):
             with self.log.open("ab") as log:
@@ -152,6 +153,7 @@ class WeedServer:
         deadline = time.monotonic() + timeout
         client = self.client()
         probe = f"ready-{uuid.uuid4().hex[:8]}"
+        last: Exception | None = None
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"weed exited with {self.proc.returncode}; see {self.log}")
@@ -163,9 +165,12 @@ class WeedServer:
                 client.delete_object(Bucket=probe, Key="x")
                 client.delete_bucket(Bucket=probe)
                 return
-            except Exception:
+            except Exception as error:
+                last = error
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"SeaweedFS not ready after {timeout}s; see {self.log}") from None
+                    with self.log.open("a") as log:
+                        log.write(f"\n[test harness] not ready after {timeout}s; last error: {last!r}\n")
+                    raise RuntimeError(f"SeaweedFS not ready after {timeout}s ({last!r}); see {self.log}") from None
                 time.sleep(0.2)
 
     def stop(self, *, kill: bool = False, timeout: float = 40) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings as _SCRAPY_DEFAULTS
+
 BOT_NAME = "arshif"
 SPIDER_MODULES = ["crawler.fetch.spider"]
 NEWSPIDER_MODULE = "crawler.fetch.spider"
@@ -19,16 +21,21 @@ DOWNLOADER_MIDDLEWARES = {
     # sees a 429's Retry-After before Scrapy's RetryMiddleware (550) turns the answer into a retry
     "crawler.fetch.retry_after.RetryAfterMiddleware": 560,
 }
+# Scrapy's own extensions we do not run, left out of its base list: a ``None`` in EXTENSIONS would still import
+# each one (Scrapy loads an override's key to normalise it), and RemoteControl's import is aiohttp, 0.12 s a crawl.
+_EXTENSIONS_OFF = {
+    # CLOSESPIDER_TIMEOUT counted to the run's deadline (fixed at its start), not from the spider's opening
+    "scrapy.extensions.closespider.CloseSpider",
+    "scrapy.extensions.telnet.TelnetConsole",
+    # Scrapy 2.19's HTTP server on localhost that runs Python code sent to it, its token in a job file under
+    # the user's state folder (left there when a crawl is killed)
+    "scrapy.extensions.remote_control.RemoteControl",
+}
+EXTENSIONS_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.EXTENSIONS_BASE.items() if k not in _EXTENSIONS_OFF}
 EXTENSIONS = {
     "crawler.run.report_extension.RunReportExtension": 100,
     "crawler.fetch.crawl_delay.CrawlDelay": 200,
-    # CLOSESPIDER_TIMEOUT counted to the run's deadline (fixed at its start), not from the spider's opening
-    "scrapy.extensions.closespider.CloseSpider": None,
     "crawler.run.deadline.CloseAtDeadline": 0,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    # Scrapy 2.19's HTTP server on localhost that runs Python code sent to it, its token in a job file under
-    # the user's state folder (left there when a crawl is killed); importing it (aiohttp) cost 0.2 s a crawl
-    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 # Items handled at once per response. Scrapy (2.13+) starts this many asyncio tasks for every response's
 # output whatever it holds; an article page gives one item, a sitemap a list of requests handled in order:
@@ -63,7 +70,7 @@ def scrapy_settings(settings, site_key: str) -> dict[str, Any]:
     ``crawler.components.attach``)."""
     crawl = settings.crawl
     site = settings.sites[site_key]
-    static = {k: v for k, v in globals().items() if k.isupper()}
+    static = {k: v for k, v in globals().items() if k.isupper() and not k.startswith("_")}
     return {
         **static,
         "USER_AGENT": crawl.user_agent,
