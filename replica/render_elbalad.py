@@ -20,7 +20,7 @@ from replica.arabic_dates import long_date
 from replica.corpus import ReplicaArticle
 from replica.markup import Html, document, el, json_ld, script, void
 from replica.resources import load
-from replica.response import Response, html, redirect, route, text, xml
+from replica.response import Response, html, older_sitemap, redirect, route, text, xml
 from replica.state import SiteView
 
 SITE = "elbalad"
@@ -404,13 +404,6 @@ def _sitemap_articles_xml(view: SiteView, match: re.Match, query: dict[str, str]
     return xml(feeds.urlset(_entry(view, a) for a in _sitemap_articles(view)))
 
 
-def _sitemap_older(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    page = int(match["page"])
-    if not view.older or not 1 <= page <= view.older.pages():
-        return _not_found(view)
-    return xml(feeds.urlset(_entry(view, a) for a in view.older.page(page)))
-
-
 def _robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     return text(feeds.robots([DISALLOWED], [view.url(path) for path in SITEMAPS]))
 
@@ -426,7 +419,7 @@ ROUTES = [
     (re.compile(r"/sitemap\.xml"), _sitemap_index),
     (re.compile(r"/sitemaps/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemaps/articles\.xml"), _sitemap_articles_xml),
-    (re.compile(r"/sitemaps/archive-(?P<page>\d+)\.xml"), _sitemap_older),
+    (re.compile(r"/sitemaps/archive-(?P<page>\d+)\.xml"), older_sitemap(_entry, _not_found)),
     (re.compile(r"/category/(?P<id>\d+)"), _category),
     (re.compile(r"/tag/(?P<id>\d+)"), _tag),
     (re.compile(r"/search/.*"), _search),

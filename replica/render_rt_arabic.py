@@ -18,7 +18,7 @@ from replica.arabic_dates import long_date
 from replica.corpus import ReplicaArticle
 from replica.markup import Html, document, el, json_ld, script, void
 from replica.resources import load
-from replica.response import Response, html, redirect, route, text, xml
+from replica.response import Response, html, older_sitemap, redirect, route, text, xml
 from replica.state import SiteView
 
 SITE = "rt_arabic"
@@ -463,13 +463,6 @@ def _sitemap_part(view: SiteView, match: re.Match, query: dict[str, str]) -> Res
     return xml(feeds.urlset(_entry(view, a) for a in _sitemap_articles(view)[part - 1::SITEMAP_PARTS]))
 
 
-def _sitemap_older(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    page = int(match["page"])
-    if not view.older or not 1 <= page <= view.older.pages():
-        return _not_found(view)
-    return xml(feeds.urlset(_entry(view, a) for a in view.older.page(page)))
-
-
 def _robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     return text(feeds.robots([DISALLOWED], [view.url("/sitemap.xml")]))
 
@@ -485,7 +478,7 @@ ROUTES = [
     (re.compile(r"/sitemap\.xml"), _sitemap_index),
     (re.compile(r"/sitemap/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemap/articles/(?P<part>\d+)\.xml"), _sitemap_part),
-    (re.compile(re.escape(OLDER_SITEMAP).replace(r"\{page\}", r"(?P<page>\d+)")), _sitemap_older),
+    (re.compile(re.escape(OLDER_SITEMAP).replace(r"\{page\}", r"(?P<page>\d+)")), older_sitemap(_entry, _not_found)),
     (re.compile(re.escape(LISTING_PAGE).replace(r"\{page\}", r"(?P<page>\d+)")), _listing),
     (re.compile(r"/news/(?P<id>\d+)(?:-[^/]*/?)?"), _legacy_route),
     (re.compile(r"/search/.*"), _plain_page("نتائج البحث")),
