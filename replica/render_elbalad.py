@@ -20,7 +20,8 @@ from replica.arabic_dates import long_date
 from replica.corpus import ReplicaArticle
 from replica.markup import Html, document, el, json_ld, script, void
 from replica.resources import load
-from replica.response import Response, html, older_sitemap, redirect, route, text, xml
+from replica.discovery import article_entry, feed_built, older_index_entries, older_sitemap
+from replica.response import Response, html, redirect, route, text, xml
 from replica.state import SiteView
 
 SITE = "elbalad"
@@ -368,21 +369,12 @@ def _rss(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
         title=a.title, link=view.url(a.url_path), description=_teaser(a),
         published=a.modified if a.edits else a.published, category=NOISE["section_names"][a.section],
     ) for a in view.listed[:RSS_SIZE]]
-    built = _built(items, view)
+    built = feed_built(items, view)
     return xml(feeds.rss(NAME, view.url("/"), "أخبار مصر والعالم لحظة بلحظة", items, built), "application/rss+xml", built)
-
-
-def _built(items: list[feeds.FeedItem], view: SiteView):
-    """The feed's build time: its newest item's (so that an unchanged feed is the same document)."""
-    return max((item.published for item in items if item.published), default=view.now)
 
 
 def _sitemap_articles(view: SiteView) -> list[ReplicaArticle]:
     return [a for rank, a in enumerate(view.listed) if rank not in NOT_IN_SITEMAP]
-
-
-def _entry(view: SiteView, article: ReplicaArticle) -> feeds.SitemapEntry:
-    return feeds.SitemapEntry(view.url(article.url_path), article.modified, article.title, article.published)
 
 
 def _sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -390,18 +382,16 @@ def _sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Re
     lastmod = max(a.modified for a in articles if a.modified)
     entries = [feeds.SitemapEntry(view.url("/sitemaps/news.xml"), lastmod),
                feeds.SitemapEntry(view.url("/sitemaps/articles.xml"), lastmod)]
-    if view.older:
-        entries += [feeds.SitemapEntry(view.url(OLDER_SITEMAP.format(page=n)), view.older.page_lastmod(n))
-                    for n in range(1, view.older.pages() + 1)]
+    entries += older_index_entries(view, OLDER_SITEMAP)
     return xml(feeds.sitemap_index(entries), modified=max((e.lastmod for e in entries if e.lastmod), default=None))
 
 
 def _sitemap_news(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    return xml(feeds.news_urlset([_entry(view, a) for a in _sitemap_articles(view) if a.published], "Sada El Balad"))
+    return xml(feeds.news_urlset([article_entry(view, a) for a in _sitemap_articles(view) if a.published], "Sada El Balad"))
 
 
 def _sitemap_articles_xml(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    return xml(feeds.urlset(_entry(view, a) for a in _sitemap_articles(view)))
+    return xml(feeds.urlset(article_entry(view, a) for a in _sitemap_articles(view)))
 
 
 def _robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -419,7 +409,7 @@ ROUTES = [
     (re.compile(r"/sitemap\.xml"), _sitemap_index),
     (re.compile(r"/sitemaps/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemaps/articles\.xml"), _sitemap_articles_xml),
-    (re.compile(r"/sitemaps/archive-(?P<page>\d+)\.xml"), older_sitemap(_entry, _not_found)),
+    (re.compile(re.escape(OLDER_SITEMAP).replace(r"\{page\}", r"(?P<page>\d+)")), older_sitemap(_not_found)),
     (re.compile(r"/category/(?P<id>\d+)"), _category),
     (re.compile(r"/tag/(?P<id>\d+)"), _tag),
     (re.compile(r"/search/.*"), _search),

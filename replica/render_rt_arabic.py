@@ -18,7 +18,8 @@ from replica.arabic_dates import long_date
 from replica.corpus import ReplicaArticle
 from replica.markup import Html, document, el, json_ld, script, void
 from replica.resources import load
-from replica.response import Response, html, older_sitemap, redirect, route, text, xml
+from replica.discovery import article_entry, feed_built, older_index_entries, older_sitemap
+from replica.response import Response, html, redirect, route, text, xml
 from replica.state import SiteView
 
 SITE = "rt_arabic"
@@ -422,21 +423,12 @@ def _rss(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
         published=a.modified if a.edits else a.published,
         category=NOISE["section_names"].get(a.section, a.section),
     ) for a in view.listed[:RSS_SIZE]]
-    built = _built(items, view)
+    built = feed_built(items, view)
     return xml(feeds.rss(NAME, view.url("/"), "آخر الأخبار من RT Arabic", items, built), "application/rss+xml", built)
-
-
-def _built(items: list[feeds.FeedItem], view: SiteView):
-    """The feed's build time: its newest item's (so that an unchanged feed is the same document)."""
-    return max((item.published for item in items if item.published), default=view.now)
 
 
 def _sitemap_articles(view: SiteView) -> list[ReplicaArticle]:
     return [a for rank, a in enumerate(view.listed) if rank not in NOT_IN_SITEMAP and a.layout != "programme"]
-
-
-def _entry(view: SiteView, article: ReplicaArticle) -> feeds.SitemapEntry:
-    return feeds.SitemapEntry(view.url(article.url_path), article.modified, article.title, article.published)
 
 
 def _sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -445,14 +437,12 @@ def _sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Re
     children += [(f"/sitemap/articles/{n}.xml", articles[n - 1::SITEMAP_PARTS]) for n in range(1, SITEMAP_PARTS + 1)]
     entries = [feeds.SitemapEntry(view.url(path), max((a.modified for a in part if a.modified), default=None))
                for path, part in children]
-    if view.older:
-        entries += [feeds.SitemapEntry(view.url(OLDER_SITEMAP.format(page=n)), view.older.page_lastmod(n))
-                    for n in range(1, view.older.pages() + 1)]
+    entries += older_index_entries(view, OLDER_SITEMAP)
     return xml(feeds.sitemap_index(entries), modified=max((e.lastmod for e in entries if e.lastmod), default=None))
 
 
 def _sitemap_news(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    entries = [_entry(view, a) for a in _sitemap_articles(view) if a.published]
+    entries = [article_entry(view, a) for a in _sitemap_articles(view) if a.published]
     return xml(feeds.news_urlset(entries, NAME))
 
 
@@ -460,7 +450,7 @@ def _sitemap_part(view: SiteView, match: re.Match, query: dict[str, str]) -> Res
     part = int(match["part"])
     if not 1 <= part <= SITEMAP_PARTS:
         return _not_found(view)
-    return xml(feeds.urlset(_entry(view, a) for a in _sitemap_articles(view)[part - 1::SITEMAP_PARTS]))
+    return xml(feeds.urlset(article_entry(view, a) for a in _sitemap_articles(view)[part - 1::SITEMAP_PARTS]))
 
 
 def _robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
@@ -478,7 +468,7 @@ ROUTES = [
     (re.compile(r"/sitemap\.xml"), _sitemap_index),
     (re.compile(r"/sitemap/news\.xml"), _sitemap_news),
     (re.compile(r"/sitemap/articles/(?P<part>\d+)\.xml"), _sitemap_part),
-    (re.compile(re.escape(OLDER_SITEMAP).replace(r"\{page\}", r"(?P<page>\d+)")), older_sitemap(_entry, _not_found)),
+    (re.compile(re.escape(OLDER_SITEMAP).replace(r"\{page\}", r"(?P<page>\d+)")), older_sitemap(_not_found)),
     (re.compile(re.escape(LISTING_PAGE).replace(r"\{page\}", r"(?P<page>\d+)")), _listing),
     (re.compile(r"/news/(?P<id>\d+)(?:-[^/]*/?)?"), _legacy_route),
     (re.compile(r"/search/.*"), _plain_page("نتائج البحث")),

@@ -8,10 +8,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Callable
 
-from replica import feeds
-
 if TYPE_CHECKING:   # state imports the faults, which build responses
-    from replica.corpus import ReplicaArticle
     from replica.state import SiteView
 
 
@@ -78,13 +75,3 @@ def route(routes: list[tuple[re.Pattern[str], Handler]], fallback: Callable[["Si
             return handler(view, match, query)
     return fallback(view)
 
-
-def older_sitemap(entry: Callable[["SiteView", "ReplicaArticle"], feeds.SitemapEntry], not_found: Callable[["SiteView"], Response]) -> Handler:
-    """The handler of a big replica's paged sitemap of its older articles (the route's ``page`` group), the
-    same on every site: ``entry(view, article)`` is the site's sitemap entry of an article."""
-    def respond(view: "SiteView", match: re.Match, query: dict[str, str]) -> Response:
-        page = int(match["page"])
-        if not view.older or not 1 <= page <= view.older.pages():
-            return not_found(view)
-        return xml(feeds.urlset(entry(view, a) for a in view.older.page(page)))
-    return respond
