@@ -12,7 +12,8 @@ Modules: ``corpus`` (the articles and their gold text, generated from ``data/tex
 ``render_rt_arabic`` / ``render_elbalad`` (everything one site serves; page noise from ``data/noise.toml``;
 ``render_<site>_v2`` the redesigned markup of layout 2; ``renderers`` finds ``render_<key>`` for every site of
 ``crawler.sites``),
-``feeds`` (RSS, sitemaps, robots.txt), ``faults`` (fault injection), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
+``feeds`` (RSS, sitemaps, robots.txt), ``discovery`` (the parts of those documents both sites build the same
+way), ``response`` (a handler's response, routing), ``older`` (a big replica's generated older articles), ``faults`` (fault injection), ``markup`` and ``arabic_dates`` (helpers), ``state`` (one site's mutable
 state), ``server`` (:class:`ReplicaServer` and ``run(port)`` for ``arshif replica``).
 
 Gold text: what a perfect cleaner returns — the article's lead (if any) then its paragraphs, joined with
