@@ -66,6 +66,7 @@ class Count(StrEnum):
 
     DISCOVERED = "discovered"                    # article URLs found (each id once per run)
     FETCHED = "fetched"                          # article pages answered with a body
+    REQUESTED = "requested"                      # article requests made (the candidates left wait as URLs)
     UNDATED = "undated"                          # articles archived without a publication date
     SHORT_TEXT = "short_text"                    # articles under status.short_words words
     ROBOTS_FORBIDDEN = "robots_forbidden"        # requests robots.txt forbade

@@ -57,3 +57,20 @@ def test_status_shows_the_backlog(tmp_path):
     backlog = run_reports(tmp_path / "archive", SITE)[-1]["counts"]["backlog"]
     assert backlog > 0
     assert f"backlog       {backlog} article pages left for the next run" in status
+
+
+def test_discovered_articles_wait_as_urls_not_as_requests(tmp_path):
+    """A backlog far bigger than a run's page cap is held as URLs and dates (heap entries), and turned into
+    Scrapy requests only as the scheduler has room: a request with its queue entry and fingerprint cost the
+    crawl process ~3.6 kB, so 100,000 new pages held ~360 MB before. The run still goes newest first and counts
+    the rest as its backlog."""
+    with ReplicaServer(articles=600) as replica:
+        env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                        ARSHIF_SITES__ELBALAD__MAX_PAGES="20", ARSHIF_CRAWL__CONCURRENT_REQUESTS="8")
+        done = arshif("crawl", env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    counts = run_reports(tmp_path / "archive", SITE)[-1]["counts"]
+    assert counts["discovered"] >= 550
+    # made: the pages fetched, those in flight at the cap (8 slots) and the scheduler's window (2 per slot)
+    assert counts["fetched"] <= counts["requested"] <= counts["fetched"] + 8 + 2 * 8 + 4, counts
+    assert counts["backlog"] >= counts["discovered"] - counts["requested"]

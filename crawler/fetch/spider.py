@@ -2,12 +2,16 @@
 pages. Everything site-specific comes from the site's ``SiteSpec`` and its settings."""
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
@@ -26,6 +30,10 @@ REDIRECTS = [301, 302, 303, 307, 308]
 # first (priority = minutes since the epoch of their sitemap lastmod / feed date; undated = now). A run stopped
 # by its page cap leaves the oldest for the next run, which discovers them again (its backlog).
 DISCOVERY_PRIORITY = 2**40
+# Article pages wait as compact candidates (priority, URL, date, id), newest first, and become Scrapy requests
+# only while the scheduler holds fewer than this many per download slot: a site of 100,000 new pages does not
+# hold 100,000 requests (~3.6 kB each in the crawl process, with their queue entries and fingerprints).
+WINDOW_PER_SLOT = 2
 
 
 def _later(date: datetime | None, than: datetime | None) -> bool:
@@ -51,6 +59,12 @@ class NewsSpider(scrapy.Spider):
         spider.seen: set[str] = set()
         spider.known_skipped: dict[str, datetime | None] = {}   # id → the date it was skipped as archived for
         spider.failed: set[str] = set()      # article URLs that failed this run: not asked for again until next run
+        # articles to fetch, not yet requests: (-priority, order, URL, id, lastmod), a heap (newest first)
+        spider.candidates: list[tuple[int, int, str, str, datetime | None]] = []
+        spider._order = itertools.count()
+        spider.discovering = 0               # discovery requests not answered yet
+        spider.room = asyncio.Event()        # set when a candidate, an answer or a free download slot came
+        crawler.signals.connect(spider.room.set, signal=signals.request_left_downloader)
         # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host
         spider.allowed_domains = [urlsplit(run.base_url).hostname]
         return spider
@@ -62,8 +76,9 @@ class NewsSpider(scrapy.Spider):
         if refetch:
             self._discovered_ok()
             for url in refetch:
-                for request in self.article_request(url, None, force=True):
-                    yield request
+                wanted = self.wanted(url, None, force=True)
+                if wanted:
+                    yield self._article(*wanted, None)
             return
         cfg = self.run.cfg
         for path in cfg.feeds:
@@ -72,8 +87,35 @@ class NewsSpider(scrapy.Spider):
             yield self._discovery(cfg.url(path), self.parse_sitemap)
         for path in cfg.listings:
             yield self._discovery(cfg.url(path), self.parse_listing, page=1)
+        async for request in self._articles_as_room_allows():
+            yield request
+
+    async def _articles_as_room_allows(self) -> AsyncIterator[scrapy.Request]:
+        """The candidates as requests, newest first, while the scheduler has room (Scrapy reads ``start()``
+        lazily); done when discovery is over and no candidate is left."""
+        engine = self.crawler.engine
+        window = WINDOW_PER_SLOT * self.settings.getint("CONCURRENT_REQUESTS")
+        while True:
+            if self.candidates and len(engine.scheduler) < window:
+                _, _, url, aid, lastmod = heapq.heappop(self.candidates)
+                yield self._article(url, aid, lastmod)
+            elif not self.candidates and (not self.discovering or self._engine_idle(engine)):
+                return
+            else:
+                self.room.clear()
+                try:      # the timeout: to look again at whether the engine is idle (``_engine_idle``)
+                    await asyncio.wait_for(self.room.wait(), 1.0)
+                except asyncio.TimeoutError:
+                    pass
+
+    @staticmethod
+    def _engine_idle(engine) -> bool:
+        """Nothing scheduled, downloading or being handled: no discovery answer can still come (a safety net
+        for a discovery request that ended with neither callback nor errback)."""
+        return not len(engine.scheduler) and not engine.downloader.active and engine.scraper.slot.is_idle()
 
     def _discovery(self, url: str, callback, **meta) -> scrapy.Request:
+        self.discovering += 1
         # Redirects are followed here (``discovery_response``), like an article's, so that a loop or another
         # host is refused with one line; dont_filter: a document asked for again is asked for on purpose.
         # Feeds and sitemaps are asked conditionally (the validators of the last clean run): a 304 is not parsed.
@@ -90,14 +132,18 @@ class NewsSpider(scrapy.Spider):
                                     "handle_httpstatus_list": [*REDIRECTS, 304], **meta})
 
     def discovery_response(self, response: Response) -> Iterable[scrapy.Request]:
-        parse = getattr(self, response.meta["parse"])
-        if response.status not in REDIRECTS:
-            yield from parse(response)
-            return
-        target, chain = self._redirect_target(response, response.urljoin(self._location(response)))
-        if target:
-            meta = {k: response.meta[k] for k in ("page",) if k in response.meta}
-            yield self._discovery(target, parse, redirect_chain=chain, **meta)
+        try:
+            parse = getattr(self, response.meta["parse"])
+            if response.status not in REDIRECTS:
+                yield from parse(response)
+                return
+            target, chain = self._redirect_target(response, response.urljoin(self._location(response)))
+            if target:
+                meta = {k: response.meta[k] for k in ("page",) if k in response.meta}
+                yield self._discovery(target, parse, redirect_chain=chain, **meta)
+        finally:
+            self.discovering -= 1
+            self.room.set()
 
     def _discovery_error(self, url: str, why: str) -> None:
         self.run.discovery_incomplete = True
@@ -120,6 +166,8 @@ class NewsSpider(scrapy.Spider):
         return False
 
     def discovery_failed(self, failure: Failure) -> None:
+        self.discovering -= 1
+        self.room.set()
         url = failure.request.url
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
@@ -157,13 +205,14 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         if self._not_modified(response):
-            return
+            return ()
         listing = read_feed(response)
         self._listing_problem(response, listing)
         if listing.entries:
             self._discovered_ok()
         for link, when in listing.entries:
-            yield from self.article_request(response.urljoin(link), when)
+            self.candidate(response.urljoin(link), when)
+        return ()
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         if self._not_modified(response):
@@ -177,13 +226,13 @@ class NewsSpider(scrapy.Spider):
                 if lastmod is None or lastmod >= self.freshness.horizon:
                     yield self._discovery(response.urljoin(loc), self.parse_sitemap)
             else:
-                yield from self.article_request(response.urljoin(loc), lastmod)
+                self.candidate(response.urljoin(loc), lastmod)
 
     def parse_listing(self, response: Response) -> Iterable[scrapy.Request]:
         self._discovered_ok()
         spec = self.run.spec
         for href in response.css(spec.listing_link_css).getall():
-            yield from self.article_request(response.urljoin(href), None)
+            self.candidate(response.urljoin(href), None)
         page = response.meta.get("page", 1)
         next_href = response.css(spec.listing_next_css).get()
         if next_href and page < self.run.cfg.listing_pages:
@@ -191,20 +240,27 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------------------
 
-    def article_request(self, url: str, lastmod: datetime | None, *, redirect_of: str | None = None,
-                        force: bool = False) -> Iterable[scrapy.Request]:
-        """Ask for the article at ``url`` unless its id was seen in this run (one article under several
-        addresses is one request) or (unless ``force``) the index says it is archived and unchanged.
-        ``redirect_of``: the id of the article URL that redirected here (the same article may answer under
-        its canonical address)."""
+    def candidate(self, url: str, lastmod: datetime | None) -> None:
+        """A discovered article: kept to be asked for, newest first, as the scheduler has room."""
+        wanted = self.wanted(url, lastmod)
+        if wanted:
+            heapq.heappush(self.candidates, (-article_priority(lastmod), next(self._order), *wanted, lastmod))
+            self.room.set()
+
+    def wanted(self, url: str, lastmod: datetime | None, *, redirect_of: str | None = None,
+               force: bool = False) -> tuple[str, str] | None:
+        """The article at ``url`` as (canonical URL, id) if it is to be asked for: not when its id was seen in
+        this run (one article under several addresses is one request) or (unless ``force``) the index says it
+        is archived and unchanged. ``redirect_of``: the id of the article URL that redirected here (the same
+        article may answer under its canonical address)."""
         run = self.run
         canonical = canonicalize(url, run.base_url, run.spec)
         if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.failed:
-            return
+            return None
         aid = article_id(canonical, run.base_url, run.spec)
         if aid in self.seen:
             if aid != redirect_of and not _later(lastmod, self.known_skipped.get(aid, lastmod)):
-                return
+                return None
             # or listed again with a later date than the one it was skipped for (a feed's publication date,
             # then the sitemap's lastmod of an edit): decided again, whichever source answered first
         else:
@@ -218,14 +274,19 @@ class NewsSpider(scrapy.Spider):
                     run.report.count(Count.SKIPPED_NOT_ARTICLE)
             if decision == Decision.KNOWN:
                 self.known_skipped[aid] = lastmod
-            return
+            return None
         if aid in self.known_skipped:                     # skipped on an earlier date, fetched after all
             del self.known_skipped[aid]
             run.report.count(PageOutcome.SKIPPED, -1)
         run.queued.add(aid)
-        yield scrapy.Request(canonical, callback=self.parse_article, errback=self.article_failed,
-                             priority=article_priority(lastmod), meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
-                                   "handle_httpstatus_list": REDIRECTS})
+        return canonical, aid
+
+    def _article(self, url: str, aid: str, lastmod: datetime | None, **meta: Any) -> scrapy.Request:
+        self.run.report.count(Count.REQUESTED)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                              priority=article_priority(lastmod),
+                              meta={"lastmod": lastmod, "requested_id": aid, "dont_redirect": True,
+                                    "handle_httpstatus_list": REDIRECTS, **meta})
 
     def parse_article(self, response: Response) -> Iterable[PageItem | scrapy.Request]:
         self.run.queued.discard(response.meta.get("requested_id"))
@@ -256,10 +317,10 @@ class NewsSpider(scrapy.Spider):
             return
         if is_article_url(target, run.base_url, run.spec):
             run.index.add_alias(response.meta["requested_id"], article_id(target, run.base_url, run.spec))
-        for request in self.article_request(target, response.meta.get("lastmod"),
-                                            redirect_of=response.meta["requested_id"]):
-            request.meta["redirect_chain"] = chain
-            yield request
+        lastmod = response.meta.get("lastmod")
+        wanted = self.wanted(target, lastmod, redirect_of=response.meta["requested_id"])
+        if wanted:
+            yield self._article(*wanted, lastmod, redirect_chain=chain)
 
     def _article_error(self, url: str, why: str) -> None:
         self.run.report.count(PageOutcome.FAILED)

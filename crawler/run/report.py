@@ -13,7 +13,7 @@ X") read, so its fields are a stable interface:
     counts      discovered, fetched, then each ``PageOutcome`` (new, updated, unchanged, skipped, not_article,
                 invalid, failed, pending), then undated, short_text, robots_forbidden, throttled (429 or
                 503 answers with Retry-After, which slowed the site down), backlog, and when non-zero
-                skipped_not_article, not_modified; a reextract report counts captures, pages, new, updated,
+                skipped_not_article, not_modified, requested; a reextract report counts captures, pages, new, updated,
                 unchanged, older, not_article, failed. Every name is a member of ``PageOutcome`` or ``Count``
     errors      {reason: count} for failed pages, invalid records, not-articles
     failures    up to 100 {url, reason} of pages that failed
