@@ -23,7 +23,7 @@ from crawler.sites import get_site
 
 from replica.resources import load
 
-__all__ = ["KINDS", "SHAPES", "ReplicaArticle", "build", "edited", "story_pairs"]
+__all__ = ["KINDS", "SHAPES", "ReplicaArticle", "build", "edited", "fewer_plain", "story_pairs"]
 
 # What the crawler should do with the page: every kind but "not_article" is archived exactly once.
 KINDS = ("article", "no_date", "cp1256", "not_article")
@@ -216,6 +216,20 @@ def build(site: str, now: datetime, config: dict | None = None) -> list[ReplicaA
         article_id += rng.randint(7, 400)
         articles.append(_article(site, config, plan, str(article_id), now))
     return articles
+
+
+def plain(article: ReplicaArticle) -> bool:
+    """A regular article with nothing special about it: no shape, story, URL variant or redirect."""
+    return (article.kind == "article" and article.layout == "article" and not article.shape and not article.story
+            and not article.variants and not article.redirects)
+
+
+def fewer_plain(articles: list[ReplicaArticle], keep: int) -> list[ReplicaArticle]:
+    """``articles`` with only the newest ``keep`` of their plain articles: every other page is kept, so the
+    site still serves each kind of page (specials, shapes, events, variants, redirects) in fewer pages."""
+    newest = sorted((a for a in articles if plain(a)), key=lambda a: a.published, reverse=True)[:keep]
+    kept = {a.article_id for a in newest}
+    return [a for a in articles if not plain(a) or a.article_id in kept]
 
 
 def _event_plans(site: str, now: datetime) -> list[dict]:

@@ -205,17 +205,19 @@ class ReplicaServer:
     """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral.
     ``layout=2`` serves every page in the redesigned markup (``set_layout`` switches it at run time);
     ``articles=N`` serves N articles per site (up to 100,000; default the base corpus, ~44), the ones past the
-    base corpus older and generated on demand (``older``)."""
+    base corpus older and generated on demand (``older``); ``plain=N`` keeps only N of the base corpus's plain
+    articles (every special page, shape, event, URL variant and redirect stays): a site with every kind of
+    page in half the pages, for tests of the crawl's mechanics rather than of extraction."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
-                 layout: int = 1, articles: int | None = None):
+                 layout: int = 1, articles: int | None = None, plain: int | None = None):
         self.port = port
         self.host = host
         self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         self.verbose = verbose
         self._started = time.monotonic()
         self._states = {site: SiteState(site, partial(RENDERERS[site].build, self.now), self._clock, layout,
-                                        articles)
+                                        articles, plain)
                         for site in SITE_PAGES}
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []

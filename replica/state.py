@@ -68,11 +68,13 @@ class SiteState:
     """Thread-safe: the server's handler threads and the controlling test share it."""
 
     def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime],
-                 layout: int = 1, articles: int | None = None):
+                 layout: int = 1, articles: int | None = None, plain: int | None = None):
         """``articles``: how many articles the site serves in all (None: the base corpus alone, ~44); past the
-        base corpus they are older ones, generated on demand (``older.OlderArticles``)."""
+        base corpus they are older ones, generated on demand (``older.OlderArticles``). ``plain``: keep only
+        that many of the base corpus's plain articles (``corpus.fewer_plain``)."""
         self.site = site
         self._size = articles
+        self._plain = plain
         self._initial_layout = _checked_layout(layout)
         self.base_url = ""             # set once the site's server is bound
         self._build = build
@@ -86,7 +88,10 @@ class SiteState:
 
     def reset(self) -> None:
         with self._lock:
-            self._articles = {a.article_id: a for a in self._build()}
+            built = self._build()
+            if self._plain is not None:
+                built = corpus.fewer_plain(built, self._plain)
+            self._articles = {a.article_id: a for a in built}
             self._older = self._make_older()
             self._serve_articles = True
             self._layout = self._initial_layout

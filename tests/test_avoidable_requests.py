@@ -12,7 +12,7 @@ import pytest
 from crawler.urls import is_article_url
 from crawler.sites import get_site
 from replica import ReplicaServer, render_elbalad, render_rt_arabic
-from tests.crawl_helpers import arshif, crawl_env, run_reports
+from tests.crawl_helpers import PLAIN, arshif, crawl_env, run_reports
 
 SITES = ("rt_arabic", "elbalad")
 FEEDS = {"rt_arabic": "/rss/", "elbalad": "/rss.aspx"}
@@ -31,7 +31,7 @@ def get(url: str, **headers: str) -> tuple[int, dict, bytes]:
 @pytest.mark.parametrize("site", SITES)
 @pytest.mark.parametrize("path", ["feed", "/sitemap.xml"])
 def test_replica_answers_conditional_requests(site, path):
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         url = replica.base_urls[site] + (FEEDS[site] if path == "feed" else path)
         status, headers, body = get(url)
         assert status == 200 and headers["ETag"] and headers["Last-Modified"] and body
@@ -57,7 +57,7 @@ def _fetches(replica, paths: list[str]) -> dict[str, dict[str, int]]:
 
 @pytest.mark.slow
 def test_known_non_articles_and_404s_wait_for_their_recheck(tmp_path):
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         # every discovery document read in full each run, so that every non-article is discovered again
         env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__CONDITIONAL_DISCOVERY="false")
         watched = {site: _non_articles(replica, site) + [MISSING[site]] for site in SITES}
@@ -83,7 +83,7 @@ def test_known_non_articles_and_404s_wait_for_their_recheck(tmp_path):
 @pytest.mark.slow
 def test_a_run_that_archives_nothing_remembers_no_non_article(tmp_path):
     """All article pages without their article (a layout change): not taken for good."""
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         env = crawl_env(replica, tmp_path)
         replica.serve_articles(False, "elbalad")
         assert arshif("crawl", env=env).returncode == 0
@@ -95,7 +95,7 @@ def test_a_run_that_archives_nothing_remembers_no_non_article(tmp_path):
 
 @pytest.mark.slow
 def test_unchanged_feeds_and_sitemaps_cost_a_304_and_no_parsing(tmp_path):
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         env = crawl_env(replica, tmp_path)
         assert arshif("crawl", env=env).returncode == 0
         first = {site: replica.stats(site) for site in SITES}

@@ -8,14 +8,14 @@ import time
 import pytest
 
 from replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
+from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, expected_urls, run_reports
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
 
 @pytest.fixture
 def replica():
-    with ReplicaServer(port=0) as server:
+    with ReplicaServer(port=0, plain=PLAIN) as server:
         yield server
 
 

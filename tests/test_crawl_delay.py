@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from replica import ReplicaServer
-from tests.crawl_helpers import arshif, crawl_env, run_reports
+from tests.crawl_helpers import PLAIN, arshif, crawl_env, run_reports
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -15,7 +15,7 @@ DELAY = 0.4     # seconds; ~20 requests (discovery and 6 articles) in a run
 
 
 def test_requests_are_spaced_by_the_crawl_delay_robots_txt_asks(tmp_path):
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         replica.inject("crawl_delay", "/robots.txt", site=SITE, seconds=DELAY)
         env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
                         ARSHIF_SITES__ELBALAD__MAX_PAGES="6", ARSHIF_CRAWL__AUTOTHROTTLE="true")
@@ -32,7 +32,7 @@ def test_requests_are_spaced_by_the_crawl_delay_robots_txt_asks(tmp_path):
 
 
 def test_without_a_crawl_delay_the_pace_is_autothrottle_s_alone(tmp_path):
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
                         ARSHIF_SITES__ELBALAD__MAX_PAGES="6")
         done = arshif("crawl", env=env)

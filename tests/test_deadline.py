@@ -13,7 +13,7 @@ from crawler.config import load_settings
 from crawler.run.report import new_run_id, run_started
 from crawler.run.site_run import open_run
 from replica import ReplicaServer
-from tests.crawl_helpers import arshif, crawl_env
+from tests.crawl_helpers import PLAIN, arshif, crawl_env
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_crawl_past_its_deadline_when_the_spider_opens_stops_at_once(tmp_path)
     closed as over its time limit at once (Scrapy's own CLOSESPIDER_TIMEOUT would have crawled for 25m),
     and its report is stored under the run id it was given."""
     run_id = new_run_id("elbalad")
-    with ReplicaServer(port=0) as replica:
+    with ReplicaServer(port=0, plain=PLAIN) as replica:
         env = crawl_env(replica, tmp_path)
         done = arshif("crawl", "elbalad", "--run-id", run_id, "--deadline",
                       (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat(), env=env)

@@ -11,14 +11,14 @@ from crawler.extract.garbled import garbled
 from crawler.extract.record import encode
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
+from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, expected_urls, run_reports
 
 ELBALAD_ARTICLES = r"re:^/\d{6,8}/?$"
 
 
 @pytest.fixture
 def replica():
-    with ReplicaServer(port=0) as server:
+    with ReplicaServer(port=0, plain=PLAIN) as server:
         yield server
 
 
@@ -34,7 +34,7 @@ def test_windows_1256_pages_under_a_utf8_header_are_archived_as_text(replica, tm
     done = arshif("crawl", "elbalad", env=env)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     records = archived(tmp_path / "archive")
-    assert replica.injected("elbalad")["wrong_charset"] >= len(records) > 40
+    assert replica.injected("elbalad")["wrong_charset"] >= len(records) > 15
     assert sorted(r["canonical_url"] for r in records) == sorted(expected_urls(replica, "elbalad"))
     assert _garbled_urls(records) == []
     gold = {replica.base_urls["elbalad"] + a.url_path: a for a in replica.articles("elbalad")}

@@ -103,9 +103,9 @@ def test_busy_message_without_holder_record():
 def test_two_crawls_of_a_site_started_at_once_one_crawls_the_other_exits(tmp_path):
     """Against the replica, stalled so that the first crawl surely still runs when the second one starts."""
     from replica import ReplicaServer
-    from tests.crawl_helpers import crawl_env, run_reports
+    from tests.crawl_helpers import PLAIN, crawl_env, run_reports
 
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         replica.stall(True, "elbalad")
         env = crawl_env(replica, tmp_path)
         procs = [subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", "elbalad"], env=env,

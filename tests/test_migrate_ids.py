@@ -19,7 +19,7 @@ from crawler.extract.record import encode
 from crawler.sites import get_site
 from crawler.urls import article_id
 from replica.server import ReplicaServer
-from tests.crawl_helpers import arshif, crawl_env, expected_urls, run_reports
+from tests.crawl_helpers import PLAIN, arshif, crawl_env, expected_urls, run_reports
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
@@ -94,14 +94,14 @@ def crawled(tmp_path_factory, now):
     """Two crawls of the replica as 0.1 made them: one (with an edit, so past versions exist) into ``a``, one
     of the replica on another port into ``b`` — the ``make demo`` twice that doubled archives."""
     tmp = tmp_path_factory.mktemp("migrate")
-    with ReplicaServer(port=0, now=now) as replica:
+    with ReplicaServer(port=0, now=now, plain=PLAIN) as replica:
         env = crawl_env(replica, tmp / "a")
         assert arshif("crawl", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")
         replica.edit(article.article_id, "elbalad")
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         expected = {site: len(expected_urls(replica, site)) for site in SITES}
-    with ReplicaServer(port=0, host="localhost", now=now) as replica:
+    with ReplicaServer(port=0, host="localhost", now=now, plain=PLAIN) as replica:
         result = arshif("crawl", env=crawl_env(replica, tmp / "b"))
         assert result.returncode == 0, result.stderr[-2000:]
     old_a, old_ab = tmp / "old-a", tmp / "old-ab"
@@ -184,7 +184,7 @@ def test_after_migrating_a_crawl_archives_nothing_again(crawled, now, tmp_path):
     shutil.copytree(tmp / "old-ab", root)
     assert migrate(root, tmp_path).returncode == 0
     before = mtimes(root / "articles")
-    with ReplicaServer(port=0, now=now) as replica:
+    with ReplicaServer(port=0, now=now, plain=PLAIN) as replica:
         env = crawl_env(replica, tmp_path)          # archive tmp_path/archive, state tmp_path/state
         result = arshif("crawl", env=env)
         assert result.returncode == 0, result.stderr[-2000:]

@@ -14,7 +14,7 @@ import pytest
 
 from crawler.extract.page import RULES_VERSION
 from replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env
+from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env
 
 TWEAK = Path(__file__).parent / "rule_tweak"     # sitecustomize.py: the changed rule, in every process
 
@@ -47,7 +47,7 @@ def base(tmp_path_factory):
     rt_arabic drops a paragraph some of its articles share (text changes), elbalad drops an author name
     (metadata changes, text does not)."""
     tmp = tmp_path_factory.mktemp("reextract")
-    with ReplicaServer(port=0) as replica:
+    with ReplicaServer(port=0, plain=PLAIN) as replica:
         env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="40000", after_run=True)
         done = arshif("crawl", env=env)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -345,7 +345,7 @@ def test_a_warc_file_left_open_by_a_killed_run_is_sealed_after_its_last_whole_re
 @pytest.mark.slow
 def test_the_latest_capture_counts(tmp_path):
     """An article edited between two crawls has two captures: re-extraction never puts the older text back."""
-    with ReplicaServer(port=0) as replica:
+    with ReplicaServer(port=0, plain=PLAIN) as replica:
         env = crawl_env(replica, tmp_path, after_run=True)
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")

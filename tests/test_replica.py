@@ -566,3 +566,19 @@ def test_arshif_replica_serves_the_layout_it_is_asked_for():
         assert process.wait(10) == 0
     finally:
         process.kill()
+
+
+@pytest.mark.parametrize("site", SITES)
+def test_fewer_plain_articles_keep_every_kind_of_page_unchanged(site):
+    """``ReplicaServer(plain=N)`` (the mechanics tests' replica) serves the full corpus's pages minus all but
+    the newest N plain articles: every special page, shape, event, URL variant and redirect, as they are."""
+    from replica.corpus import plain
+
+    full = ReplicaServer(now=NOW).articles(site)
+    small = ReplicaServer(now=NOW, plain=4).articles(site)
+    plain_full = sorted((a for a in full if plain(a)), key=lambda a: a.published, reverse=True)
+    assert [a for a in small if plain(a)] == sorted(plain_full[:4], key=full.index)
+    assert [a for a in small if not plain(a)] == [a for a in full if not plain(a)]
+    assert {a.kind for a in small} == set(KINDS)
+    assert any(a.variants for a in small) and any(a.redirects for a in small) and any(a.story for a in small)
+    assert len(small) < len(full) / 2

@@ -15,7 +15,7 @@ import pytest
 
 from replica.server import ReplicaServer
 from tests.s3_server import ISOLATING_ENV
-from tests.crawl_helpers import AFTER_RUN_OFF
+from tests.crawl_helpers import AFTER_RUN_OFF, PLAIN
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -25,7 +25,7 @@ SITES = ("rt_arabic", "elbalad")
 
 @pytest.fixture
 def replica():
-    with ReplicaServer(port=0) as server:
+    with ReplicaServer(port=0, plain=PLAIN) as server:
         yield server
 
 

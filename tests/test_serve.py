@@ -320,8 +320,9 @@ def test_catch_up_at_start_only_when_a_run_was_missed(fake):
 @pytest.fixture
 def replica():
     from replica import ReplicaServer
+    from tests.crawl_helpers import PLAIN
 
-    with ReplicaServer() as server:
+    with ReplicaServer(plain=PLAIN) as server:
         yield server
 
 

@@ -264,9 +264,9 @@ def test_unreadable_report_is_skipped(settings, archive):
 def test_status_flags_a_site_whose_pages_stopped_carrying_articles(tmp_path):
     """Real crawls of the replica, where elbalad's article pages lost their article ("layout changed")."""
     from replica import ReplicaServer
-    from tests.crawl_helpers import arshif, crawl_env
+    from tests.crawl_helpers import PLAIN, arshif, crawl_env
 
-    with ReplicaServer() as replica:
+    with ReplicaServer(plain=PLAIN) as replica:
         replica.serve_articles(False, "elbalad")
         env = crawl_env(replica, tmp_path, ARSHIF_STATUS__NO_NEW_RUNS="2")
         for _ in range(2):

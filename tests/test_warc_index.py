@@ -8,7 +8,7 @@ import pytest
 import surt
 
 from replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env
+from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("warcindex")
-    with ReplicaServer(port=0) as replica:
+    with ReplicaServer(port=0, plain=PLAIN) as replica:
         env = crawl_env(replica, tmp, ARSHIF_ARCHIVE__WARC_MAX_BYTES="60000")
         done = arshif("crawl", env=env)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -25,7 +25,7 @@ from crawler.urls import article_id, canonicalize
 from jobs.metrics import ServiceMetrics
 from replica import ReplicaServer
 from replica.faults import XXE_PATH
-from tests.crawl_helpers import arshif, crawl_env
+from tests.crawl_helpers import PLAIN, arshif, crawl_env
 from tests.reliability.harness import scan_for
 from tests.s3_server import ISOLATING_ENV
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def replica():
-    with ReplicaServer() as server:
+    with ReplicaServer(plain=PLAIN) as server:
         yield server
 
 
@@ -149,7 +149,7 @@ def test_xml_parsed_without_entities_or_network(replica, kind):
 
 
 def test_replica_binds_to_loopback_by_default():
-    with ReplicaServer() as server:
+    with ReplicaServer(plain=PLAIN) as server:
         assert all(url.startswith("http://127.0.0.1:") for url in server.base_urls.values())
         for site_server in server._servers.values():
             assert site_server.server_address[0] == "127.0.0.1"

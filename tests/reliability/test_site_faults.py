@@ -10,7 +10,7 @@ import pytest
 
 from crawler.archive import open_archive
 from replica import ReplicaServer
-from tests.crawl_helpers import arshif, crawl_env
+from tests.crawl_helpers import PLAIN, arshif, crawl_env
 from tests.reliability.harness import archived_records, describe, expected_articles, measure
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
@@ -79,7 +79,7 @@ SCENARIOS = [
 
 @pytest.fixture
 def replica():
-    with ReplicaServer() as server:
+    with ReplicaServer(plain=PLAIN) as server:
         yield server
 
 
