@@ -28,7 +28,7 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["day_argument", "is_date", "parse_date", "parse_feed_date", "parse_http_date", "to_iso"]
+__all__ = ["day_argument", "is_date", "parse_date", "parse_feed_date", "parse_http_date", "to_iso", "warm"]
 
 LOCALES = ("ar-LB", "en")   # ar-LB: Egyptian and Levantine month names; en: feeds, meta tags
 # Two probes far apart in year, season, weekday and time of day: a reading that moves with the base is
@@ -138,6 +138,19 @@ def is_date(text: str) -> bool:
         return False
     return (_iso(text) is not None or (text.isascii() and _rfc822(text) is not None)
             or _parser("UTC", _PROBES[0]).get_date_data(text).date_obj is not None)
+
+
+def warm(timezones: tuple[str, ...]) -> None:
+    """Build the parsers ``parse_date`` and ``is_date`` use for ``timezones`` and read a date in each locale:
+    dateparser loads its locale data and compiles its patterns on first use (~0.5 s of CPU). The extraction
+    workers' fork server calls this once (``crawler.extract.preload``), so the workers it forks start with
+    them instead of paying it each on its first page."""
+    samples = ("23 نوفمبر 2026 10:30 م", "الأحد، 23 نوفمبر 2026", "منذ ساعتين", "Sunday, 23 November 2026 10:30")
+    for timezone in dict.fromkeys(("UTC", *timezones)):
+        for probe in range(len(_PROBES)):
+            parser = _parser(timezone, _PROBES[probe])
+            for text in samples:
+                parser.get_date_data(text)
 
 
 def parse_feed_date(text: str | None, *, latest: bool = False) -> datetime | None:

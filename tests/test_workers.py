@@ -48,3 +48,37 @@ def test_a_backlog_longer_than_a_worker_quota_completes():
 
     with ExtractWorkers(1, preload=()) as workers:
         assert asyncio.run(backlog(workers)) == [n * n for n in range(1200)]
+
+
+
+WARM_PROBE = """
+from crawler.extract.workers import ExtractWorkers
+from tests.test_workers import warm_state
+with ExtractWorkers(1) as workers:
+    print(*workers.submit(warm_state, None).result(timeout=60))
+"""
+
+
+def warm_state(_):
+    """What a fresh worker holds before its first page: dateparser imported, how many parsers built."""
+    import sys
+
+    from crawler import dates
+    return "dateparser.date" in sys.modules, dates._parser.cache_info().currsize
+
+
+def test_workers_start_with_the_extractor_and_dateparser_warm():
+    """The fork server builds dateparser's parsers once (crawler.extract.preload): a worker does not pay
+    ~0.5 s of CPU for them on its first page. (In a process of its own: a process has one fork server,
+    started by its first pool, and the tests above start it without preloading.)"""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from crawler.sites import SITES
+
+    done = subprocess.run([sys.executable, "-c", WARM_PROBE], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported, parsers = done.stdout.split()
+    assert imported == "True" and int(parsers) >= 2 * len({spec.timezone for spec in SITES.values()})

@@ -15,8 +15,8 @@ def extract_page(body: bytes, url: str, site: str, *, base_url: str | None = Non
                  fetched_at: datetime | None = None) -> tuple[dict | NotArticle, dict[str, bool]]:
     """``crawler.extract.page.extract`` and, for an article, which of the site's selectors matched it (``crawler.
     extract.metadata.selector_hits`` of the tree the extraction parsed)."""
-    from crawler.extract.page import extract   # in the worker (preloaded there); the crawl's process sends
-                                               # this function by name and never imports Trafilatura
+    from crawler.extract.page import extract   # in the worker (its fork server preloaded it); the crawl's
+                                               # process sends this function by name, never imports Trafilatura
     hits: dict[str, bool] = {}
     result = extract(body, url, site, base_url=base_url, encoding=encoding, fetched_at=fetched_at, hits=hits)
     return result, ({} if isinstance(result, NotArticle) else hits)

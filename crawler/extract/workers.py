@@ -27,7 +27,7 @@ class WorkerCrashed(Exception):
 
 class ExtractWorkers:
     def __init__(self, workers: int = 0, tasks_per_worker: int | None = None,
-                 preload: tuple[str, ...] = ("crawler.extract.page",)):
+                 preload: tuple[str, ...] = ("crawler.extract.preload",)):
         self.workers = workers or os.cpu_count() or 1
         self.tasks_per_worker = tasks_per_worker
         self._ctx = multiprocessing.get_context("forkserver")   # never fork a process that runs threads
