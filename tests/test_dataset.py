@@ -20,7 +20,8 @@ import pytest
 
 from crawler.archive.local import LocalArchive
 from crawler.archive.store import Planned, store_article
-from crawler.dataset.compact import compact_day, compact_site
+from crawler.archive.keys import dataset_day_prefix, parse_article_key
+from crawler.dataset.compact import article_days, compact_day, compact_site, day_files
 from crawler.dataset.schema import FILE_SCHEMA
 from crawler.config import load_settings
 from crawler.run.report import RunReport
@@ -383,3 +384,26 @@ def test_bad_usage_is_one_line_and_exit_2(crawled, tmp_path):
         assert any(word in done.stderr.strip().splitlines()[-1]
                    for word in ("yesterday", "nosuchsite", "before --since", "xml")), done.stderr
     assert not os.path.exists(tmp_path / "x")
+
+
+def test_a_day_is_written_a_batch_at_a_time_as_the_same_file(archive_copy):
+    """Compaction reads and writes a day ``batch`` articles at a time (one row group each): the file holds
+    every article once, in order of id, and has the fingerprint of the day written whole — so a day already
+    compacted in one batch is not written again in several."""
+    root, _ = archive_copy
+    archive = LocalArchive(f"file://{root}")
+    site, date = max(((s, d) for s in SITES for d in article_days(archive, s)),
+                     key=lambda sd: len(article_days(archive, sd[0])[sd[1]]))
+    ids = sorted(parse_article_key(k)["id"] for k in article_days(archive, site)[date])
+    assert len(ids) > 7
+    assert compact_day(archive, site, date, batch=len(ids)).rows == len(ids)
+    assert not compact_day(archive, site, date, batch=3).written        # same fingerprint: nothing written
+    assert compact_day(archive, site, date, batch=3, story_ids={ids[0]: "story-x"}).written
+    newest = day_files(archive, site, date)[-1]
+    data = archive.get(dataset_day_prefix(site, date) + newest.name)
+    meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+    assert meta.num_row_groups == -(-len(ids) // 3)
+    table = pq.ParquetFile(pa.BufferReader(data)).read()
+    assert table.column("id").to_pylist() == ids
+    assert table.column("story_id").to_pylist()[0] == "story-x"
+    assert table.schema.metadata[b"arshif.fingerprint"].decode().startswith(newest.fingerprint16)

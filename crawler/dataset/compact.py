@@ -34,9 +34,10 @@ from typing import Iterable, Mapping
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.keys import dataset_day_prefix, parse_article_key
 from crawler.dataset.naming import PartName, next_name, parts
-from crawler.dataset.table import PARQUET_TYPE, fingerprint, to_parquet, to_table
+from crawler.dataset.table import PARQUET_TYPE, DayFile
 
 READ_WORKERS = 8
+BATCH = 1000                  # articles read, parsed and written (one row group) at a time
 KEEP_REPLACED = 3600.0        # seconds a replaced file stays for readers that listed the folder before
 CLOCK_SKEW = 300.0            # seconds by which the archive's clock (S3 LastModified) may differ from ours
 
@@ -108,30 +109,42 @@ def day_files(archive: Archive, site: str, date: str) -> list[PartName]:
 
 def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] | None = None,
                 story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS,
-                keep_replaced: float = KEEP_REPLACED) -> DayResult:
+                keep_replaced: float = KEEP_REPLACED, batch: int = BATCH) -> DayResult:
     """Write the day's new Parquet file, unless its newest file already holds exactly these articles; then
-    remove files replaced long enough ago. ``keys``: the day's article keys when the caller listed them."""
+    remove files replaced long enough ago. ``keys``: the day's article keys when the caller listed them.
+    The articles are read ``batch`` at a time in order of id, each batch a row group of the file: memory
+    holds one batch and the compressed file, not the day (a day of 25,000 articles is ~150 MB of JSON)."""
     newest_article = None
     if keys is None:
         listed = [(k, at) for k, at in archive.list_info(f"articles/site={site}/date={date}/") if parse_article_key(k)]
         keys = [k for k, _ in listed]
         newest_article = max((at for _, at in listed), default=None)
-    raw = read_day(archive, keys, workers)
-    if not raw:
+    by_id = {parse_article_key(key)["id"]: key for key in keys}
+    ordered = [by_id[article_id] for article_id in sorted(by_id)]
+    day = DayFile(story_ids)
+    try:
+        for start in range(0, len(ordered), batch):
+            day.add(read_day(archive, ordered[start:start + batch], workers))
+    except BaseException:
+        day.discard()
+        raise
+    if not day.rows:
+        day.discard()
         return DayResult(site, date, 0, False)
-    fp = fingerprint(raw, story_ids)
+    fp = day.fingerprint
     now = datetime.now(timezone.utc)
     files = day_files(archive, site, date)
     newest = files[-1] if files else None
     written = newest is None or not newest.holds(fp)
     if written:
         name = next_name(fp, newest, now)
-        archive.put(dataset_day_prefix(site, date) + name, to_parquet(to_table(raw, story_ids), fp),
-                    content_type=PARQUET_TYPE, metadata={"site": site, "published-date": date, "fingerprint": fp},
-                    if_absent=True)
+        archive.put(dataset_day_prefix(site, date) + name, day.finish(), content_type=PARQUET_TYPE,
+                    metadata={"site": site, "published-date": date, "fingerprint": fp}, if_absent=True)
         files.append(PartName.parse(name))
+    else:
+        day.discard()
     sweep_day(archive, site, date, files, keep_replaced, now)
-    return DayResult(site, date, len(raw), written, newest_article)
+    return DayResult(site, date, day.rows, written, newest_article)
 
 
 def compact_site(archive: Archive, site: str, *, since: str | None = None, dates: Iterable[str] | None = None,

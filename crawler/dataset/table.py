@@ -31,32 +31,53 @@ def row(record: dict, story_id: str | None) -> dict:
     }
 
 
-def fingerprint(raw: Mapping[str, bytes], story_ids: Mapping[str, str] | None) -> str:
-    """What a day's file is made of: the format version, and per article id its stored bytes and story id.
-    Equal fingerprints mean an identical file, so compaction writes nothing."""
-    digest = hashlib.sha256(f"arshif-dataset-articles/{FORMAT_VERSION}\n".encode())
-    for article_id in sorted(raw):
-        story = (story_ids or {}).get(article_id) or ""
-        digest.update(f"{article_id} {hashlib.sha256(raw[article_id]).hexdigest()} {story}\n".encode())
-    return digest.hexdigest()
-
-
 def to_table(raw: Mapping[str, bytes], story_ids: Mapping[str, str] | None) -> pa.Table:
-    """The day's table: one row per article, sorted by id."""
-    rows = []
-    for article_id in sorted(raw):
-        record = json.loads(raw[article_id])
-        rows.append(row(record, (story_ids or {}).get(article_id)))
-    return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
+    """The table of the articles ``raw`` (id → stored JSON): one row per article, sorted by id."""
+    return pa.Table.from_pylist([row(json.loads(raw[article_id]), (story_ids or {}).get(article_id))
+                                 for article_id in sorted(raw)], schema=FILE_SCHEMA)
 
 
-def to_parquet(table: pa.Table, fingerprint_: str) -> bytes:
-    """One Parquet file (zstd, one row group), its fingerprint and format version in its metadata."""
-    table = table.replace_schema_metadata({FINGERPRINT_KEY: fingerprint_.encode(),
-                                           b"arshif.format_version": str(FORMAT_VERSION).encode()})
-    out = pa.BufferOutputStream()
-    pq.write_table(table, out, compression="zstd", row_group_size=max(1, table.num_rows))
-    return out.getvalue().to_pybytes()
+class DayFile:
+    """A day's Parquet file (zstd), written a batch of articles at a time — one row group each, batches in
+    order of id — with its fingerprint computed on the way: what the day is made of, the format version and
+    per article id its stored bytes and story id (equal fingerprints mean an identical file, so compaction
+    writes nothing). Memory holds one batch and the compressed file, never the day's records."""
+
+    def __init__(self, story_ids: Mapping[str, str] | None):
+        self._story_ids = story_ids or {}
+        self._digest = hashlib.sha256(f"arshif-dataset-articles/{FORMAT_VERSION}\n".encode())
+        self._out = pa.BufferOutputStream()
+        self._writer = pq.ParquetWriter(self._out, FILE_SCHEMA, compression="zstd")
+        self._last: str | None = None
+        self.rows = 0
+
+    def add(self, raw: Mapping[str, bytes]) -> None:
+        """The next batch (id → stored JSON); its ids all come after the previous batch's."""
+        ids = sorted(raw)
+        if not ids:
+            return
+        if self._last is not None and ids[0] <= self._last:
+            raise ValueError(f"a batch of a day's file must follow the last in order of id ({ids[0]} ≤ {self._last})")
+        for article_id in ids:
+            story = self._story_ids.get(article_id) or ""
+            self._digest.update(f"{article_id} {hashlib.sha256(raw[article_id]).hexdigest()} {story}\n".encode())
+        self._writer.write_table(to_table(raw, self._story_ids))
+        self._last = ids[-1]
+        self.rows += len(ids)
+
+    @property
+    def fingerprint(self) -> str:
+        return self._digest.hexdigest()
+
+    def finish(self) -> bytes:
+        """The file's bytes, its fingerprint and format version in its metadata."""
+        self._writer.add_key_value_metadata({FINGERPRINT_KEY: self.fingerprint.encode(),
+                                             b"arshif.format_version": str(FORMAT_VERSION).encode()})
+        self._writer.close()
+        return self._out.getvalue().to_pybytes()
+
+    def discard(self) -> None:
+        self._writer.close()
 
 
 def from_parquet(data: bytes) -> pa.Table:
