@@ -14,7 +14,7 @@ from crawler.sites import get_site
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.urls import article_id
 from replica.server import ReplicaServer
-from tests.crawl_helpers import archived, arshif, crawl_env, expected_urls, run_reports
+from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, expected_urls, run_reports
 from tests.s3_server import ISOLATING_ENV
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
@@ -93,12 +93,12 @@ def two_hosts(tmp_path_factory):
     ports, into the same archive and state."""
     tmp = tmp_path_factory.mktemp("hosts")
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    with ReplicaServer(port=0, now=now) as first:
+    with ReplicaServer(port=0, now=now, plain=PLAIN) as first:
         result = arshif("crawl", env=crawl_env(first, tmp))
         assert result.returncode == 0, result.stderr[-3000:]
         expected = {site: len(expected_urls(first, site)) for site in SITES}
     files = mtimes(tmp / "archive" / "articles")
-    with ReplicaServer(port=0, host="localhost", now=now) as second:
+    with ReplicaServer(port=0, host="localhost", now=now, plain=PLAIN) as second:
         result = arshif("crawl", env=crawl_env(second, tmp))
         assert result.returncode == 0, result.stderr[-3000:]
         yield tmp, second, expected, files
