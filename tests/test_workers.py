@@ -50,7 +50,6 @@ def test_a_backlog_longer_than_a_worker_quota_completes():
         assert asyncio.run(backlog(workers)) == [n * n for n in range(1200)]
 
 
-
 WARM_PROBE = """
 from crawler.extract.workers import ExtractWorkers
 from tests.test_workers import warm_state

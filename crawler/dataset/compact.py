@@ -121,28 +121,21 @@ def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] |
         newest_article = max((at for _, at in listed), default=None)
     by_id = {parse_article_key(key)["id"]: key for key in keys}
     ordered = [by_id[article_id] for article_id in sorted(by_id)]
-    day = DayFile(story_ids)
-    try:
+    with DayFile(story_ids) as day:
         for start in range(0, len(ordered), batch):
             day.add(read_day(archive, ordered[start:start + batch], workers))
-    except BaseException:
-        day.discard()
-        raise
-    if not day.rows:
-        day.discard()
-        return DayResult(site, date, 0, False)
-    fp = day.fingerprint
-    now = datetime.now(timezone.utc)
-    files = day_files(archive, site, date)
-    newest = files[-1] if files else None
-    written = newest is None or not newest.holds(fp)
-    if written:
-        name = next_name(fp, newest, now)
-        archive.put(dataset_day_prefix(site, date) + name, day.finish(), content_type=PARQUET_TYPE,
-                    metadata={"site": site, "published-date": date, "fingerprint": fp}, if_absent=True)
-        files.append(PartName.parse(name))
-    else:
-        day.discard()
+        if not day.rows:
+            return DayResult(site, date, 0, False)
+        fp = day.fingerprint
+        now = datetime.now(timezone.utc)
+        files = day_files(archive, site, date)
+        newest = files[-1] if files else None
+        written = newest is None or not newest.holds(fp)
+        if written:
+            name = next_name(fp, newest, now)
+            archive.put(dataset_day_prefix(site, date) + name, day.finish(), content_type=PARQUET_TYPE,
+                        metadata={"site": site, "published-date": date, "fingerprint": fp}, if_absent=True)
+            files.append(PartName.parse(name))
     sweep_day(archive, site, date, files, keep_replaced, now)
     return DayResult(site, date, day.rows, written, newest_article)
 

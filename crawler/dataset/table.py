@@ -76,7 +76,11 @@ class DayFile:
         self._writer.close()
         return self._out.getvalue().to_pybytes()
 
-    def discard(self) -> None:
+    def __enter__(self) -> "DayFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """A file not finished is dropped (closing twice is harmless)."""
         self._writer.close()
 
 
