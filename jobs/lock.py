@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +19,9 @@ from pathlib import Path
 from crawler.archive.index import archive_state_dir
 
 log = logging.getLogger("arshif.lock")
+
+#: how long a crawl turned away waits for the holder's record (pid, start) to name it in its message
+HOLDER_WAIT = 1.0
 
 
 def lock_path(settings, site: str) -> Path:
@@ -53,7 +57,7 @@ class SiteLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_holder(fd)
+            holder = _read_holder(fd, wait=HOLDER_WAIT)
             os.close(fd)
             raise LockBusy(self.site, holder) from None
         except BaseException:
@@ -73,12 +77,18 @@ class SiteLock:
             self._fd = None
 
 
-def _read_holder(fd: int) -> dict | None:
-    try:
-        holder = json.loads(os.pread(fd, 4096, 0) or b"null")
-    except ValueError:  # the holder has the lock but has not written its pid yet
-        return None
-    return holder if isinstance(holder, dict) else None
+def _read_holder(fd: int, wait: float = 0) -> dict | None:
+    """The holder's record, read again for up to ``wait`` seconds while it is empty: a holder writes it
+    just after taking the lock, and a crawl started at the same moment may look in between."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            holder = json.loads(os.pread(fd, 4096, 0) or b"null")
+        except ValueError:  # being written
+            holder = None
+        if isinstance(holder, dict) or time.monotonic() >= deadline:
+            return holder if isinstance(holder, dict) else None
+        time.sleep(0.02)
 
 
 def live_holder(settings, site: str) -> dict | None:

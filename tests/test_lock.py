@@ -65,6 +65,27 @@ def test_second_holder_is_refused_with_the_holders_pid(settings, holder):
     assert info.value.exit_code == 75
 
 
+def test_a_crawl_that_looks_just_before_the_holder_wrote_its_record_still_names_it(settings):
+    """Two crawls started at once: the loser may find the lock taken and its record not yet written."""
+    import fcntl
+    import threading
+
+    path = lock_path(settings, "elbalad")
+    path.parent.mkdir(parents=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)           # taken, its record not written yet
+    late = threading.Timer(0.3, lambda: os.pwrite(fd, b'{"pid": 4242, "since": "2026-12-04T16:00:00Z"}\n', 0))
+    late.start()
+    try:
+        with pytest.raises(LockBusy) as info:
+            with SiteLock(settings, "elbalad"):
+                pytest.fail("took a lock another holder has")
+    finally:
+        late.join()
+        os.close(fd)
+    assert "(pid 4242 since 2026-12-04T16:00:00Z)" in str(info.value)
+
+
 def test_lock_is_per_site(settings, holder):
     holder("elbalad")
     with SiteLock(settings, "rt_arabic"):
