@@ -3,6 +3,7 @@ re-check interval, feeds and sitemaps are asked for conditionally (ETag / If-Mod
 parsed; the replica answers those conditional requests."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 import time
 import urllib.error
 import urllib.request
@@ -111,8 +112,41 @@ def test_unchanged_feeds_and_sitemaps_cost_a_304_and_no_parsing(tmp_path):
             assert latest["counts"]["not_modified"] >= 2
             assert latest["counts"]["fetched"] == 0
 
-        edited = replica.edit(next(a.article_id for a in replica.articles("rt_arabic") if a.kind == "article"))
+        edited = replica.edit(next(a.article_id for a in replica.articles("rt_arabic") if a.kind == "article"),
+                              after=datetime.now(timezone.utc))
         assert arshif("crawl", env=env).returncode == 0          # a changed feed is read again
         latest = run_reports(tmp_path / "archive", "rt_arabic")[-1]
         assert latest["counts"]["updated"] == 1, latest["counts"]
         assert replica.stats("rt_arabic")[edited.url_path] == 2
+
+
+@pytest.mark.slow
+def test_an_article_fetched_again_and_found_unchanged_is_not_fetched_on_every_run(tmp_path):
+    """A lastmod in the second of our fetch reads "maybe edited after it": the article is fetched once more.
+    Found unchanged, that later fetch is what its lastmod is measured against from then on."""
+    import sqlite3
+
+    with ReplicaServer(plain=PLAIN) as replica:
+        env = crawl_env(replica, tmp_path)
+        assert arshif("crawl", "elbalad", env=env).returncode == 0
+        article = next(a for a in replica.articles("elbalad") if a.kind == "article")
+        [path] = (tmp_path / "state").rglob("index-elbalad.sqlite")
+
+        def forget_validators_and_fetches():
+            """Feeds and sitemaps read again (no 304), the article counted from the replica's zero."""
+            with sqlite3.connect(path) as db:
+                db.execute("DELETE FROM validators")
+            replica.reset()
+
+        with sqlite3.connect(path) as db:                 # as if fetched in the second of its lastmod
+            changed = db.execute("UPDATE articles SET fetched_at=? WHERE canonical_url LIKE ?",
+                                 (article.modified.astimezone(timezone.utc).isoformat(), f"%{article.url_path}")).rowcount
+        assert changed == 1
+        forget_validators_and_fetches()
+        assert arshif("crawl", "elbalad", env=env).returncode == 0
+        assert replica.stats("elbalad").get(article.url_path) == 1
+        assert run_reports(tmp_path / "archive", "elbalad")[-1]["counts"]["unchanged"] == 1
+        forget_validators_and_fetches()
+        assert arshif("crawl", "elbalad", env=env).returncode == 0
+        assert replica.stats("elbalad").get(article.url_path) is None
+        assert run_reports(tmp_path / "archive", "elbalad")[-1]["counts"]["fetched"] == 0

@@ -127,6 +127,14 @@ class ArticleIndex:
                 raise
             self._db.execute("COMMIT")
 
+    def checked(self, article_id: str, fetched_at: str) -> None:
+        """``article_id`` was fetched again at ``fetched_at`` (ISO) and found as archived: the freshness rule
+        measures its sitemap ``lastmod`` against this fetch from now on (else a lastmod in the second of the
+        first fetch would have it fetched again on every run)."""
+        with self._lock:
+            self._db.execute("UPDATE articles SET fetched_at=? WHERE id=? AND fetched_at<?",
+                             (fetched_at, article_id, fetched_at))
+
     def remember_not_articles(self, pages: dict[str, str], checked_at: datetime) -> None:
         """``{article id: reason}`` of URLs that answered no article (not an article, 404) at ``checked_at``."""
         with self._lock:

@@ -21,6 +21,7 @@ class ArchivePipeline(RunComponent):
         plan = plan_article(record, known, date)
         if plan.outcome == PageOutcome.UNCHANGED:
             run.report.count(PageOutcome.UNCHANGED)
+            run.index.checked(known.id, record["fetched_at"])
             return record
         try:
             outcome, keys, stored = await asyncio.wrap_future(run.uploader.submit_article(plan))
