@@ -260,6 +260,13 @@ def story_pairs(corpora: dict[str, list[ReplicaArticle]]) -> set[frozenset[tuple
             for b in members[i + 1:]}
 
 
+def _modified(plan: dict, now: datetime) -> datetime:
+    """The page's modified time: its planned edit's, or its publication's while that edit is still to come or
+    less than a minute old (a lastmod in the second a crawl fetches the page rightly reads "maybe edited after
+    the fetch", and a test's first crawl runs within a second of ``now``)."""
+    return plan["modified"] if plan["modified"] <= now - timedelta(minutes=1) else plan["published"]
+
+
 def _article(site: str, config: dict, plan: dict, article_id: str, now: datetime) -> ReplicaArticle:
     text: _Text = plan["text"]
     slug = _slug(text.title)
@@ -279,7 +286,7 @@ def _article(site: str, config: dict, plan: dict, article_id: str, now: datetime
         path=path, url_path=url_path, title=text.title, lead=text.lead, paragraphs=text.paragraphs,
         authors=plan["authors"] if plan["layout"] in ("article", "brief") else (), tags=text.tags,
         image=config["image"].format(published=published, digest=digest), caption=text.caption,
-        published=published if dated else None, modified=min(plan["modified"], now) if dated else None,
+        published=published if dated else None, modified=_modified(plan, now) if dated else None,
         variants=(variant.format_map(fields),) if variant else (), redirects=redirects,
         shape=plan.get("shape", ""),
         story=plan.get("story", ""),

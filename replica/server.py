@@ -321,7 +321,17 @@ class ReplicaServer:
         """``count`` new articles per site, published now."""
         return [article for state in self._targets(site) for article in state.publish(count)]
 
-    def edit(self, article_id: str, site: str | None = None) -> ReplicaArticle:
+    def edit(self, article_id: str, site: str | None = None, *, after: datetime | None = None) -> ReplicaArticle:
+        """One more edit of the article, at the replica's clock. With ``after`` (a crawl's end, say), the edit's
+        time (whole seconds, as sitemaps give it) is later than ``after``'s second: the edit waits for the
+        clock, so that a page fetched before ``after`` is never dated as late as the edit."""
+        if after is not None:
+            due = after.replace(microsecond=0) + timedelta(seconds=1)
+            if due - self._clock() > timedelta(seconds=5):
+                raise ValueError(f"edit after {after.isoformat()}: the replica's clock is at "
+                                 f"{self._clock().isoformat()}, too far behind to wait for")
+            while self._clock() < due:
+                time.sleep(0.02)
         for state in self._targets(site):
             if state.has(article_id):
                 return state.edit(article_id)

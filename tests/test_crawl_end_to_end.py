@@ -1,4 +1,5 @@
 """The whole path, both sites: discover → fetch → extract → clean → validate → archive, against the replica."""
+from datetime import datetime, timezone
 import json
 
 import pytest
@@ -140,7 +141,7 @@ def test_second_crawl_fetches_no_article_again_and_writes_nothing(replica, first
 def test_an_edited_article_becomes_a_new_version(replica, first):
     tmp, env, _ = first
     article = next(a for a in replica.articles("elbalad") if a.kind == "article")
-    edited = replica.edit(article.article_id, "elbalad")
+    edited = replica.edit(article.article_id, "elbalad", after=datetime.now(timezone.utc))
     result = arshif("crawl", "elbalad", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     url = replica.base_urls["elbalad"] + article.url_path

@@ -98,7 +98,7 @@ def crawled(tmp_path_factory, now):
         env = crawl_env(replica, tmp / "a")
         assert arshif("crawl", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")
-        replica.edit(article.article_id, "elbalad")
+        replica.edit(article.article_id, "elbalad", after=datetime.now(timezone.utc))
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         expected = {site: len(expected_urls(replica, site)) for site in SITES}
     with ReplicaServer(port=0, host="localhost", now=now, plain=PLAIN) as replica:

@@ -3,6 +3,7 @@ feeds and sitemaps. The crawl still archives every article through the generic f
 OpenGraph, Trafilatura, the shared cleaning rules), and the run report, the run's log and ``arshif status``
 say that the site's own selectors stopped matching, the day it happens."""
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -118,10 +119,9 @@ def test_redesign_on_a_live_site_is_reported_by_the_next_run_that_reads_an_artic
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         assert run_reports(tmp_path / "archive", "elbalad")[-1]["selectors"]["rate"] == 1.0
         live.set_layout(2, "elbalad")
-        # the newest article: fetched first, seconds before the edit. (The oldest is fetched last: its edit could
-        # fall in the second of its fetch, and a lastmod not after the fetch rightly means "nothing new".)
+        # edited later than the crawl's last second: a lastmod not after the fetch rightly means "nothing new"
         article = max((a for a in live.articles("elbalad") if a.kind == "article"), key=lambda a: a.published)
-        edited = live.edit(article.article_id, "elbalad")
+        edited = live.edit(article.article_id, "elbalad", after=datetime.now(timezone.utc))
         assert arshif("crawl", "elbalad", env=env).returncode == 0
     report = run_reports(tmp_path / "archive", "elbalad")[-1]
     assert report["counts"]["updated"] == 1 and report["selectors"]["pages"] == 1

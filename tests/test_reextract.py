@@ -1,5 +1,6 @@
 """``arshif reextract``: a changed cleaning rule reaches exactly the archived articles it affects, from the
 stored WARC captures alone, the same on a local pool, on a Dask cluster and across a kill."""
+from datetime import datetime, timezone
 import json
 import os
 import shutil
@@ -349,7 +350,7 @@ def test_the_latest_capture_counts(tmp_path):
         env = crawl_env(replica, tmp_path, after_run=True)
         assert arshif("crawl", "elbalad", env=env).returncode == 0
         article = next(a for a in replica.articles("elbalad") if a.kind == "article")
-        edited = replica.edit(article.article_id, "elbalad")
+        edited = replica.edit(article.article_id, "elbalad", after=datetime.now(timezone.utc))
         again = arshif("crawl", "elbalad", env=env)
         assert again.returncode == 0 and "updated 1" in again.stdout, again.stdout
     root = tmp_path / "archive"
