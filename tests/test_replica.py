@@ -461,12 +461,11 @@ def test_edit_changes_text_gold_and_dates(fresh, site):
 def test_an_edit_after_a_time_is_dated_in_a_later_second(fresh):
     """A crawl that ends at ``after`` fetched every page before it: the edit's lastmod is later than any of them,
     in the whole seconds a sitemap gives, although the replica's clock may run behind the wall clock."""
-    for _ in range(3):
-        article = next(a for a in fresh.articles("elbalad") if a.kind == "article")
-        after = datetime.now(timezone.utc)
-        edited = fresh.edit(article.article_id, "elbalad", after=after)
-        assert edited.modified > after.replace(microsecond=0)
-        assert edited.modified.microsecond == 0
+    article = next(a for a in fresh.articles("elbalad") if a.kind == "article")
+    after = datetime.now(timezone.utc)
+    edited = fresh.edit(article.article_id, "elbalad", after=after)
+    assert edited.modified > after.replace(microsecond=0)
+    assert edited.modified.microsecond == 0
     with pytest.raises(ValueError, match="too far behind"):
         fresh.edit(article.article_id, "elbalad", after=datetime.now(timezone.utc) + timedelta(minutes=1))
 
