@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from replica.resources import load
+from tests import warm_cli
 
 
 #: What a crawl does after its runs, besides archiving: story linking and the Parquet compaction (a fifth of a
@@ -43,7 +44,12 @@ def crawl_env(replica, tmp: Path, *, after_run: bool = False, **extra: str) -> d
     return env
 
 
-def arshif(*args: str, env: dict[str, str], timeout: float = 180, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def arshif(*args: str, env: dict[str, str], timeout: float = 180, cwd: Path | None = None,
+           fresh: bool = False) -> subprocess.CompletedProcess:
+    """``arshif args``: in a process forked from the tests' warm interpreter (tests/warm_cli.py), or with
+    ``fresh`` (or ``FRESH_CLI=1`` in the tests' environment) as ``python -m jobs.cli`` in a new one."""
+    if not (fresh or os.environ.get("FRESH_CLI") or warm_cli.needs_fresh(env)):
+        return warm_cli.run(list(args), env=env, timeout=timeout, cwd=cwd)
     return subprocess.run([sys.executable, "-m", "jobs.cli", *args], env=env, capture_output=True, text=True,
                           timeout=timeout, cwd=cwd, stdin=subprocess.DEVNULL)
 

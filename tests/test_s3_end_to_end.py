@@ -4,18 +4,18 @@ the server down for a whole run; configuration errors. (The server killed in the
 tests/reliability/test_storage_faults.py.)"""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from replica.server import ReplicaServer
 from tests.s3_server import ISOLATING_ENV
-from tests.crawl_helpers import AFTER_RUN_OFF, PLAIN
+from tests.crawl_helpers import AFTER_RUN_OFF, PLAIN, arshif as run_arshif
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -53,8 +53,7 @@ def env(s3_server, s3_env, replica, tmp_path):
 
 
 def arshif(env: dict, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return run_arshif(*args, env=env, cwd=ROOT, timeout=timeout)
 
 
 def counts(stdout: str) -> dict[str, dict[str, int]]:
@@ -129,7 +128,7 @@ def test_crawl_is_idempotent_and_versioned(s3_server, s3_url, env, replica):
 
     # An edit on the site: a second version; the first is kept.
     article = next(a for a in replica.articles("elbalad") if a.kind == "article")
-    edited = replica.edit(article.article_id, "elbalad")
+    edited = replica.edit(article.article_id, "elbalad", after=datetime.now(timezone.utc))
     third = arshif(env, "crawl", "elbalad", "--archive", s3_url)
     assert third.returncode == 0, third.stderr[-3000:]
     assert counts(third.stdout)["elbalad"]["updated"] == 1
