@@ -80,7 +80,15 @@ def tmpfs(tmp_path):
             return point
 
         def remount(self, options: str) -> None:
-            subprocess.run(["mount", "-o", f"remount,{options}", str(point)], check=True)
+            """A read-only remount is refused (EBUSY) while a file there is open for writing: the crawl writes
+            an article at any moment, each file for a few milliseconds; asked again until it is between two."""
+            deadline = time.monotonic() + 10
+            while True:
+                done = subprocess.run(["mount", "-o", f"remount,{options}", str(point)], capture_output=True, text=True)
+                if done.returncode == 0:
+                    return
+                assert "busy" in done.stderr and time.monotonic() < deadline, done.stderr
+                time.sleep(0.005)
 
     yield Mount()
     for path in mounted:
