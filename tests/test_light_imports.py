@@ -54,6 +54,11 @@ def test_scrapy_s_unused_extensions_are_not_even_imported():
             "from crawler.config import load_settings\nfrom crawler.run.scrapy_settings import scrapy_settings\n"
             "s = Settings(scrapy_settings(load_settings(), 'rt_arabic'))\n"
             "names = s.get_component_priority_dict_with_base('EXTENSIONS')\n"
-            "assert not [n for n in names if 'remote_control' in n or 'telnet' in n], names\n"
-            "import sys\nassert 'aiohttp' not in sys.modules and 'scrapy.extensions.telnet' not in sys.modules\n")
+            "assert not [n for n in names if 'remote_control' in n or 'telnet' in n or 'feedexport' in n], names\n"
+            "mws = s.get_component_priority_dict_with_base('DOWNLOADER_MIDDLEWARES')\n"
+            "assert not [n for n in mws if 'cookies' in n or 'httpcache' in n], mws\n"
+            "assert sorted(s.getwithbase('DOWNLOAD_HANDLERS')) == ['http', 'https']\n"
+            "import sys\nassert 'aiohttp' not in sys.modules and 'scrapy.extensions.telnet' not in sys.modules\n"
+            "assert 'scrapy.extensions.feedexport' not in sys.modules\n"
+            "assert 'scrapy.downloadermiddlewares.cookies' not in sys.modules\n")
     assert imported_after(code) == []

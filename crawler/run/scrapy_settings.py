@@ -30,8 +30,17 @@ _EXTENSIONS_OFF = {
     # Scrapy 2.19's HTTP server on localhost that runs Python code sent to it, its token in a job file under
     # the user's state folder (left there when a crawl is killed)
     "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.feedexport.FeedExporter",       # no FEEDS: records go through the pipelines
+    "scrapy.extensions.memdebug.MemoryDebugger",
+    "scrapy.extensions.spiderstate.SpiderState",        # no JOBDIR: a run's state is its report and the index
 }
 EXTENSIONS_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.EXTENSIONS_BASE.items() if k not in _EXTENSIONS_OFF}
+# The same for downloader middlewares that are off here (COOKIES_ENABLED = False, no HTTP cache), and for the
+# download handlers of schemes a site's pages never use (data:, file:, s3:, ftp:): Scrapy loads every handler
+# that is not lazy, and imports each middleware only to be told it is not configured.
+DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.DOWNLOADER_MIDDLEWARES_BASE.items()
+                               if k.rsplit(".", 1)[-1] not in ("CookiesMiddleware", "HttpCacheMiddleware")}
+DOWNLOAD_HANDLERS_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.DOWNLOAD_HANDLERS_BASE.items() if k in ("http", "https")}
 EXTENSIONS = {
     "crawler.run.report_extension.RunReportExtension": 100,
     "crawler.fetch.crawl_delay.CrawlDelay": 200,
