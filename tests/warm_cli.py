@@ -25,9 +25,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: imported once by the fork server: every command's modules and the extraction workers' preload
-PRELOAD = ["tests.warm_cli", "jobs.cli", "jobs.crawl", "crawler.fetch.spider", "crawler.run.site_run",
-           "crawler.run.uploads", "crawler.run.scrapy_settings", "crawler.archive.s3", "scrapy.crawler",
+#: imported once by the fork server: every command's modules, what a crawl's Scrapy loads from its settings
+#: (not ``twisted.internet.reactor``: importing it installs a reactor, and each crawl installs its own), and
+#: the extraction workers' preload
+PRELOAD = ["tests.warm_cli", "jobs.cli", "jobs.crawl", "jobs.compact", "jobs.lock", "jobs.logs", "jobs.stories",
+           "crawler.fetch.spider", "crawler.fetch.capture", "crawler.fetch.crawl_delay", "crawler.fetch.retry_after",
+           "crawler.run.site_run", "crawler.run.uploads", "crawler.run.scrapy_settings", "crawler.run.dead_runs",
+           "crawler.run.deadline", "crawler.run.report_extension", "crawler.archive.s3", "crawler.archive.local",
+           "crawler.archive.lease", "crawler.archive.pipeline", "crawler.extract.pipeline",
+           "crawler.extract.validate", "scrapy.crawler", "scrapy.core.downloader.handlers.http11",
+           "scrapy.core.downloader.contextfactory", "scrapy.downloadermiddlewares.httpcompression",
+           "scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.redirect",
+           "scrapy.downloadermiddlewares.retry", "scrapy.pqueues", "scrapy.squeues", "scrapy.robotstxt",
+           "scrapy.spidermiddlewares.referer", "scrapy.extensions.throttle", "scrapy.extensions.memusage",
            "crawler.extract.preload"]
 
 _context: multiprocessing.context.ForkServerContext | None = None
