@@ -55,6 +55,17 @@ def test_a_run_told_its_id_starts_when_the_id_says_and_is_stored_under_it(opener
             run_started(wrong, "elbalad")
 
 
+def test_run_ids_sort_by_start_also_within_one_second():
+    """Reports are read newest first by key: two runs started in one second (a run can take less) must
+    sort as they started, whatever the order of their sites' names."""
+    second = datetime(2026, 12, 3, 23, 59, 59, tzinfo=timezone.utc)
+    starts = [second.replace(microsecond=us) for us in (0, 16, 250_000, 500_000, 999_999)]
+    ids = [new_run_id("elbalad", when) for when in starts]
+    assert sorted(ids) == ids and len(set(ids)) == len(ids)
+    assert all(run_started(i, "elbalad") == second for i in ids)
+    assert new_run_id("elbalad", second + timedelta(seconds=1)) > ids[-1]
+
+
 def test_a_crawl_past_its_deadline_when_the_spider_opens_stops_at_once(tmp_path):
     """The deadline, not the spider's opening, starts the clock: told a deadline already past, the crawl is
     closed as over its time limit at once (Scrapy's own CLOSESPIDER_TIMEOUT would have crawled for 25m),

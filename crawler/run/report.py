@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -50,9 +49,10 @@ _RUN_ID = re.compile(r"(\d{8}T\d{6}Z)-(.+)-[0-9a-f]{4}")
 
 
 def new_run_id(site: str, now: datetime | None = None) -> str:
-    """``<start, UTC, to the second>-<site>-<4 hex digits>``: ids sort by start time."""
+    """``<start, UTC, to the second>-<site>-<4 hex digits: the fraction of that second>``: ids sort by start
+    time, also between two runs that start within one second (a run can take less than one)."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return f"{now:%Y%m%dT%H%M%SZ}-{site}-{secrets.token_hex(2)}"
+    return f"{now:%Y%m%dT%H%M%SZ}-{site}-{now.microsecond * 0x10000 // 1_000_000:04x}"
 
 
 def run_started(run_id: str, site: str) -> datetime:
