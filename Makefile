@@ -19,7 +19,7 @@ run: setup
 	$(BIN)/arshif crawl
 
 test: setup
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 demo: setup
 	$(BIN)/arshif demo

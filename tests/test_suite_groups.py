@@ -38,7 +38,7 @@ def test_a_module_scoped_fixture_is_built_once_under_make_test_s_workers(tmp_pat
     (tmp_path / "test_grouped.py").write_text(SUITE)
     builds = tmp_path / "builds"
     env = {**os.environ, "BUILDS": str(builds), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p",
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "3", "--dist", "loadgroup", "-p",
                            "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:]
