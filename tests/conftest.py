@@ -26,6 +26,10 @@ def pytest_collection_modifyitems(items):
         defs = info.name2fixturedefs.values() if info is not None else ()
         if any(d[-1].scope == "module" for d in defs if d):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    # The long tests first (those marked slow: whole crawls, services, fault scenarios), the hundreds of short
+    # ones after them, to fill the workers' ends: in file order, a module of 30 s of crawls handed out last
+    # kept one worker busy while the others had finished. Stable: the order within each part is unchanged.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_sessionfinish(session):
