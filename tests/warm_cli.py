@@ -11,8 +11,9 @@ start a second server because it does not know the first one's pid, is skipped).
 
 What differs from a fresh ``python -m jobs.cli``: the imports are done before the environment is set (no
 module of ours reads it at import), and exit handlers registered by the command are run by hand before
-``os._exit``. The tests of the real executable (tests/test_cli.py's entry point, ``serve``'s children, the
-signal tests that kill a crawl) still start fresh interpreters: ``arshif(..., fresh=True)`` or Popen.
+``os._exit``. tests/test_warm_cli.py runs commands both ways and compares them; ``serve``'s children and the
+signal tests that kill a crawl's process group start fresh interpreters (Popen), as does ``arshif(...,
+fresh=True)``, an environment that changes how Python starts (``needs_fresh``) or ``FRESH_CLI=1``.
 """
 from __future__ import annotations
 
