@@ -93,6 +93,8 @@ def test_a_run_that_archives_nothing_remembers_no_non_article(tmp_path):
         latest = run_reports(tmp_path / "archive", "elbalad")[-1]
         assert latest["counts"]["new"] > 0 and latest["counts"].get("skipped_not_article", 0) == 0, \
             [r["counts"] for r in run_reports(tmp_path / "archive", "elbalad")]
+        # nor its feeds and sitemaps taken as read: asked for again whole, not answered 304
+        assert latest["counts"].get("not_modified", 0) == 0, latest["counts"]
 
 
 @pytest.mark.slow

@@ -152,7 +152,8 @@ class SiteRun:
         layout change that hides every article is not taken for good); the feeds' and sitemaps' validators,
         when every article they listed was dealt with (no page cap reached, no page failed) and every feed and
         sitemap was read whole, since a 304 next time skips the whole document (a sitemap index's 304 skips the
-        child sitemaps too, the one that failed this time among them)."""
+        child sitemaps too, the one that failed this time among them), and not after a run whose every article
+        page answered no article (its articles are listed again next time, not skipped as unchanged lists)."""
         counts = self.report.counts
         if result != RunResult.OK:
             return
@@ -160,7 +161,7 @@ class SiteRun:
         if self.not_articles and archived:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
         if (self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0)
-                and not self.discovery_incomplete):
+                and not self.discovery_incomplete and (archived or not self.not_articles)):
             self.index.remember_validators(self.validators)
 
     # -- archive writes --------------------------------------------------------------------------------
