@@ -84,18 +84,30 @@ def candidates(articles: Iterable[Features], params: LinkParams) -> Iterator[tup
                 yield feat, other
 
 
+_TF = tuple(1 + math.log(n) for n in range(1, 257))
+
+
+def _tf(count: int) -> float:
+    """A term's weight from its count in the article, ``1 + log(count)`` (looked up for the usual counts)."""
+    return _TF[count - 1] if 0 < count <= 256 else 1 + math.log(count)
+
+
 class DocFrequencies:
     """Document frequencies of terms over the articles of given days (``per_day``: day → (articles, Counter
     of the days' terms)), summed over the days around a pair: the day before the earlier article to the day
-    after the later one. Each article's TF-IDF vector is computed once per such span."""
+    after the later one. What is kept per article and span is its TF-IDF norm and its strongest terms (a few
+    hundred bytes); the weights themselves are computed again for each pair from the article's term counts
+    and the span's IDF, never held: kept, they were a dict per article and span (~10 KB each), and linking
+    the replica's 100,000 articles of three days took the crawl process past 4 GB."""
 
     def __init__(self, per_day: Callable[[str], tuple[int, Counter]]):
         self._per_day = per_day
-        self._spans: dict[tuple[str, str], tuple[int, Counter]] = {}
-        self._vectors: dict[tuple[str, tuple[str, str]], tuple[dict[str, float], float, frozenset[str]]] = {}
+        self._idfs: dict[tuple[str, str], Callable[[str], float]] = {}
+        self._summaries: dict[tuple[str, tuple[str, str]], tuple[float, frozenset[str]]] = {}
 
-    def _span(self, key: tuple[str, str]) -> tuple[int, Counter]:
-        if key not in self._spans:
+    def _idf(self, key: tuple[str, str]) -> Callable[[str], float]:
+        """A term's inverse document frequency over the span ``key`` (each term's computed once)."""
+        if key not in self._idfs:
             total, df = 0, Counter()
             day = key[0]
             while day <= key[1]:
@@ -103,28 +115,47 @@ class DocFrequencies:
                 total += n
                 df.update(counts)
                 day = day_offset(day, 1)
-            self._spans[key] = (total, df)
-        return self._spans[key]
+            cache: dict[str, float] = {}
 
-    def vector(self, feat: Features, key: tuple[str, str]) -> tuple[dict[str, float], float, frozenset[str]]:
-        """``feat``'s TF-IDF weights over the span ``key``, their norm and its ``TOP_TERMS`` strongest terms."""
+            def idf(term: str) -> float:
+                value = cache.get(term)
+                if value is None:
+                    value = cache[term] = math.log((1 + total) / (1 + df.get(term, 0))) + 1
+                return value
+            self._idfs[key] = idf
+        return self._idfs[key]
+
+    def _weights(self, feat: Features, key: tuple[str, str]) -> dict[str, float]:
+        """``feat``'s TF-IDF weights over the span ``key`` (made anew: not kept)."""
+        idf = self._idf(key)
+        return {term: _tf(count) * idf(term) for term, count in feat.terms.items()}
+
+    def summary(self, feat: Features, key: tuple[str, str]) -> tuple[float, frozenset[str]]:
+        """The norm of ``feat``'s weights over the span ``key`` and its ``TOP_TERMS`` strongest terms."""
         slot = (feat.id, key)
-        if slot not in self._vectors:
-            total, df = self._span(key)
-            weights = {term: (1 + math.log(count)) * (math.log((1 + total) / (1 + df.get(term, 0))) + 1)
-                       for term, count in feat.terms.items()}
+        if slot not in self._summaries:
+            weights = self._weights(feat, key)
             norm = math.sqrt(sum(w * w for w in weights.values()))
             top = frozenset(t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
-            self._vectors[slot] = (weights, norm, top)
-        return self._vectors[slot]
+            self._summaries[slot] = (norm, top)
+        return self._summaries[slot]
+
+    @staticmethod
+    def _products(terms: dict[str, int], other: dict[str, int], idf: Callable[[str], float]) -> Iterator[float]:
+        """The products of the two articles' weights of each term they share (in ``terms``' order)."""
+        for term, count in terms.items():
+            theirs = other.get(term)
+            if theirs is not None:
+                weight = idf(term)
+                yield _tf(count) * weight * (_tf(theirs) * weight)
 
     def score(self, a: Features, b: Features) -> tuple[float, int]:
         """TF-IDF cosine of ``a`` and ``b`` and the number of distinctive terms they share."""
         key = (day_offset(min(a.day, b.day), -1), day_offset(max(a.day, b.day), 1))
-        (wa, na, ta), (wb, nb, tb) = self.vector(a, key), self.vector(b, key)
-        if len(wb) < len(wa):
-            wa, wb = wb, wa
-        dot = sum(w * wb[t] for t, w in wa.items() if t in wb)
+        (na, ta), (nb, tb) = self.summary(a, key), self.summary(b, key)
+        if len(b.terms) < len(a.terms):
+            a, b = b, a
+        dot = sum(self._products(a.terms, b.terms, self._idf(key)))
         return (dot / (na * nb) if na and nb else 0.0), len(ta & tb)
 
 
