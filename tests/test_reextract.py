@@ -22,9 +22,10 @@ TWEAK = Path(__file__).parent / "rule_tweak"     # sitecustomize.py: the changed
 
 def tree(root: Path) -> dict[str, bytes]:
     """Every file of the archive but re-extraction's run manifests and the Parquet dataset (their run ids,
-    file names and times differ; the dataset's rows are checked on their own)."""
+    file names and times differ; the dataset's rows are checked on their own), and but a write's hidden
+    temporary file (``.tmp-*.part``, left when a SIGKILL lands inside a write; no listing shows it)."""
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.endswith("-reextract.json")
+            if p.is_file() and not p.name.endswith("-reextract.json") and not p.name.startswith(".tmp-")
             and not str(p.relative_to(root)).startswith("datasets/")}
 
 
