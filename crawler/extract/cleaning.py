@@ -32,6 +32,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from lxml.etree import XPath
+
 from crawler.dates import ARABIC_DIGITS, is_date
 from crawler.extract.vocabulary import containment, content_words
 from crawler.sites.rules import Rules, whole_lines
@@ -89,18 +91,23 @@ MASTHEAD_LINE = whole_lines(rf"{ROLE}\s*[:：]\s*\S+(?:\s+\S+){{0,3}}")     # ro
 # Read-more boxes in the HTML, whatever their markup: box-sized blocks whose text starts with a label.
 # ``flatten_boxes`` turns each into one ``<p>`` holding the label and its headline(s), so that the line rules
 # see where the box stood and decide, by what follows, whether the article ends there.
-READ_MORE_LABELS = tuple(f"{verb} {what}" for verb in ("اقرأ", "إقرأ", "أقرأ", "شاهد", "طالع")
+READ_MORE_VERBS = ("اقرأ", "إقرأ", "أقرأ", "شاهد", "طالع")
+READ_MORE_LABELS = tuple(f"{verb} {what}" for verb in READ_MORE_VERBS
                          for what in ("أيضا", "أيضاً", "ايضا", "ايضاً", "المزيد", "كذلك"))
 BOX_MAX_CHARS = 400
 LABEL_MAX_CHARS = 24            # a block this short that starts with a label is the label alone
 BOX_HEADLINES = 3               # headlines a box holds after a label alone (links in HTML, short lines in text)
 BOX_SEPARATOR = " | "           # between the label and the headlines of a box flattened from HTML
+# Only the blocks around a text node that holds a label's verb are measured: the text of every block of the
+# page (its normalized string value, nested blocks over and over) cost more than Trafilatura's extraction.
 BOX_XPATH = (
-    "//*[self::div or self::aside or self::section or self::p or self::h2 or self::h3 or self::h4 or self::ul"
-    " or self::blockquote or self::figure]"
+    "//text()[" + " or ".join(f"contains(., '{verb}')" for verb in READ_MORE_VERBS) + "]"
+    "/ancestor::*[self::div or self::aside or self::section or self::p or self::h2 or self::h3 or self::h4"
+    " or self::ul or self::blockquote or self::figure]"
     f"[string-length(normalize-space(.)) < {BOX_MAX_CHARS}]"
     "[" + " or ".join(f"starts-with(normalize-space(.), '{label}')" for label in READ_MORE_LABELS) + "]"
 )
+_BOXES = XPath(BOX_XPATH)
 _BOX_BLOCKS = {"div", "aside", "section", "p", "h2", "h3", "h4", "h5", "ul", "ol", "li", "a", "blockquote", "span"}
 # Blocks pruned from the HTML before Trafilatura reads it: embedded posts (tweets…).
 EMBEDS = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed", "fb-post", "telegram-post")
@@ -138,7 +145,7 @@ def flatten_boxes(tree) -> int:
     A label alone in its block takes the link-only blocks right after it as its headlines (a ``<p>`` label
     then a ``<p><a>headline</a></p>``, an ``<h2>`` then a ``<div><a>``).
     """
-    found = tree.xpath(BOX_XPATH)
+    found = _BOXES(tree)
     inside = set(found)
     count = 0
     for box in found:

@@ -12,8 +12,7 @@ MAX_FOREIGN_SHARE = 0.2        # non-ASCII letters outside the site's script (La
 MAX_MOJIBAKE_SHARE = 0.2       # UTF-8 byte pairs seen through a single-byte charset, per non-ASCII character
 _SCRIPT_RANGES = {"ar": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"}
 _LETTERS = re.compile(r"[^\W\d_]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WIDE_LETTERS = re.compile(r"[^\W\d_\x00-\x7f]")
+_WIDE_NON_LETTERS = re.compile(r"[^\w\x00-\x7f]|[^\D\x00-\x7f]")   # non-ASCII and not a letter: few, cheap to find
 _FOREIGN = {lang: re.compile(f"[^\\W\\d_\\x00-\\x7f{ranges}]") for lang, ranges in _SCRIPT_RANGES.items()}
 
 
@@ -35,12 +34,12 @@ def garbled(text: str, language: str) -> str | None:
     bad = text.count("\ufffd")
     if bad > 2 and bad > MAX_REPLACEMENT_SHARE * len(_LETTERS.findall(text)):
         return "replacement characters"
-    wide_chars = len(_NON_ASCII.findall(text))
+    wide_chars = len(text) - len(text.encode("ascii", "ignore"))      # non-ASCII characters
     if wide_chars and any(len(p.findall(text)) > MAX_MOJIBAKE_SHARE * wide_chars for p in _MOJIBAKE):
         return "mojibake"
     foreign = _FOREIGN.get(language)
     if foreign is not None:
-        wide = len(_WIDE_LETTERS.findall(text))
-        if wide and len(foreign.findall(text)) > MAX_FOREIGN_SHARE * wide:
+        strangers = len(foreign.findall(text))
+        if strangers and strangers > MAX_FOREIGN_SHARE * (wide_chars - len(_WIDE_NON_LETTERS.findall(text))):
             return f"not {language} script"
     return None

@@ -260,15 +260,21 @@ def _from_trafilatura(document) -> PageMetadata:
     )
 
 
-def page_metadata(tree, extraction: Extraction, document=None) -> PageMetadata:
-    """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback)."""
+def page_metadata(tree, extraction: Extraction, document=None, hits: dict[str, bool] | None = None) -> PageMetadata:
+    """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback). ``hits``, when
+    given, receives ``selector_hits`` of the page, from the same reading of its selectors."""
+    site = _from_site(tree, extraction, set(FIELDS))
     merged = _merge((
-        lambda wanted: _from_site(tree, extraction, wanted),
+        lambda wanted: site,
         lambda wanted: _from_json_ld(tree),
         lambda wanted: _from_meta(tree),
         lambda wanted: _from_site(tree, GENERIC, wanted),
-        lambda wanted: _from_trafilatura(document),
     ))
+    if hits is not None:
+        hits.update(selector_hits(tree, extraction, site, merged))
+    if document is not None:
+        page = merged
+        merged = _merge((lambda wanted: page, lambda wanted: _from_trafilatura(document)))
     if merged.title and extraction.title_suffix is not None:
         merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
     return merged
@@ -279,24 +285,25 @@ def needs_fallback(meta: PageMetadata) -> bool:
     return not meta.title
 
 
-def selector_hits(tree, extraction: Extraction) -> dict[str, bool]:
+@lru_cache(maxsize=256)
+def _xpath(expression: str) -> XPath:
+    return XPath(expression)
+
+
+def selector_hits(tree, extraction: Extraction, site: PageMetadata, page: PageMetadata) -> dict[str, bool]:
     """Whether the site's own selectors still find this page's parts: a redesign shows as misses.
 
-    For each metadata field the site has selectors for and the page has a value for (from any source), True
-    when the site's selectors gave it, False when only the generic sources (JSON-LD, OpenGraph and meta
-    tags, generic markup) did; a field the page has no value for is no evidence either way and is left out.
-    ``body``: the site's body selector finds text. ``prune``: one of the site's noise-block rules matches.
+    ``site`` is what the site's selectors gave, ``page`` what the page gave from any of its own sources (the
+    site's selectors, JSON-LD, OpenGraph and meta tags, generic markup; not Trafilatura's heuristics). For
+    each metadata field the site has selectors for and the page has a value for, True when the site's
+    selectors gave it, False when only the generic sources did; a field the page has no value for is no
+    evidence either way and is left out. ``body``: the site's body selector finds text. ``prune``: one of the
+    site's noise-block rules matches.
     """
-    fields = {name for name in FIELDS if name != "canonical" and getattr(extraction, name)}
-    site = _from_site(tree, extraction, fields)
-    hits = {name: True for name in fields if getattr(site, name)}
-    missing = fields - set(hits)
-    if missing:
-        generic = _merge((lambda wanted: _from_json_ld(tree), lambda wanted: _from_meta(tree),
-                          lambda wanted: _from_site(tree, GENERIC, wanted)))
-        hits.update({name: False for name in missing if getattr(generic, name)})
+    fields = [name for name in FIELDS if name != "canonical" and getattr(extraction, name)]
+    hits = {name: bool(getattr(site, name)) for name in fields if getattr(page, name)}
     if extraction.body:
         hits["body"] = bool(_select(tree, extraction.body))
     if extraction.prune_xpath:
-        hits["prune"] = any(tree.xpath(rule) for rule in extraction.prune_xpath)
+        hits["prune"] = any(_xpath(rule)(tree) for rule in extraction.prune_xpath)
     return hits

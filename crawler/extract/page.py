@@ -26,7 +26,7 @@ from w3lib.encoding import html_to_unicode
 from crawler.extract import cleaning
 from crawler.dates import parse_date
 from crawler.extract.garbled import garbled
-from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata, selector_hits
+from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata
 from crawler.sites import SiteSpec, get_site
 from crawler.outcomes import NotArticle
 from crawler.urls import article_id, canonicalize, is_article_url
@@ -126,7 +126,7 @@ def _html_lines(html: str, url: str, spec: SiteSpec,
     )
     if document is None or not document.text:
         return NotArticle("no_article_body")
-    meta = page_metadata(tree, spec.extraction)
+    meta = page_metadata(tree, spec.extraction, hits=hits)
     if needs_fallback(meta):         # Trafilatura's metadata heuristics cost as much as its text extraction
         meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False))
     if not meta.title:
@@ -134,8 +134,6 @@ def _html_lines(html: str, url: str, spec: SiteSpec,
     rules = _rules(spec)
     meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
     cleaned = cleaning.clean(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
-    if hits is not None:
-        hits.update(selector_hits(tree, spec.extraction))
     return cleaned, meta
 
 

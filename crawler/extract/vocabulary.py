@@ -36,15 +36,16 @@ def _stem(word: str) -> str:
     return _ENDING.sub("", _ARTICLE.sub("", word))
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)        # the cleaning rules compare each of a page's first lines with the others
+def content_words(text: str) -> frozenset[str]:
     """The distinct content words of ``text``: marks and tatweel removed, letter variants unified
     (أ إ آ → ا, ى → ي, ة → ه), the conjunction, the article and common endings stripped (a light stem: the
     same for both texts compared), function words and short words out."""
     text = _MARKS.sub("", text).translate(_LETTERS).lower()
     words = (_stem(w) for w in _WORD.findall(text))
-    return {w for w in words if len(w) >= MIN_LETTERS and w not in STOPWORDS}
+    return frozenset(w for w in words if len(w) >= MIN_LETTERS and w not in STOPWORDS)
 
 
-def containment(part: set[str], whole: set[str]) -> float:
+def containment(part: frozenset[str], whole: frozenset[str]) -> float:
     """Share of ``part``'s words found in ``whole`` (0.0 for an empty ``part``)."""
     return len(part & whole) / len(part) if part else 0.0
