@@ -3,7 +3,8 @@ same crawl again (incremental: nothing to fetch). Prints wall time, pages and ar
 peak memory of the crawl process and of its extraction workers.
 
 Run: ``python bench/crawl.py [--runs N] [--articles N]`` (``--articles``: articles per site, default the base
-corpus of about 44; the per-run page cap is raised to fit). Figures vary on shared machines: compare runs made together.
+corpus of about 44; the per-run page cap is raised to fit). The replica keeps connections alive, as the real sites
+do. Figures vary on shared machines: compare runs made together.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"arshif crawl of the replica (both sites), {os.cpu_count()} cores")
     print(f"{'run':<14}{'wall s':>8}{'pages':>7}{'new':>6}{'pages/s':>9}{'articles/s':>12}{'peak RSS MiB':>14}")
-    with ReplicaServer(port=0, articles=args.articles) as replica:
+    with ReplicaServer(port=0, articles=args.articles, keep_alive=True) as replica:
         for n in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}

@@ -96,11 +96,11 @@ def _failure(status: int) -> Response:
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, state: SiteState, respond, verbose: bool):
+    def __init__(self, address, state: SiteState, respond, verbose: bool, keep_alive: bool = False):
         self.state = state
         self.respond = respond
         self.verbose = verbose
-        super().__init__(address, _Handler)
+        super().__init__(address, _KeepAliveHandler if keep_alive else _Handler)
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], ConnectionError):   # a client that hung up is no error
@@ -201,17 +201,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _KeepAliveHandler(_Handler):
+    """HTTP/1.1 with persistent connections, as the real sites answer; an idle connection is closed after
+    ``timeout`` seconds. Every answer but a streamed one has a Content-Length, so the client knows its end."""
+    protocol_version = "HTTP/1.1"
+    timeout = 15
+
+
 class ReplicaServer:
     """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral.
     ``layout=2`` serves every page in the redesigned markup (``set_layout`` switches it at run time);
     ``articles=N`` serves N articles per site (up to 100,000; default the base corpus, ~44), the ones past the
     base corpus older and generated on demand (``older``); ``plain=N`` keeps only N of the base corpus's plain
     articles (every special page, shape, event, URL variant and redirect stays): a site with every kind of
-    page in half the pages, for tests of the crawl's mechanics rather than of extraction."""
+    page in half the pages, for tests of the crawl's mechanics rather than of extraction. ``keep_alive=True``
+    answers HTTP/1.1 and keeps connections open between requests, as the real sites do (the benches); by
+    default every answer closes its connection (HTTP/1.0), so that each request of a test meets the faults and
+    stalls on a connection of its own."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
-                 layout: int = 1, articles: int | None = None, plain: int | None = None):
+                 layout: int = 1, articles: int | None = None, plain: int | None = None, keep_alive: bool = False):
         self.port = port
+        self.keep_alive = keep_alive
         self.host = host
         self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
         self.verbose = verbose
@@ -231,7 +242,7 @@ class ReplicaServer:
         try:
             for offset, (site, respond) in enumerate(SITE_PAGES.items()):
                 port = self.port + offset if self.port else 0
-                server = _SiteServer((self.host, port), self._states[site], respond, self.verbose)
+                server = _SiteServer((self.host, port), self._states[site], respond, self.verbose, self.keep_alive)
                 self._states[site].base_url = f"http://{self.host}:{server.server_address[1]}"
                 thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                           name=f"replica-{site}", daemon=True)

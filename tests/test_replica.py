@@ -1,6 +1,7 @@
 """The local replica of RT Arabic and Sada El Balad (replica/): corpus, pages, discovery, controls."""
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import sys
@@ -174,6 +175,36 @@ def test_corpus_follows_now():
 
 
 # --- server and pages ------------------------------------------------------------------------------------------
+
+def test_keep_alive_serves_many_requests_on_one_connection_until_stopped():
+    server = ReplicaServer(now=NOW, keep_alive=True).start()
+    try:
+        host, port = urlsplit(server.base_urls["rt_arabic"]).netloc.split(":")
+        article = server.articles("rt_arabic")[0]
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        for path in ("/robots.txt", article.url_path, article.url_path):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            assert response.status == 200 and response.version == 11 and response.read()
+            assert response.getheader("Connection") != "close"
+        first_socket = connection.sock
+        connection.request("GET", "/robots.txt")
+        connection.getresponse().read()
+        assert connection.sock is first_socket          # the same TCP connection all along
+    finally:
+        server.stop()
+    connection.request("GET", "/robots.txt")          # a stopped site hangs up its kept-alive connections too
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        connection.getresponse()
+    # by default every answer closes its connection
+    with ReplicaServer(now=NOW) as plain:
+        host, port = urlsplit(plain.base_urls["rt_arabic"]).netloc.split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        connection.request("GET", "/robots.txt")
+        response = connection.getresponse()
+        assert response.version == 10 and response.read()
+        assert response.will_close
+
 
 def test_starts_fast_on_ephemeral_ports():
     started = time.monotonic()

@@ -51,3 +51,14 @@ def test_components_find_the_run_attached_to_their_crawler(started):
     assert spider.name == "elbalad" and spider.run is run
     with pytest.raises(NotConfigured):
         run_from(Crawler(NewsSpider, scrapy))
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    """Scrapy's own check of this (WARN_ON_GENERATOR_RETURN_VALUE) is off: it re-read the callback's source on
+    every response. It is made here, once, on every callback and errback the spider gives its requests."""
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    callbacks = [getattr(NewsSpider, name) for name in dir(NewsSpider)
+                 if name.startswith(("parse_", "discovery_", "article_", "follow_"))]
+    assert len(callbacks) >= 6
+    assert not [c.__name__ for c in callbacks if is_generator_with_return_value(c)]
