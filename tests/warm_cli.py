@@ -38,7 +38,7 @@ PRELOAD = ["tests.warm_cli", "jobs.cli", "jobs.crawl", "jobs.compact", "jobs.loc
            "scrapy.core.downloader.contextfactory", "scrapy.downloadermiddlewares.httpcompression",
            "scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.redirect",
            "scrapy.downloadermiddlewares.retry", "scrapy.pqueues", "scrapy.squeues", "scrapy.robotstxt",
-           "scrapy.spidermiddlewares.referer", "scrapy.extensions.throttle", "scrapy.extensions.memusage",
+           "scrapy.extensions.throttle", "scrapy.extensions.memusage",
            "crawler.extract.preload"]
 
 _context: multiprocessing.context.ForkServerContext | None = None
