@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from contextlib import ExitStack
+from datetime import timedelta
 
 log = logging.getLogger("arshif.crawl")
 
@@ -63,6 +64,10 @@ def check_sites(settings, names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# A temporary file of a write this old belongs to no write still running (a write takes well under a second).
+PARTIAL_WRITE_AGE = timedelta(hours=1)
+
+
 def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None, *, run_id: str | None = None,
               deadline=None) -> tuple[int, list]:
     """Crawl ``sites`` once. Returns the exit code and the finished run reports. With ``refetch`` (site →
@@ -107,6 +112,9 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
                 busy = exc.exit_code
         if not locked:
             return busy, runs
+        swept = archive.sweep_partial_writes(PARTIAL_WRITE_AGE)
+        if swept:
+            log.warning("removed %d partial file(s) that writes killed midway left in the archive", swept)
         uploader = open_uploader(archive, settings)
         stack.callback(uploader.close)
         flushed = uploader.flush_outbox()

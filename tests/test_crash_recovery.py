@@ -35,11 +35,17 @@ def test_sigkill_mid_crawl_then_rerun(replica, tmp_path):
     assert 5 <= partial < len(expected_urls(replica, "elbalad"))
     assert list((tmp_path / "state").rglob("*.warc.gz.open")), "the killed run left its WARC file open"
 
+    # what a write killed an hour ago left (the kill above may have left one too, too young to remove)
+    stale = next((tmp_path / "archive" / "articles").rglob("*.json")).parent / ".tmp-killed.part"
+    stale.write_bytes(b'{"id": "half')
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+
     again = arshif("crawl", "elbalad", env=crawl_env(replica, tmp_path))
     assert again.returncode == 0, again.stderr[-3000:]
     urls = [r["canonical_url"] for r in archived(tmp_path / "archive") if r["site"] == "elbalad"]
     assert sorted(urls) == sorted(expected_urls(replica, "elbalad"))       # all of them, each once
-    assert not list((tmp_path / "archive").rglob(".tmp-*")), "a half-written file is visible"
+    assert not stale.exists() and "partial file(s) that writes killed midway left" in again.stderr
+    assert all(time.time() - p.stat().st_mtime < 3600 for p in (tmp_path / "archive").rglob(".tmp-*"))
     assert not list((tmp_path / "state").rglob("*.warc.gz*")), "the interrupted run's WARC was not archived"
     warcs = list((tmp_path / "archive" / "warc").rglob("*.warc.gz"))
     assert len(warcs) == 2                                   # the killed run's, recovered, and the rerun's

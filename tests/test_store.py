@@ -90,3 +90,21 @@ def test_local_writes_leave_no_partial_files(tmp_path):
     assert archive.put("x/y.json", b"[]", content_type="application/json", if_absent=True) is False
     assert archive.get("x/y.json") == b"{}"
     assert [p.name for p in (tmp_path / "a" / "x").iterdir()] == ["y.json"]
+
+
+def test_local_archive_sweeps_only_old_partial_writes(tmp_path):
+    import os
+    import time
+    from datetime import timedelta
+
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archive.put("articles/site=elbalad/a.json", b"{}", content_type="application/json")
+    folder = tmp_path / "archive" / "articles" / "site=elbalad"
+    old, young, other = folder / ".tmp-old.part", folder / ".tmp-young.part", folder / ".tmp-notes.txt"
+    for path in (old, young, other):
+        path.write_bytes(b"half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    os.utime(other, (time.time() - 7200, time.time() - 7200))
+    assert archive.sweep_partial_writes(timedelta(hours=1)) == 1
+    assert not old.exists() and young.exists() and other.exists()
+    assert list(archive.list("articles/")) == ["articles/site=elbalad/a.json"]

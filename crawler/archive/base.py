@@ -6,7 +6,7 @@ article logic (idempotence, versions) is written once on top of them in ``store.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -60,6 +60,11 @@ class Archive(ABC):
     def delete(self, key: str) -> bool:
         """Remove ``key`` (nothing there is no error). Only the dataset's replaced files and maintenance
         (``arshif migrate-ids``) delete: a crawl never deletes an article, version, WARC file or run report."""
+
+    def sweep_partial_writes(self, older_than: timedelta) -> int:
+        """Remove what writes killed midway left behind, older than ``older_than`` (so that no write still
+        running is touched); the count. An object store has none: a PUT is whole or absent."""
+        return 0
 
     def close(self) -> None:
         """Release connections and pools."""

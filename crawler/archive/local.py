@@ -8,7 +8,8 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -90,6 +91,23 @@ class LocalArchive(Archive):
                 break
             folder = folder.parent
         return True
+
+    def sweep_partial_writes(self, older_than: timedelta) -> int:
+        """The hidden temporary files (``.tmp-*.part``, ``crawler/archive/durable.py``) that a process killed
+        inside a write left in the archive's folders: no listing or reader sees them, but they hold disk."""
+        cutoff = time.time() - older_than.total_seconds()
+        removed = 0
+        for dirpath, _, filenames in os.walk(self.root):
+            for name in filenames:
+                if name.startswith(".tmp-") and name.endswith(".part"):
+                    path = os.path.join(dirpath, name)
+                    try:
+                        if os.stat(path).st_mtime < cutoff:
+                            os.unlink(path)
+                            removed += 1
+                    except FileNotFoundError:
+                        continue
+        return removed
 
     def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         # Walk only the folder that the prefix names, then filter by the rest of the prefix.
