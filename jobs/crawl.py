@@ -81,7 +81,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
     from crawler.components import attach
-    from crawler.extract.workers import ExtractWorkers
+    from crawler.extract.workers import ExtractWorkers, stop_fork_server
     from crawler.fetch.spider import NewsSpider
     from crawler.outcomes import RunKind
     from crawler.run.dead_runs import settle_dead_runs
@@ -132,6 +132,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
             process.crawl(attach(Crawler(NewsSpider, scrapy_settings(settings, site), init_reactor=n == 0), run),
                           **({"refetch": refetch[site]} if refetch else {}))
         process.start()
+    stop_fork_server()                                        # the workers are gone: free what it holds
     reports = [run.report for run in runs]
     linked = link_after_run(archive, settings, reports)       # story linking of what these runs archived
     compact_after_run(archive, settings, reports, flushed.keys,      # every write is done: the uploader closed

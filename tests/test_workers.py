@@ -81,3 +81,30 @@ def test_workers_start_with_the_extractor_and_dateparser_warm():
     assert done.returncode == 0, done.stderr[-2000:]
     imported, parsers = done.stdout.split()
     assert imported == "True" and int(parsers) >= 2 * len({spec.timezone for spec in SITES.values()})
+
+
+def test_the_fork_server_is_stopped_after_the_crawl_and_comes_back_for_a_new_pool():
+    """In a process of its own: the tests' warm commands share this process's fork server."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, multiprocessing.forkserver as fs\n"
+        "from crawler.extract.workers import ExtractWorkers, stop_fork_server\n"
+        "from tests.test_workers import square\n"
+        "with ExtractWorkers(1, preload=()) as w:\n"
+        "    assert w.submit(square, 3).result() == 9\n"
+        "server = fs._forkserver._forkserver_pid\n"
+        "os.kill(server, 0)\n"
+        "stop_fork_server()\n"
+        "try:\n"
+        "    os.kill(server, 0)\n"
+        "    raise SystemExit('the fork server still runs')\n"
+        "except ProcessLookupError:\n"
+        "    pass\n"
+        "with ExtractWorkers(1, preload=()) as w:\n"
+        "    assert w.submit(square, 4).result() == 16\n"
+        "assert fs._forkserver._forkserver_pid not in (None, server)\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

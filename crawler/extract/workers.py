@@ -73,3 +73,15 @@ class ExtractWorkers:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def stop_fork_server() -> None:
+    """Stop the fork server this process started for its workers, once every pool is closed: it holds the
+    extractor's imports (~50 MB) that nothing needs after the crawl, while story linking and the dataset's
+    compaction still run in the crawl's process. A later pool would start a new one. ``_stop`` is CPython's
+    own (its tests use it); in a process that did not start the server (one forked from it) it does nothing."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
