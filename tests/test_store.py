@@ -108,3 +108,23 @@ def test_local_archive_sweeps_only_old_partial_writes(tmp_path):
     assert archive.sweep_partial_writes(timedelta(hours=1)) == 1
     assert not old.exists() and young.exists() and other.exists()
     assert list(archive.list("articles/")) == ["articles/site=elbalad/a.json"]
+
+
+def test_a_partial_write_that_cannot_be_removed_is_left_for_a_later_run(tmp_path, monkeypatch):
+    import os
+    import time
+    from datetime import timedelta
+
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archive.put("articles/site=elbalad/a.json", b"{}", content_type="application/json")
+    stale = tmp_path / "archive" / "articles" / "site=elbalad" / ".tmp-old.part"
+    stale.write_bytes(b"half")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+
+    def read_only(path, *args, **kwargs):          # what a folder mounted read-only answers
+        raise OSError(30, "Read-only file system", path)
+
+    monkeypatch.setattr(os, "unlink", read_only)
+    assert archive.sweep_partial_writes(timedelta(hours=1)) == 0
+    monkeypatch.undo()
+    assert stale.exists() and archive.sweep_partial_writes(timedelta(hours=1)) == 1

@@ -105,7 +105,7 @@ class LocalArchive(Archive):
                         if os.stat(path).st_mtime < cutoff:
                             os.unlink(path)
                             removed += 1
-                    except FileNotFoundError:
+                    except OSError:         # gone meanwhile, or a read-only archive: left for a later run
                         continue
         return removed
 
