@@ -146,3 +146,20 @@ def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
     assert record["extractor"]["notes"] == {"cut_at_box": 1} and problems(record) == []
     assert run.report.errors == {"cleaning: cut_at_box": 1}
     assert any("cut_at_box" in r.getMessage() and URLS["elbalad"] in r.getMessage() for r in caplog.records)
+
+
+def test_a_box_label_split_across_elements_is_still_a_box():
+    """Boxes are looked for around the text nodes that hold a label's verb; a label in two elements (the verb
+    in bold) and a label nested deep inside its block are found like any other."""
+    tree = lxml_html.fromstring(
+        "<html><body><article>"
+        "<p>فقرة أولى من الخبر تكفي لتكون بداية المقال المنشور اليوم في الموقع.</p>"
+        "<div class='x'><span><b>اقرأ</b> المزيد</span>: <a href='/1'>عنوان خبر آخر في المدينة</a></div>"
+        "<section><div><div><em>شاهد أيضا</em></div></div><a href='/2'>عنوان مقطع مصور عن الحدث</a></section>"
+        "<p>فقرة ثانية من الخبر نفسه تكمل ما بدأته الفقرة الأولى.</p>"
+        "</article></body></html>")
+    assert flatten_boxes(tree) == 2
+    assert [p.text for p in tree.iter("p") if p.text and p.text.startswith(("اقرأ", "شاهد"))] == [
+        "اقرأ المزيد : | عنوان خبر آخر في المدينة",
+        "شاهد أيضا | عنوان مقطع مصور عن الحدث",
+    ]

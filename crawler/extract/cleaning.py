@@ -100,6 +100,7 @@ BOX_HEADLINES = 3               # headlines a box holds after a label alone (lin
 BOX_SEPARATOR = " | "           # between the label and the headlines of a box flattened from HTML
 # Only the blocks around a text node that holds a label's verb are measured: the text of every block of the
 # page (its normalized string value, nested blocks over and over) cost more than Trafilatura's extraction.
+# A label split across elements is found (``<b>اقرأ</b> أيضا``); a verb split inside itself would not be.
 BOX_XPATH = (
     "//text()[" + " or ".join(f"contains(., '{verb}')" for verb in READ_MORE_VERBS) + "]"
     "/ancestor::*[self::div or self::aside or self::section or self::p or self::h2 or self::h3 or self::h4"
