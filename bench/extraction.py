@@ -4,9 +4,11 @@ For each site, every page the replica serves for its corpus (article pages and t
 through ``crawler.extract.page.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
 options ("plain"), scored by ``crawler.extract.quality`` (bag of tokens common to the output and the gold text).
 Figures are micro-averaged over the pages that have an article; pages that are not articles are counted
-separately (ours must reject them). Each site is scored in both replica layouts side by side: 1 the markup
-``crawler/sites`` knows, 2 a redesign that only the generic fallbacks can read; the page shapes of issue 7
-(``replica.corpus.SHAPES``) get a line of their own. Run:
+separately (ours must reject them). Each site is scored in the replica's layouts side by side: 1 the markup
+``crawler/sites`` knows, 2 a redesign that only the generic fallbacks can read, 3 the other markup public
+scrapers know (RT's newer ``main-article__*`` pages beside older ones with the lead inside the body), with the
+share of the site's own selector checks that matched (``sel``, as the run report's ``selectors.rate``); the
+page shapes of issue 7 (``replica.corpus.SHAPES``) get a line of their own. Run:
 ``python bench/extraction.py [--site SITE] [--layout N]``.
 """
 from __future__ import annotations
@@ -56,11 +58,17 @@ class SiteResult:
     seconds: float = 0.0                # time spent in ours
     bytes: int = 0                      # size of all pages
     shapes: dict[str, str] = field(default_factory=dict)   # shape → ours' page F1, or rejected / ARCHIVED
+    selector_hits: int = 0              # the site's own selector checks that matched, over the article pages
+    selector_checks: int = 0
+
+    @property
+    def selector_rate(self) -> float:
+        return self.selector_hits / self.selector_checks if self.selector_checks else 0.0
 
 
 def replica_pages(site: str, now: datetime = NOW, base_url: str = BASE_URL, layout: int = 1) -> Iterator[Page]:
     """Every article URL of the replica's corpus for ``site`` (with its AMP variant), rendered in-process in
-    the replica's ``layout`` (1 the known markup, 2 the redesign)."""
+    the replica's ``layout`` (1 the known markup, 2 the redesign, 3 the other known markup)."""
     from replica import corpus
     from replica.state import SiteView
 
@@ -83,9 +91,14 @@ def evaluate(pages: list[Page], base_url: str = BASE_URL, layout: int = 1, warm_
         extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW)
     for page in pages:
         result.bytes += len(page.body)
+        hits: dict[str, bool] = {}
         started = time.perf_counter()
-        record = extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW)
+        record = extract(page.body, page.url, page.site, base_url=base_url, encoding=page.encoding, fetched_at=NOW,
+                         hits=hits)
         result.seconds += time.perf_counter() - started
+        if not isinstance(record, NotArticle):      # as the crawl counts them (crawler/extract/selector_hits.py)
+            result.selector_hits += sum(hits.values())
+            result.selector_checks += len(hits)
         ours = "" if isinstance(record, NotArticle) else record["text"]
         if not page.gold:
             result.not_articles += 1
@@ -105,19 +118,23 @@ def evaluate(pages: list[Page], base_url: str = BASE_URL, layout: int = 1, warm_
     return result
 
 
-def run(sites: list[str], layouts: tuple[int, ...] = (1, 2)) -> list[SiteResult]:
+LAYOUTS = (1, 2, 3)
+
+
+def run(sites: list[str], layouts: tuple[int, ...] = LAYOUTS) -> list[SiteResult]:
     return [evaluate(list(replica_pages(site, layout=layout)), layout=layout) for site in sites for layout in layouts]
 
 
 def report(results: list[SiteResult]) -> str:
     lines = [f"{'site':<10} {'layout':>6} {'pages':>5}  {'ours P':>7} {'R':>6} {'F1':>6}   {'plain P':>7} {'R':>6}"
-             f" {'F1':>6}   {'not-article rejected':>20}  {'pages/s':>7} {'avg KB':>6}"]
+             f" {'F1':>6}   {'not-article rejected':>20}  {'sel':>5}  {'pages/s':>7} {'avg KB':>6}"]
     for r in results:
         total = r.pages + r.not_articles
         lines.append(
             f"{r.site:<10} {r.layout:>6} {r.pages:>5}  {r.ours.precision:>7.4f} {r.ours.recall:>6.4f} {r.ours.f1:>6.4f}"
             f"   {r.plain.precision:>7.4f} {r.plain.recall:>6.4f} {r.plain.f1:>6.4f}"
-            f"   {f'{r.rejected}/{r.not_articles}':>20}  {total / r.seconds if r.seconds else 0:>7.1f}"
+            f"   {f'{r.rejected}/{r.not_articles}':>20}  {r.selector_rate:>5.2f}"
+            f"  {total / r.seconds if r.seconds else 0:>7.1f}"
             f" {r.bytes / 1024 / total if total else 0:>6.1f}")
     for r in results:
         shapes = ", ".join(f"{shape} {outcome}" for shape, outcome in sorted(r.shapes.items()))
@@ -131,10 +148,10 @@ def report(results: list[SiteResult]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", choices=sorted(SITES), action="append", help="only this site (repeatable)")
-    parser.add_argument("--layout", type=int, choices=(1, 2), action="append",
-                        help="only this replica layout (repeatable; default both)")
+    parser.add_argument("--layout", type=int, choices=LAYOUTS, action="append",
+                        help="only this replica layout (repeatable; default all)")
     args = parser.parse_args(argv)
-    print(report(run(args.site or sorted(SITES), tuple(args.layout or (1, 2)))))
+    print(report(run(args.site or sorted(SITES), tuple(args.layout or LAYOUTS))))
     return 0
 
 

@@ -46,7 +46,10 @@ Layouts: ``ReplicaServer(layout=2)`` (``arshif replica --layout 2``; ``set_layou
 class names for title, body, read-more boxes and chrome, the read-more box as a bare ``<p>`` label then a link
 paragraph, byline and date moved, the site's own meta tags gone; JSON-LD and OpenGraph stay. Same corpus,
 URLs, feeds and sitemaps: a crawl of it is scored against the same gold text, and none of the selectors of
-``crawler/sites`` match it (the run report's selector hit rate).
+``crawler/sites`` match it (the run report's selector hit rate). ``layout=3`` serves RT in both markups other
+people's public scrapers read (``render_rt_arabic_v3``: half the article pages in the newer
+``main-article__*`` markup, the others in the older one with ``p.intro`` inside the body block); El Balad, with
+no other markup known, as in layout 1. The site's own selectors read both (``tests/test_layout3.py``).
 
 Controls (in process on :class:`ReplicaServer`, or over HTTP under ``/__replica__/`` on a site's port):
 ``set_layout(n)``; ``stall(on)`` every request blocks until un-stalled or the server stops;

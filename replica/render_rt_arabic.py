@@ -3,7 +3,11 @@
 Markup follows /work/shared/reference/sites.md: ``div.article h1.heading``, ``p.intro``, body
 ``div.text.js-text.js-mediator-article > p`` with read-more boxes, embeds and the source line inside it, the
 desktop chrome around it (live link, "أين يمكنك متابعتنا", "أقسام مهمة", trend labels, RT STORIES, cookie
-notice) and AMP variants under ``<article path>amp``.
+notice) and AMP variants under ``<article path>amp``. Layout 2 is a redesign (``render_rt_arabic_v2``); layout
+3 serves both markups public scrapers know at once: half the article pages in the newer ``main-article__*``
+markup (``render_rt_arabic_v3``), the other half in this one with ``p.intro`` inside the body block, where
+public scrapers find it (moustafa360/ArabicNewsArticles, ``articles/articles/spiders/rt_sports_esp.py``: the
+body's first paragraph is skipped as the lead, its last as the source credit).
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from urllib.parse import quote, unquote
 
 from replica import feeds
 from replica import render_rt_arabic_v2 as v2
+from replica import render_rt_arabic_v3 as v3
 from replica.arabic_dates import long_date
 from replica.corpus import ReplicaArticle
 from replica.markup import Html, document, el, json_ld, script, void
@@ -209,7 +214,12 @@ def _embed(kind: str, article: ReplicaArticle) -> Html | None:
 
 
 def _body(view: SiteView, article: ReplicaArticle, look: _Look) -> Html:
-    parts: list[Html | None] = [el("p", article.lead)] if look.lead_again else []
+    """The body block; in layout 3 it opens with the lead (``p.intro``), as public scrapers find it."""
+    parts: list[Html | None] = []
+    if view.layout == 3 and article.lead:
+        parts.append(el("p", article.lead, class_="intro"))
+    if look.lead_again:
+        parts.append(el("p", article.lead))
     for number, paragraph in enumerate(article.paragraphs):
         if number in look.read_more_after:
             parts.append(_read_more(view, article, look.read_more_style, number))
@@ -233,7 +243,7 @@ def _article_block(view: SiteView, article: ReplicaArticle, look: _Look) -> Html
         "div",
         _visible_date(article, look),
         el("h1", article.title, class_="heading"),
-        el("p", article.lead, class_="intro") if article.lead else None,
+        el("p", article.lead, class_="intro") if article.lead and view.layout != 3 else None,
         el("div", article.title, class_="article__summary-title") if look.title_again else None,
         _photo(article, look),
         _body(view, article, look),
@@ -266,6 +276,13 @@ def _related(view: SiteView, article: ReplicaArticle) -> list[ReplicaArticle]:
 def _article_page(view: SiteView, article: ReplicaArticle) -> Response:
     look = _look(view, article)
     charset = "windows-1256" if article.kind == "cp1256" else "utf-8"
+    if view.layout == 3 and v3.newer(view.index(article)):
+        others = [_read_more_target(view, article, nth) for nth in look.read_more_after]
+        block = v3.article_block(article, look, others, _related(view, article), embed=_embed(look.embed, article),
+                                 date=_visible_date(article, look),
+                                 tag_links=[el("a", tag, href=_tag_path(tag)) for tag in article.tags])
+        return _page(view, _article_head(view, article, look, charset), block, seed=article.article_id,
+                     charset=charset)
     if view.layout == 2:
         others = [_read_more_target(view, article, nth) for nth in look.read_more_after]
         return v2.page(view, v2.article_head(view, article, charset, article.url_path + AMP),

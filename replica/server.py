@@ -9,7 +9,7 @@ In-process::
 Over HTTP (any process), on the port of the site to control; ``GET`` or ``POST``, JSON answers::
 
     /__replica__/stall?on=1|0         /__replica__/serve_articles?on=1|0    /__replica__/fail?status=503|0
-    /__replica__/layout?n=1|2        /__replica__/publish?count=N
+    /__replica__/layout?n=1|2|3      /__replica__/publish?count=N
     /__replica__/edit?id=<article_id> /__replica__/reset                    /__replica__/stats
     /__replica__/articles             /__replica__/fault?kind=K&path=GLOB&share=S&seed=N&<param>=V
     /__replica__/faults (set faults and what they hit)                      /__replica__/clear_faults
@@ -210,7 +210,8 @@ class _KeepAliveHandler(_Handler):
 
 class ReplicaServer:
     """Both sites' replicas on 127.0.0.1; ``port=P`` puts rt_arabic on P and elbalad on P+1, 0 = ephemeral.
-    ``layout=2`` serves every page in the redesigned markup (``set_layout`` switches it at run time);
+    ``layout=2`` serves every page in the redesigned markup, ``layout=3`` RT's two known markups at once
+    (``set_layout`` switches it at run time);
     ``articles=N`` serves N articles per site (up to 100,000; default the base corpus, ~44), the ones past the
     base corpus older and generated on demand (``older``); ``plain=N`` keeps only N of the base corpus's plain
     articles (every special page, shape, event, URL variant and redirect stays): a site with every kind of
@@ -361,7 +362,8 @@ class ReplicaServer:
 def run(port: int, faults: list[str] = (), layout: int = 1, articles: int | None = None) -> int:
     """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM.
     ``faults``: each in the query form of the ``fault`` control, ``site=`` naming one site (default both);
-    ``layout``: the page markup (1 as the sites are known, 2 a redesign); ``articles``: per site."""
+    ``layout``: the page markup (1 as the sites are known, 2 a redesign, 3 RT's two known markups);
+    ``articles``: per site."""
     stop = threading.Event()
     try:
         parsed = [((query := dict(parse_qsl(text))).get("site"), parse_fault(query)) for text in faults]

@@ -14,8 +14,10 @@ from replica.corpus import ReplicaArticle
 from replica.faults import FaultSet
 from replica.older import MAX_ARTICLES, OlderArticles, published_now
 
-#: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup
-LAYOUTS = (1, 2)
+#: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup, 3 the
+#: other markup public scrapers know (RT: half the article pages in its newer markup, the lead inside the body
+#: in the others; El Balad, with no other markup known, as in 1)
+LAYOUTS = (1, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class SiteView:
     articles: tuple[ReplicaArticle, ...]   # oldest first (by id)
     serve_articles: bool
     now: datetime
-    layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign (LAYOUTS)
+    layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign, 3 (LAYOUTS)
     older: OlderArticles | tuple = ()      # the articles past the base corpus, newest first (generated lazily)
 
     def url(self, path: str) -> str:

@@ -547,7 +547,7 @@ def test_layout_2_is_a_redesign_of_every_page(fresh, site):
             labels = [p for p in doc.xpath("//p") if label in p.text_content() and len(p.text_content()) < 20]
             assert labels and all(p.getnext().tag == "p" and p.getnext().xpath("./a") for p in labels)
     with pytest.raises(AssertionError):
-        control(base, "layout", n=3)
+        control(base, "layout", n=4)
     control(base, "reset")
     article = next(a for a in fresh.articles(site) if a.layout == "article")
     doc = lxml.html.fromstring(page_text(article.url(base))[1])
@@ -566,7 +566,7 @@ def test_replica_server_starts_in_a_layout():
         doc = lxml.html.fromstring(page_text(article.url(server.base_urls["rt_arabic"]))[1])
         assert doc.xpath(BODY_XPATH["rt_arabic"])
     with pytest.raises(ValueError):
-        ReplicaServer(layout=3)
+        ReplicaServer(layout=4)
 
 
 def test_stats_count_requests_per_path(fresh):

@@ -48,7 +48,7 @@ def _json_ld_extractor() -> type:
 
 JsonLdExtractor = _json_ld_extractor()
 
-__all__ = ["PageMetadata", "needs_fallback", "page_metadata", "selector_hits"]
+__all__ = ["PageMetadata", "needs_fallback", "page_metadata", "selector_hits", "site_lead"]
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                  "OpinionNewsArticle", "BackgroundNewsArticle", "Report"}
@@ -278,6 +278,11 @@ def page_metadata(tree, extraction: Extraction, document=None, hits: dict[str, b
     if merged.title and extraction.title_suffix is not None:
         merged.title = extraction.title_suffix.sub("", merged.title).strip() or merged.title
     return merged
+
+
+def site_lead(tree, extraction: Extraction) -> str | None:
+    """The article's lead where the site prints it apart from the body (``Extraction.lead``), or None."""
+    return _first(_select(tree, extraction.lead))
 
 
 def needs_fallback(meta: PageMetadata) -> bool:

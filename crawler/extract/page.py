@@ -26,7 +26,7 @@ from w3lib.encoding import html_to_unicode
 from crawler.extract import cleaning
 from crawler.dates import parse_date
 from crawler.extract.garbled import garbled
-from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata
+from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata, site_lead
 from crawler.sites import SiteSpec, get_site
 from crawler.outcomes import NotArticle
 from crawler.urls import article_id, canonicalize, is_article_url
@@ -133,8 +133,17 @@ def _html_lines(html: str, url: str, spec: SiteSpec,
         return NotArticle("no_title")
     rules = _rules(spec)
     meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
-    cleaned = cleaning.clean(document.text.splitlines(), rules, title=meta.title, authors=meta.authors)
+    cleaned = cleaning.clean(_with_lead(document.text.splitlines(), site_lead(tree, spec.extraction)), rules,
+                             title=meta.title, authors=meta.authors)
     return cleaned, meta
+
+
+def _with_lead(lines: list[str], lead: str | None) -> list[str]:
+    """``lines`` opened by the site's ``lead`` when Trafilatura left it out (a lead in a block of its own, apart
+    from the body); a lead the body restates at greater length is then kept once by the line rules."""
+    if not lead or cleaning.normalize_line(lead) in map(cleaning.normalize_line, lines):
+        return lines
+    return [lead, *lines]
 
 
 def _rules(spec: SiteSpec) -> cleaning.Rules:

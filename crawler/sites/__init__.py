@@ -38,7 +38,10 @@ class Extraction:
     Field selectors are tried in order before the generic sources (JSON-LD, OpenGraph, meta tags,
     Trafilatura). ``body`` is the article body's container: Trafilatura finds the body on its own, the
     selector says whether the page still has the markup the site is known by (the run's selector hit
-    rate, ``crawler.extract.metadata.selector_hits``). ``prune_xpath`` removes the site's noise blocks before
+    rate, ``crawler.extract.metadata.selector_hits``). ``lead``: where the site prints the article's lead
+    apart from the body, in a block Trafilatura may leave out; the first that has text opens the article's
+    lines unless they hold it already (``crawler/extract/page.py``; the line rules keep a lead that the body
+    restates once). ``prune_xpath`` removes the site's noise blocks before
     Trafilatura reads the page; ``rules`` add the site's line rules to the shared ones of
     ``crawler/extract/cleaning.py``. A change of any of these is a new ``rules_version`` (it is stored in every
     record's ``extractor.rules``).
@@ -55,6 +58,7 @@ class Extraction:
     tags: tuple[Selector, ...] = ()
     image: tuple[Selector, ...] = ()
     body: tuple[Selector, ...] = ()
+    lead: tuple[Selector, ...] = ()
     prune_xpath: tuple[str, ...] = ()
     rules: Rules = Rules()
 

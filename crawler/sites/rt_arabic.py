@@ -15,15 +15,42 @@ def _canonical_path(path: str) -> str:
 
 
 # --- extraction ----------------------------------------------------------------------------------------
+# RT serves two article markups (both read by other people's public scrapers; the search tool's code index):
+# - the older one, confirmed 2020–2025 by several scrapers, e.g. moustafa360/ArabicNewsArticles
+#   (articles/articles/spiders/rt_sports_esp.py): title `div.article h1.heading`, body
+#   `div.text.js-text.js-mediator-article` with the lead `p.intro` as its first paragraph and the source
+#   credit as its last (that spider reads `p:not(:first-child):not(:last-child)`), tags
+#   `div.news-tags.news-tags_article a`; `.photo img[data-src]` and the meta tags as in
+#   /work/shared/reference/sites.md;
+# - the newer one: lead `div.main-article__intro-text`, body `div.main-article__editor-content` (also
+#   `.editor-content`), read by a Django seeding script of arabic.rt.com's section feeds and, as a fallback
+#   after the older body, by a Wayback-based RT scraper (`find_string "main-article__editor-content"`: the
+#   index gives these two files without their repository's name). Nothing public shows its title's class: the
+#   title is read as the `h1` of the `main-article` block that its `main-article__*` elements name; its photo
+#   and tags come from OpenGraph / JSON-LD (the selector hit rate counts them as misses).
 TITLE = "div.article h1.heading"
+NEW_TITLE = ".main-article h1"
 TAGS = "div.news-tags.news-tags_article a"
 BODY = "div.text.js-text.js-mediator-article"
-# Blocks inside the article that are not the article: read-more boxes, embeds, tag list, photo caption.
+NEW_BODY = "div.main-article__editor-content"
+BODIES = f"{BODY}, {NEW_BODY}, div.editor-content"
+LEAD = ("div.main-article__intro-text", "p.intro")
+# Blocks inside the article that are not the article: read-more boxes, embeds, tag list, photo caption; in the
+# newer body, read-more wrappers are `<section>` / `<article>` elements (the seeding script above removes
+# those tags from the body as "read-more wrappers").
 PRUNE = (
     ".read-more-big", ".read-more-text-only", ".crosslinks__link", "[class*=read-more__]", ".read-more",
     ".rtcode", ".news-tags", ".photo .caption", ".share", ".social", ".rt-stories", ".stories",
-    ".cookie", ".cookies", ".subscribe",
+    ".cookie", ".cookies", ".subscribe", f"{NEW_BODY} section", f"{NEW_BODY} article",
 )
+# The source credit, the body's last paragraph in both markups («المصدر: RT», «المصدر: "وفا"+RT»: sites.md;
+# the spider above skips it as the last `<p>`): pruned by structure, the credit's label and a short line. The
+# line rules' source footer (crawler/extract/cleaning.py) ends the article at such a line wherever it stands.
+SOURCE_CREDIT = "".join((
+    "(", xpath(BODIES).replace("descendant-or-self::", "//"), ")/p[last()]",
+    "[starts-with(normalize-space(.), 'المصدر:') or starts-with(normalize-space(.), 'المصدر :')]",
+    "[string-length(normalize-space(.)) < 80]",
+))
 # Page chrome printed as lines: the live link, header labels, the news counter, the "RT STORIES" widget.
 RULES = Rules(
     drop=whole_lines(r"مباشر", r"أين يمكنك متابعتنا", r"أقسام مهمة", r"stories", r"\d+\s+خبر"),
@@ -48,16 +75,17 @@ SITE = SiteSpec(
     listing_link_css="a.heading::attr(href)",
     listing_next_css="a.pagination__next::attr(href), a[rel=next]::attr(href)",
     extraction=Extraction(
-        rules_version="1",
-        title=((TITLE, None), ("h1.heading", None)),
+        rules_version="2",
+        title=((TITLE, None), ("h1.heading", None), (NEW_TITLE, None)),
         title_suffix=re.compile(r"\s*[-–|]\s*RT\s+Arabic\s*$", re.IGNORECASE),
         authors=(("meta[name=mediator_author]", "content"),),
         published=(("meta[name=publish-date]", "content"), ("meta[name=published_time_telegram]", "content")),
         section=(("meta[name=category]", "content"),),
         tags=((TAGS, None),),
         image=((".photo img[data-src]", "data-src"), (".photo img[src]", "src")),
-        body=((BODY, None),),
-        prune_xpath=tuple(xpath(css) for css in PRUNE),
+        body=((BODY, None), (NEW_BODY, None), ("div.editor-content", None)),
+        lead=tuple((css, None) for css in LEAD),
+        prune_xpath=tuple(xpath(css) for css in PRUNE) + (SOURCE_CREDIT,),
         rules=RULES,
     ),
 )
