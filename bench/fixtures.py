@@ -18,7 +18,7 @@ URLS = {"rt_arabic": "https://arabic.rt.com/society/1600500-x/", "elbalad": "htt
 
 def fixtures() -> list[Path]:
     dumps = sorted(p for p in (FIXTURES / "dumps").glob("*.txt") if not p.name.endswith(".gold.txt"))
-    return dumps + sorted((FIXTURES / "html").glob("*_unknown_boxes.html"))
+    return dumps + sorted(p for p in (FIXTURES / "html").glob("*.html") if p.with_name(f"{p.stem}.gold.txt").exists())
 
 
 def main() -> int:

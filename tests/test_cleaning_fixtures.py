@@ -1,11 +1,12 @@
 """Page shapes the replica never showed, as fixtures written in our own words, each scored against its gold text.
 
 ``fixtures/dumps/*.txt`` are whole-page text dumps (``arshif extract`` on text) of both sites: a ticker with
-and without a masthead, a long «..» headline over an interview's highlights, a box mid-article and another
-story after the article, RT's restated lead, photo credits, a widget block above the article, a widget-only
-page, an article of a few words. ``fixtures/html/*_unknown_boxes.html`` hold
-read-more boxes in markup no selector knows, mid-article and before a trailing other story. Each article
-fixture has ``<name>.gold.txt``: the article's lines.
+and without a masthead, a long «..» headline over an interview's highlights, an interview's highlights after
+a ticker and its title, a box mid-article and another story after the article, RT's restated lead, photo
+credits, a widget block above the article, a widget-only page, an article of a few words.
+``fixtures/html/*_unknown_boxes.html`` hold read-more boxes in markup no selector knows, mid-article and before
+a trailing other story; ``fixtures/html/elbalad_interview_highlights_page.html`` is the interview as a page. Each
+article fixture has ``<name>.gold.txt``: the article's lines.
 """
 import asyncio
 import logging
@@ -30,7 +31,7 @@ from crawler.extract.workers import ExtractWorkers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DUMPS = sorted(p for p in (FIXTURES / "dumps").glob("*.txt") if not p.name.endswith(".gold.txt"))
-PAGES = sorted((FIXTURES / "html").glob("*_unknown_boxes.html"))
+PAGES = sorted(p for p in (FIXTURES / "html").glob("*.html") if p.with_name(f"{p.stem}.gold.txt").exists())
 URLS = {"rt_arabic": "https://arabic.rt.com/society/1600500-%D8%A7%D9%84%D9%81%D9%88%D9%84%D8%BA%D8%A7/",
         "elbalad": "https://www.elbalad.news/6900123"}
 NOT_ARTICLES = {"elbalad_short_article": "text_too_short", "rt_widget_only": "widget_only"}
@@ -76,7 +77,8 @@ def test_every_shape_has_a_fixture():
     names = {p.stem for p in DUMPS + PAGES}
     assert set(NOT_ARTICLES) | TRAILING_STORY <= names
     assert {"elbalad_ticker_no_masthead", "elbalad_interview_long_title", "rt_desktop_lead_restated",
-            "elbalad_opinion_author_twice", "rt_amp_credits", "rt_widget_above_article"} <= names
+            "elbalad_opinion_author_twice", "rt_amp_credits", "rt_widget_above_article",
+            "elbalad_interview_highlights"} <= names
 
 
 def test_restated_lead_kept_once_as_the_longer_paragraph():
@@ -84,6 +86,46 @@ def test_restated_lead_kept_once_as_the_longer_paragraph():
     first = record["text"].split("\n")[0]
     assert first.startswith("أطلقت روسيا صباح اليوم الثلاثاء") and record["text"].count("أطلقت روسيا") == 1
     assert record["extractor"]["notes"] == {"lead_restated": 1}
+
+
+def test_highlights_after_the_title_are_the_articles():
+    """An interview opens, after its title and byline, with its highlights as short lines: they are kept, in the
+    page dump (where a ticker of short lines stands above the title) and in the page; nothing is noted."""
+    for path in (FIXTURES / "dumps" / "elbalad_interview_highlights.txt",
+                 FIXTURES / "html" / "elbalad_interview_highlights_page.html"):
+        record = _extract(path)
+        assert record["text"].split("\n") == _gold(path).splitlines(), path.name
+        assert record["extractor"]["notes"] == {}, path.name
+
+
+def _dump_lines(name: str) -> list[str]:
+    return (FIXTURES / "dumps" / f"{name}.txt").read_text("utf-8").splitlines()
+
+
+def test_a_drop_after_the_title_is_noted():
+    """What goes between the title and the running text goes by structure, and says so: the author printed below
+    the highlights, a doubled caption, a name line opening the text of a page."""
+    rules = RULES.extend(get_site("elbalad").extraction.rules)
+    lines = _dump_lines("elbalad_interview_highlights")
+    gold = _gold(FIXTURES / "dumps" / "elbalad_interview_highlights.txt").splitlines()
+    body = lines.index(gold[4])
+    cleaned = clean(lines[:body] + ["سامي الحسيني"] + lines[body:], rules, page_dump=True)
+    assert cleaned.lines == gold and cleaned.notes == {"dropped_after_title": 1}
+    cleaned = clean(lines[:body] + ["محطة تحلية", "محطة تحلية"] + lines[body:], rules, page_dump=True)
+    assert cleaned.lines == gold and cleaned.notes == {"dropped_after_title": 2}
+    assert clean(_dump_lines("elbalad_ticker_no_masthead"), rules, page_dump=True).notes == {"dropped_after_title": 3}
+    page = clean(["ريهام عادل"] + gold[4:], rules, title="خبير المياه")           # a page's text, title known
+    assert page.lines == gold[4:] and page.notes == {"dropped_after_title": 1}
+
+
+def test_a_ticker_the_title_cannot_be_told_from_is_noted():
+    """A ticker with no header line between it and the title: its headlines cannot be told from the title and
+    the highlights by their shape; all of it goes, as before, and the record says so."""
+    rules = RULES.extend(get_site("elbalad").extraction.rules)
+    lines = [line for line in _dump_lines("elbalad_interview_highlights") if line not in ("english EN", "حوارات")]
+    gold = _gold(FIXTURES / "dumps" / "elbalad_interview_highlights.txt").splitlines()
+    cleaned = clean(lines, rules, page_dump=True)
+    assert cleaned.lines == gold[4:] and cleaned.notes == {"title_not_found": 1}
 
 
 def test_box_mid_article_only_dropped_when_the_article_goes_on():

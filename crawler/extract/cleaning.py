@@ -14,12 +14,22 @@ is never touched. What a match does depends on the group and on position:
   (``crawler/extract/vocabulary.py``), or restate the box's headline more than they continue the article;
 - ``roles``: a masthead role line («رئيس التحرير») goes with the name line after it; the page chrome above
   the last masthead near the top (ticker, sister sites, language switch) goes with it;
-- ``widgets``: a widget marker line goes with the short headline lines next to it.
+- ``widgets``: a widget marker line goes with the short headline lines next to it;
+- ``header`` / ``ticker``: lines of the page's header, dropped wherever they stand; in a page dump they also
+  say where the title stands. A ``ticker`` line (the breaking-news label, a sister-sites line) opens a ticker
+  of headlines; a ``header`` line (the language switch, RT's live link and header labels) comes after the
+  ticker, right above the title (and its section labels).
 
-A whole-page dump (``page_dump``) is read by structure: the article starts at the first line that reads
-like running text (a long paragraph, or a full sentence followed by another paragraph), so a ticker of short
-headlines, the sister-sites line, the section label, the title, a doubled caption and the author's name above
-it go, with or without a masthead. A lead printed again at greater length by the body's first paragraph is
+A whole-page dump (``page_dump``) is read by structure: the article's running text starts at the first line
+that reads like it (a long paragraph, or a full sentence followed by another paragraph). Above it, a ticker of
+short headlines, the sister-sites line, the section label and the title go, with or without a masthead: what
+stands before the title. The title is the first line after the page's header (its last ``header`` line, or
+the masthead) that is not a section label. Short lines after the title are the article's (an interview's
+highlights) and are kept, except what is chrome by structure: the title printed again, a line printed twice
+in a row (a photo caption, the author), a name line right below the title or right above the running text
+(the author); every such drop is noted (``dropped_after_title``). When a ticker opens after the page's last
+header line, the title cannot be told from the ticker's headlines: everything above the running text goes,
+as a ticker, with the note ``title_not_found``. A lead printed again at greater length by the body's first paragraph is
 kept once (the longer). Lines are never rewritten: the applier only keeps or drops them, after normalizing
 white space and the Unicode form (NFC). A site adds its own groups (``Rules.extend``) in its module under
 ``crawler/sites``. ``clean`` also returns ``notes``: counts of rule firings that may be wrong (a cut that
@@ -84,7 +94,7 @@ PHOTO_CREDIT = whole_lines(rf"(?:[A-Za-z.'\- ]{{1,40}}\s*/\s*)?(?:{AGENCY})(?:\s
                            r"(?:صورة|الصورة)\s*(?:أرشيفية|ارشيفية|تعبيرية|من الأرشيف)")
 AGENCY_BYLINE = whole_lines(r"أ\s*ش\s*أ", r"د\s*ب\s*أ", r"أ\s*ف\s*ب", r"وكالات", r"رويترز", r"(?:وكالة\s+)?الأناضول")
 ADVERT = whole_lines(r"إعلان|اعلان|إعلانات|advertisement|ads?|sponsored|محتوى مدعوم|محتوى ممول")
-BREAKING = whole_lines(r"عاجل", r"(?:أخبار|اخبار)\s+عاجلة", r"breaking(?: news)?")
+BREAKING = whole_lines(r"عاجل", r"(?:أخبار|اخبار)\s+عاجلة", r"breaking(?: news)?")     # opens a ticker
 MASTHEAD_ROLE = whole_lines(ROLE)
 MASTHEAD_LINE = whole_lines(rf"{ROLE}\s*[:：]\s*\S+(?:\s+\S+){{0,3}}")     # role and name on one line
 
@@ -169,11 +179,13 @@ def flatten_boxes(tree) -> int:
 
 
 RULES = Rules(
-    drop=(SHARE + COOKIE + COPYRIGHT + COMMENTS_HELP + LINK_LABEL + LANGUAGE_SWITCH + PHOTO_CREDIT
-          + AGENCY_BYLINE + ADVERT + BREAKING + MASTHEAD_LINE),
+    drop=(SHARE + COOKIE + COPYRIGHT + COMMENTS_HELP + LINK_LABEL + PHOTO_CREDIT + AGENCY_BYLINE + ADVERT
+          + MASTHEAD_LINE),
     end=SOURCE_FOOTER + TAG_LIST + RELATED_HEADER,
     boxes=READ_MORE_BOX,
     roles=MASTHEAD_ROLE,
+    header=LANGUAGE_SWITCH,
+    ticker=BREAKING,
 )
 
 # Shape of lines. A paragraph is what the article is made of; a headline-like line is short and does not
@@ -184,6 +196,7 @@ _HEADLINE_BREAK = re.compile(r"[^\s.]\s*\.\.(?!\.)\s*[^\s.]")  # «قرار صا
 PARAGRAPH_MIN_WORDS = 16        # this many words make a paragraph even without a full stop
 SENTENCE_MIN_WORDS = 5          # a sentence ending in punctuation is a paragraph from this many words
 NAME_MAX_WORDS = 5              # a name line (masthead, byline)
+LABEL_MAX_WORDS = 3             # a section or topic label above a page dump's title («اقتصاد», «أسواق الطاقة»)
 HEAD_WINDOW = 60                # a masthead this near the top ends the page's header
 TITLE_ECHO_WINDOW = 4           # the title printed again within this many lines of the article's start
 LEAD_WINDOW = 3                 # a lead restated by a paragraph within this many kept lines is kept once
@@ -245,8 +258,12 @@ def _match(patterns: tuple[re.Pattern[str], ...], line: str) -> re.Match[str] | 
 
 
 def is_noise(line: str, rules: Rules = RULES) -> bool:
-    """Whether ``line`` is dropped wherever it stands (a byline, a share bar, a credit…)."""
-    return _matches(rules.drop, normalize_line(line))
+    """Whether ``line`` is dropped wherever it stands (a byline, a share bar, a credit, the page's header…)."""
+    return _is_noise(normalize_line(line), rules)
+
+
+def _is_noise(line: str, rules: Rules) -> bool:
+    return _matches(rules.drop, line) or _matches(rules.header, line) or _matches(rules.ticker, line)
 
 
 def _is_name(line: str) -> bool:
@@ -370,7 +387,12 @@ class Cleaned:
     - ``long_cut``: an end of article dropped more than LONG_CUT_PARAGRAPHS paragraphs after it;
     - ``box_without_headline``: a read-more label with no headline after it;
     - ``lead_restated``: a lead dropped because a longer paragraph repeats it;
-    - ``dump_without_chrome``: a page dump with neither a masthead nor lines above its article.
+    - ``dump_without_chrome``: a page dump with neither a masthead nor lines above its article;
+    - ``dropped_after_title``: lines after the title dropped as chrome before the article's first line (a
+      doubled caption, the author's name…; in a page dump, or a name-like line opening a page's text): short
+      lines after the title are otherwise kept;
+    - ``title_not_found``: a page dump whose title could not be told from a ticker above it: every line above
+      the running text went.
 
     ``widget_lines`` counts lines that were widgets (an "RT STORIES" block): a page of widgets only is no article.
     """
@@ -384,25 +406,44 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
           authors: tuple[str, ...] | list[str] = (), page_dump: bool = False) -> Cleaned:
     """The article's lines among ``lines`` (normalized, in order; none when there is no paragraph), with notes.
 
-    The article starts at its first paragraph (in a ``page_dump``, at its first line of running text: every
-    line above it goes). Above it, a name-like line is a byline and goes. ``title`` (known from the page's
-    metadata) is dropped where it is printed again near the article's start; a line that is one of
-    ``authors`` is a byline wherever it stands.
+    The article starts at its first paragraph (in a ``page_dump``, at its first line of running text, and the
+    short lines between the title and it: see the module's docstring). Above it, a name-like line is a byline
+    and goes. ``title`` (known from the page's metadata) is dropped where it is printed again near the
+    article's start; a line that is one of ``authors`` is a byline wherever it stands.
     """
     notes: Counter[str] = Counter()
     lines = [n for n in map(normalize_line, lines) if n]
     lines, masthead = _drop_mastheads(lines, rules)
     lines, widget_lines = _drop_widgets(lines, rules)
     bylines = {normalize_line(a) for a in authors}
-    lines = [line for line in lines if not (line in bylines or _matches(rules.drop, line) or is_date_line(line))]
+    headers: list[int] = []        # where the lines after a header line, and after a ticker's opening, start
+    tickers: list[int] = []
+    text: list[str] = []
+    for line in lines:
+        if _matches(rules.header, line):
+            headers.append(len(text))
+        elif _matches(rules.ticker, line):
+            tickers.append(len(text))
+        elif not (line in bylines or _matches(rules.drop, line) or is_date_line(line)):
+            text.append(line)
+    lines = text
     titles = {normalize_line(title)} if title else set()
+    protected = 0                  # the first lines that are the article's though not running text (highlights)
     if page_dump:
         start = _dump_start(lines, rules)
         start = len(lines) if start is None else start
         if start == 0 and not masthead:
             notes["dump_without_chrome"] += 1
-        titles.update(line for line in lines[:start] if not is_paragraph(line))   # printed again: goes there too
-        lines = lines[start:]
+        at = _dump_title(lines, start, headers, tickers)
+        if at is None and start and tickers and min(tickers) < start:
+            notes["title_not_found"] += 1
+        top = start if at is None else at + 1
+        titles.update(line for line in lines[:top] if not is_paragraph(line))   # printed again: goes there too
+        after, dropped = _after_title(lines[top:start], lines[at] if at is not None else None, titles)
+        if dropped:
+            notes["dropped_after_title"] += dropped
+        protected = len(after)
+        lines = after + lines[start:]
     kept: list[str] = []
     i = 0
     while i < len(lines):
@@ -427,7 +468,9 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
             i = end
             continue
         i += 1
-        if not kept and not is_paragraph(line) and _is_name(line):
+        if not kept and i > protected and not is_paragraph(line) and _is_name(line):
+            if line not in titles:      # a line after the title, dropped as its byline
+                notes["dropped_after_title"] += 1
             titles.add(line)            # a byline or the title: printed again at the start, it goes there too
             continue
         if line in titles and len(kept) < TITLE_ECHO_WINDOW:
@@ -440,6 +483,39 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
         kept.append(line)
     kept = kept if any(map(is_paragraph, kept)) else []
     return Cleaned(kept, dict(sorted(notes.items())), widget_lines)
+
+
+def _is_label(line: str) -> bool:
+    """A section or topic label: a name-like line of a few words."""
+    return len(line.split()) <= LABEL_MAX_WORDS and _is_name(line)
+
+
+def _dump_title(lines: list[str], start: int, headers: list[int], tickers: list[int]) -> int | None:
+    """Index of a page dump's title among ``lines`` (its running text starts at ``start``): the first line after
+    the page's last header line above the text (or from the top: a masthead took what stood above it) that
+    is not a label. None when there is no such line, or when a ticker opens after that header line: its
+    headlines cannot be told from the title by their shape."""
+    begin = max((h for h in headers if h <= start), default=0)
+    if any(begin <= t < start for t in tickers):
+        return None
+    at = begin
+    while at < start and _is_label(lines[at]):
+        at += 1
+    return at if at < start else None
+
+
+def _after_title(head: list[str], title: str | None, titles: set[str]) -> tuple[list[str], int]:
+    """Of ``head``, the lines between a page dump's ``title`` and its running text, those that are the article's:
+    all but what is chrome by structure — the title printed again, a line printed twice in a row (a caption, the
+    author), a line printed above the title (a ticker's), a name line right below the title or right above the
+    running text (the author); and how many went, the title's echoes aside."""
+    head = [line for line in head if line != title]
+    doubled = {j for j in range(1, len(head)) if head[j] == head[j - 1]} | \
+              {j for j in range(len(head) - 1) if head[j] == head[j + 1]}
+    rest = [j for j in range(len(head)) if j not in doubled and head[j] not in titles]
+    bylines = {j for j in rest[:1] + rest[-1:] if _is_name(head[j])}
+    kept = [head[j] for j in rest if j not in bylines]
+    return kept, len(head) - len(kept)
 
 
 def _note_cut(notes: Counter[str], rest: list[str]) -> None:

@@ -34,7 +34,7 @@ from crawler.urls import article_id, canonicalize, is_article_url
 __all__ = ["NotArticle", "extract", "extract_file", "MIN_WORDS", "RULES_VERSION"]
 
 MIN_WORDS = cleaning.MIN_WORDS
-RULES_VERSION = "4"         # the shared rules (cleaning.py, how Trafilatura is called); sites version their own
+RULES_VERSION = "5"         # the shared rules (cleaning.py, how Trafilatura is called); sites version their own
 FALLBACK_ENCODING = "cp1256"     # bytes that are neither declared nor UTF-8: Arabic Windows
 _HTML = re.compile(r"<(?:!doctype|html|head|body|article|div|p|meta|title)\b", re.IGNORECASE)
 # Trafilatura's rescue of a short extraction (under MIN_EXTRACTED_SIZE characters) takes the text of the

@@ -23,10 +23,9 @@ PRUNE_XPATH = (
     xpath(".share, .social, .tags, .related, .breaking, .ticker, .sister-sites, .masthead"),
 )
 RULES = Rules(
-    drop=whole_lines(
-        NAME,                                                        # the agency byline
-        rf"(?:قناة\s+)?{NAME}(?:\s+\S+){{1,12}}\s+Sada\s*Elbalad(?:\s+english)?",   # sister-sites line
-    ),
+    drop=whole_lines(NAME),                                          # the agency byline
+    # the sister-sites line opens the page, the breaking-news ticker follows it (sites.md)
+    ticker=whole_lines(rf"(?:قناة\s+)?{NAME}(?:\s+\S+){{1,12}}\s+Sada\s*Elbalad(?:\s+english)?"),
 )
 
 SITE = SiteSpec(
@@ -45,7 +44,7 @@ SITE = SiteSpec(
     listing_link_css=".news-list .item-li a::attr(href)",
     listing_next_css="a[rel=next]::attr(href), .pagination a.next::attr(href)",
     extraction=Extraction(
-        rules_version="2",
+        rules_version="3",
         title=((TITLE, None),),
         section=((SECTION, None),),
         image=((f"{IMAGE}[data-src]", "data-src"), (f"{IMAGE}[src]", "src")),

@@ -51,9 +51,10 @@ SOURCE_CREDIT = "".join((
     "[starts-with(normalize-space(.), 'المصدر:') or starts-with(normalize-space(.), 'المصدر :')]",
     "[string-length(normalize-space(.)) < 80]",
 ))
-# Page chrome printed as lines: the live link, header labels, the news counter, the "RT STORIES" widget.
+# Page chrome printed as lines: the header above the title (the live link, header labels, the news counter;
+# sites.md), the "RT STORIES" widget.
 RULES = Rules(
-    drop=whole_lines(r"مباشر", r"أين يمكنك متابعتنا", r"أقسام مهمة", r"stories", r"\d+\s+خبر"),
+    header=whole_lines(r"مباشر", r"أين يمكنك متابعتنا", r"أقسام مهمة", r"stories", r"\d+\s+خبر"),
     widgets=whole_lines(r".*#Question_More.*", r".*RT\s*STORIES.*", r"#اسأل_أكثر.*"),
 )
 

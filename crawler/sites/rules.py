@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 __all__ = ["Rules", "whole_lines"]
 
@@ -22,6 +22,8 @@ class Rules:
     boxes: tuple[re.Pattern[str], ...] = ()       # a named group ``headline``: the headline on the label's line
     roles: tuple[re.Pattern[str], ...] = ()
     widgets: tuple[re.Pattern[str], ...] = ()
+    header: tuple[re.Pattern[str], ...] = ()      # the page's header between a ticker and the title
+    ticker: tuple[re.Pattern[str], ...] = ()      # a ticker's opening line: its headlines follow
 
     def extend(self, other: "Rules") -> "Rules":
-        return Rules(*(getattr(self, f) + getattr(other, f) for f in ("drop", "end", "boxes", "roles", "widgets")))
+        return Rules(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
