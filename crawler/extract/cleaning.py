@@ -434,9 +434,12 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
         start = len(lines) if start is None else start
         if start == 0 and not masthead:
             notes["dump_without_chrome"] += 1
-        at = _dump_title(lines, start, headers, tickers)
-        if at is None and start and tickers and min(tickers) < start:
+        begin = max((h for h in headers if h <= start), default=0)     # past the page's header, if any
+        if any(begin <= t < start for t in tickers):   # a ticker runs into the title: no telling them apart
             notes["title_not_found"] += 1
+            at = None
+        else:
+            at = _dump_title(lines, begin, start)
         top = start if at is None else at + 1
         titles.update(line for line in lines[:top] if not is_paragraph(line))   # printed again: goes there too
         after, dropped = _after_title(lines[top:start], lines[at] if at is not None else None, titles)
@@ -490,14 +493,10 @@ def _is_label(line: str) -> bool:
     return len(line.split()) <= LABEL_MAX_WORDS and _is_name(line)
 
 
-def _dump_title(lines: list[str], start: int, headers: list[int], tickers: list[int]) -> int | None:
-    """Index of a page dump's title among ``lines`` (its running text starts at ``start``): the first line after
-    the page's last header line above the text (or from the top: a masthead took what stood above it) that
-    is not a label. None when there is no such line, or when a ticker opens after that header line: its
-    headlines cannot be told from the title by their shape."""
-    begin = max((h for h in headers if h <= start), default=0)
-    if any(begin <= t < start for t in tickers):
-        return None
+def _dump_title(lines: list[str], begin: int, start: int) -> int | None:
+    """Index of a page dump's title among ``lines``: the first line from ``begin`` (past the page's last header
+    line, or the top: a masthead took what stood above it) that is not a label, before the running text at
+    ``start``; None when there is none."""
     at = begin
     while at < start and _is_label(lines[at]):
         at += 1
