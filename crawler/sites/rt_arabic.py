@@ -33,7 +33,6 @@ NEW_TITLE = ".main-article h1"
 TAGS = "div.news-tags.news-tags_article a"
 BODY = "div.text.js-text.js-mediator-article"
 NEW_BODY = "div.main-article__editor-content"
-BODIES = f"{BODY}, {NEW_BODY}, div.editor-content"
 LEAD = ("div.main-article__intro-text", "p.intro")
 # Blocks inside the article that are not the article: read-more boxes, embeds, tag list, photo caption; in the
 # newer body, read-more wrappers are `<section>` / `<article>` elements (the seeding script above removes
@@ -46,8 +45,11 @@ PRUNE = (
 # The source credit, the body's last paragraph in both markups («المصدر: RT», «المصدر: "وفا"+RT»: sites.md;
 # the spider above skips it as the last `<p>`): pruned by structure, the credit's label and a short line. The
 # line rules' source footer (crawler/extract/cleaning.py) ends the article at such a line wherever it stands.
+# One pass over the page's divs: the body classes of both markups.
+_CLASSES = "concat(' ', normalize-space(@class), ' ')"
 SOURCE_CREDIT = "".join((
-    "(", xpath(BODIES).replace("descendant-or-self::", "//"), ")/p[last()]",
+    "//div[", " or ".join(f"contains({_CLASSES}, ' {c} ')" for c in ("js-mediator-article", "editor-content")),
+    "]/p[last()]",
     "[starts-with(normalize-space(.), 'المصدر:') or starts-with(normalize-space(.), 'المصدر :')]",
     "[string-length(normalize-space(.)) < 80]",
 ))
