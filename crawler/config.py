@@ -125,6 +125,7 @@ class CrawlSettings(_Section):
     download_delay: Duration = 0.25
     download_timeout: Duration = 30.0
     download_maxsize: int = Field(10485760, ge=1024)
+    sitemap_maxsize: int = Field(52428800, ge=1024)
     retry_times: int = Field(2, ge=0, le=20)
     max_failed_share: float = Field(0.1, ge=0, le=1)
     autothrottle: bool = True
@@ -163,6 +164,7 @@ class StatusSettings(_Section):
     max_short_share: float = Field(0.2, ge=0, le=1)
     short_words: int = Field(80, ge=1)
     min_selector_hit_rate: float = Field(0.5, ge=0, le=1)
+    source_failures: int = Field(3, ge=1)
 
 
 class DatasetSettings(_Section):

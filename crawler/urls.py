@@ -84,3 +84,16 @@ def article_id(url: str, base_url: str, site: SiteSpec) -> str:
     path = article_path(canonicalize(url, base_url, site), base_url)
     return hashlib.sha256(site.identity(path).encode("utf-8")).hexdigest()[:20]
 
+
+
+def redirect_refusal(chain: list[str], status: int, location: str, target: str, base_url: str,
+                     site: SiteSpec | None, max_redirects: int) -> str | None:
+    """Why a redirect (``status`` with ``location``, resolved to ``target``, after the URLs of ``chain``) is not
+    followed — it has no Location, leaves the site (its host aliases are the site) or loops — or None."""
+    if not location:
+        return f"HTTP {status} without Location"
+    if not same_site(target, base_url, site):
+        return f"redirect to another host refused ({urlsplit(target).netloc})"
+    if target in chain or len(chain) > max_redirects:
+        return f"redirect loop ({len(chain)} URLs)"
+    return None

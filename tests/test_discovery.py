@@ -96,4 +96,4 @@ def test_an_html_page_is_not_a_feed():
 
 def test_a_gzip_bomb_sitemap_is_refused_with_one_line():
     listing = read_sitemap(xml(gzip.compress(b" " * 3_000_000), "https://x/sitemap.xml.gz"), 1_000_000)
-    assert listing.entries == [] and "larger than the download size limit" in listing.problem
+    assert listing.entries == [] and "larger than the sitemap size limit" in listing.problem

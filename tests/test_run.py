@@ -55,10 +55,14 @@ def test_components_find_the_run_attached_to_their_crawler(started):
 
 def test_no_spider_callback_is_a_generator_returning_a_value():
     """Scrapy's own check of this (WARN_ON_GENERATOR_RETURN_VALUE) is off: it re-read the callback's source on
-    every response. It is made here, once, on every callback and errback the spider gives its requests."""
+    every response. It is made here, once, on every callback and errback the spider gives its requests, and on
+    the discovery stage's readers those callbacks hand their answers to."""
     from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawler.discover.stage import Discovery
 
     callbacks = [getattr(NewsSpider, name) for name in dir(NewsSpider)
                  if name.startswith(("parse_", "discovery_", "article_", "follow_"))]
-    assert len(callbacks) >= 6
+    callbacks += [getattr(Discovery, name) for name in ("response", "_redirect", "_feed", "_sitemap", "_listing")]
+    assert len(callbacks) >= 10
     assert not [c.__name__ for c in callbacks if is_generator_with_return_value(c)]

@@ -5,14 +5,29 @@ from types import SimpleNamespace
 
 import pytest
 
+from crawler.discover.sources import Source, failure_line
 from crawler.run.report_extension import decide
 from crawler.run.report import RunReport
 
 
-def run_with(max_failed_share=0.1, **counts):
+def discovery_of(*sources: Source):
+    """What ``decide`` reads of a run's discovery stage, over these sources (every one read by default)."""
+    return SimpleNamespace(read_any=lambda: True, unreachable=lambda: [], lost=lambda: failure_line(list(sources)))
+
+
+def read(kind: str, path: str, why: str | None = None) -> Source:
+    source = Source(kind, path, "https://www.elbalad.news" + path)
+    source.root.state = "read"
+    if why:
+        source.root.fail(why)
+    return source
+
+
+def run_with(max_failed_share=0.1, discovery=None, **counts):
     report = RunReport("20261123T114002Z-elbalad-abcd", "elbalad", "file:///tmp/a")
     report.counts.update(counts)
-    return SimpleNamespace(report=report, discovery_ok=3, discovery_failures=[], write_failures=[],
+    return SimpleNamespace(report=report, discovery=discovery or discovery_of(read("feed", "/rss.aspx")),
+                           write_failures=[],
                            cfg=SimpleNamespace(time_limit=1500.0),
                            settings=SimpleNamespace(crawl=SimpleNamespace(max_failed_share=max_failed_share)))
 
@@ -40,3 +55,12 @@ def test_failures_that_stop_the_run_still_make_it_failed():
     run.write_failures.append("disk full")
     assert decide(run, "finished")[0] == "failed"
     assert decide(run_with(fetched=20, failed=10), "closespider_timeout")[0] == "failed"
+
+
+def test_a_run_whose_discovery_lost_a_source_is_degraded_and_names_it():
+    lost = discovery_of(read("feed", "/rss.aspx"), read("listing", "/category/2", "HTTP 404"))
+    result, reason = decide(run_with(discovery=lost, fetched=20, new=20), "finished")
+    assert result == "degraded"
+    assert reason == "discovery lost 1 of 2 sources: listing /category/2: HTTP 404"
+    both = decide(run_with(discovery=lost, fetched=20, new=20, failed=10), "finished")[1]
+    assert both.startswith("10 of 30 article pages failed") and both.endswith("listing /category/2: HTTP 404")

@@ -157,11 +157,14 @@ class ArticleIndex:
             row = self._db.execute("SELECT etag, last_modified FROM validators WHERE url=?", (url,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def remember_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+    def remember_validators(self, validators: dict[str, tuple[str | None, str | None]],
+                            forget: list[str] = ()) -> None:
+        """Keep ``validators`` ({URL: (ETag, Last-Modified)}) and drop those of the URLs in ``forget``."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("INSERT OR REPLACE INTO validators VALUES (?,?,?)",
                                  [(url, etag, modified) for url, (etag, modified) in validators.items()])
+            self._db.executemany("DELETE FROM validators WHERE url=?", [(url,) for url in forget])
             self._db.execute("COMMIT")
 
     def add_alias(self, alias: str, article_id: str) -> None:

@@ -10,15 +10,16 @@ size limit, and a sitemap gives at most the sitemap protocol's 50,000 URLs.
 """
 from __future__ import annotations
 
+import io
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from lxml import etree
 from lxml.etree import XMLSyntaxError
 from scrapy.http import Response
-from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.iterators import xmliter_lxml
-from scrapy.utils.sitemap import Sitemap
 
 from crawler.dates import parse_feed_date
 
@@ -26,8 +27,8 @@ from crawler.dates import parse_feed_date
 # The sitemap protocol's limits: 50,000 URLs per sitemap (https://www.sitemaps.org/protocol.html).
 MAX_SITEMAP_URLS = 50_000
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.S | re.I)
-_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)\b", re.S | re.I)
 _ROOT_END = re.compile(rb"</(?:[\w-]+:)?(?:urlset|sitemapindex)>\s*$")
+_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)\b", re.S | re.I)
 
 
 def _without_doctype(body: bytes) -> tuple[bytes, str | None]:
@@ -46,6 +47,9 @@ class Listing:
     kind: str
     entries: list[tuple[str, datetime | None]] = field(default_factory=list)
     problem: str | None = None
+    count: int = 0                       # entries the document listed (kept or not)
+    older: int = 0                       # of which older than the look-back (not kept)
+    newest: datetime | None = None       # the newest date it gave
 
 
 def read_feed(response: Response) -> Listing:
@@ -70,37 +74,153 @@ def read_feed(response: Response) -> Listing:
     return listing
 
 
-def read_sitemap(response: Response, max_size: int) -> Listing:
-    body = response.body
-    if gzip_magic_number(response):
-        try:
-            body = gunzip(body, max_size=max_size)
-        except Exception as exc:  # bad gzip, or larger than allowed
-            if "MaxSize" in type(exc).__name__:      # scrapy.utils._compression._DecompressionMaxSizeExceeded
-                return Listing("unknown", problem="gzip sitemap larger than the download size limit once "
-                                                  "decompressed (gzip bomb?)")
-            return Listing("unknown", problem=f"bad gzip sitemap ({type(exc).__name__})")
-    body, declared = _without_doctype(body)
+class _Stream(io.RawIOBase):
+    """A sitemap's bytes as a file lxml reads piece by piece: gunzipped on the fly when gzip (never more than
+    ``max_size`` once decompressed: a gzip bomb stops at the limit), with the DOCTYPE of its first 4 kB
+    removed. Nothing but the response's own bytes and one piece at a time is held."""
+
+    PIECE = 1 << 16
+
+    def __init__(self, body: bytes, max_size: int):
+        self._body = memoryview(body)
+        self._at = 0
+        self._unzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if body[:2] == b"\x1f\x8b" else None
+        self._max_size = max_size
+        self.size = 0                    # bytes read so far (decompressed)
+        self.too_large = False
+        self.declared: str | None = None
+        self._head = True
+        self._pending = b""
+        self._tail = b""
+        self.last = b""                  # the last bytes read: does the document end with its root's end tag?
+
+    def readable(self) -> bool:
+        return True
+
+    def _piece(self) -> bytes:
+        """The next piece of the document (at most ``PIECE`` × 4 bytes once decompressed), b"" at its end."""
+        while True:
+            if self._tail:
+                raw, self._tail = self._tail, b""
+            elif self._at < len(self._body):
+                raw = bytes(self._body[self._at:self._at + self.PIECE])
+                self._at += len(raw)
+            else:
+                return self._unzip.flush() if self._unzip is not None else b""
+            if self._unzip is None:
+                return raw
+            data = self._unzip.decompress(raw, 4 * self.PIECE)
+            self._tail = self._unzip.unconsumed_tail
+            if data:
+                return data
+
+    def readinto(self, buffer) -> int:
+        if not self._pending:
+            data = self._piece()
+            if self._head and data:
+                while len(data) < 4096:
+                    more = self._piece()
+                    if not more:
+                        break
+                    data += more
+                data, self.declared = _without_doctype(data)
+                self._head = False
+            self.size += len(data)
+            if self.size > self._max_size:
+                self.too_large = True
+                raise _TooLarge()
+            self._pending = data
+            self.last = (self.last + data)[-256:]
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def read_sitemap(response: Response, max_size: int, since: datetime | None = None) -> Listing:
+    """The entries of a sitemap (urlset, sitemap index or Google News sitemap), parsed as it is read (lxml
+    ``iterparse``: each ``<url>`` is dropped once read, no tree of the document is built), at most the
+    protocol's 50,000 URLs and ``max_size`` bytes once decompressed. With ``since``, URL entries whose
+    ``lastmod`` (or news ``publication_date``) is older are counted (``Listing.older``), not kept."""
+    stream = _Stream(response.body, max_size)
+    listing = Listing("unknown")
+    problems: list[str] = []
+    closed = False
     try:
-        sitemap = Sitemap(body)
-    except (XMLSyntaxError, StopIteration, ValueError) as exc:
-        return Listing("unknown", problem=f"bad sitemap XML ({type(exc).__name__}: {str(exc)[:120]})")
-    if sitemap.type not in ("sitemapindex", "urlset"):
-        return Listing(str(sitemap.type), problem=f"not a sitemap (root element <{sitemap.type}>)")
-    listing = Listing(sitemap.type)
-    problems = [f"sitemap {declared}"] if declared else []
-    try:
-        for entry in sitemap:
-            if len(listing.entries) == MAX_SITEMAP_URLS:
-                problems.append(f"sitemap lists more than {MAX_SITEMAP_URLS:,} URLs, the protocol's limit: "
-                                f"the rest is ignored")
-                break
-            if entry.get("loc"):
-                listing.entries.append((entry["loc"], parse_feed_date(entry.get("lastmod"), latest=True)))
-    except (XMLSyntaxError, ValueError) as exc:
-        problems.append(f"sitemap cut short ({type(exc).__name__}: {str(exc)[:120]})")
-    if not _ROOT_END.search(body[-256:]):   # the parser recovers from damage silently: say so
-        problems.append(f"sitemap cut short or damaged (no closing </{sitemap.type}>): "
-                        f"{len(listing.entries)} entries read")
+        for event, element in etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
+                                              no_network=True, huge_tree=False, remove_comments=True,
+                                              load_dtd=False, recover=True):
+            name = _local(element.tag)
+            if event == "start":
+                if listing.kind == "unknown":
+                    if name not in ("urlset", "sitemapindex"):
+                        return Listing(name or "unknown", problem=f"not a sitemap (root element <{name}>)")
+                    listing.kind = name
+                continue
+            if name in ("url", "sitemap"):
+                _entry(listing, element, since, problems)
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+                if problems:
+                    break
+    except _TooLarge:
+        pass
+    except zlib.error as exc:
+        if listing.kind == "unknown":
+            return Listing("unknown", problem=f"bad gzip sitemap ({exc})")
+        problems.append(f"sitemap cut short (bad gzip: {exc})")
+    except etree.XMLSyntaxError as exc:
+        if listing.kind == "unknown":
+            return Listing("unknown", problem=f"bad sitemap XML (XMLSyntaxError: {str(exc)[:120]})")
+        problems.append(f"sitemap cut short (XMLSyntaxError: {str(exc)[:120]})")
+        closed = True
+    if stream.too_large:
+        gzipped = " once decompressed (gzip bomb?)" if stream._unzip is not None else ""
+        problems.append(f"sitemap larger than the sitemap size limit ({max_size:,} bytes){gzipped}: "
+                        f"{listing.count} entries read")
+        closed = True
+    if listing.kind == "unknown":
+        return Listing("unknown", problem=problems[-1] if problems else "bad sitemap XML (empty document)")
+    if stream.declared:
+        problems.insert(0, f"sitemap {stream.declared}")
+    closed = closed or bool(_ROOT_END.search(stream.last))
+    if not closed and not any("protocol's limit" in p for p in problems):
+        problems.append(f"sitemap cut short or damaged (no closing </{listing.kind}>): {listing.count} entries read")
     listing.problem = "; ".join(problems) or None
     return listing
+
+
+def _entry(listing: Listing, element, since: datetime | None, problems: list[str]) -> None:
+    """One ``<url>`` / ``<sitemap>`` element read into ``listing``."""
+    if listing.count == MAX_SITEMAP_URLS:
+        problems.append(f"sitemap lists more than {MAX_SITEMAP_URLS:,} URLs, the protocol's limit: "
+                        f"the rest is ignored")
+        return
+    loc = lastmod = published = None
+    for child in element.iter():
+        name = _local(child.tag)
+        if name == "loc" and loc is None:
+            loc = (child.text or "").strip()
+        elif name == "lastmod":
+            lastmod = child.text
+        elif name == "publication_date":          # Google News sitemaps
+            published = child.text
+    if not loc:
+        return
+    listing.count += 1
+    when = parse_feed_date(lastmod or published, latest=True)
+    if when is not None and (listing.newest is None or when > listing.newest):
+        listing.newest = when
+    if since is not None and when is not None and when < since and listing.kind == "urlset":
+        listing.older += 1
+        return
+    listing.entries.append((loc, when))

@@ -22,6 +22,10 @@ X") read, so its fields are a stable interface:
                 checks, null without an article page) and fields {name: {hits, checks}} (title, body,
                 published, image, prune...). A low rate means the site changed its markup.
     keys_written  every archive key this run wrote (articles, versions, WARC files)
+    sources     each discovery source of a crawl: source (its name, e.g. "sitemap /sitemap.xml", "robots.txt
+                sitemap /news.xml"), kind, url, origin ("settings" | "robots.txt"), outcome ("ok" |
+                "not_modified" | "failed"), reason, documents (read for it), not_modified (of those), urls (entries
+                listed), bytes (downloaded), newest (date listed)
     archive     the archive URL (never carries secrets)
     pid, host   the crawl's process, for the operator (a report left "running" by a dead process names it)
     arshif_version
@@ -82,6 +86,7 @@ class RunReport:
     errors: dict[str, int] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     keys_written: list[str] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
     selectors: dict = field(default_factory=lambda: {"pages": 0, "hits": 0, "checks": 0, "rate": None,
                                                      "fields": {}})
     pid: int | None = None

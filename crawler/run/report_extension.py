@@ -21,11 +21,13 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     """The run's result and, unless ok, why (one line)."""
     report = run.report
     failed = RunResult.FAILED
-    if run.discovery_ok == 0 and run.discovery_failures:
-        return failed, "site unreachable: " + "; ".join(sorted(set(run.discovery_failures))[:3])
+    discovery = run.discovery
+    read_any = discovery is not None and discovery.read_any()
+    if not read_any and discovery is not None and discovery.unreachable():
+        return failed, "site unreachable: " + "; ".join(sorted(set(discovery.unreachable()))[:3])
     if close_reason == "closespider_timeout":      # the run's deadline (crawler.extensions.deadline)
         return failed, f"time limit {human_duration(run.cfg.time_limit)} exceeded"
-    if run.discovery_ok == 0:
+    if not read_any:
         return failed, "no feed, sitemap or listing of the site could be read"
     if close_reason not in _NORMAL:
         return failed, f"stopped early ({close_reason})"
@@ -39,9 +41,15 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     # pages answered plus pages whose fetch failed (a page that failed after its fetch counts twice: the
     # share errs on the low side)
     pages, limit = fetched + lost, run.settings.crawl.max_failed_share
+    degraded = []
     if pages and lost / pages > limit:
-        return RunResult.DEGRADED, (f"{lost} of {pages} article pages failed ({lost / pages:.0%}, "
-                                    f"more than crawl.max_failed_share {limit:.0%})")
+        degraded.append(f"{lost} of {pages} article pages failed ({lost / pages:.0%}, "
+                        f"more than crawl.max_failed_share {limit:.0%})")
+    sources_lost = discovery.lost()      # a run that saw less than the site published is not ok
+    if sources_lost:
+        degraded.append(sources_lost)
+    if degraded:
+        return RunResult.DEGRADED, "; ".join(degraded)
     return RunResult.OK, None
 
 
@@ -71,9 +79,11 @@ class RunReportExtension:
         run.wait_for_writes()
         # article pages discovered but left for the next run (the page cap or the time limit came first)
         run.report.count(Count.BACKLOG, len(run.queued))
+        if run.discovery is not None:
+            run.discovery.close()
         result, why = decide(run, close_reason)
         run.report.finish(result, why)
-        run.remember(result, close_reason)
+        run.remember(result)
         fut = run.uploader.submit_bytes(run.report.key, run.report.to_json(), content_type=JSON,
                                         metadata={"site": run.site, "run-id": run.report.run_id})
         try:

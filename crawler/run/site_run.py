@@ -19,6 +19,7 @@ from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.keys import warc_key
 from crawler.archive.uploader import Uploader
+from crawler.discover.stage import Discovery
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
@@ -108,14 +109,11 @@ class SiteRun:
         self.deadline = deadline            # the run is closed (closespider_timeout) at this instant
         self._lock = threading.Lock()
         self._futures: list[Future] = []
-        self.discovery_ok = 0
-        self.discovery_failures: list[str] = []
+        self.discovery: Discovery | None = None     # the run's discovery stage (set by the spider)
         self.write_failures: list[str] = []
         # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
         self.queued: set[str] = set()                     # ids of article requests not answered yet
         self.not_articles: dict[str, str] = {}            # article id → why it gave no article
-        self.validators: dict[str, tuple[str | None, str | None]] = {}   # discovery URL → (ETag, Last-Modified)
-        self.discovery_incomplete = False                 # a feed or sitemap failed or was read with a problem
 
     @property
     def site(self) -> str:
@@ -147,22 +145,21 @@ class SiteRun:
 
     # -- what the next runs need not ask again ------------------------------------------------------------
 
-    def remember(self, result: str, close_reason: str) -> None:
-        """At the end of the run: URLs that answered no article, when the run also archived articles (so a
-        layout change that hides every article is not taken for good); the feeds' and sitemaps' validators,
-        when every article they listed was dealt with (no page cap reached, no page failed) and every feed and
-        sitemap was read whole, since a 304 next time skips the whole document (a sitemap index's 304 skips the
-        child sitemaps too, the one that failed this time among them), and not after a run whose every article
-        page answered no article (its articles are listed again next time, not skipped as unchanged lists)."""
+    def remember(self, result: str) -> None:
+        """At the end of a run that was not failed: URLs that answered no article, when the run also archived
+        articles (so a layout change that hides every article is not taken for good); the validators of each
+        discovery document dealt with in full, and those of every other document forgotten
+        (``crawler/discover/sources.py``), but none after a run whose every article page answered no article
+        (its articles are listed again next time, not skipped behind a 304)."""
         counts = self.report.counts
-        if result != RunResult.OK:
+        if result not in (RunResult.OK, RunResult.DEGRADED):
             return
         archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
         if self.not_articles and archived:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
-        if (self.validators and close_reason == "finished" and not counts.get(PageOutcome.FAILED, 0)
-                and not self.discovery_incomplete and (archived or not self.not_articles)):
-            self.index.remember_validators(self.validators)
+        if self.discovery is not None and (archived or not self.not_articles):
+            keep, forget = self.discovery.validator_changes()
+            self.index.remember_validators(keep, forget)
 
     # -- archive writes --------------------------------------------------------------------------------
 

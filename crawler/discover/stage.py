@@ -1,0 +1,256 @@
+"""Discovery, the crawl's first stage: sources in, candidate article URLs out.
+
+The sources are the site's feeds, sitemaps and listings (``crawler/sites/<site>.py``, ``[sites.<site>]``) and
+every ``Sitemap:`` line of its robots.txt. ``Discovery`` makes the requests for their documents (asked
+conditionally with the validators of the last run that dealt with them in full, see ``sources``), reads the
+answers — feeds and sitemaps (``feeds``: streamed, Google News sitemaps too), a sitemap index's children
+chosen by ``<lastmod>`` (or the year in their name) against the look-back, newest first; listing pages,
+paged by the number in their path (``{page}`` in the path, from 0) or by their "next" link — and hands every
+article URL found to ``Candidates``. It follows a document's redirects within the site (its host aliases are
+the site) and refuses the others with one line. The spider fetches what it is given; each source ends with
+its own outcome (``ok``, ``not_modified``, ``failed: <reason>``), in the run report's ``sources``.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.discover.candidates import Candidates
+from crawler.discover.feeds import read_feed, read_sitemap
+from crawler.discover.sources import Document, Source, SourceOutcome, failure_line, validator_changes
+from crawler.outcomes import Count
+from crawler.urls import redirect_refusal, same_site
+
+REDIRECTS = [301, 302, 303, 307, 308]
+# Scrapy runs higher priorities first: every discovery document before any article (whose priority is minutes
+# since the epoch of its date); a sitemap index's newer children before its older ones.
+DISCOVERY_PRIORITY = 2**40
+PAGE = "{page}"                          # in a listing path: the page number (from 0)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def year_in_name(url: str) -> datetime | None:
+    """The last instant of the year a sitemap's name carries (``sitemap_2024_2.xml`` → end of 2024), or None."""
+    years = _YEAR.findall(urlsplit(url).path)
+    return datetime(int(years[-1]), 12, 31, 23, 59, 59, tzinfo=timezone.utc) if years else None
+
+
+class Discovery:
+    """The discovery of one run (``run``: settings, cfg, spec, base_url, index, report, log). ``callback`` and
+    ``errback`` are the spider's, which hands their answers back here (``response``, ``failed``)."""
+
+    def __init__(self, run, candidates: Candidates, callback: Callable, errback: Callable):
+        self.run = run
+        self.candidates = candidates
+        self.callback = callback
+        self.errback = errback
+        crawl = run.settings.crawl
+        self.conditional = crawl.conditional_discovery
+        self.sitemap_maxsize = crawl.sitemap_maxsize
+        self.max_redirects = 5
+        self.sources: list[Source] = []
+        self.pending = 0                  # discovery requests not answered yet
+        self.skipped = False              # no discovery in this run (``arshif refetch``)
+        self.closed = False
+
+    # -- the sources -------------------------------------------------------------------------------------
+
+    def start(self) -> list[scrapy.Request]:
+        """The requests of the sources the site's settings name."""
+        cfg = self.run.cfg
+        for kind, paths in (("feed", cfg.feeds), ("sitemap", cfg.sitemaps), ("listing", cfg.listings)):
+            for path in paths:
+                numbered = kind == "listing" and PAGE in path
+                self.sources.append(Source(kind, path, cfg.url(path.replace(PAGE, "0")), numbered=numbered))
+        return [self._request(source.root) for source in self.sources]
+
+    def robots_sitemaps(self, urls: Iterable[str]) -> list[scrapy.Request]:
+        """The requests of the sitemaps the site's robots.txt names (``Sitemap:`` lines) that no other source
+        names; a sitemap on another site is left out with one line."""
+        run = self.run
+        known = {source.root.url for source in self.sources}
+        requests = []
+        for url in urls:
+            url = urljoin(run.base_url + "/", url.strip())
+            if not same_site(url, run.base_url, run.spec):
+                run.log.info("robots.txt names a sitemap on another site, not read: %s", url)
+                continue
+            url = self._on_base_host(url)
+            if url in known:
+                continue
+            known.add(url)
+            parts = urlsplit(url)
+            source = Source("sitemap", parts.path + (f"?{parts.query}" if parts.query else ""), url, origin="robots.txt")
+            self.sources.append(source)
+            requests.append(self._request(source.root))
+        if requests:
+            run.log.info("robots.txt names %d more sitemaps: %s", len(requests),
+                         ", ".join(r.url for r in requests))
+        return requests
+
+    def _on_base_host(self, url: str) -> str:
+        """``url`` (of the site) on the base URL's scheme and host, as the sources the settings name are."""
+        base, parts = urlsplit(self.run.base_url), urlsplit(url)
+        return parts._replace(scheme=base.scheme, netloc=base.netloc).geturl()
+
+    # -- requests --------------------------------------------------------------------------------------
+
+    def _request(self, doc: Document, chain: list[str] | None = None, rank: int = 0) -> scrapy.Request:
+        self.pending += 1
+        headers = {}
+        if self.conditional:
+            etag, modified = self.run.index.validators(doc.url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        doc.conditional = bool(headers)
+        meta = {"discovery": doc, "dont_redirect": True, "handle_httpstatus_list": [*REDIRECTS, 304],
+                "redirect_chain": chain or []}
+        if doc.kind == "sitemap":          # a sitemap's own size limit (the protocol's 50 MB), not an article's
+            meta["download_maxsize"] = self.sitemap_maxsize
+            meta["download_warnsize"] = self.sitemap_maxsize
+        # dont_filter: a document asked for again is asked for on purpose
+        return scrapy.Request(doc.url, callback=self.callback, errback=self.errback, dont_filter=True,
+                              headers=headers, priority=DISCOVERY_PRIORITY + rank, meta=meta)
+
+    # -- answers ---------------------------------------------------------------------------------------
+
+    def response(self, response: Response) -> Iterable[scrapy.Request]:
+        """Read one discovery answer: its article URLs to the candidates, the requests it leads to."""
+        doc: Document = response.meta["discovery"]
+        try:
+            if response.status in REDIRECTS:
+                yield from self._redirect(doc, response)
+                return
+            if response.status == 304:
+                doc.state = "not_modified"
+                self.run.report.count(Count.NOT_MODIFIED)
+                return
+            doc.state = "read"
+            doc.bytes = len(response.body)
+            etag, modified = response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
+            if etag or modified:
+                doc.validators = (etag and etag.decode("latin-1"), modified and modified.decode("latin-1"))
+            read = {"feed": self._feed, "sitemap": self._sitemap, "listing": self._listing}[doc.kind]
+            yield from read(doc, response)
+        finally:
+            self.pending -= 1
+
+    def _redirect(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
+        chain = [*response.meta.get("redirect_chain", ()), response.request.url]
+        location = response.headers.get(b"Location", b"").decode("latin-1")
+        target = response.urljoin(location)
+        why = redirect_refusal(chain, response.status, location, target, self.run.base_url, self.run.spec,
+                               self.max_redirects)
+        if why:
+            self._fail(doc, chain[0], why)
+            return
+        doc.url = target                  # the document lives there now (its validators are that URL's)
+        yield self._request(doc, chain)
+
+    def failed(self, request: scrapy.Request, why: str, status: int | None = None) -> None:
+        """A discovery request that got no answer (or an error status): ``why`` in one line."""
+        self.pending -= 1
+        doc: Document = request.meta["discovery"]
+        if doc.kind == "listing" and doc is not doc.source.root and status in (404, 410):
+            doc.state = "read"            # past a listing's last page
+            return
+        self._fail(doc, request.url, why)
+
+    def _fail(self, doc: Document, url: str, why: str) -> None:
+        doc.fail(why)
+        self.run.report.error(f"discovery: {why}", url)
+        self.run.log.warning("discovery source failed: %s: %s", url, why, extra={"url": url})
+
+    def _problem(self, doc: Document, problem: str | None) -> None:
+        """A document read with a problem (cut short, damaged, no entries…): what it gave is used, the source
+        is not ``ok``."""
+        if problem:
+            doc.reason = problem
+            self.run.report.error(f"discovery: {problem.split(' (')[0]}", doc.url)
+            self.run.log.warning("%s: %s", doc.url, problem, extra={"url": doc.url})
+
+    def _feed(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
+        listing = read_feed(response)
+        self._problem(doc, listing.problem)
+        doc.urls = len(listing.entries)
+        doc.newest = max((when for _, when in listing.entries if when), default=None)
+        for link, when in listing.entries:
+            self.candidates.add(response.urljoin(link), when, doc)
+        return ()
+
+    def _sitemap(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
+        horizon = self.candidates.horizon
+        listing = read_sitemap(response, self.sitemap_maxsize, since=horizon)
+        self._problem(doc, listing.problem)
+        doc.urls, doc.newest = listing.count, listing.newest
+        if listing.kind != "sitemapindex":
+            for loc, lastmod in listing.entries:
+                self.candidates.add(response.urljoin(loc), lastmod, doc)
+            return
+        # an index: the children within the look-back (by lastmod, else the year in their name), newest first
+        chosen: list[tuple[datetime | None, str]] = []
+        for loc, lastmod in listing.entries:
+            url = response.urljoin(loc)
+            when = lastmod or year_in_name(url)
+            if when is None or when >= horizon:
+                chosen.append((when, url))
+        chosen.sort(key=lambda c: c[0] or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
+        for rank, (_, url) in enumerate(chosen):
+            yield self._request(doc.child(url), rank=len(chosen) - rank)
+
+    def _listing(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
+        spec, cfg, source = self.run.spec, self.run.cfg, doc.source
+        links = response.css(spec.listing_link_css).getall()
+        doc.urls = len(links)
+        if not links and doc is source.root:
+            self._problem(doc, "listing shows no article link (has the listing moved or changed its markup?)")
+        for href in links:
+            self.candidates.add(response.urljoin(href), None, doc)
+        pages_read = doc.page + 1 if source.numbered else doc.page
+        if pages_read >= cfg.listing_pages:
+            return
+        if source.numbered:
+            if links:
+                page = doc.page + 1
+                yield self._request(doc.child(cfg.url(source.path.replace(PAGE, str(page))), page=page))
+            return
+        next_href = response.css(spec.listing_next_css).get()
+        if next_href:
+            yield self._request(doc.child(response.urljoin(next_href), page=doc.page + 1))
+
+    # -- the end -----------------------------------------------------------------------------------------
+
+    def read_any(self) -> bool:
+        """Did any discovery document answer (or was discovery not needed)?"""
+        return self.skipped or any(doc.state in ("read", "not_modified")
+                                   for source in self.sources for doc in source.documents())
+
+    def unreachable(self) -> list[str]:
+        """``host: why`` of every document that got no answer."""
+        return [f"{urlsplit(doc.url).netloc}: {doc.reason}" for source in self.sources
+                for doc in source.documents() if doc.state == "failed"]
+
+    def lost(self) -> str | None:
+        """One line naming every source that failed, or None."""
+        return None if self.skipped else failure_line(self.sources)
+
+    def close(self) -> None:
+        """At the run's end: each source's outcome into the run report."""
+        if self.closed:
+            return
+        self.closed = True
+        self.run.report.sources = [source.to_json() for source in self.sources]
+        for source in self.sources:
+            outcome, why = source.outcome()
+            if outcome == SourceOutcome.FAILED:
+                self.run.log.warning("discovery source %s failed: %s", source.name, why)
+
+    def validator_changes(self):
+        return validator_changes(self.sources)
