@@ -28,6 +28,8 @@ canonical_url
 # the standard library: logging's cached traceback, http.server's class attributes and handlers
 _.exc_text
 daemon_threads, server_version, do_POST, _.do_HEAD, _.close_connection
+# io.RawIOBase's protocol (a sitemap streamed to lxml, crawler/discover/feeds.py)
+_.readable, _.readinto
 
 # a type only named in an annotation (TYPE_CHECKING import)
 BaseTrigger

@@ -48,7 +48,6 @@ class Listing:
     entries: list[tuple[str, datetime | None]] = field(default_factory=list)
     problem: str | None = None
     count: int = 0                       # entries the document listed (kept or not)
-    older: int = 0                       # of which older than the look-back (not kept)
     newest: datetime | None = None       # the newest date it gave
 
 
@@ -149,7 +148,7 @@ def read_sitemap(response: Response, max_size: int, since: datetime | None = Non
     """The entries of a sitemap (urlset, sitemap index or Google News sitemap), parsed as it is read (lxml
     ``iterparse``: each ``<url>`` is dropped once read, no tree of the document is built), at most the
     protocol's 50,000 URLs and ``max_size`` bytes once decompressed. With ``since``, URL entries whose
-    ``lastmod`` (or news ``publication_date``) is older are counted (``Listing.older``), not kept."""
+    ``lastmod`` (or news ``publication_date``) is older are counted, not kept."""
     stream = _Stream(response.body, max_size)
     listing = Listing("unknown")
     problems: list[str] = []
@@ -221,6 +220,5 @@ def _entry(listing: Listing, element, since: datetime | None, problems: list[str
     if when is not None and (listing.newest is None or when > listing.newest):
         listing.newest = when
     if since is not None and when is not None and when < since and listing.kind == "urlset":
-        listing.older += 1
-        return
+        return                               # older than the look-back: never asked for
     listing.entries.append((loc, when))

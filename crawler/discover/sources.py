@@ -26,6 +26,13 @@ class SourceOutcome(StrEnum):
     FAILED = "failed"
 
 
+class DocState(StrEnum):
+    PENDING = "pending"                 # asked for, not answered yet
+    READ = "read"
+    NOT_MODIFIED = "not_modified"       # answered 304
+    FAILED = "failed"
+
+
 class Document:
     """One discovery document of a source: its answer, what it listed, its validators, its articles' fate."""
 
@@ -35,7 +42,7 @@ class Document:
         self.source = source
         self.page = page                  # a listing's page (numbered listings: the number in the path)
         self.children: list[Document] = []
-        self.state = "pending"            # pending | read | not_modified | failed
+        self.state = DocState.PENDING
         self.reason: str | None = None    # why it failed, or the problem it was read with
         self.validators: tuple[str | None, str | None] | None = None   # (ETag, Last-Modified) of its answer
         self.conditional = False          # the request carried validators
@@ -56,12 +63,12 @@ class Document:
             yield from child.walk()
 
     def fail(self, why: str) -> None:
-        self.state = "failed"
+        self.state = DocState.FAILED
         self.reason = why
 
     def clean(self) -> bool:
         """Was this document, and every document read for it, dealt with in full (see the module's doc)?"""
-        return (self.state in ("read", "not_modified") and self.reason is None and not self.outstanding
+        return (self.state in (DocState.READ, DocState.NOT_MODIFIED) and self.reason is None and not self.outstanding
                 and not self.lost and all(child.clean() for child in self.children))
 
 
@@ -85,12 +92,12 @@ class Source:
 
     def outcome(self) -> tuple[SourceOutcome, str | None]:
         for doc in self.documents():
-            if doc.state == "failed" or doc.reason:
+            if doc.state == DocState.FAILED or doc.reason:
                 where = "" if doc is self.root else f"{doc.url}: "
                 return SourceOutcome.FAILED, where + (doc.reason or "failed")
-            if doc.state == "pending":
+            if doc.state == DocState.PENDING:
                 return SourceOutcome.FAILED, f"{'' if doc is self.root else doc.url + ': '}not answered"
-        if self.root.state == "not_modified":
+        if self.root.state == DocState.NOT_MODIFIED:
             return SourceOutcome.NOT_MODIFIED, None
         return SourceOutcome.OK, None
 
@@ -100,7 +107,7 @@ class Source:
         newest = max((d.newest for d in docs if d.newest), default=None)
         return {"source": self.name, "kind": self.kind, "url": self.root.url, "origin": self.origin,
                 "outcome": str(outcome), "reason": reason, "documents": len(docs),
-                "not_modified": sum(d.state == "not_modified" for d in docs),
+                "not_modified": sum(d.state == DocState.NOT_MODIFIED for d in docs),
                 "urls": sum(d.urls for d in docs), "bytes": sum(d.bytes for d in docs),
                 "newest": newest.isoformat() if newest else None}
 

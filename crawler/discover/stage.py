@@ -22,7 +22,7 @@ from scrapy.http import Response
 
 from crawler.discover.candidates import Candidates
 from crawler.discover.feeds import read_feed, read_sitemap
-from crawler.discover.sources import Document, Source, SourceOutcome, failure_line, validator_changes
+from crawler.discover.sources import DocState, Document, Source, SourceOutcome, failure_line, validator_changes
 from crawler.outcomes import Count
 from crawler.urls import redirect_refusal, same_site
 
@@ -129,10 +129,10 @@ class Discovery:
                 yield from self._redirect(doc, response)
                 return
             if response.status == 304:
-                doc.state = "not_modified"
+                doc.state = DocState.NOT_MODIFIED
                 self.run.report.count(Count.NOT_MODIFIED)
                 return
-            doc.state = "read"
+            doc.state = DocState.READ
             doc.bytes = len(response.body)
             etag, modified = response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
             if etag or modified:
@@ -159,7 +159,7 @@ class Discovery:
         self.pending -= 1
         doc: Document = request.meta["discovery"]
         if doc.kind == "listing" and doc is not doc.source.root and status in (404, 410):
-            doc.state = "read"            # past a listing's last page
+            doc.state = DocState.READ            # past a listing's last page
             return
         self._fail(doc, request.url, why)
 
@@ -229,13 +229,13 @@ class Discovery:
 
     def read_any(self) -> bool:
         """Did any discovery document answer (or was discovery not needed)?"""
-        return self.skipped or any(doc.state in ("read", "not_modified")
+        return self.skipped or any(doc.state in (DocState.READ, DocState.NOT_MODIFIED)
                                    for source in self.sources for doc in source.documents())
 
     def unreachable(self) -> list[str]:
         """``host: why`` of every document that got no answer."""
         return [f"{urlsplit(doc.url).netloc}: {doc.reason}" for source in self.sources
-                for doc in source.documents() if doc.state == "failed"]
+                for doc in source.documents() if doc.state == DocState.FAILED]
 
     def lost(self) -> str | None:
         """One line naming every source that failed, or None."""

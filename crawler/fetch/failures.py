@@ -1,8 +1,6 @@
 """One short, operator-readable reason for a failed request (no tracebacks, no secrets)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from scrapy import exceptions as sx
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -72,7 +70,3 @@ def _ignored(message: str) -> str:
     if "during decompression" in text:
         return "body larger than the download size limit once decompressed (gzip bomb?)"
     return f"ignored: {message[:160]}" if message else "ignored"
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc
