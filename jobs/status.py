@@ -5,8 +5,9 @@ writes pending in the outbox, and warnings that need a human: no new article for
 (the site may have changed its layout), too many articles without a date or with very short text over the
 same runs (extraction degrading), the site's own selectors matching less than ``status.min_selector_hit_rate``
 of the checks on the article pages of the latest run that had any (a redesign: the articles still come
-through the generic fallbacks), robots.txt forbidding our requests, no run when one was due (the scheduler
-is down), a last run that ended degraded, a run recorded as running whose process is gone. A run in progress
+through the generic fallbacks), robots.txt forbidding our requests, a discovery source failing ``status.source_failures`` runs in a
+row, no run when one was due (the scheduler is down), a last run that ended degraded (a lost discovery source
+among the reasons), a run recorded as running whose process is gone. A run in progress
 is shown. Exit 0 healthy, 1 warnings, 2 failing (the last run failed or was killed): usable as an alerting
 check.
 """
@@ -16,11 +17,13 @@ import argparse
 import json
 import socket
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
 from crawler.archive.index import archive_state_dir
+from crawler.discover.sources import SourceOutcome
 from crawler.display import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, PageOutcome, RunResult
 from crawler.run.report import selector_misses
@@ -70,7 +73,18 @@ def _run_summary(report) -> dict:
     return {"run_id": report.run_id, "started_at": report.started_at, "finished_at": report.finished_at,
             "result": report.result, "reason": report.reason, "duration_s": report.duration_s,
             "duration": human_duration(report.duration_s) if report.duration_s is not None else None,
-            "counts": dict(report.counts)}
+            "counts": dict(report.counts), "sources": [
+                {k: source.get(k) for k in ("source", "outcome", "reason")} for source in report.sources or ()]}
+
+
+def _source_warnings(runs, n: int) -> list[str]:
+    """A discovery source that failed in each of the last ``n`` runs (that read sources): one warning each."""
+    runs = [r for r in runs if r.sources][:n]
+    if len(runs) < n:
+        return []
+    failing = [{s["source"]: s.get("reason") for s in r.sources if s.get("outcome") == SourceOutcome.FAILED} for r in runs]
+    return [f"discovery source {name} failed in each of the last {n} runs: {why}"
+            for name, why in failing[0].items() if all(name in f for f in failing[1:])]
 
 
 def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
@@ -133,6 +147,8 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
             warning = _share_warning(runs, count, what, limit)
             if warning:
                 status.warnings.append(warning)
+        status.warnings.extend(_source_warnings(history.recent(thresholds.source_failures),
+                                                thresholds.source_failures))
         warning = _selector_warning(runs or [last], thresholds.min_selector_hit_rate)
         if warning:
             status.warnings.append(warning)
@@ -158,7 +174,8 @@ def collect(settings, sites: list[str], now: datetime | None = None) -> list[Sit
     archive = open_archive(settings.archive.url, settings)
     try:
         return [site_status(site, settings.sites[site],
-                            SiteHistory.load(archive, site, window=settings.status.no_new_runs),
+                            SiteHistory.load(archive, site, window=max(settings.status.no_new_runs,
+                                                                       settings.status.source_failures)),
                             pending_uploads(settings, site), settings.status, now,
                             crawling=live_holder(settings, site) is not None)
                 for site in sites]
@@ -181,6 +198,11 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append(f"  last run      {_when(run['started_at'])}  {run['result']}  {run['duration'] or '?'}"
                          f"  [run {run['run_id']}]" + (f"  {run['reason']}" if run["reason"] else ""))
             lines.append("  counts        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items()))
+            failed = [f"{x['source']}: {x['reason']}" for x in run.get("sources", ()) if x["outcome"] == SourceOutcome.FAILED]
+            if run.get("sources"):
+                outcomes = Counter(x["outcome"] for x in run["sources"])
+                lines.append("  sources       " + ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()))
+                             + (f" — {'; '.join(failed)}" if failed else ""))
             if c.get(Count.BACKLOG):
                 lines.append(f"  backlog       {c[Count.BACKLOG]} article pages left for the next run (page cap or time limit)")
         else:

@@ -37,11 +37,14 @@ def archive(settings):
 
 
 def write(archive, site="elbalad", ago=timedelta(minutes=10), result="ok", reason=None, duration=12.0,
-          selector_pages=(), **counts):
-    """A run report; ``selector_pages``: each article page's {field: whether the site's selector matched}."""
+          selector_pages=(), sources=(), **counts):
+    """A run report; ``selector_pages``: each article page's {field: whether the site's selector matched};
+    ``sources``: its discovery sources' outcomes, {name: None (ok) or why it failed}."""
     start = NOW - ago
     report = RunReport(new_run_id(site, start), site, archive.url, started_at=start.isoformat(timespec="seconds"))
     report.counts.update(counts)
+    report.sources = [{"source": name, "outcome": "failed" if why else "ok", "reason": why}
+                      for name, why in dict(sources).items()]
     for hits in selector_pages:
         report.count_selectors(hits)
     report.finished_at = (start + timedelta(seconds=duration)).isoformat(timespec="seconds")
@@ -281,3 +284,20 @@ def test_status_flags_a_site_whose_pages_stopped_carrying_articles(tmp_path):
     text = arshif("status", env=env)
     assert text.returncode == 1
     assert "elbalad: WARNING" in text.stdout and "rt_arabic: OK" in text.stdout
+
+
+def test_a_source_failing_runs_in_a_row_is_a_warning_and_the_last_runs_sources_are_shown(settings, archive, capsys):
+    lost = {"feed /rss.aspx": None, "listing /category/2": "HTTP 404"}
+    for i in range(3):      # status.source_failures = 3
+        write(archive, ago=timedelta(minutes=10 + 30 * i), result="degraded", new=2,
+              reason="discovery lost 1 of 2 sources: listing /category/2: HTTP 404", sources=lost)
+    s = one(settings)
+    assert "discovery source listing /category/2 failed in each of the last 3 runs: HTTP 404" in s.warnings
+    assert s.last_run["sources"][1] == {"source": "listing /category/2", "outcome": "failed", "reason": "HTTP 404"}
+    code, out = run_main(capsys)
+    assert code == 1
+    assert "  sources       1 failed, 1 ok — listing /category/2: HTTP 404" in out
+    # the source answered in between: no warning (only the degraded last run's)
+    write(archive, ago=timedelta(minutes=25), result="ok", new=1, sources={"listing /category/2": None})
+    write(archive, ago=timedelta(minutes=5), result="degraded", new=1, sources=lost)
+    assert not any("in each of the last" in w for w in one(settings).warnings)
