@@ -30,8 +30,13 @@ from replica.state import SiteView
 SITE = "rt_arabic"
 NAME = "RT Arabic"
 NOISE = load("noise")[SITE]
-TREND_ID = "5d9e2a3b4c5f6a7b8c9d0e1f"
+# RT's listing fragments, as a public scraper pages them (moustafa360/ArabicNewsArticles,
+# articles/articles/spiders/rt_sports_esp.py): a real trend id, pages numbered in the path from 0, links
+# ``a.heading``, no "next" link
+TREND_ID = "53b3df9e611e9b8e648b45c9"
 LISTING_PAGE = f"/listing/trend.{TREND_ID}/noprepare/trend/10/{{page}}"
+# the listing path our site module once named, whose trend id nothing public confirms: it answers 404
+OLD_LISTING = "/listing/trend.5d9e2a3b4c5f6a7b8c9d0e1f/noprepare/trend/10/1"
 PAGE_SIZE = 10
 LISTING_DEPTH = 40                    # the listing stops here; older articles are in the sitemaps only
 RSS_SIZE = 30
@@ -389,18 +394,16 @@ def _listing_block(articles: list[ReplicaArticle], extra: list[Html] | tuple = (
 
 
 def _listing(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
-    page = int(match["page"])
+    page = int(match["page"])                     # from 0
     listed = view.listed[:LISTING_DEPTH]
     pages = max(1, -(-len(listed) // PAGE_SIZE))
-    if not 1 <= page <= pages:
+    if not 0 <= page < pages:
         return _not_found(view)
-    chunk = list(listed[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    chunk = list(listed[page * PAGE_SIZE: (page + 1) * PAGE_SIZE])
     extra = []
-    if page == 1:   # links that lead elsewhere: the legacy URLs (301) and a deleted article (404)
+    if page == 0:   # links that lead elsewhere: the legacy URLs (301) and a deleted article (404)
         extra = [el("a", "رابط قديم", class_="heading", href=path) for a in view.articles for path in a.redirects]
         extra.append(el("a", "خبر محذوف", class_="heading", href=MISSING_PATH))
-    if page < pages:
-        extra.append(el("a", "المزيد", class_="pagination__next", rel="next", href=LISTING_PAGE.format(page=page + 1)))
     return html(document([void("meta", charset="utf-8")], [_listing_block(chunk, extra)]))
 
 
@@ -422,7 +425,7 @@ def _tag_page(view: SiteView, match: re.Match, query: dict[str, str]) -> Respons
 
 def _home(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     latest = _listing_block(list(view.listed[:PAGE_SIZE]),
-                            [el("a", "المزيد", class_="pagination__next", href=LISTING_PAGE.format(page=1))])
+                            [el("a", "المزيد", class_="more", href=LISTING_PAGE.format(page=0))])
     return _page(view, _head(view, "آخر الأخبار", "/"), latest)
 
 

@@ -97,20 +97,27 @@ def robots_sitemaps(base_url: str) -> list[str]:
 
 def listing_links(base_url: str, site: str) -> list[str]:
     """Every link of the site's listings (as settings.toml names them), following pagination."""
-    starts = {"rt_arabic": [render_rt_arabic.LISTING_PAGE.format(page=1)],
+    starts = {"rt_arabic": [render_rt_arabic.LISTING_PAGE.format(page=0)],
               "elbalad": [f"/category/{c}" for c in ("2", "5", "6", "9")]}[site]
     link_xpath = {"rt_arabic": "//a[contains(@class, 'heading')]/@href",
                   "elbalad": "//*[contains(@class, 'news-list')]/*[contains(@class, 'item-li')]//a/@href"}[site]
     links = []
     for start in starts:
         url = base_url + start
+        page = 0
         while url:
             status, text = page_text(url)
+            if site == "rt_arabic" and page and status == 404:     # RT's pages: numbered from 0, to the last
+                break
             assert status == 200, url
             doc = lxml.html.fromstring(text)
             hrefs = doc.xpath(link_xpath)
             assert hrefs and all(not h.startswith("http") for h in hrefs), url   # relative links
             links += [urljoin(url, h) for h in hrefs]
+            page += 1
+            if site == "rt_arabic":
+                url = base_url + render_rt_arabic.LISTING_PAGE.format(page=page)
+                continue
             following = doc.xpath("//a[@rel='next']/@href")
             url = urljoin(url, following[0]) if following else None
     return links

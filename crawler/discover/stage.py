@@ -67,6 +67,8 @@ class Discovery:
             for path in paths:
                 numbered = kind == "listing" and PAGE in path
                 self.sources.append(Source(kind, path, cfg.url(path.replace(PAGE, "0")), numbered=numbered))
+        if not self.run.settings.crawl.obey_robots:     # else Scrapy reads it first (the spider's robots_parsed)
+            self.sources.append(Source("robots", "/robots.txt", cfg.url("/robots.txt")))
         return [self._request(source.root) for source in self.sources]
 
     def robots_sitemaps(self, urls: Iterable[str]) -> list[scrapy.Request]:
@@ -137,7 +139,8 @@ class Discovery:
             etag, modified = response.headers.get(b"ETag"), response.headers.get(b"Last-Modified")
             if etag or modified:
                 doc.validators = (etag and etag.decode("latin-1"), modified and modified.decode("latin-1"))
-            read = {"feed": self._feed, "sitemap": self._sitemap, "listing": self._listing}[doc.kind]
+            read = {"feed": self._feed, "sitemap": self._sitemap, "listing": self._listing,
+                    "robots": self._robots}[doc.kind]
             yield from read(doc, response)
         finally:
             self.pending -= 1
@@ -158,8 +161,8 @@ class Discovery:
         """A discovery request that got no answer (or an error status): ``why`` in one line."""
         self.pending -= 1
         doc: Document = request.meta["discovery"]
-        if doc.kind == "listing" and doc is not doc.source.root and status in (404, 410):
-            doc.state = DocState.READ            # past a listing's last page
+        if status in (404, 410) and (doc.kind == "robots" or doc.kind == "listing" and doc is not doc.source.root):
+            doc.state = DocState.READ            # past a listing's last page; a site without robots.txt
             return
         self._fail(doc, request.url, why)
 
@@ -204,6 +207,13 @@ class Discovery:
         chosen.sort(key=lambda c: c[0] or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
         for rank, (_, url) in enumerate(chosen):
             yield self._request(doc.child(url), rank=len(chosen) - rank)
+
+    def _robots(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
+        from protego import Protego
+
+        sitemaps = list(Protego.parse(response.text).sitemaps)
+        doc.urls = len(sitemaps)
+        return self.robots_sitemaps(sitemaps)
 
     def _listing(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
         spec, cfg, source = self.run.spec, self.run.cfg, doc.source

@@ -71,12 +71,20 @@ SITE = SiteSpec(
     canonical_path=_canonical_path,
     # the number before the slug (or the legacy /news/<id>) names the article, whatever the slug says
     native_id=re.compile(r"/[a-z_]+/(?P<id>\d{5,})(?:-[^/]*)?/?(?:amp/?)?"),
+    # RT's other domain, in public feed lists as rss.rtarabic.com/news/ and www.rtarabic.com/rss (the search
+    # tool's code index, find_string "rtarabic.com": stored files 53235533082, 55595178074): one site, redirects too
     host_aliases=("rtarabic.com",),
+    # Discovery, each path confirmed by public evidence (the search tool's code index):
+    # - /rss/: RT Arabic's feed in ten public feed lists (find_string "arabic.rt.com/rss/", e.g. stored file
+    #   53571824208; /work/shared/reference/sites.md);
+    # - /sitemap.xml: milanschroeder/Thesis-Code, 00_sitemap_updater.R (an index of yearly parts; more sitemaps
+    #   come from robots.txt's Sitemap: lines at run time);
+    # - the trend listing: moustafa360/ArabicNewsArticles, articles/articles/spiders/rt_sports_esp.py (this trend
+    #   id, paged by the number at the end of the path from 0, article links a.heading; {page} is that number).
     feeds=("/rss/",),
     sitemaps=("/sitemap.xml",),
-    listings=("/listing/trend.5d9e2a3b4c5f6a7b8c9d0e1f/noprepare/trend/10/1",),
+    listings=("/listing/trend.53b3df9e611e9b8e648b45c9/noprepare/trend/10/{page}",),
     listing_link_css="a.heading::attr(href)",
-    listing_next_css="a.pagination__next::attr(href), a[rel=next]::attr(href)",
     extraction=Extraction(
         rules_version="2",
         title=((TITLE, None), ("h1.heading", None), (NEW_TITLE, None)),
