@@ -3,7 +3,8 @@
 ``--layout 2`` serves every page in the redesigned markup (what a redesign of the real sites looks like),
 ``--layout 3`` the other markup public scrapers know (RT's newer ``main-article__*`` pages beside the older ones);
 ``--fault`` injects hostile answers (replica/faults.py); ``--articles N`` serves N articles per site
-(up to 100,000), generated on demand."""
+(up to 100,000), generated on demand; ``--discovery real`` serves feeds, sitemaps, listings and robots.txt in
+the shapes the real sites have them (replica/real_discovery.py)."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fault", action="append", default=[], metavar="QUERY",
                         help="inject a fault, e.g. 'kind=stall&path=/news/*&share=0.5&seconds=3&site=elbalad' "
                              "(kinds and parameters: replica/faults.py); repeatable")
+    parser.add_argument("--discovery", choices=("replica", "real"), default="replica",
+                        help="discovery shapes: ours (default), or the real sites' (RT's sitemap index of yearly "
+                             "parts with a ~15 MB current part, El Balad's sitemaps named only in robots.txt)")
     add_size_argument(parser)
 
 
@@ -41,4 +45,4 @@ def add_size_argument(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from replica.server import run
 
-    return run(args.port, args.fault, args.layout, args.articles)
+    return run(args.port, args.fault, args.layout, args.articles, args.discovery)

@@ -417,6 +417,31 @@ ROUTES = [
 ]
 
 
+# --- the real site's discovery shapes (replica/real_discovery.py): sitemaps named only by robots.txt -----------
+
+REAL_SITEMAPS = ("/news-sitemap.xml", "/sitemaps/index.xml")
+
+
+def _real_robots(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
+    return text(feeds.robots([DISALLOWED], [view.url(path) for path in REAL_SITEMAPS]))
+
+
+def _real_sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
+    articles = _sitemap_articles(view)
+    lastmod = max(a.modified for a in articles if a.modified)
+    entries = [feeds.SitemapEntry(view.url("/sitemaps/articles.xml"), lastmod)]
+    entries += older_index_entries(view, OLDER_SITEMAP)
+    return xml(feeds.sitemap_index(entries), modified=max((e.lastmod for e in entries if e.lastmod), default=None))
+
+
+REAL_ROUTES = [
+    (re.compile(r"/robots\.txt"), _real_robots),
+    (re.compile(r"/sitemap\.xml|/sitemaps/news\.xml"), lambda view, match, query: _not_found(view)),
+    (re.compile(r"/news-sitemap\.xml"), _sitemap_news),
+    (re.compile(r"/sitemaps/index\.xml"), _real_sitemap_index),
+]
+
+
 def respond(view: SiteView, path: str, query: dict[str, str]) -> Response:
     """The response to ``GET path`` (percent-encoded, without the query) on the Sada El Balad replica."""
-    return route(ROUTES, _not_found, view, path, query)
+    return route(REAL_ROUTES + ROUTES if view.discovery == "real" else ROUTES, _not_found, view, path, query)

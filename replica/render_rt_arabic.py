@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from replica import feeds
+from replica import feeds, real_discovery
 from replica import render_rt_arabic_v2 as v2
 from replica import render_rt_arabic_v3 as v3
 from replica.arabic_dates import long_date
@@ -499,6 +499,35 @@ ROUTES = [
 ]
 
 
+# --- the real site's discovery shapes (replica/real_discovery.py) ---------------------------------------------
+
+def _first_id() -> int:
+    return int(load("text_bank")["sites"][SITE]["first_id"])
+
+
+def _real_sitemap_index(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
+    current = max((a.modified for a in _sitemap_articles(view) if a.modified), default=None)
+    return real_discovery.yearly_index(view, current, older_index_entries(view, OLDER_SITEMAP))
+
+
+def _real_sitemap_part(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
+    year, part = int(match["year"]), match["part"]
+    if year == view.now.year and not part:
+        articles = _sitemap_articles(view)
+        oldest = min(a.published for a in view.articles if a.published)
+        return real_discovery.year_part(view, [article_entry(view, a) for a in articles], "world", _first_id(),
+                                        oldest)
+    if view.now.year - 2 <= year < view.now.year:
+        return real_discovery.past_part(view, year, "world", _first_id())
+    return _not_found(view)
+
+
+REAL_ROUTES = [
+    (re.compile(r"/sitemap\.xml"), _real_sitemap_index),
+    (re.compile(r"/sitemap_(?P<year>\d{4})(?P<part>_2)?\.xml"), _real_sitemap_part),
+]
+
+
 def respond(view: SiteView, path: str, query: dict[str, str]) -> Response:
     """The response to ``GET path`` (percent-encoded, without the query) on the RT Arabic replica."""
-    return route(ROUTES, _not_found, view, path, query)
+    return route(REAL_ROUTES + ROUTES if view.discovery == "real" else ROUTES, _not_found, view, path, query)

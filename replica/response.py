@@ -28,18 +28,25 @@ def html(text: str, status: int = 200, charset: str = "utf-8") -> Response:
 def xml(body: bytes, content_type: str = "application/xml", modified: datetime | None = None) -> Response:
     """A feed or sitemap, with the validators of conditional requests: an ``ETag`` (the body's hash) and,
     given ``modified``, a ``Last-Modified``."""
-    headers = {"ETag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"'}
+    headers = {"ETag": _etag(body)}
     if modified is not None:
         headers["Last-Modified"] = format_datetime(modified.astimezone(timezone.utc).replace(microsecond=0),
                                                    usegmt=True)
     return Response(200, body, f"{content_type}; charset=utf-8", headers)
 
 
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+
+
 def conditional(response: Response, if_none_match: str | None, if_modified_since: str | None) -> Response:
     """``response``, or an empty 304 when the request's validators show the client holds it already
-    (RFC 9110 §13.1: ``If-None-Match`` wins over ``If-Modified-Since``)."""
+    (RFC 9110 §13.1: ``If-None-Match`` wins over ``If-Modified-Since``). A page without validators gets an
+    ``ETag`` (its body's hash), as web servers give one to every static answer."""
     if response.status != 200:
         return response
+    if "ETag" not in response.headers:
+        response = replace(response, headers={**response.headers, "ETag": _etag(response.body)})
     etag = response.headers.get("ETag")
     if if_none_match is not None:
         fresh = etag is not None and (if_none_match.strip() == "*" or etag in

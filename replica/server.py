@@ -218,10 +218,12 @@ class ReplicaServer:
     page in half the pages, for tests of the crawl's mechanics rather than of extraction. ``keep_alive=True``
     answers HTTP/1.1 and keeps connections open between requests, as the real sites do (the benches); by
     default every answer closes its connection (HTTP/1.0), so that each request of a test meets the faults and
-    stalls on a connection of its own."""
+    stalls on a connection of its own. ``discovery="real"`` serves the feeds, sitemaps, listings and robots.txt
+    in the shapes the real sites have them (``replica/real_discovery.py``) instead of ours."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
-                 layout: int = 1, articles: int | None = None, plain: int | None = None, keep_alive: bool = False):
+                 layout: int = 1, articles: int | None = None, plain: int | None = None, keep_alive: bool = False,
+                 discovery: str = "replica"):
         self.port = port
         self.keep_alive = keep_alive
         self.host = host
@@ -229,7 +231,7 @@ class ReplicaServer:
         self.verbose = verbose
         self._started = time.monotonic()
         self._states = {site: SiteState(site, partial(RENDERERS[site].build, self.now), self._clock, layout,
-                                        articles, plain)
+                                        articles, plain, discovery)
                         for site in SITE_PAGES}
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []
@@ -359,11 +361,12 @@ class ReplicaServer:
         return list(self._states.values()) if site is None else [self._state(site)]
 
 
-def run(port: int, faults: list[str] = (), layout: int = 1, articles: int | None = None) -> int:
+def run(port: int, faults: list[str] = (), layout: int = 1, articles: int | None = None,
+        discovery: str = "replica") -> int:
     """``arshif replica``: serve both sites, print ``SITE BASE_URL`` per site, run until SIGINT/SIGTERM.
     ``faults``: each in the query form of the ``fault`` control, ``site=`` naming one site (default both);
     ``layout``: the page markup (1 as the sites are known, 2 a redesign, 3 RT's two known markups);
-    ``articles``: per site."""
+    ``articles``: per site; ``discovery``: "real" for the real sites' discovery shapes."""
     stop = threading.Event()
     try:
         parsed = [((query := dict(parse_qsl(text))).get("site"), parse_fault(query)) for text in faults]
@@ -372,7 +375,7 @@ def run(port: int, faults: list[str] = (), layout: int = 1, articles: int | None
         return 2
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with ReplicaServer(port=port, layout=layout, articles=articles) as replica:
+        with ReplicaServer(port=port, layout=layout, articles=articles, discovery=discovery) as replica:
             for site, fault in parsed:
                 replica.inject(fault.kind, fault.pattern, share=fault.share, seed=fault.seed, site=site,
                                **fault.params)

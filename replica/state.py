@@ -18,6 +18,8 @@ from replica.older import MAX_ARTICLES, OlderArticles, published_now
 #: other markup public scrapers know (RT: half the article pages in its newer markup, the lead inside the body
 #: in the others; El Balad, with no other markup known, as in 1)
 LAYOUTS = (1, 2, 3)
+#: the discovery shapes a site can serve: "replica" (ours), "real" (the real sites' own, replica/real_discovery.py)
+DISCOVERIES = ("replica", "real")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class SiteView:
     now: datetime
     layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign, 3 (LAYOUTS)
     older: OlderArticles | tuple = ()      # the articles past the base corpus, newest first (generated lazily)
+    discovery: str = "replica"             # the discovery documents' shapes (DISCOVERIES)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -70,7 +73,8 @@ class SiteState:
     """Thread-safe: the server's handler threads and the controlling test share it."""
 
     def __init__(self, site: str, build: Callable[[], list[ReplicaArticle]], clock: Callable[[], datetime],
-                 layout: int = 1, articles: int | None = None, plain: int | None = None):
+                 layout: int = 1, articles: int | None = None, plain: int | None = None,
+                 discovery: str = "replica"):
         """``articles``: how many articles the site serves in all (None: the base corpus alone, ~44); past the
         base corpus they are older ones, generated on demand (``older.OlderArticles``). ``plain``: keep only
         that many of the base corpus's plain articles (``corpus.fewer_plain``)."""
@@ -78,6 +82,9 @@ class SiteState:
         self._size = articles
         self._plain = plain
         self._initial_layout = _checked_layout(layout)
+        if discovery not in DISCOVERIES:
+            raise ValueError(f"discovery must be one of {', '.join(DISCOVERIES)}, got {discovery!r}")
+        self.discovery = discovery
         self.base_url = ""             # set once the site's server is bound
         self._build = build
         self._clock = clock
@@ -115,7 +122,7 @@ class SiteState:
     def view(self) -> SiteView:
         with self._lock:
             return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
-                            self._clock(), self._layout, self._older)
+                            self._clock(), self._layout, self._older, self.discovery)
 
     def articles(self) -> list[ReplicaArticle]:
         """Every article, the base corpus (oldest first) then the older ones (newest first): generates them all."""
