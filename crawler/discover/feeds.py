@@ -171,17 +171,15 @@ def read_sitemap(response: Response, max_size: int, since: datetime | None = Non
                     del element.getparent()[0]
                 if problems:
                     break
-    except _TooLarge:
-        pass
-    except zlib.error as exc:
-        if listing.kind == "unknown":
-            return Listing("unknown", problem=f"bad gzip sitemap ({exc})")
-        problems.append(f"sitemap cut short (bad gzip: {exc})")
-    except etree.XMLSyntaxError as exc:
-        if listing.kind == "unknown":
-            return Listing("unknown", problem=f"bad sitemap XML (XMLSyntaxError: {str(exc)[:120]})")
-        problems.append(f"sitemap cut short (XMLSyntaxError: {str(exc)[:120]})")
-        closed = True
+    except (_TooLarge, zlib.error, etree.XMLSyntaxError) as exc:
+        # past the size limit: said below (lxml may report the stopped read as a syntax error)
+        if not stream.too_large:
+            what = f"bad gzip: {exc}" if isinstance(exc, zlib.error) else f"XMLSyntaxError: {str(exc)[:120]}"
+            if listing.kind == "unknown":
+                return Listing("unknown", problem=f"bad {'gzip ' if isinstance(exc, zlib.error) else ''}sitemap"
+                                                  f"{'' if isinstance(exc, zlib.error) else ' XML'} ({what})")
+            problems.append(f"sitemap cut short ({what})")
+            closed = not isinstance(exc, zlib.error)
     if stream.too_large:
         gzipped = " once decompressed (gzip bomb?)" if stream._unzip is not None else ""
         problems.append(f"sitemap larger than the sitemap size limit ({max_size:,} bytes){gzipped}: "

@@ -91,12 +91,12 @@ class Source:
         return self.root.walk()
 
     def outcome(self) -> tuple[SourceOutcome, str | None]:
+        # a document still pending when the run stopped (its page cap) is the run's backlog, not a failure: it
+        # is read again next run (its validators, and its source's, are not kept)
         for doc in self.documents():
             if doc.state == DocState.FAILED or doc.reason:
                 where = "" if doc is self.root else f"{doc.url}: "
                 return SourceOutcome.FAILED, where + (doc.reason or "failed")
-            if doc.state == DocState.PENDING:
-                return SourceOutcome.FAILED, f"{'' if doc is self.root else doc.url + ': '}not answered"
         if self.root.state == DocState.NOT_MODIFIED:
             return SourceOutcome.NOT_MODIFIED, None
         return SourceOutcome.OK, None
