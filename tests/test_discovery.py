@@ -97,3 +97,57 @@ def test_an_html_page_is_not_a_feed():
 def test_a_gzip_bomb_sitemap_is_refused_with_one_line():
     listing = read_sitemap(xml(gzip.compress(b" " * 3_000_000), "https://x/sitemap.xml.gz"), 1_000_000)
     assert listing.entries == [] and "larger than the sitemap size limit" in listing.problem
+
+
+NEWS = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://www.elbalad.news/6900001</loc><news:news><news:publication><news:name>x</news:name>
+<news:language>ar</news:language></news:publication><news:publication_date>2026-11-23T10:00:00+02:00</news:publication_date>
+<news:title>t</news:title></news:news></url></urlset>"""
+
+
+def test_a_google_news_sitemap_dates_its_urls_by_publication_date():
+    listing = read_sitemap(xml(NEWS), 10**7)
+    assert listing.problem is None
+    assert listing.entries == [("https://www.elbalad.news/6900001",
+                                LAST_OF_SECOND + datetime(2026, 11, 23, 8, tzinfo=timezone.utc))]
+
+
+def test_urls_older_than_the_lookback_are_counted_and_never_kept():
+    listing = read_sitemap(xml(URLSET), 10**7, since=datetime(2026, 11, 24, tzinfo=timezone.utc))
+    # the dated URL is older than the look-back; the undated one may be new
+    assert listing.entries == [("https://arabic.rt.com/world/1234568-y/", None)]
+    assert listing.count == 2 and listing.newest.date().isoformat() == "2026-11-23"
+    # an index's children are chosen by the discovery stage, not here
+    assert len(read_sitemap(xml(INDEX), 10**7, since=datetime(2027, 1, 1, tzinfo=timezone.utc)).entries) == 1
+
+
+def test_a_gzip_sitemap_stops_at_its_own_size_limit_with_what_it_read():
+    body = URLSET.replace(b"</urlset>", b"<!--" + b" " * 3_000_000 + b"--></urlset>")
+    listing = read_sitemap(xml(gzip.compress(body), "https://x/sitemap.xml.gz"), 1_000_000)
+    assert [url for url, _ in listing.entries] == ["https://arabic.rt.com/world/1234567-x/",
+                                                   "https://arabic.rt.com/world/1234568-y/"]
+    assert listing.problem == ("sitemap larger than the sitemap size limit (1,000,000 bytes) once decompressed "
+                               "(gzip bomb?): 2 entries read")
+
+
+def test_a_sitemaps_year_is_read_from_its_name():
+    from crawler.discover.stage import year_in_name
+
+    assert year_in_name("https://arabic.rt.com/sitemap_2023_2.xml") == datetime(2023, 12, 31, 23, 59, 59,
+                                                                                 tzinfo=timezone.utc)
+    assert year_in_name("http://127.0.0.1:2024/sitemap/archive/3.xml") is None     # a port is no year
+
+
+def test_a_redirect_to_a_host_alias_stays_on_the_site():
+    from crawler.sites import get_site
+    from crawler.urls import redirect_refusal
+
+    rt = get_site("rt_arabic")
+    chain = ["https://arabic.rt.com/rss/"]
+    assert redirect_refusal(chain, 301, "https://rtarabic.com/rss/", "https://rtarabic.com/rss/",
+                            "https://arabic.rt.com", rt, 5) is None
+    assert redirect_refusal(["https://rtarabic.com/rss/"], 301, "x", "https://www.arabic.rt.com/rss/",
+                            "https://arabic.rt.com", rt, 5) is None
+    assert redirect_refusal(chain, 301, "x", "https://example.org/", "https://arabic.rt.com", rt, 5) == \
+        "redirect to another host refused (example.org)"
