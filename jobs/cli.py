@@ -30,6 +30,7 @@ COMMANDS = {
     "migrate-ids": ("jobs.migrate_ids", "move an archive written by arshif 0.1 to the current article ids"),
     "reextract": ("jobs.reextract", "re-extract archived captures (WARC) with the current rules; new versions where changed"),
     "warc-index": ("jobs.warc_index", "write a CDXJ index beside every WARC file (pywb-style replay)"),
+    "probe": ("jobs.probe", "first contact with a site: robots.txt, each discovery source, sample articles (exit 1 on a failure)"),
     "replica": ("jobs.replica_command", "serve the local replica of both sites on 127.0.0.1"),
     "demo": ("jobs.demo", "start the replica, crawl it into an archive, print the summary (offline)"),
 }

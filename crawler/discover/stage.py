@@ -40,6 +40,17 @@ def year_in_name(url: str) -> datetime | None:
     return datetime(int(years[-1]), 12, 31, 23, 59, 59, tzinfo=timezone.utc) if years else None
 
 
+def children_to_read(entries: list[tuple[str, datetime | None]], horizon: datetime) -> list[str]:
+    """A sitemap index's children worth reading: those within the look-back (from ``horizon`` on) by their
+    ``lastmod``, else by the year in their name (undated and unnamed: read), newest first."""
+    chosen = []
+    for url, lastmod in entries:
+        when = lastmod or year_in_name(url)
+        if when is None or when >= horizon:
+            chosen.append((when or datetime.max.replace(tzinfo=timezone.utc), url))
+    return [url for _, url in sorted(chosen, key=lambda c: c[0], reverse=True)]
+
+
 class Discovery:
     """The discovery of one run (``run``: settings, cfg, spec, base_url, index, report, log). ``callback`` and
     ``errback`` are the spider's, which hands their answers back here (``response``, ``failed``)."""
@@ -197,15 +208,8 @@ class Discovery:
             for loc, lastmod in listing.entries:
                 self.candidates.add(response.urljoin(loc), lastmod, doc)
             return
-        # an index: the children within the look-back (by lastmod, else the year in their name), newest first
-        chosen: list[tuple[datetime | None, str]] = []
-        for loc, lastmod in listing.entries:
-            url = response.urljoin(loc)
-            when = lastmod or year_in_name(url)
-            if when is None or when >= horizon:
-                chosen.append((when, url))
-        chosen.sort(key=lambda c: c[0] or datetime.max.replace(tzinfo=timezone.utc), reverse=True)
-        for rank, (_, url) in enumerate(chosen):
+        chosen = children_to_read([(response.urljoin(loc), lastmod) for loc, lastmod in listing.entries], horizon)
+        for rank, url in enumerate(chosen):
             yield self._request(doc.child(url), rank=len(chosen) - rank)
 
     def _robots(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
