@@ -34,6 +34,7 @@ bench: setup
 	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/metadata.py
 	$(BIN)/python bench/dates.py
+	$(BIN)/python bench/sitemap_memory.py
 
 replica: setup
 	$(BIN)/arshif replica --port 8800

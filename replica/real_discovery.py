@@ -27,8 +27,9 @@ from replica.state import SiteView
 
 #: older URLs in the current year's part: with the articles, about 47,000 entries of ~320 bytes, ~15 MB
 FILLER = 47_000
-#: the filler's slug: ~200 characters once percent-encoded, as real RT slugs are
-_SLUG = quote("-".join(["أرشيف", "خبر", "قديم", "من", "العام"] * 2))
+#: the filler's slug: ~200 characters once percent-encoded, as real RT slugs are (bench/sitemap_memory.py
+#: makes it longer, FILLER too: a part of 50,000 URLs and 50 MB)
+SLUG = quote("-".join(["أرشيف", "خبر", "قديم", "من", "العام"] * 2))
 #: how far before the corpus's oldest article the filler starts, and the step between two filler dates
 _FILLER_GAP = timedelta(days=8)
 _FILLER_STEP = timedelta(seconds=30)
@@ -39,31 +40,31 @@ def _iso(when: datetime) -> str:
 
 
 @lru_cache(maxsize=2)
-def _filler(base_url: str, section: str, first_id: int, newest: datetime, count: int) -> bytes:
+def _filler(base_url: str, section: str, first_id: int, newest: datetime, count: int, slug: str = "") -> bytes:
     """``count`` sitemap entries of older article URLs (ids under ``first_id``, dated from ``newest`` back), as
     bytes: built once per replica, spliced into the part."""
     lines = []
     for k in range(count):
         when = newest - k * _FILLER_STEP
-        lines.append(f"  <url><loc>{base_url}/{section}/{first_id - MAX_ARTICLES - 10_000 - k}-{_SLUG}-{k}/</loc>"
+        lines.append(f"  <url><loc>{base_url}/{section}/{first_id - MAX_ARTICLES - 10_000 - k}-{slug}-{k}/</loc>"
                      f"<lastmod>{_iso(when)}</lastmod></url>\n")
     return "".join(lines).encode("ascii")
 
 
 def year_part(view: SiteView, entries: list[feeds.SitemapEntry], section: str, first_id: int,
-              oldest: datetime, filler: int = FILLER) -> Response:
-    """The current year's part: ``entries`` (the articles) and ``filler`` older URLs, up to 50,000 in all."""
+              oldest: datetime) -> Response:
+    """The current year's part: ``entries`` (the articles) and ``FILLER`` older URLs, up to 50,000 in all."""
     body = feeds.urlset(entries)
-    count = max(0, min(filler, 50_000 - len(entries)))
+    count = max(0, min(FILLER, 50_000 - len(entries)))
     head, tail = body.rsplit(b"</urlset>", 1)
-    body = head + _filler(view.base_url, section, first_id, oldest - _FILLER_GAP, count) + b"</urlset>" + tail
+    body = head + _filler(view.base_url, section, first_id, oldest - _FILLER_GAP, count, SLUG) + b"</urlset>" + tail
     return xml(body, modified=max((e.lastmod for e in entries if e.lastmod), default=None))
 
 
 def past_part(view: SiteView, year: int, section: str, first_id: int) -> Response:
     """A past year's part (a few entries of that year: it is never to be asked for within a look-back)."""
     end = datetime(year, 12, 31, 12, tzinfo=timezone.utc)
-    entries = [feeds.SitemapEntry(view.url(f"/{section}/{first_id - 900_000 - year * 10 - k}-{_SLUG}/"),
+    entries = [feeds.SitemapEntry(view.url(f"/{section}/{first_id - 900_000 - year * 10 - k}-{SLUG}/"),
                                   end - timedelta(days=30 * k)) for k in range(3)]
     return xml(feeds.urlset(entries), modified=end)
 

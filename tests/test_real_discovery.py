@@ -58,7 +58,7 @@ def test_real_shapes_archive_the_same_articles_and_answer_304_the_second_time(ou
             assert ids(tmp_path / "archive", site) == ours[site], site
             asked = replica.stats(site)
             # no URL outside the look-back: none of the current part's older URLs, no past year's part
-            assert not [p for p in asked if real_discovery._SLUG in p], site
+            assert not [p for p in asked if real_discovery.SLUG in p], site
             assert not [p for p in asked if p.startswith((f"/sitemap_{year - 1}", f"/sitemap_{year - 2}"))]
             first, second = runs[0][site], runs[1][site]
             # the second run: every source that answered the first time answers 304 (listings too)

@@ -204,11 +204,14 @@ class Discovery:
         listing = read_sitemap(response, self.sitemap_maxsize, since=horizon)
         self._problem(doc, listing.problem)
         doc.urls, doc.newest = listing.count, listing.newest
+        # urljoin on the document's URL, never ``response.urljoin``: on an XML response that decodes the whole
+        # body into a string first (to look for an HTML <base>), a second copy of a 50 MB sitemap
         if listing.kind != "sitemapindex":
             for loc, lastmod in listing.entries:
-                self.candidates.add(response.urljoin(loc), lastmod, doc)
+                self.candidates.add(urljoin(response.url, loc), lastmod, doc)
             return
-        chosen = children_to_read([(response.urljoin(loc), lastmod) for loc, lastmod in listing.entries], horizon)
+        chosen = children_to_read([(urljoin(response.url, loc), lastmod) for loc, lastmod in listing.entries],
+                                  horizon)
         for rank, url in enumerate(chosen):
             yield self._request(doc.child(url), rank=len(chosen) - rank)
 
