@@ -46,7 +46,7 @@ class Row:
     urls: str = ""
     newest: str = ""
     conditional: str = ""
-    verdict: str = "ok"
+    verdict: str = ""               # empty: healthy ("ok" in the table)
     failed: str | None = None       # why this row is a failure
 
 
@@ -175,7 +175,8 @@ def probe_site(settings, site: str, sample: int) -> list[Row]:
             row.verdict, row.failed = "problem", f"{kind} {path}: {listing.problem}"
         if listing.kind == "sitemapindex":
             children = children_to_read([(response.urljoin(loc), when) for loc, when in listing.entries], horizon)
-            row.verdict += f"; index: {len(children)} of {len(listing.entries)} children within the look-back"
+            row.verdict = (f"{row.verdict or 'ok'}; index: {len(children)} of {len(listing.entries)} children within "
+                           f"the look-back")
             for child in children[:1]:       # the newest: what a run reads first
                 got = prober.get(child, settings.crawl.sitemap_maxsize)
                 child_row = Row("  newest child", child, str(got.status or got.error), _size(len(got.body)))
@@ -237,7 +238,8 @@ COLUMNS = (("what", "what"), ("status", "status"), ("size", "size"), ("urls", "U
 
 
 def render(site: str, rows: list[Row]) -> str:
-    table = [[label for _, label in COLUMNS]] + [[getattr(r, name) for name, _ in COLUMNS] for r in rows]
+    table = [[label for _, label in COLUMNS]] + [[getattr(r, name) or ("ok" if name == "verdict" else "")
+                                                   for name, _ in COLUMNS] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS) - 1)]
     lines = [f"{site}:"]
     for i, line in enumerate(table):

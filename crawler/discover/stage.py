@@ -212,6 +212,8 @@ class Discovery:
             return
         chosen = children_to_read([(urljoin(response.url, loc), lastmod) for loc, lastmod in listing.entries],
                                   horizon)
+        roots = {source.root.url for source in self.sources}
+        chosen = [url for url in chosen if url not in roots]     # read as a source of its own (robots.txt)
         for rank, url in enumerate(chosen):
             yield self._request(doc.child(url), rank=len(chosen) - rank)
 
