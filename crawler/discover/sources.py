@@ -38,14 +38,13 @@ class Document:
 
     def __init__(self, url: str, kind: str, source: "Source", page: int | None = None):
         self.url = url
-        self.kind = kind                  # "feed" | "sitemap" | "listing"
+        self.kind = kind                  # "feed" | "sitemap" | "listing" | "robots" (robots.txt not obeyed)
         self.source = source
         self.page = page                  # a listing's page (numbered listings: the number in the path)
         self.children: list[Document] = []
         self.state = DocState.PENDING
         self.reason: str | None = None    # why it failed, or the problem it was read with
         self.validators: tuple[str | None, str | None] | None = None   # (ETag, Last-Modified) of its answer
-        self.conditional = False          # the request carried validators
         self.outstanding = 0              # its articles queued and not answered yet
         self.lost = False                 # one of its articles failed
         self.urls = 0                     # entries it listed

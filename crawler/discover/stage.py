@@ -122,7 +122,6 @@ class Discovery:
                 headers["If-None-Match"] = etag
             if modified:
                 headers["If-Modified-Since"] = modified
-        doc.conditional = bool(headers)
         meta = {"discovery": doc, "dont_redirect": True, "handle_httpstatus_list": [*REDIRECTS, 304],
                 "redirect_chain": chain or []}
         if doc.kind == "sitemap":          # a sitemap's own size limit (the protocol's 50 MB), not an article's

@@ -47,6 +47,8 @@ SITE = SiteSpec(
     feeds=("/rss.aspx",),
     sitemaps=(),
     listings=("/category/2", "/category/5", "/category/6", "/category/9"),
+    # listing items .news-list > .item-li a[href] (sites.md, from public scrapers); how a category pages is not
+    # public (tags page by ?page=N): the generic "next" link is followed when there is one, else page 1 alone is read
     listing_link_css=".news-list .item-li a::attr(href)",
     listing_next_css="a[rel=next]::attr(href), .pagination a.next::attr(href)",
     extraction=Extraction(
