@@ -14,18 +14,21 @@ import threading
 from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.keys import warc_key
 from crawler.archive.uploader import Uploader
-from crawler.discover.stage import Discovery
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
 from crawler.outcomes import PageOutcome, RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id, run_started
 from crawler.sites import SiteSpec, get_site
+
+if TYPE_CHECKING:
+    from crawler.discover.stage import Discovery
 
 log = logging.getLogger("arshif.run")
 
@@ -109,7 +112,7 @@ class SiteRun:
         self.deadline = deadline            # the run is closed (closespider_timeout) at this instant
         self._lock = threading.Lock()
         self._futures: list[Future] = []
-        self.discovery: Discovery | None = None     # the run's discovery stage (set by the spider)
+        self.discovery: "Discovery | None" = None     # the run's discovery stage (set by the spider)
         self.write_failures: list[str] = []
         # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
         self.queued: set[str] = set()                     # ids of article requests not answered yet
