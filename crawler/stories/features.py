@@ -1,29 +1,21 @@
-"""What story linking keeps of an article: its content terms (with counts) and their MinHash signature.
+"""What story linking keeps of an article: its content terms (with counts).
 
 Computed once per article version from the archived record and stored under ``stories/features/``, so
-linking never reads article text again.
+linking never reads article text again. ``VERSION`` names the way terms are made (``crawler.stories.normalize``):
+features of another version are made again from the article (``crawler.stories.state``), never compared with
+these.
 """
 from __future__ import annotations
 
 import sys
-from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from datasketch import LeanMinHash, MinHash
+from crawler.stories.normalize import anchors, terms
 
-from crawler.stories.normalize import terms
-
-NUM_PERM = 128
-SEED = 1
-SCHEME = "affine32"        # datasketch's permutation scheme; signatures of different schemes never compare
+VERSION = 2               # 1: the first normalization, with a MinHash signature (no "v" in the row)
 TITLE_WEIGHT = 2          # a title names the event: its terms count twice
-
-
-def _hashvalues(values) -> array:
-    """A MinHash signature as 8-byte unsigned integers: 1 KB an article where a tuple of ints took 4.6."""
-    return array("Q", (int(v) for v in values))
 
 
 def _terms(counts) -> dict[str, int]:
@@ -41,19 +33,20 @@ class Features:
     title: str
     sha: str                       # content_sha256 of the version these features describe
     terms: dict[str, int]
-    minhash: array                 # the MinHash signature's NUM_PERM hash values
-
-    def signature(self) -> LeanMinHash:
-        return LeanMinHash(seed=SEED, hashvalues=self.minhash, scheme=SCHEME)
 
     def to_json(self) -> dict:
-        return {"site": self.site, "when": self.when, "title": self.title, "sha": self.sha,
-                "terms": self.terms, "minhash": list(self.minhash)}
+        return {"v": VERSION, "site": self.site, "when": self.when, "title": self.title, "sha": self.sha,
+                "terms": self.terms}
 
     @classmethod
     def from_json(cls, article_id: str, day: str, data: dict) -> "Features":
         return cls(article_id, data["site"], day, float(data["when"]), data["title"], data["sha"],
-                   _terms(data["terms"].items()), _hashvalues(data["minhash"]))
+                   _terms(data["terms"].items()))
+
+    @staticmethod
+    def current(data: dict) -> bool:
+        """Whether a stored row was made the way terms are made now."""
+        return data.get("v") == VERSION
 
 
 def _when(record: dict) -> float:
@@ -64,17 +57,11 @@ def _when(record: dict) -> float:
     return when.timestamp()
 
 
-def signature_of(words) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    minhash.update_batch([w.encode("utf-8") for w in sorted(set(words))])
-    return minhash
-
-
 def features_of(record: dict, day: str) -> Features:
     """The features of an archived article record stored under date ``day``."""
     counts = Counter(terms(record.get("text") or ""))
     for term in terms(record.get("title") or ""):
         counts[term] += TITLE_WEIGHT
+    counts.update(set(anchors(f"{record.get('title') or ''}\n{record.get('text') or ''}")))
     return Features(record["id"], record["site"], day, _when(record), record.get("title") or "",
-                    record["content_sha256"], _terms(sorted(counts.items())),
-                    _hashvalues(signature_of(counts).hashvalues))
+                    record["content_sha256"], _terms(sorted(counts.items())))

@@ -1,22 +1,30 @@
-"""Which articles report the same event: candidates from MinHash-LSH, then a verification score.
+"""Which articles report the same event: nearest neighbours on TF-IDF vectors, an event-level decision, stories.
 
 Every decision here is a function of the articles involved and of those published around them (never of
 the order they arrived in), so linking a batch at a time gives the same links as linking everything at once
 (``crawler.stories.state`` relies on it):
 
-* **candidates** — two articles whose MinHash signatures share an LSH band (a property of the pair alone),
-  published within ``window`` of each other;
-* **verification** — the TF-IDF cosine of their content terms, with document frequencies counted over the
-  articles of the days around the pair (so the speaker, the organization and the beat's usual words, which
-  many articles of those days share, weigh little; the names, places and numbers of the event weigh a lot),
-  must reach ``threshold``; and the pair must share at least ``min_shared`` of each other's most distinctive
-  terms, so a long common vocabulary alone never links two different events;
-* **best match** — of the verified links, an article keeps only the one with its best match on each site,
-  when that article's best match is itself (two statements of one minister on one day, each reported by
-  both outlets: each report links to its counterpart, not to the other statement); a link within one site
-  also needs ``same_site_threshold``;
-* **stories** — the connected components of the verified links; a story's id is the id of its first
-  article (earliest publication time, then smallest id).
+* **vectors** — an article's TF-IDF vector: ``1 + log(count)`` of each content term times its inverse
+  document frequency over the articles of the day before the article's date to the day after (so the
+  speaker, the organisation and the beat's usual words, which many articles of those days share, weigh
+  little; the names, places and numbers of the event weigh a lot), L2-normalised; the vectors of all the
+  articles being linked are one sparse matrix (scipy), made once;
+* **candidates** — for each article, its ``CANDIDATES`` nearest neighbours by cosine among the articles
+  published within ``window`` of it whose cosine reaches ``candidate_threshold`` (far below what a link
+  needs: the candidates miss nothing verification would accept); the cosines are sparse matrix products of
+  a block of rows against the articles of the block's window, so memory is bounded by block × window;
+* **verification** — an event-level decision: the cosine reaches ``threshold`` (``same_site_threshold``
+  within one site); the two share at least ``min_shared`` of each other's ``TOP_TERMS`` strongest terms
+  — names, places, numbers, not the organisation's words alone; and their numbers do not disagree (two
+  reports of one event that both give figures share one of them: yesterday's gold prices or last month's
+  rate decision, in the same words, do not);
+* **links kept** — each article keeps its ``MAX_LINKS`` best verified links of each site; a link is kept
+  when both of its articles keep it, with the reason it was made (cosine, the shared strong terms and
+  numbers);
+* **stories** — the links joined from the strongest down, two groups merging only when at least half of
+  the pairs between them are linked (average linkage on the link graph): one false link between two
+  stories never chains them into one; a story's id is the id of its first article (earliest publication
+  time, then smallest id).
 """
 from __future__ import annotations
 
@@ -24,23 +32,29 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
-from datasketch import MinHashLSH
+import numpy as np
+from scipy import sparse
 
-from crawler.stories.features import NUM_PERM, Features
+from crawler.stories.features import Features
+from crawler.stories.normalize import ANCHOR
 
 DAY = 86400.0
-TOP_TERMS = 12
+TOP_TERMS = 12        # an article's strongest terms: those two reports of one event must share
+CANDIDATES = 24       # nearest neighbours proposed per article
+MAX_LINKS = 4         # verified links an article keeps on each site
+BLOCK = 256           # rows multiplied at once (memory: BLOCK × articles within the window, float32)
+MERGE_SHARE = 0.5     # share of the pairs between two groups that must be linked for them to merge
 
 
 @dataclass(frozen=True)
 class LinkParams:
-    threshold: float            # verification score (TF-IDF cosine) a link needs
+    threshold: float            # cosine a link between the two sites needs
     window: float               # seconds: two articles further apart in time are never linked
-    candidate_threshold: float  # MinHash-LSH Jaccard threshold for candidates
-    min_shared: int             # distinctive terms the two articles must share
-    same_site_threshold: float  # score a link between two articles of one site needs
+    candidate_threshold: float  # cosine a candidate needs (low: verification decides)
+    min_shared: int             # strongest terms the two articles must share
+    same_site_threshold: float  # cosine a link between two articles of one site needs
 
     @property
     def window_days(self) -> int:
@@ -57,159 +71,181 @@ class Link:
     a: str
     b: str
     score: float
+    why: str = ""               # the reason: "cosine 0.41; shared باول 3_5 فدرال"
 
 
 def day_offset(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
-def day_distance(a: str, b: str) -> int:
-    return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
+def _is_figure(term: str) -> bool:
+    """A figure an event is told by: a number with a fraction or of three digits or more, not a year, or a
+    match's score (3_5, 5240, 1350, 2x1; not 21, 6 or 2026: karats, counts and dates recur across one
+    organisation's events)."""
+    if not term[:1].isdigit():
+        return False
+    if "_" in term or "x" in term:
+        return True
+    return len(term) >= 3 and not (len(term) == 4 and term[:2] in ("19", "20"))
 
 
-def candidates(articles: Iterable[Features], params: LinkParams) -> Iterator[tuple[Features, Features]]:
-    """Pairs (first id < second id) sharing an LSH band, within the time window, in order of the second id.
-    One pass in order of id: each article is matched against those before it, then added (its signature made
-    once); pairs are made as they are read, never held together: a day of news on one beat gives pairs by
-    the hundred thousand (the replica's 4,000 articles of one day: 1.6 million, ~180 MB as a list)."""
-    by_id = {feat.id: feat for feat in articles}
-    lsh = MinHashLSH(threshold=params.candidate_threshold, num_perm=NUM_PERM)
-    for feat_id in sorted(by_id):
-        feat = by_id[feat_id]
-        signature = feat.signature()
-        for other_id in sorted(lsh.query(signature)):
-            other = by_id[other_id]
-            if abs(feat.when - other.when) <= params.window and \
-                    day_distance(feat.day, other.day) <= params.window_days:
-                yield other, feat
-        lsh.insert(feat_id, signature, check_duplication=False)
+class Vectors:
+    """The TF-IDF vectors of ``feats`` (rows in order of publication time, then id). ``per_day``: date →
+    (articles archived that date, Counter of their terms), for the document frequencies of the days around
+    each article, read once a day."""
+
+    def __init__(self, feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]]):
+        self.feats = sorted(feats, key=lambda f: (f.when, f.id))
+        vocab: dict[str, int] = {}
+        indptr, indices, counts = [0], [], []
+        self._days: list[tuple[frozenset[str], frozenset[str]]] = []      # (reported days, days named)
+        for feat in self.feats:
+            for term, count in feat.terms.items():
+                if term[0] != ANCHOR:
+                    indices.append(vocab.setdefault(term, len(vocab)))
+                    counts.append(count)
+            indptr.append(len(indices))
+            marks = [t for t in feat.terms if t[0] == ANCHOR]
+            self._days.append((frozenset(t.split(":", 1)[1] for t in marks if t.startswith(f"{ANCHOR}today:")),
+                               frozenset(t.split(":", 1)[1] for t in marks if t.startswith(f"{ANCHOR}said:"))))
+        self.terms = list(vocab)
+        cols = np.asarray(indices, dtype=np.int32)
+        tf = 1 + np.log(np.asarray(counts, dtype=np.float32))
+        days = [feat.day for feat in self.feats]
+        ordinals = {day: date.fromisoformat(day).toordinal() for day in set(days)}
+        self.day = np.asarray([ordinals[day] for day in days], dtype=np.int32)
+        self.when = np.asarray([feat.when for feat in self.feats], dtype=np.float64)
+        frequencies: dict[str, tuple[int, np.ndarray]] = {}
+
+        def counted(day: str) -> tuple[int, np.ndarray]:
+            if day not in frequencies:
+                total, counter = per_day(day)
+                df = np.zeros(len(vocab), dtype=np.float32)
+                for term, n in counter.items():
+                    col = vocab.get(term)
+                    if col is not None:
+                        df[col] = n
+                frequencies[day] = (total, df)
+            return frequencies[day]
+
+        weights = np.empty_like(tf)
+        rows = np.repeat(np.arange(len(self.feats)), np.diff(indptr))
+        for day in sorted(set(days)):
+            spans = [counted(day_offset(day, offset)) for offset in (-1, 0, 1)]
+            total = sum(n for n, _ in spans)
+            idf = np.log((1 + total) / (1 + sum(df for _, df in spans))) + 1
+            mask = np.asarray([d == day for d in days])[rows]
+            weights[mask] = tf[mask] * idf[cols[mask]]
+        matrix = sparse.csr_matrix((weights, cols, np.asarray(indptr)), shape=(len(self.feats), len(vocab)))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        self.matrix = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix, dtype=np.float32)
+        self._top: list[frozenset[int]] = []
+        self._cols: list[frozenset[int]] = []
+        self._figures: list[frozenset[int]] = []
+        figure = np.asarray([_is_figure(t) for t in self.terms], dtype=bool)
+        for i in range(len(self.feats)):
+            lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
+            row_cols, row_w = self.matrix.indices[lo:hi], self.matrix.data[lo:hi]
+            order = np.lexsort((row_cols, -row_w))[:TOP_TERMS]
+            self._top.append(frozenset(row_cols[order].tolist()))
+            self._cols.append(frozenset(row_cols.tolist()))
+            self._figures.append(frozenset(row_cols[figure[row_cols]].tolist()))
+
+    def __len__(self) -> int:
+        return len(self.feats)
+
+    def candidates(self, params: LinkParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate pairs (rows i < j) and their cosines: each article's ``CANDIDATES`` nearest
+        neighbours within the window whose cosine reaches ``candidate_threshold``."""
+        n = len(self)
+        found: dict[tuple[int, int], float] = {}
+        for start in range(0, n, BLOCK):
+            stop = min(n, start + BLOCK)
+            lo = int(np.searchsorted(self.when, self.when[start] - params.window, "left"))
+            hi = int(np.searchsorted(self.when, self.when[stop - 1] + params.window, "right"))
+            block = (self.matrix[start:stop] @ self.matrix[lo:hi].T).toarray()
+            near = (np.abs(self.when[start:stop, None] - self.when[None, lo:hi]) <= params.window) \
+                & (np.abs(self.day[start:stop, None] - self.day[None, lo:hi]) <= params.window_days)
+            block[~near] = 0
+            block[np.arange(stop - start), np.arange(start, stop) - lo] = 0       # not itself
+            block[block < params.candidate_threshold] = 0
+            k = min(CANDIDATES, hi - lo)
+            best = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < hi - lo else \
+                np.tile(np.arange(hi - lo), (stop - start, 1))
+            for r, row in enumerate(best):
+                i = start + r
+                for c in row:
+                    score = block[r, c]
+                    if score > 0:
+                        j = lo + int(c)
+                        found[(min(i, j), max(i, j))] = float(score)
+        pairs = sorted(found)
+        return (np.asarray([p[0] for p in pairs], dtype=np.int64), np.asarray([p[1] for p in pairs], dtype=np.int64),
+                np.asarray([found[p] for p in pairs], dtype=np.float32))
+
+    def verify(self, i: int, j: int, cosine: float, params: LinkParams) -> str | None:
+        """The reason ``i`` and ``j`` report one event (see the module's doc), or None."""
+        a, b = self.feats[i], self.feats[j]
+        if cosine < (params.same_site_threshold if a.site == b.site else params.threshold):
+            return None
+        shared = (self._top[i] & self._cols[j]) | (self._top[j] & self._cols[i])
+        if len(shared) < params.min_shared:
+            return None
+        figures = self._figures[i] & self._figures[j]
+        if self._figures[i] and self._figures[j] and not figures:
+            return None                              # both give figures, none the same: another event
+        (today_a, said_a), (today_b, said_b) = self._days[i], self._days[j]
+        if today_a and today_b and not (today_a & said_b) and not (today_b & said_a):
+            return None                              # each reports on a day the other never names
+        words = sorted(self.terms[c] for c in shared | figures)
+        return f"cosine {cosine:.2f}; shared {' '.join(words)}"
 
 
-_TF = tuple(1 + math.log(n) for n in range(1, 257))
-
-
-def _tf(count: int) -> float:
-    """A term's weight from its count in the article, ``1 + log(count)`` (looked up for the usual counts)."""
-    return _TF[count - 1] if 0 < count <= 256 else 1 + math.log(count)
-
-
-class DocFrequencies:
-    """Document frequencies of terms over the articles of given days (``per_day``: day → (articles, Counter
-    of the days' terms)), summed over the days around a pair: the day before the earlier article to the day
-    after the later one. What is kept per article and span is its TF-IDF norm and its strongest terms (a few
-    hundred bytes); the weights themselves are computed again for each pair from the article's term counts
-    and the span's IDF, never held: kept, they were a dict per article and span (~10 KB each), and linking
-    the replica's 100,000 articles of three days took the crawl process past 4 GB."""
-
-    def __init__(self, per_day: Callable[[str], tuple[int, Counter]]):
-        self._per_day = per_day
-        self._idfs: dict[tuple[str, str], Callable[[str], float]] = {}
-        self._summaries: dict[tuple[str, tuple[str, str]], tuple[float, tuple[str, ...]]] = {}
-
-    def _idf(self, key: tuple[str, str]) -> Callable[[str], float]:
-        """A term's inverse document frequency over the span ``key`` (each term's computed once)."""
-        if key not in self._idfs:
-            total, df = 0, Counter()
-            day = key[0]
-            while day <= key[1]:
-                n, counts = self._per_day(day)
-                total += n
-                df.update(counts)
-                day = day_offset(day, 1)
-            cache: dict[str, float] = {}
-
-            def idf(term: str) -> float:
-                value = cache.get(term)
-                if value is None:
-                    value = cache[term] = math.log((1 + total) / (1 + df.get(term, 0))) + 1
-                return value
-            self._idfs[key] = idf
-        return self._idfs[key]
-
-    def _weights(self, feat: Features, key: tuple[str, str]) -> dict[str, float]:
-        """``feat``'s TF-IDF weights over the span ``key`` (made anew: not kept)."""
-        idf = self._idf(key)
-        return {term: _tf(count) * idf(term) for term, count in feat.terms.items()}
-
-    def summary(self, feat: Features, key: tuple[str, str]) -> tuple[float, tuple[str, ...]]:
-        """The norm of ``feat``'s weights over the span ``key`` and its ``TOP_TERMS`` strongest terms (a tuple:
-        a frozenset of 12 took five times the memory, held for every article and span)."""
-        slot = (feat.id, key)
-        if slot not in self._summaries:
-            weights = self._weights(feat, key)
-            norm = math.sqrt(sum(w * w for w in weights.values()))
-            top = tuple(t for t, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
-            self._summaries[slot] = (norm, top)
-        return self._summaries[slot]
-
-    @staticmethod
-    def _products(terms: dict[str, int], other: dict[str, int], idf: Callable[[str], float]) -> Iterator[float]:
-        """The products of the two articles' weights of each term they share (in ``terms``' order)."""
-        for term, count in terms.items():
-            theirs = other.get(term)
-            if theirs is not None:
-                weight = idf(term)
-                yield _tf(count) * weight * (_tf(theirs) * weight)
-
-    def score(self, a: Features, b: Features) -> tuple[float, int]:
-        """TF-IDF cosine of ``a`` and ``b`` and the number of distinctive terms they share."""
-        key = (day_offset(min(a.day, b.day), -1), day_offset(max(a.day, b.day), 1))
-        (na, ta), (nb, tb) = self.summary(a, key), self.summary(b, key)
-        if len(b.terms) < len(a.terms):
-            a, b = b, a
-        dot = sum(self._products(a.terms, b.terms, self._idf(key)))
-        return (dot / (na * nb) if na and nb else 0.0), len(set(ta).intersection(tb))
-
-
-def verify(pairs: Iterable[tuple[Features, Features]], freqs: DocFrequencies, params: LinkParams) -> Iterator[Link]:
-    """The pairs whose score and shared distinctive terms reach ``params``, as they are checked."""
-    for a, b in pairs:
-        cosine, shared = freqs.score(a, b)
-        if cosine >= params.threshold and shared >= params.min_shared:
-            yield Link(a.id, b.id, round(cosine, 6))
-
-
-def mutual_best(links: Iterable[Link], sites: dict[str, str], params: LinkParams) -> list[Link]:
-    """The verified links each article has with its best match of the other's site, both ways (ties go to
-    the smaller id); a link within one site also needs ``same_site_threshold``. ``links`` (each pair once)
-    are read once and not kept: what is held is one best match per article and site, however many pairs
-    pass verification (in a day of one beat's articles, hundreds of thousands do)."""
-    best: dict[tuple[str, str], tuple[float, str]] = {}      # (article, site) → (-score, best match there)
-    for link in links:
-        for x, y in ((link.a, link.b), (link.b, link.a)):
-            slot = (x, sites[y])
-            best[slot] = min(best[slot], (-link.score, y)) if slot in best else (-link.score, y)
+def link(feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]], params: LinkParams) -> list[Link]:
+    """The links among ``feats`` (each pair once, first id < second id, sorted)."""
+    vectors = Vectors(feats, per_day)
+    if len(vectors) < 2:
+        return []
+    rows_i, rows_j, cosines = vectors.candidates(params)
+    verified: list[tuple[int, int, float, str]] = []
+    for i, j, cosine in zip(rows_i.tolist(), rows_j.tolist(), cosines.tolist()):
+        why = vectors.verify(i, j, cosine, params)
+        if why is not None:
+            verified.append((i, j, cosine, why))
+    best: dict[tuple[int, str], list[tuple[float, str]]] = {}       # (row, site) → [(-cosine, other id)]
+    feats_ = vectors.feats
+    for i, j, cosine, _ in verified:
+        best.setdefault((i, feats_[j].site), []).append((-cosine, feats_[j].id))
+        best.setdefault((j, feats_[i].site), []).append((-cosine, feats_[i].id))
+    kept = {slot: {other for _, other in sorted(links)[:MAX_LINKS]} for slot, links in best.items()}
     out = []
-    for (x, _), (negative, y) in best.items():
-        if x > y or best[(y, sites[x])][1] != x:
-            continue
-        if sites[x] == sites[y] and -negative < params.same_site_threshold:
-            continue
-        out.append(Link(x, y, -negative))
-    return sorted(out, key=lambda link: (link.a, link.b))
+    for i, j, cosine, why in verified:
+        a, b = feats_[i], feats_[j]
+        if b.id in kept[(i, b.site)] and a.id in kept[(j, a.site)]:
+            x, y = sorted((a.id, b.id))
+            out.append(Link(x, y, round(cosine, 6), why))
+    return sorted(out, key=lambda lk: (lk.a, lk.b))
 
 
 def stories(links: Iterable[Link], first: dict[str, tuple[float, str]]) -> dict[str, str]:
-    """Article id → story id for every linked article: the connected components of ``links``, each named
-    by its first article (``first``: id → (publication time, id))."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for link in links:
-        ra, rb = find(link.a), find(link.b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members: dict[str, list[str]] = {}
-    for x in list(parent):
-        members.setdefault(find(x), []).append(x)
+    """Article id → story id for every linked article: ``links`` joined from the strongest down, two groups
+    merging only when at least ``MERGE_SHARE`` of the pairs between them are linked; each story named by
+    its first article (``first``: id → (publication time, id))."""
+    links = sorted(set((lk.a, lk.b, lk.score) for lk in links), key=lambda t: (-t[2], t[0], t[1]))
+    linked = {(a, b) for a, b, _ in links}
+    group: dict[str, list[str]] = {}
+    for a, b, _ in links:
+        ga, gb = group.setdefault(a, [a]), group.setdefault(b, [b])
+        if ga is gb:
+            continue
+        between = sum((min(x, y), max(x, y)) in linked for x in ga for y in gb)
+        if between >= MERGE_SHARE * len(ga) * len(gb):
+            merged = ga + gb
+            for x in merged:
+                group[x] = merged
     out = {}
-    for group in members.values():
-        story = min(group, key=lambda x: first[x])
-        out.update({x: story for x in group})
+    for members in {id(g): g for g in group.values()}.values():
+        story = min(members, key=lambda x: first[x])
+        out.update({x: story for x in members})
     return out

@@ -22,7 +22,7 @@ from typing import Iterable
 from crawler.archive.base import Archive
 from crawler.archive.keys import parse_article_key
 from crawler.stories.features import Features, features_of
-from crawler.stories.link import DocFrequencies, Link, LinkParams, candidates, day_offset, mutual_best, stories, verify
+from crawler.stories.link import Link, LinkParams, day_offset, link, stories
 
 JSON = "application/json; charset=utf-8"
 _DAY = "date="
@@ -89,8 +89,25 @@ class StoryStore:
         if day not in self._features:
             data = self._get(features_key(day))
             rows = json.loads(gzip.decompress(data)) if data else {}
-            self._features[day] = {aid: Features.from_json(aid, day, row) for aid, row in rows.items()}
+            self._features[day] = {aid: Features.from_json(aid, day, row) for aid, row in rows.items()
+                                   if Features.current(row)}
+            stale = {aid: row["site"] for aid, row in rows.items() if not Features.current(row)}
+            if stale:
+                self._migrate(day, stale)
         return self._features[day]
+
+    def _migrate(self, day: str, stale: dict[str, str]) -> None:
+        """Features stored by an older version (``stale``: id → site) made again from their articles; an
+        updating store saves them (a reader keeps them in memory only)."""
+        feats = self._features[day]
+        for site in sorted(set(stale.values())):
+            for key in self.archive.list(f"articles/site={site}/date={day}/"):
+                parts = parse_article_key(key)
+                data = self.archive.get(key) if parts and parts["id"] in stale else None
+                if data is not None:
+                    feats[parts["id"]] = features_of(json.loads(data), day)
+        if self.params is not None:
+            self._save_features(day)
 
     def _save_features(self, day: str) -> None:
         rows = {aid: feat.to_json() for aid, feat in sorted(self._features[day].items())}
@@ -146,15 +163,14 @@ class StoryStore:
         first_changed = day_offset(touched[0], -wd - 1)       # articles whose best match may change
         first_loaded = day_offset(first_changed, -2 * wd)     # …and every candidate of theirs
         feats = [feat for day in all_days if day >= first_loaded for feat in self.features(day).values()]
-        verified = verify(candidates(feats, params), DocFrequencies(self._doc_freq), params)
         by_id = {feat.id: feat for feat in feats}
         new_links: dict[str, list[dict]] = {}
-        for link in mutual_best(verified, {feat.id: feat.site for feat in feats}, params):
-            a, b = by_id[link.a], by_id[link.b]
+        for found in link(feats, self._doc_freq, params):
+            a, b = by_id[found.a], by_id[found.b]
             if max(a.day, b.day) >= first_changed:
                 new_links.setdefault(max(a.day, b.day), []).append(
                     {"a": a.id, "a_day": a.day, "a_when": a.when, "b": b.id, "b_day": b.day, "b_when": b.when,
-                     "score": link.score})
+                     "score": found.score, "why": found.why})
 
         links = _LinkFiles(self)
         redone = sorted({day for day in all_days if day >= first_changed}
