@@ -151,9 +151,11 @@ def candidate_pairs(reports: list[Report], params: LinkParams) -> set[frozenset[
             for i, j in zip(rows_i.tolist(), rows_j.tolist())}
 
 
-def evaluate_set(params: LinkParams, busy: bool = False, path: Path = EVAL_SET) -> SetScore:
-    """The evaluation set rebuilt into a fresh archive and scored (``busy``: as a busy day)."""
-    reports = eval_reports(path, busy)
+def evaluate_set(params: LinkParams, busy: bool = False, path: Path = EVAL_SET,
+                 events: set[str] | None = None) -> SetScore:
+    """The evaluation set (or its reports of ``events``) rebuilt into a fresh archive and scored (``busy``:
+    as a busy day)."""
+    reports = [r for r in eval_reports(path, busy) if events is None or r.event in events]
     with tempfile.TemporaryDirectory() as tmp:
         archive = LocalArchive(f"file://{tmp}/archive")
         archive_reports(archive, reports)

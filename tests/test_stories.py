@@ -1,17 +1,21 @@
-"""Story linking across outlets (crawler/stories): Arabic normalization, scores on the replica's gold pairs,
-look-alikes kept apart, incremental update equal to a rebuild, ``arshif stories``, the hook after a crawl."""
+"""Story linking across outlets (crawler/stories): Arabic normalization, scores on our evaluation set and the
+replica's gold pairs, look-alikes kept apart, incremental update equal to a rebuild, ``arshif stories``, the
+hook after a crawl."""
+import gzip
 import hashlib
 import json
 from datetime import timedelta
 
 import pytest
 
-from bench.stories import NOW, SITES, archive_replica, evaluate, record_of, score
+from bench.stories import (NOW, SITES, archive_replica, candidate_pairs, eval_reports, evaluate, evaluate_set,
+                           gold_pairs, record_of, score)
 from crawler.archive.keys import article_key
 from crawler.archive.local import LocalArchive
 from crawler.config import load_settings
 from crawler.extract.record import encode
 from crawler.stories import LinkParams, list_stories, load_story_ids, pending, rebuild, update
+from crawler.stories.link import Link, stories
 from crawler.stories.normalize import normalize, terms
 from jobs.cli import main as cli
 from replica.corpus import build
@@ -30,6 +34,90 @@ def test_normalize_folds_spelling_variants_for_matching_only():
     assert terms("و1.4 مليار") == ["1_4", "مليار"]
     # stop words go, the article and clitics are stripped, numbers stay
     assert terms("وقال إن الوزير في موسكو والوزير بالقاهرة 14") == ["وزير", "موسكو", "وزير", "قاهر", "14"]   # ة→ه, then the ending goes
+
+
+def test_spellings_numbers_and_clitics_of_one_event_meet():
+    """What two outlets write differently for the same thing gives the same terms; names stay whole."""
+    assert terms("الاحتياطي الفيدرالي الأمريكي") == terms("الاحتياطي الفدرالي الأميركي")
+    assert terms("3.50%") == terms("3.5 بالمئة") == terms("٣٫٥٪") == ["3_5"]
+    assert terms("٤١٬٩٢٠ جنيها") == terms("41,920 جنيها") and terms("4,0") == terms("4.00") == ["4"]
+    assert terms("قتل ستة") == terms("قتل 6") and terms("فاز 2-1") == terms("فاز ٢ - ١") == ["فاز", "2x1"]
+    assert terms("سيرغي لافروف في جوهانسبرغ") == terms("سيرجي لافروف في جوهانسبرج")
+    assert terms("تأهل لنهائي الكأس بثنائية") == terms("تأهل النهائي الكأس ثنائية")
+    assert terms("البنك يثبت الفائدة") == terms("والبنك تثبيت الفائدة")
+    assert terms("الفلسطينيين فلسطين وفلسطيني") == ["فلسطين"] * 3             # one name, however it is bent
+    assert terms("بدر عبد العاطي") != terms("خالد عبد الغفار")[1:]                 # عبد is not the name
+    assert terms("عبد العاطي") == ["عبد_عاط"]
+
+
+def test_our_evaluation_set_is_linked_with_real_dates_and_as_a_busy_day():
+    """The evaluation set (tests/fixtures/stories/events.toml): precision ≥ 0.95 and recall ≥ 0.90 with the
+    real dates, ≥ 0.95 and ≥ 0.85 with every event inside one window."""
+    real, busy = evaluate_set(PARAMS), evaluate_set(PARAMS, busy=True)
+    assert real.gold >= 40 and real.lookalikes >= 150
+    assert real.precision >= 0.95 and real.recall >= 0.90, real
+    assert busy.precision >= 0.95 and busy.recall >= 0.85, busy
+
+
+def test_candidates_propose_every_gold_pair():
+    """The candidate stage alone: a 40-word brief and a 250-word report of one event are neighbours."""
+    for busy in (False, True):
+        reports = eval_reports(busy=busy)
+        gold = gold_pairs(reports)
+        assert len(gold & candidate_pairs(reports, PARAMS)) >= 0.99 * len(gold)
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["real dates", "busy day"])
+def test_hard_shapes_are_linked_and_lookalikes_kept_apart(busy):
+    """A rate decision, its brief and the market's reaction the next morning (another angle, another day);
+    a short brief against a long report with Arabic-Indic figures (٢١٫٠٠٪ / 21%); a death toll in words
+    and in digits; the same jeweller's report on three days (same words, other prices); the same club's
+    match and injury news."""
+    events = {"fed-hold", "fed-minutes", "cbe-rates", "cbe-reserves", "gaza-strike", "gaza-aid", "gold-mon",
+              "gold-tue", "gold-wed", "ahly-win", "ahly-injury", "egx-sun", "egx-mon"}
+    result = evaluate_set(PARAMS, busy=busy, events=events)
+    assert result.missed == [] and result.false_links == [], result
+
+
+def test_one_false_link_never_chains_two_stories():
+    """Two stories of two reports each and one look-alike link between them stay two stories."""
+    first = {x: (float(n), x) for n, x in enumerate("abcd")}
+    links = [Link("a", "b", 0.9), Link("c", "d", 0.8), Link("b", "c", 0.3)]
+    assert stories(links, first) == {"a": "a", "b": "a", "c": "c", "d": "c"}
+    links.append(Link("a", "d", 0.3))             # half the pairs between them linked: one story
+    assert set(stories(links, first).values()) == {"a"}
+
+
+def test_each_link_records_why(tmp_path):
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archive_replica(archive, NOW)
+    rebuild(archive, PARAMS)
+    rows = [row for key in archive.list("stories/links/") for row in json.loads(archive.get(key))]
+    assert rows and all(row["why"].startswith("cosine ") and "shared " in row["why"] for row in rows)
+
+
+def test_features_of_an_older_version_are_made_again(tmp_path):
+    """A stories state written by the first linker (terms of the old normalization and a MinHash, no
+    version): the next update makes those features again from the articles, as a rebuild would."""
+    archive = LocalArchive(f"file://{tmp_path}/archive")
+    archive_replica(archive, NOW)
+    rebuild(archive, PARAMS)
+    expected = load_story_ids(archive)
+    for key in archive.list("stories/features/"):
+        rows = json.loads(gzip.decompress(archive.get(key)))
+        old = {aid: {**{k: v for k, v in row.items() if k != "v"}, "terms": {"قديم": 1}, "minhash": [1] * 128}
+               for aid, row in rows.items()}
+        archive.put(key, gzip.compress(json.dumps(old).encode()), content_type="application/gzip")
+    last = sorted(archive.list("articles/"))[-1]
+    record = json.loads(archive.get(last))
+    record["text"] += "\nوأضاف مصدر مطلع أن الاجتماع المقبل سيعقد في القاهرة."
+    record["content_sha256"] = hashlib.sha256(record["text"].encode()).hexdigest()
+    archive.put(last, encode(record), content_type="application/json")
+    update(archive, PARAMS, [last])
+    for key in archive.list("stories/features/"):
+        rows = json.loads(gzip.decompress(archive.get(key)))
+        assert all(row["v"] == 2 and "minhash" not in row and "قديم" not in row["terms"] for row in rows.values())
+    assert load_story_ids(archive) == expected
 
 
 def test_replica_pairs_scored_above_095():

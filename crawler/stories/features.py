@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from crawler.stories.normalize import anchors, terms
+from crawler.stories.normalize import anchors_of, normalize, terms_of
 
 VERSION = 2               # 1: the first normalization, with a MinHash signature (no "v" in the row)
 TITLE_WEIGHT = 2          # a title names the event: its terms count twice
@@ -59,9 +59,10 @@ def _when(record: dict) -> float:
 
 def features_of(record: dict, day: str) -> Features:
     """The features of an archived article record stored under date ``day``."""
-    counts = Counter(terms(record.get("text") or ""))
-    for term in terms(record.get("title") or ""):
+    title, text = normalize(record.get("title") or ""), normalize(record.get("text") or "")
+    counts = Counter(terms_of(text))
+    for term in terms_of(title):
         counts[term] += TITLE_WEIGHT
-    counts.update(set(anchors(f"{record.get('title') or ''}\n{record.get('text') or ''}")))
+    counts.update(set(anchors_of(f"{title} {text}")))
     return Features(record["id"], record["site"], day, _when(record), record.get("title") or "",
                     record["content_sha256"], _terms(sorted(counts.items())))

@@ -208,8 +208,11 @@ def link(feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]
     if len(vectors) < 2:
         return []
     rows_i, rows_j, cosines = vectors.candidates(params)
+    sites = np.asarray([feat.site for feat in vectors.feats])
+    needed = np.where(sites[rows_i] == sites[rows_j], params.same_site_threshold, params.threshold)
+    strong = cosines >= needed                                    # the cheap test first, for every pair at once
     verified: list[tuple[int, int, float, str]] = []
-    for i, j, cosine in zip(rows_i.tolist(), rows_j.tolist(), cosines.tolist()):
+    for i, j, cosine in zip(rows_i[strong].tolist(), rows_j[strong].tolist(), cosines[strong].tolist()):
         why = vectors.verify(i, j, cosine, params)
         if why is not None:
             verified.append((i, j, cosine, why))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
@@ -84,6 +85,7 @@ def normalize(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).lower().split())
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light stem, only while at least three letters remain: the article with the clitics in front of it
     (``وال`` ``بال`` ``لل``…), or else one or two clitics (``و`` ``ف`` ``ب`` ``ل`` ``ك``: وبثنائية, لنهائي)
@@ -101,9 +103,8 @@ def stem(word: str) -> str:
                     and not word[len(prefix):].startswith("ال"):
                 word = word[len(prefix):]
                 break
-    for name in _NAMES:
-        if word.startswith(name):
-            return name
+    if word.startswith(_NAMES):
+        return next(name for name in _NAMES if word.startswith(name))
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
@@ -132,12 +133,12 @@ _YESTERDAY, _TOMORROW = "امس", "غدا".translate(_FOLD)
 ANCHOR = "@"        # anchors (see :func:`anchors`) are kept with the terms, never weighed as words
 
 
-def anchors(text: str) -> list[str]:
-    """The days ``text`` reports on, as anchor terms: ``@today:<weekday>`` for a weekday after اليوم, مساء,
+def anchors_of(normal: str) -> list[str]:
+    """The days a text (``normal``: normalized) reports on, as anchor terms: ``@today:<weekday>`` for a weekday after اليوم, مساء,
     صباح, فجر… (the day of the report), ``@said:<weekday>`` for every weekday it names, and the day
     before (after) a reported day when it says أمس (غدا). Two reports of one event agree on them (the
     reaction of the next morning names the day before); two daily reports of a market do not."""
-    words = [w[1:] if w[:1] in ("و", "ف") and w[1:] in WEEKDAYS else w for w in normalize(text).split()]
+    words = [w[1:] if w[:1] in ("و", "ف") and w[1:] in WEEKDAYS else w for w in normal.split()]
     today = {words[i] for i in range(1, len(words)) if words[i] in WEEKDAYS and words[i - 1] in _TODAY}
     said = {w for w in words if w in WEEKDAYS}
     for day in today:
@@ -150,11 +151,16 @@ def anchors(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """The content words of ``text`` in order: normalized, stop words out, lightly stemmed; numbers kept
+    """:func:`terms_of` the normalized ``text``."""
+    return terms_of(normalize(text))
+
+
+def terms_of(normal: str) -> list[str]:
+    """The content words of a text (``normal``: normalized) in order: normalized, stop words out, lightly stemmed; numbers kept
     as values (a death toll or a sum is often what tells two events apart), a name beginning with
     ``عبد``/``أبو`` kept whole (``عبد_عاطي``), one-letter tokens dropped."""
     out: list[str] = []
-    words = normalize(text).split()
+    words = normal.split()
     i = 0
     while i < len(words):
         word = words[i]

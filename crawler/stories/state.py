@@ -70,6 +70,7 @@ class StoryStore:
         self.fresh = fresh
         self._written: set[str] = set()          # keys written by this store
         self._features: dict[str, dict[str, Features]] = {}
+        self.migrated: set[str] = set()          # dates whose features were made again (an older version)
 
     def _get(self, key: str) -> bytes | None:
         return self.archive.get(key) if not self.fresh or key in self._written else None
@@ -108,10 +109,12 @@ class StoryStore:
                     feats[parts["id"]] = features_of(json.loads(data), day)
         if self.params is not None:
             self._save_features(day)
+            self.migrated.add(day)
 
     def _save_features(self, day: str) -> None:
         rows = {aid: feat.to_json() for aid, feat in sorted(self._features[day].items())}
-        self._put(features_key(day), gzip.compress(_json(rows), mtime=0), content_type="application/gzip")
+        self._put(features_key(day), gzip.compress(_json(rows), compresslevel=6, mtime=0),
+                  content_type="application/gzip")
 
     def _doc_freq(self, day: str) -> tuple[int, Counter]:
         feats = self.features(day)
@@ -195,14 +198,15 @@ class StoryStore:
 
     def update(self, keys: Iterable[str]) -> UpdateResult:
         touched, count = self.read_articles(keys)
-        if not touched:
-            return UpdateResult(0, 0, [])
         for day in touched:
             self._save_features(day)
-        self.forget_before(day_offset(touched[0], -3 * self.params.window_days - 3))
+        if not touched and not self.migrated:
+            return UpdateResult(0, 0, [])
+        self.forget_before(day_offset(min(set(touched) | self.migrated), -3 * self.params.window_days - 3))
         all_days = sorted(set(self.stored_days("stories/features/", features_key)) | set(touched)
                           | set(self._features))
         all_days = [day for day in all_days if self.features(day) or day in touched]
+        touched = sorted(set(touched) | self.migrated)    # features made again: their links are made again
         result = self.relink(touched, all_days)
         result.articles = count
         return result
