@@ -96,13 +96,17 @@ class Vectors:
 
     def __init__(self, feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]]):
         self.feats = sorted(feats, key=lambda f: (f.when, f.id))
-        vocab: dict[str, int] = {}
+        # columns in the order of the terms (and each article's terms in that order): every sum below adds
+        # the same numbers in the same order whatever else is in the batch, so a pair's cosine is the same
+        # to the last bit in an update and in a rebuild
+        vocab = {term: col for col, term in enumerate(sorted({t for f in self.feats for t in f.terms
+                                                              if t[0] != ANCHOR}))}
         indptr, indices, counts = [0], [], []
         self._days: list[tuple[frozenset[str], frozenset[str]]] = []      # (reported days, days named)
         for feat in self.feats:
-            for term, count in feat.terms.items():
+            for term, count in sorted(feat.terms.items()):
                 if term[0] != ANCHOR:
-                    indices.append(vocab.setdefault(term, len(vocab)))
+                    indices.append(vocab[term])
                     counts.append(count)
             indptr.append(len(indices))
             marks = [t for t in feat.terms if t[0] == ANCHOR]
@@ -110,7 +114,7 @@ class Vectors:
                                frozenset(t.split(":", 1)[1] for t in marks if t.startswith(f"{ANCHOR}said:"))))
         self.terms = list(vocab)
         cols = np.asarray(indices, dtype=np.int32)
-        tf = 1 + np.log(np.asarray(counts, dtype=np.float32))
+        tf = 1 + np.log(np.asarray(counts, dtype=np.float64))
         days = [feat.day for feat in self.feats]
         ordinals = {day: date.fromisoformat(day).toordinal() for day in set(days)}
         self.day = np.asarray([ordinals[day] for day in days], dtype=np.int32)
@@ -120,7 +124,7 @@ class Vectors:
         def counted(day: str) -> tuple[int, np.ndarray]:
             if day not in frequencies:
                 total, counter = per_day(day)
-                df = np.zeros(len(vocab), dtype=np.float32)
+                df = np.zeros(len(vocab), dtype=np.float64)
                 for term, n in counter.items():
                     col = vocab.get(term)
                     if col is not None:
@@ -139,7 +143,7 @@ class Vectors:
         matrix = sparse.csr_matrix((weights, cols, np.asarray(indptr)), shape=(len(self.feats), len(vocab)))
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1
-        self.matrix = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix, dtype=np.float32)
+        self.matrix = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
         self._top: list[frozenset[int]] = []
         self._cols: list[frozenset[int]] = []
         self._figures: list[frozenset[int]] = []
@@ -159,7 +163,7 @@ class Vectors:
         """Candidate pairs (rows i < j) and their cosines: each article's ``CANDIDATES`` nearest
         neighbours within the window whose cosine reaches ``candidate_threshold``."""
         n = len(self)
-        found: dict[tuple[int, int], float] = {}
+        found_i, found_j, found_s = [], [], []
         for start in range(0, n, BLOCK):
             stop = min(n, start + BLOCK)
             lo = int(np.searchsorted(self.when, self.when[start] - params.window, "left"))
@@ -170,19 +174,20 @@ class Vectors:
             block[~near] = 0
             block[np.arange(stop - start), np.arange(start, stop) - lo] = 0       # not itself
             block[block < params.candidate_threshold] = 0
+            # the CANDIDATES best of each row, and every other as good (ties kept: the same in any batch)
             k = min(CANDIDATES, hi - lo)
-            best = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < hi - lo else \
-                np.tile(np.arange(hi - lo), (stop - start, 1))
-            for r, row in enumerate(best):
-                i = start + r
-                for c in row:
-                    score = block[r, c]
-                    if score > 0:
-                        j = lo + int(c)
-                        found[(min(i, j), max(i, j))] = float(score)
-        pairs = sorted(found)
-        return (np.asarray([p[0] for p in pairs], dtype=np.int64), np.asarray([p[1] for p in pairs], dtype=np.int64),
-                np.asarray([found[p] for p in pairs], dtype=np.float32))
+            kth = -np.partition(-block, k - 1, axis=1)[:, k - 1]
+            rows, cols = np.nonzero((block >= kth[:, None]) & (block > 0))
+            scores = block[rows, cols]
+            i, j = rows + start, cols + lo
+            found_i.append(np.minimum(i, j))
+            found_j.append(np.maximum(i, j))
+            found_s.append(scores)
+        if not found_i:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+        rows_i, rows_j, scores = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
+        _, first = np.unique(rows_i.astype(np.int64) * n + rows_j, return_index=True)   # each pair once, in order
+        return rows_i[first].astype(np.int64), rows_j[first].astype(np.int64), scores[first]
 
     def verify(self, i: int, j: int, cosine: float, params: LinkParams) -> str | None:
         """The reason ``i`` and ``j`` report one event (see the module's doc), or None."""
