@@ -1,6 +1,6 @@
 """Story linking across outlets: articles of either site that report the same event share a ``story_id``.
 
-``normalize`` (Arabic folded for matching), ``features`` (terms and MinHash per article), ``link`` (candidates,
+``normalize`` (Arabic folded for matching), ``features`` (terms per article), ``link`` (candidates,
 verification, stories), ``state`` (kept in the archive under ``stories/``: incremental update, rebuild, the
 readers ``load_story_ids`` and ``list_stories``).
 """

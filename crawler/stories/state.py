@@ -1,8 +1,10 @@
 """Story linking kept in the archive, updated after each run, rebuildable from the articles alone.
 
     stories/features/date=<D>.json.gz   per article of archive date D: site, time, title, content hash,
-                                        content terms and MinHash signature (gzip JSON)
-    stories/links/date=<D>.json         the verified links whose later article is of date D, with scores
+                                        content terms and the days it reports on, the features' version
+                                        "v" (gzip JSON; rows of another version are made again)
+    stories/links/date=<D>.json         the verified links whose later article is of date D, with cosine
+                                        and reason ("why")
     stories/ids/date=<D>.json           article id → story_id for every article of date D
 
 An update reads only the articles a run wrote (plus any article of the recent days that has no features
