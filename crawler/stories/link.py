@@ -189,22 +189,22 @@ class Vectors:
         _, first = np.unique(rows_i.astype(np.int64) * n + rows_j, return_index=True)   # each pair once, in order
         return rows_i[first].astype(np.int64), rows_j[first].astype(np.int64), scores[first]
 
-    def verify(self, i: int, j: int, cosine: float, params: LinkParams) -> str | None:
-        """The reason ``i`` and ``j`` report one event (see the module's doc), or None."""
-        a, b = self.feats[i], self.feats[j]
-        if cosine < (params.same_site_threshold if a.site == b.site else params.threshold):
-            return None
+    def verify(self, i: int, j: int, params: LinkParams) -> bool:
+        """Whether ``i`` and ``j`` (whose cosine reaches the threshold) report one event: see the module's doc."""
         shared = (self._top[i] & self._cols[j]) | (self._top[j] & self._cols[i])
         if len(shared) < params.min_shared:
-            return None
-        figures = self._figures[i] & self._figures[j]
-        if self._figures[i] and self._figures[j] and not figures:
-            return None                              # both give figures, none the same: another event
+            return False
+        figures_a, figures_b = self._figures[i], self._figures[j]
+        if figures_a and figures_b and not figures_a & figures_b:
+            return False                             # both give figures, none the same: another event
         (today_a, said_a), (today_b, said_b) = self._days[i], self._days[j]
-        if today_a and today_b and not (today_a & said_b) and not (today_b & said_a):
-            return None                              # each reports on a day the other never names
-        words = sorted(self.terms[c] for c in shared | figures)
-        return f"cosine {cosine:.2f}; shared {' '.join(words)}"
+        return not (today_a and today_b and not today_a & said_b and not today_b & said_a)
+        # (else each reports on a day the other never names)
+
+    def why(self, i: int, j: int, cosine: float) -> str:
+        """The reason of a link: its cosine, the strong terms and the figures the two share."""
+        shared = (self._top[i] & self._cols[j]) | (self._top[j] & self._cols[i]) | (self._figures[i] & self._figures[j])
+        return f"cosine {cosine:.2f}; shared {' '.join(sorted(self.terms[c] for c in shared))}"
 
 
 def link(feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]], params: LinkParams) -> list[Link]:
@@ -216,23 +216,20 @@ def link(feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]
     sites = np.asarray([feat.site for feat in vectors.feats])
     needed = np.where(sites[rows_i] == sites[rows_j], params.same_site_threshold, params.threshold)
     strong = cosines >= needed                                    # the cheap test first, for every pair at once
-    verified: list[tuple[int, int, float, str]] = []
-    for i, j, cosine in zip(rows_i[strong].tolist(), rows_j[strong].tolist(), cosines[strong].tolist()):
-        why = vectors.verify(i, j, cosine, params)
-        if why is not None:
-            verified.append((i, j, cosine, why))
+    verified = [(i, j, cosine) for i, j, cosine in zip(rows_i[strong].tolist(), rows_j[strong].tolist(),
+                                                           cosines[strong].tolist()) if vectors.verify(i, j, params)]
     best: dict[tuple[int, str], list[tuple[float, str]]] = {}       # (row, site) → [(-cosine, other id)]
     feats_ = vectors.feats
-    for i, j, cosine, _ in verified:
+    for i, j, cosine in verified:
         best.setdefault((i, feats_[j].site), []).append((-cosine, feats_[j].id))
         best.setdefault((j, feats_[i].site), []).append((-cosine, feats_[i].id))
     kept = {slot: {other for _, other in sorted(links)[:MAX_LINKS]} for slot, links in best.items()}
     out = []
-    for i, j, cosine, why in verified:
+    for i, j, cosine in verified:
         a, b = feats_[i], feats_[j]
         if b.id in kept[(i, b.site)] and a.id in kept[(j, a.site)]:
             x, y = sorted((a.id, b.id))
-            out.append(Link(x, y, round(cosine, 6), why))
+            out.append(Link(x, y, round(cosine, 6), vectors.why(i, j, cosine)))
     return sorted(out, key=lambda lk: (lk.a, lk.b))
 
 

@@ -53,6 +53,7 @@ NUMBER_WORDS = {normal: value for words, value in (
     ("ثماني ثمانيه", "8"), ("تسع تسعه", "9"), ("عشر عشره", "10"))
     for word in words.split() for normal in [word.translate(_FOLD)]}
 
+_NUMBER_CLITICS = frozenset("وفبل")
 _NAME_HEADS = frozenset(("عبد", "ابو", "ابي", "ابن", "بن", "بنت", "ام"))   # عبد العاطي is one name, not عبد + عاطي
 _ARTICLE_PREFIXES = ("وبال", "وكال", "فبال", "وال", "بال", "كال", "فال", "ولل", "لل", "ال")
 _CLITIC_PREFIXES = ("وب", "ول", "وك", "فب", "فل", "ب", "ل", "ك", "و", "ف")
@@ -118,13 +119,11 @@ def stem(word: str) -> str:
 
 def _number(word: str) -> str | None:
     """``word`` as a number (``و14`` → ``14``, ``بـ12`` → ``12``, ``ستة`` → ``6``), or None."""
-    if word[:1] in ("و", "ف", "ب", "ل") and word[1:2].isdigit():
-        word = word[1:]
-    if word[:1].isdigit():
+    if word[0].isdigit():
         return word
-    if word[:2] == "ال":
-        word = word[2:]
-    return NUMBER_WORDS.get(word)
+    if word[0] in _NUMBER_CLITICS and word[1:2].isdigit():
+        return word[1:]
+    return NUMBER_WORDS.get(word[2:] if word[:2] == "ال" else word)
 
 
 WEEKDAYS = tuple(day.translate(_FOLD) for day in "الاحد الاثنين الثلاثاء الاربعاء الخميس الجمعة السبت".split())
@@ -155,26 +154,38 @@ def terms(text: str) -> list[str]:
     return terms_of(normalize(text))
 
 
+@lru_cache(maxsize=1 << 17)
+def _term(word: str) -> str:
+    """The term of one normalized word: its number, its stem, ``""`` for a stop word or a single letter, or
+    ``"+"`` + the name head for ``عبد``/``أبو``… (the next word belongs to it). Cached: a few thousand
+    words make most of the news."""
+    number = _number(word)
+    if number is not None:
+        return number
+    if word in STOPWORDS or len(word) < 2:
+        return ""
+    bare = word[1:] if word[:1] == "و" and word[1:] in _NAME_HEADS else word
+    if bare in _NAME_HEADS:
+        return "+" + bare
+    return stem(word)
+
+
 def terms_of(normal: str) -> list[str]:
-    """The content words of a text (``normal``: normalized) in order: normalized, stop words out, lightly stemmed; numbers kept
-    as values (a death toll or a sum is often what tells two events apart), a name beginning with
-    ``عبد``/``أبو`` kept whole (``عبد_عاطي``), one-letter tokens dropped."""
+    """The content words of a text (``normal``: normalized) in order: stop words out, lightly stemmed;
+    numbers kept as values (a death toll or a sum is often what tells two events apart), a name beginning
+    with ``عبد``/``أبو`` kept whole (``عبد_عاطي``), one-letter tokens dropped."""
     out: list[str] = []
     words = normal.split()
-    i = 0
-    while i < len(words):
-        word = words[i]
+    i, n = 0, len(words)
+    while i < n:
+        term = _term(words[i])
         i += 1
-        number = _number(word)
-        if number is not None:
-            out.append(number)
-            continue
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        bare = word[1:] if word[:1] == "و" and word[1:] in _NAME_HEADS else word
-        if bare in _NAME_HEADS and i < len(words) and not words[i][:1].isdigit():
-            out.append(bare + "_" + stem(words[i]))
-            i += 1
-            continue
-        out.append(stem(word))
+        if term[:1] == "+":
+            if i < n and not words[i][:1].isdigit():
+                out.append(term[1:] + "_" + stem(words[i]))
+                i += 1
+                continue
+            term = stem(term[1:])
+        if term:
+            out.append(term)
     return out
