@@ -14,13 +14,15 @@ the order they arrived in), so linking a batch at a time gives the same links as
   needs: the candidates miss nothing verification would accept); the cosines are sparse matrix products of
   a block of rows against the articles of the block's window, so memory is bounded by block × window;
 * **verification** — an event-level decision: the cosine reaches ``threshold`` (``same_site_threshold``
-  within one site); the two share at least ``min_shared`` of each other's ``TOP_TERMS`` strongest terms
-  — names, places, numbers, not the organisation's words alone; and their numbers do not disagree (two
-  reports of one event that both give figures share one of them: yesterday's gold prices or last month's
-  rate decision, in the same words, do not);
+  within one site); the two share at least ``min_shared`` of their ``TOP_TERMS`` strongest terms (either
+  one's strongest found in the other: a brief's names, places and figures in the long report); their
+  figures agree (two reports of one event that both give figures — a rate, a price, a toll, a score —
+  share one of them: yesterday's gold prices or another match, in the same words, do not); and the days
+  they report on agree (``normalize.anchors_of``: "today, Tuesday" and "today, Wednesday" are two days'
+  news, unless one names the other's day, as the reaction of the next morning names yesterday's decision);
 * **links kept** — each article keeps its ``MAX_LINKS`` best verified links of each site; a link is kept
   when both of its articles keep it, with the reason it was made (cosine, the shared strong terms and
-  numbers);
+  figures);
 * **stories** — the links joined from the strongest down, two groups merging only when at least half of
   the pairs between them are linked (average linkage on the link graph): one false link between two
   stories never chains them into one; a story's id is the id of its first article (earliest publication
@@ -38,13 +40,13 @@ import numpy as np
 from scipy import sparse
 
 from crawler.stories.features import Features
-from crawler.stories.normalize import ANCHOR
+from crawler.stories.normalize import ANCHOR, WEEKDAYS
 
 DAY = 86400.0
 TOP_TERMS = 12        # an article's strongest terms: those two reports of one event must share
 CANDIDATES = 24       # nearest neighbours proposed per article
 MAX_LINKS = 4         # verified links an article keeps on each site
-BLOCK = 256           # rows multiplied at once (memory: BLOCK × articles within the window, float32)
+BLOCK = 256           # rows multiplied at once (memory: BLOCK × articles within the window, float64)
 MERGE_SHARE = 0.5     # share of the pairs between two groups that must be linked for them to merge
 
 
@@ -78,6 +80,10 @@ def day_offset(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
+_TODAY_BITS = {f"{ANCHOR}today:{day}": 1 << n for n, day in enumerate(WEEKDAYS)}
+_SAID_BITS = {f"{ANCHOR}said:{day}": 1 << n for n, day in enumerate(WEEKDAYS)}
+
+
 def _is_figure(term: str) -> bool:
     """A figure an event is told by: a number with a fraction or of three digits or more, not a year, or a
     match's score (3_5, 5240, 1350, 2x1; not 21, 6 or 2026: karats, counts and dates recur across one
@@ -102,22 +108,22 @@ class Vectors:
         vocab = {term: col for col, term in enumerate(sorted({t for f in self.feats for t in f.terms
                                                               if t[0] != ANCHOR}))}
         indptr, indices, counts = [0], [], []
-        self._days: list[tuple[frozenset[str], frozenset[str]]] = []      # (reported days, days named)
+        today, said = [], []           # the days each reports on and names, as bits (one a weekday)
         for feat in self.feats:
             for term, count in sorted(feat.terms.items()):
                 if term[0] != ANCHOR:
                     indices.append(vocab[term])
                     counts.append(count)
             indptr.append(len(indices))
-            marks = [t for t in feat.terms if t[0] == ANCHOR]
-            self._days.append((frozenset(t.split(":", 1)[1] for t in marks if t.startswith(f"{ANCHOR}today:")),
-                               frozenset(t.split(":", 1)[1] for t in marks if t.startswith(f"{ANCHOR}said:"))))
+            today.append(sum(bit for mark, bit in _TODAY_BITS.items() if mark in feat.terms))
+            said.append(sum(bit for mark, bit in _SAID_BITS.items() if mark in feat.terms))
         self.terms = list(vocab)
         cols = np.asarray(indices, dtype=np.int32)
         tf = 1 + np.log(np.asarray(counts, dtype=np.float64))
         days = [feat.day for feat in self.feats]
         ordinals = {day: date.fromisoformat(day).toordinal() for day in set(days)}
         self.day = np.asarray([ordinals[day] for day in days], dtype=np.int32)
+        self.today, self.said = np.asarray(today, dtype=np.int16), np.asarray(said, dtype=np.int16)
         self.when = np.asarray([feat.when for feat in self.feats], dtype=np.float64)
         frequencies: dict[str, tuple[int, np.ndarray]] = {}
 
@@ -144,17 +150,21 @@ class Vectors:
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1
         self.matrix = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix)
-        self._top: list[frozenset[int]] = []
-        self._cols: list[frozenset[int]] = []
-        self._figures: list[frozenset[int]] = []
-        figure = np.asarray([_is_figure(t) for t in self.terms], dtype=bool)
+        # each article's TOP_TERMS strongest terms, all its terms and its figures, as 0/1 sparse rows
+        top_rows, top_cols = [], []
         for i in range(len(self.feats)):
             lo, hi = self.matrix.indptr[i], self.matrix.indptr[i + 1]
-            row_cols, row_w = self.matrix.indices[lo:hi], self.matrix.data[lo:hi]
-            order = np.lexsort((row_cols, -row_w))[:TOP_TERMS]
-            self._top.append(frozenset(row_cols[order].tolist()))
-            self._cols.append(frozenset(row_cols.tolist()))
-            self._figures.append(frozenset(row_cols[figure[row_cols]].tolist()))
+            order = np.lexsort((self.matrix.indices[lo:hi], -self.matrix.data[lo:hi]))[:TOP_TERMS]
+            top_cols.append(self.matrix.indices[lo:hi][order])
+            top_rows.append(np.full(len(order), i))
+        shape = self.matrix.shape
+        self.top = sparse.csr_matrix((np.ones(sum(map(len, top_cols))), (np.concatenate(top_rows or [[]]),
+                                     np.concatenate(top_cols or [[]]))), shape=shape)
+        self.has = sparse.csr_matrix((np.ones(len(self.matrix.data)), self.matrix.indices, self.matrix.indptr),
+                                     shape=shape)
+        figure = np.asarray([_is_figure(t) for t in self.terms], dtype=bool)
+        self.figures = self.has @ sparse.diags(figure.astype(np.float64))
+        self.figures.eliminate_zeros()
 
     def __len__(self) -> int:
         return len(self.feats)
@@ -189,21 +199,27 @@ class Vectors:
         _, first = np.unique(rows_i.astype(np.int64) * n + rows_j, return_index=True)   # each pair once, in order
         return rows_i[first].astype(np.int64), rows_j[first].astype(np.int64), scores[first]
 
-    def verify(self, i: int, j: int, params: LinkParams) -> bool:
-        """Whether ``i`` and ``j`` (whose cosine reaches the threshold) report one event: see the module's doc."""
-        shared = (self._top[i] & self._cols[j]) | (self._top[j] & self._cols[i])
-        if len(shared) < params.min_shared:
-            return False
-        figures_a, figures_b = self._figures[i], self._figures[j]
-        if figures_a and figures_b and not figures_a & figures_b:
-            return False                             # both give figures, none the same: another event
-        (today_a, said_a), (today_b, said_b) = self._days[i], self._days[j]
-        return not (today_a and today_b and not today_a & said_b and not today_b & said_a)
-        # (else each reports on a day the other never names)
+    def verify(self, rows_i: np.ndarray, rows_j: np.ndarray, params: LinkParams) -> np.ndarray:
+        """Which pairs (``rows_i[k]``, ``rows_j[k]``), whose cosines reach the threshold, report one event
+        (see the module's doc), all pairs at once."""
+        def common(x: sparse.csr_matrix, y: sparse.csr_matrix) -> np.ndarray:
+            return np.asarray(x[rows_i].multiply(y[rows_j]).sum(axis=1)).ravel()
+
+        shared = common(self.top, self.has) + common(self.has, self.top) - common(self.top, self.top)
+        figures_i, figures_j = np.diff(self.figures.indptr)[rows_i], np.diff(self.figures.indptr)[rows_j]
+        other_figures = (figures_i > 0) & (figures_j > 0) & (common(self.figures, self.figures) == 0)
+        today_i, today_j = self.today[rows_i], self.today[rows_j]
+        each_its_own_day = (today_i != 0) & (today_j != 0) & ((today_i & self.said[rows_j]) == 0) \
+            & ((today_j & self.said[rows_i]) == 0)
+        return (shared >= params.min_shared) & ~other_figures & ~each_its_own_day
 
     def why(self, i: int, j: int, cosine: float) -> str:
         """The reason of a link: its cosine, the strong terms and the figures the two share."""
-        shared = (self._top[i] & self._cols[j]) | (self._top[j] & self._cols[i]) | (self._figures[i] & self._figures[j])
+        def row(m: sparse.csr_matrix, k: int) -> set[int]:
+            return set(m.indices[m.indptr[k]:m.indptr[k + 1]].tolist())
+
+        shared = (row(self.top, i) & row(self.has, j)) | (row(self.top, j) & row(self.has, i)) \
+            | (row(self.figures, i) & row(self.figures, j))
         return f"cosine {cosine:.2f}; shared {' '.join(sorted(self.terms[c] for c in shared))}"
 
 
@@ -215,11 +231,12 @@ def link(feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]
     rows_i, rows_j, cosines = vectors.candidates(params)
     sites = np.asarray([feat.site for feat in vectors.feats])
     needed = np.where(sites[rows_i] == sites[rows_j], params.same_site_threshold, params.threshold)
-    strong = cosines >= needed                                    # the cheap test first, for every pair at once
-    verified = [(i, j, cosine) for i, j, cosine in zip(rows_i[strong].tolist(), rows_j[strong].tolist(),
-                                                           cosines[strong].tolist()) if vectors.verify(i, j, params)]
-    best: dict[tuple[int, str], list[tuple[float, str]]] = {}       # (row, site) → [(-cosine, other id)]
+    strong = cosines >= needed
+    rows_i, rows_j, cosines = rows_i[strong], rows_j[strong], cosines[strong]
+    accepted = vectors.verify(rows_i, rows_j, params)
+    verified = list(zip(rows_i[accepted].tolist(), rows_j[accepted].tolist(), cosines[accepted].tolist()))
     feats_ = vectors.feats
+    best: dict[tuple[int, str], list[tuple[float, str]]] = {}       # (row, site) → [(-cosine, other id)]
     for i, j, cosine in verified:
         best.setdefault((i, feats_[j].site), []).append((-cosine, feats_[j].id))
         best.setdefault((j, feats_[i].site), []).append((-cosine, feats_[i].id))
