@@ -47,6 +47,7 @@ TOP_TERMS = 12        # an article's strongest terms: those two reports of one e
 CANDIDATES = 24       # nearest neighbours proposed per article
 MAX_LINKS = 4         # verified links an article keeps on each site
 BLOCK = 256           # rows multiplied at once (memory: BLOCK × articles within the window, float64)
+PAIRS = 8192          # candidate pairs verified at once (memory: PAIRS × an article's terms)
 MERGE_SHARE = 0.5     # share of the pairs between two groups that must be linked for them to merge
 
 
@@ -233,7 +234,8 @@ def link(feats: Iterable[Features], per_day: Callable[[str], tuple[int, Counter]
     needed = np.where(sites[rows_i] == sites[rows_j], params.same_site_threshold, params.threshold)
     strong = cosines >= needed
     rows_i, rows_j, cosines = rows_i[strong], rows_j[strong], cosines[strong]
-    accepted = vectors.verify(rows_i, rows_j, params)
+    accepted = np.concatenate([vectors.verify(rows_i[k:k + PAIRS], rows_j[k:k + PAIRS], params)
+                               for k in range(0, len(rows_i), PAIRS)] or [np.zeros(0, bool)])
     verified = list(zip(rows_i[accepted].tolist(), rows_j[accepted].tolist(), cosines[accepted].tolist()))
     feats_ = vectors.feats
     best: dict[tuple[int, str], list[tuple[float, str]]] = {}       # (row, site) → [(-cosine, other id)]
