@@ -33,7 +33,7 @@ _DECIMAL = re.compile(r"(\d+)[.,](\d+)")                           # 3.50 → 3_
 _PLUS = re.compile(r"(?<=\w)\+")                                    # أوبك+ → أوبك بلس
 _SCORE = re.compile(r"(?<![\d_])(\d{1,2}) ?- ?(\d{1,2})(?![\d_])")      # a match's score 2-1 → 2x1
 # spellings of the same foreign word after folding: (variant, canonical), applied inside words
-_VARIANTS = (("فيدرال", "فدرال"), ("اميرك", "امريك"), ("اوروب", "اورب"), ("اكاديمي", "اكاديم"))
+_VARIANTS = (("فيدرال", "فدرال"), ("اميرك", "امريك"), ("اوروب", "اورب"))
 
 # Function words and news filler: they say nothing about which event an article reports.
 STOPWORDS = frozenset(normal for word in """
@@ -57,12 +57,13 @@ _NUMBER_CLITICS = frozenset("وفبل")
 _NAME_HEADS = frozenset(("عبد", "ابو", "ابي", "ابن", "بن", "بنت", "ام"))   # عبد العاطي is one name, not عبد + عاطي
 _ARTICLE_PREFIXES = ("وبال", "وكال", "فبال", "وال", "بال", "كال", "فال", "ولل", "لل", "ال")
 _CLITIC_PREFIXES = ("وب", "ول", "وك", "فب", "فل", "ب", "ل", "ك", "و", "ف")
-# names that begin with a clitic's letter (folded): a word beginning with one is not cut (names kept whole)
+# names (and a few loanwords) that begin with a clitic's letter: a word beginning with one is not cut as if
+# it began with a clitic, and its stem is the name (names kept whole)
 _NAMES = tuple(name.translate(_FOLD) for name in """
     فلسطين بريطاني لبنان ليبي فرنس فنزويل كوري كوبا كندا كولومبي كويت كازاخ بولند بلجيك برازيل بلغاري
     بيلاروس بنغلاديش باكستان فيتنام فنلند كرواتي لاتفي ليتوان لوكسمبورغ بغداد بيروت بنغازي لندن باريس
     برلين بكين كييف كابول كراتشي كريت كورسك بيلغورود بريانسك لافروف بوتين باول بايدن فيدان كليمنكو
-    فاركو بيراميدز فوردو بوركينا كيلوغرام كيلومتر ليرة ليره لير بورصة بورصه برميل بنك فيفا فدرال
+    فاركو بيراميدز فوردو بوركينا كيلوغرام كيلومتر ليرة بورصة برميل بنك فيفا فدرال
 """.split())
 _SUFFIXES = ("يين", "يون", "يات", "ات", "ون", "ين", "ان", "يه", "ها", "هم", "ه", "ي")
 
@@ -75,8 +76,8 @@ def _decimal(match: re.Match) -> str:
 def normalize(text: str) -> str:
     """``text`` folded for matching: NFKC, alef/ya/ta-marbuta/hamza-seat and غ/ج variants unified,
     diacritics and tatweel removed, Arabic-Indic digits as ASCII, a number as its value (a decimal kept as
-    one token, ``3.50`` → ``3_5``, thousands separators dropped, a score ``2-1`` → ``2x1``), punctuation dropped, lower case, single
-    spaces."""
+    one token, ``3.50`` → ``3_5``, thousands separators dropped, a score ``2-1`` → ``2x1``), punctuation
+    dropped, lower case, single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
     text = _MARKS.sub("", text)
     text = _DECIMAL.sub(_decimal, _THOUSANDS.sub("", text))
@@ -129,14 +130,15 @@ def _number(word: str) -> str | None:
 WEEKDAYS = tuple(day.translate(_FOLD) for day in "الاحد الاثنين الثلاثاء الاربعاء الخميس الجمعة السبت".split())
 _TODAY = frozenset(word.translate(_FOLD) for word in "اليوم مساء صباح فجر ظهر ليلة ليل عصر".split())
 _YESTERDAY, _TOMORROW = "امس", "غدا".translate(_FOLD)
-ANCHOR = "@"        # anchors (see :func:`anchors`) are kept with the terms, never weighed as words
+ANCHOR = "@"        # anchors (:func:`anchors_of`) are kept with the terms, never weighed as words
 
 
 def anchors_of(normal: str) -> list[str]:
-    """The days a text (``normal``: normalized) reports on, as anchor terms: ``@today:<weekday>`` for a weekday after اليوم, مساء,
-    صباح, فجر… (the day of the report), ``@said:<weekday>`` for every weekday it names, and the day
-    before (after) a reported day when it says أمس (غدا). Two reports of one event agree on them (the
-    reaction of the next morning names the day before); two daily reports of a market do not."""
+    """The days a text (``normal``: normalized) reports on, as anchor terms: ``@today:<weekday>`` for a
+    weekday after اليوم, مساء, صباح, فجر… (the day of the report), ``@said:<weekday>`` for every weekday it
+    names, and the day before (after) a reported day when it says أمس (غدا; folded, also جدا "very": a
+    day too many only makes two reports agree). Two reports of one event agree on them (the reaction of
+    the next morning names the day before); two daily reports of a market do not."""
     words = [w[1:] if w[:1] in ("و", "ف") and w[1:] in WEEKDAYS else w for w in normal.split()]
     today = {words[i] for i in range(1, len(words)) if words[i] in WEEKDAYS and words[i - 1] in _TODAY}
     said = {w for w in words if w in WEEKDAYS}
