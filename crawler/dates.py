@@ -28,7 +28,8 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["day_argument", "is_date", "parse_date", "parse_feed_date", "parse_http_date", "to_iso", "warm"]
+__all__ = ["EARLIEST", "day_argument", "is_date", "parse_date", "parse_feed_date", "parse_http_date", "sane", "to_iso",
+           "warm"]
 
 LOCALES = ("ar-LB", "en")   # ar-LB: Egyptian and Levantine month names; en: feeds, meta tags
 # Two probes far apart in year, season, weekday and time of day: a reading that moves with the base is
@@ -37,6 +38,21 @@ _PROBES = (datetime(2001, 1, 1, 6, 17), datetime(2011, 7, 7, 15, 43))
 _NUMBER = re.compile(r"[0-9]+")
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _FULL_DATE = {"year", "month", "day"}
+#: No web page is older than the web (CERN, 1990–91): the floor of a site's dates when its module does not say
+#: when it started publishing (``SiteSpec.published_since``).
+EARLIEST = date(1990, 1, 1)
+#: A date this far past the fetch (or now) is a mistake, not an article dated ahead (time zones, clock skew).
+FUTURE_SLACK = timedelta(days=1)
+
+
+def sane(when: datetime | None, since: date | None, now: datetime) -> bool:
+    """Whether ``when`` (aware) can be a date of a site that publishes since ``since`` (None: ``EARLIEST``),
+    seen at ``now``: not before the site's first day, not more than ``FUTURE_SLACK`` after ``now``. A date
+    outside is no date (year 1, year 999, a sitemap lastmod of 2099): read as undated and counted by the caller."""
+    if when is None:
+        return True
+    floor = datetime.combine(since or EARLIEST, datetime.min.time(), dt_timezone.utc)
+    return floor <= when <= now + FUTURE_SLACK
 
 
 @lru_cache(maxsize=64)

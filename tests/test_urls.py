@@ -127,3 +127,12 @@ def test_a_path_without_an_article_number_falls_back_to_the_path_not_the_host():
 def test_rt_legacy_form_stays_slashless(variant):
     """RT answers /news/<id> (and redirects it); /news/<id>/ is not a form it knows."""
     assert canonicalize(variant, RT_BASE, RT) == "https://arabic.rt.com/news/1234567"
+
+
+def test_a_number_written_with_leading_zeros_is_the_same_article():
+    assert (article_id("https://arabic.rt.com/world/02412345-x/", RT_BASE, RT)
+            == article_id("https://arabic.rt.com/world/2412345-x/", RT_BASE, RT))
+    assert article_id("https://www.elbalad.news/0563497", EB_BASE, EB) == article_id(
+        "https://www.elbalad.news/563497", EB_BASE, EB)
+    assert article_id("https://arabic.rt.com/world/2412345-x/", RT_BASE, RT) != article_id(
+        "https://arabic.rt.com/world/24123450-x/", RT_BASE, RT)

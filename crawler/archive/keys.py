@@ -20,8 +20,18 @@ _VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d
 
 
 def utc_date(iso: str | None, fallback: datetime) -> str:
-    when = datetime.fromisoformat(iso) if iso else fallback
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    """``YYYY-MM-DD`` of ``iso`` in UTC, or of ``fallback`` when there is none or it has no UTC date a key can
+    carry (year 1 east of UTC is before datetime's first instant; a year before 1000 has no four digits): the
+    extractor reads such a date as no date (``crawler.dates.sane``), this keeps a record written before from
+    raising or landing under an unreadable key."""
+    for when in ((datetime.fromisoformat(iso),) if iso else ()) + (fallback,):
+        try:
+            day = when.astimezone(timezone.utc).date()
+        except OverflowError:
+            continue
+        if day.year >= 1000:
+            return day.isoformat()
+    return fallback.astimezone(timezone.utc).date().isoformat()
 
 
 def article_key(site: str, date: str, article_id: str) -> str:

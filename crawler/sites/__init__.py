@@ -14,6 +14,7 @@ import importlib
 import pkgutil
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Callable
 
 from cssselect import GenericTranslator
@@ -89,6 +90,9 @@ class SiteSpec:
     # Extraction knowledge (selectors, prune XPaths, line noise rules) — see crawler/extract/page.py
     extraction: Extraction = field(default_factory=Extraction)
     language: str = "ar"
+    # The day the site started publishing (with its public source): a page, sitemap or feed date before it is
+    # no date (``crawler/dates.py``'s ``sane``). None: the project's floor, ``dates.EARLIEST``.
+    published_since: date | None = None
 
     def is_article_path(self, path: str) -> bool:
         if self.not_article_path is not None and self.not_article_path.search(path):
@@ -99,7 +103,8 @@ class SiteSpec:
         """What names an article whose path (relative to the base URL, canonical) is ``path``:
         ``"<key>/<native id>"``, or ``"<key><path>"`` when the path carries no article number."""
         match = self.native_id.fullmatch(path) if self.native_id is not None else None
-        return f"{self.key}/{match['id']}" if match else f"{self.key}{path}"
+        # a number written with leading zeros (/world/02412345-x/) is the same number
+        return f"{self.key}/{match['id'].lstrip('0') or '0'}" if match else f"{self.key}{path}"
 
 
 def _load() -> dict[str, SiteSpec]:

@@ -1,5 +1,6 @@
 """RT Arabic (arabic.rt.com): URL patterns, discovery and markup knowledge."""
 import re
+from datetime import date
 
 from crawler.sites.rules import Rules, whole_lines
 
@@ -74,6 +75,9 @@ SITE = SiteSpec(
     # RT's other domain, in public feed lists as rss.rtarabic.com/news/ and www.rtarabic.com/rss (the search
     # tool's code index, find_string "rtarabic.com": stored files 53235533082, 55595178074): one site, redirects too
     host_aliases=("rtarabic.com",),
+    # Rusiya Al-Yaum (RT Arabic) started broadcasting on 4 May 2007 (hubbry.com/RT_Arabic, from Wikipedia; the
+    # Moscow Times of that week, oldtmt.vedomosti.ru/news/article/tmt/197259.html): no article is older
+    published_since=date(2007, 5, 4),
     # Discovery, each path confirmed by public evidence (the search tool's code index):
     # - /rss/: RT Arabic's feed in ten public feed lists (find_string "arabic.rt.com/rss/", e.g. stored file
     #   53571824208; /work/shared/reference/sites.md);
