@@ -133,6 +133,7 @@ class CrawlSettings(_Section):
     autothrottle_max_delay: Duration = 30.0
     extract_workers: int = Field(0, ge=0, le=64)
     recheck_not_article: Duration = 604800.0
+    recheck_transient: Duration = 3600.0
     conditional_discovery: bool = True
 
 

@@ -56,6 +56,31 @@ class NotArticle:
 
     reason: str
 
+    @property
+    def transient(self) -> bool:
+        """Whether the page may still become the article (see :data:`PERMANENT_NOT_ARTICLE`)."""
+        return self.reason not in PERMANENT_NOT_ARTICLE
+
+    @property
+    def rejected(self) -> bool:
+        """Whether the page is known to stand in for the article asked for (see :data:`STAND_INS`)."""
+        return self.reason in STAND_INS
+
+
+#: Why an article URL answered no article, when that cannot change by itself: a 404/410, a video or gallery
+#: page (only a widget), a page of a few words, a URL of no article. Such a page is not fetched again for
+#: ``crawl.recheck_not_article`` (unless its sitemap or feed date moves). Every other reason — an interstitial
+#: (challenge, access denied, paywall), a garbled text, a page without its body or title, another article's
+#: text — is transient: the page is fetched again on a backoff (``crawl.recheck_transient``) within the
+#: look-back.
+PERMANENT_NOT_ARTICLE = frozenset({"HTTP 404", "HTTP 410", "widget_only", "text_too_short", "not_article_url"})
+#: Of the transient reasons, those that are known to stand in for the article asked for: a bot challenge, an
+#: access-denied page, a paywall stub (``crawler/extract/interstitial.py``), a garbled text, another id's text or
+#: another article (``crawler/extract/verdict.py``). Counted ``rejected``: an article the run did not get, as a
+#: failed page is (``crawl.max_failed_share``). A page without body or title may be a video page as well as a
+#: page cut short: retried, not counted so.
+STAND_INS = frozenset({"challenge", "access_denied", "paywall", "garbled_text", "shared_text", "not_requested"})
+
 
 #: page outcomes that are articles which passed validation
 ARTICLE_OUTCOMES = (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED, PageOutcome.PENDING)
@@ -73,6 +98,11 @@ class Count(StrEnum):
     THROTTLED = "throttled"                      # 429/503 answers with Retry-After (the site was slowed down)
     BACKLOG = "backlog"                          # article pages left for the next run (page cap or time limit)
     SKIPPED_NOT_ARTICLE = "skipped_not_article"  # of the skipped: found no article (or a 404) recently
+    REJECTED = "rejected"                        # of the not_article: not the article asked for, for now (a
+                                                 # challenge, denial or paywall page, garbled, another id's
+                                                 # text): fetched again on a backoff
+    MISMATCHED = "mismatched"                    # articles whose page names another article as itself (its
+                                                 # canonical link): archived under the address fetched
     NOT_MODIFIED = "not_modified"                # feeds and sitemaps answered 304 (not parsed)
     # ``arshif reextract``'s report (beside new, updated, unchanged, not_article, failed)
     CAPTURES = "captures"                        # response records read from the WARC files

@@ -46,3 +46,69 @@ def test_a_lastmod_is_read_to_its_last_instant(policy, lastmod, decision):
     from crawler.dates import parse_feed_date
 
     assert policy.decide("a" * 20, parse_feed_date(lastmod, latest=True)) == decision
+
+
+# -- pages that answered no article: what cannot change is remembered long, what can is retried on a backoff --
+
+def _policy(index, now, recheck=7 * 86400):
+    return FreshnessPolicy(index, lookback_days=3, now=now, recheck_not_article=recheck)
+
+
+def _backoff(attempts: int) -> timedelta:          # as SiteRun.transient_backoff with recheck_transient = 1h
+    return timedelta(hours=2 ** (attempts - 1) - 1)
+
+
+def test_a_permanent_answer_is_remembered_for_recheck_not_article(tmp_path):
+    index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
+    index.remember_not_articles({"v" * 20: "widget_only", "g" * 20: "HTTP 404"}, NOW, _backoff)
+    assert _policy(index, NOW + timedelta(days=6)).decide("v" * 20, None) == "not_article"
+    assert _policy(index, NOW + timedelta(days=6)).decide("g" * 20, None) == "not_article"
+    assert _policy(index, NOW + timedelta(days=8)).decide("v" * 20, None) == "fetch"
+    # a sitemap date after the check: the page changed (a stub that became an article)
+    assert _policy(index, NOW + timedelta(days=1)).decide("v" * 20, NOW + timedelta(hours=1)) == "fetch"
+
+
+@pytest.mark.parametrize("reason", ["challenge", "access_denied", "paywall", "garbled_text", "shared_text",
+                                    "no_article_body"])
+def test_a_transient_answer_is_fetched_again_on_a_backoff(tmp_path, reason):
+    index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
+    aid = "c" * 20
+    index.remember_not_articles({aid: reason}, NOW, _backoff)
+    assert _policy(index, NOW + timedelta(minutes=30)).decide(aid, None) == "fetch"    # the next run: at once
+    index.remember_not_articles({aid: reason}, NOW + timedelta(hours=1), _backoff)      # again: wait 1 h
+    assert _policy(index, NOW + timedelta(hours=1, minutes=30)).decide(aid, None) == "not_article"
+    assert _policy(index, NOW + timedelta(hours=2, minutes=1)).decide(aid, None) == "fetch"
+    index.remember_not_articles({aid: reason}, NOW + timedelta(hours=3), _backoff)      # a third time: 3 h
+    assert index.not_article(aid).attempts == 3
+    assert _policy(index, NOW + timedelta(hours=5)).decide(aid, None) == "not_article"
+    assert _policy(index, NOW + timedelta(hours=6, minutes=1)).decide(aid, None) == "fetch"
+    index.remember_not_articles({aid: "widget_only"}, NOW + timedelta(hours=7), _backoff)   # now a video page
+    assert index.not_article(aid).attempts == 1
+
+
+def test_an_index_of_before_the_backoff_retries_its_transient_answers(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "i.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NULL, checked_at TEXT NOT NULL)")
+    db.executemany("INSERT INTO not_articles VALUES (?,?,?)",
+                   [("c" * 20, "garbled_text", NOW.isoformat()), ("v" * 20, "widget_only", NOW.isoformat())])
+    db.commit()
+    db.close()
+    index = ArticleIndex(path, "elbalad")
+    assert _policy(index, NOW + timedelta(hours=1)).decide("c" * 20, None) == "fetch"
+    assert _policy(index, NOW + timedelta(hours=1)).decide("v" * 20, None) == "not_article"
+
+
+@pytest.mark.parametrize("lastmod", [datetime(2099, 1, 1, tzinfo=timezone.utc), NOW + timedelta(days=2),
+                                     datetime(1, 1, 1, tzinfo=timezone.utc), datetime(1985, 1, 1, tzinfo=timezone.utc)])
+def test_a_date_the_site_cannot_have_is_no_date(policy, lastmod):
+    assert policy.decide("a" * 20, lastmod) == "known"      # not fetched again on every run
+    assert policy.decide("b" * 20, lastmod) == "fetch"      # nor skipped as older than the look-back
+
+
+def test_rt_arabic_dates_start_with_the_site(tmp_path):
+    policy = FreshnessPolicy(ArticleIndex(tmp_path / "i.sqlite", "rt_arabic"), lookback_days=10_000, now=NOW)
+    assert policy.sane(datetime(2007, 5, 3, tzinfo=timezone.utc)) is None
+    assert policy.sane(datetime(2007, 5, 5, tzinfo=timezone.utc)) is not None

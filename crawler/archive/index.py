@@ -12,11 +12,13 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from crawler.archive.base import Archive
 from crawler.archive.keys import parse_article_key
+from crawler.outcomes import NotArticle
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -30,8 +32,10 @@ CREATE TABLE IF NOT EXISTS articles (
 -- other URLs that led to an article (redirects, legacy forms): id of the URL asked for → article id
 CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
--- article URLs that answered no article (a video page, a 404...): not fetched again until re-checked
-CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NULL, checked_at TEXT NOT NULL);
+-- article URLs that answered no article (a video page, a 404...): not fetched again until re-checked; a transient
+-- answer (a challenge page, a garbled text...) counts its consecutive ``attempts`` and is retried at ``retry_at``
+CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NULL, checked_at TEXT NOT NULL,
+                                         attempts INTEGER NOT NULL DEFAULT 1, retry_at TEXT);
 -- the validators of feeds and sitemaps, for conditional requests (ETag / Last-Modified)
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
 """
@@ -42,6 +46,16 @@ def archive_state_dir(state_dir: str | Path, archive_url: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9]+", "_", archive_url.split("://", 1)[-1]).strip("_")[:40]
     digest = hashlib.sha256(archive_url.encode()).hexdigest()[:8]
     return Path(state_dir) / f"{slug}-{digest}"
+
+
+@dataclass(frozen=True)
+class NotArticleMemory:
+    """An article URL's last answer that gave no article: why, when, the how-manieth transient answer in a
+    row, and (transient only) when it is to be fetched again."""
+    reason: str
+    checked_at: datetime
+    attempts: int = 1
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,10 @@ class ArticleIndex:
         # The index is a cache of the archive, written after the archive: losing its tail is a lag, not a loss.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(not_articles)")}
+        for column, decl in (("attempts", "INTEGER NOT NULL DEFAULT 1"), ("retry_at", "TEXT")):
+            if column not in columns:       # an index written before transient answers were told apart
+                self._db.execute(f"ALTER TABLE not_articles ADD COLUMN {column} {decl}")
 
     @staticmethod
     def path(folder: Path, site: str) -> Path:
@@ -135,21 +153,34 @@ class ArticleIndex:
             self._db.execute("UPDATE articles SET fetched_at=? WHERE id=? AND fetched_at<?",
                              (fetched_at, article_id, fetched_at))
 
-    def remember_not_articles(self, pages: dict[str, str], checked_at: datetime) -> None:
-        """``{article id: reason}`` of URLs that answered no article (not an article, 404) at ``checked_at``."""
+    def remember_not_articles(self, pages: dict[str, str], checked_at: datetime,
+                              backoff: Callable[[int], timedelta] | None = None) -> None:
+        """``{article id: reason}`` of URLs that answered no article (not an article, 404) at ``checked_at``.
+        A transient reason (``NotArticle.transient``) is retried ``backoff(n)`` after its ``n``-th answer in a
+        row (without ``backoff``: at once, the next run)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT OR REPLACE INTO not_articles VALUES (?,?,?)",
-                                 [(aid, why, checked_at.isoformat()) for aid, why in pages.items()])
+            rows = []
+            for aid, why in pages.items():
+                attempts, retry_at = 1, None
+                if NotArticle(why).transient:
+                    before = self._db.execute("SELECT reason, attempts FROM not_articles WHERE id=?", (aid,)).fetchone()
+                    if before is not None and NotArticle(before[0]).transient:
+                        attempts = before[1] + 1
+                    retry_at = (checked_at + (backoff(attempts) if backoff else timedelta(0))).isoformat()
+                rows.append((aid, why, checked_at.isoformat(), attempts, retry_at))
+            self._db.executemany("INSERT OR REPLACE INTO not_articles VALUES (?,?,?,?,?)", rows)
             self._db.execute("COMMIT")
 
-    def not_article(self, article_id: str, since: datetime) -> str | None:
-        """Why ``article_id`` answered no article, if it was found so at ``since`` or later, else None."""
+    def not_article(self, article_id: str) -> NotArticleMemory | None:
+        """What the last answer of ``article_id`` that gave no article was, or None."""
         with self._lock:
-            row = self._db.execute("SELECT reason, checked_at FROM not_articles WHERE id=?", (article_id,)).fetchone()
-        if row is None or datetime.fromisoformat(row[1]) < since:
+            row = self._db.execute("SELECT reason, checked_at, attempts, retry_at FROM not_articles WHERE id=?",
+                                   (article_id,)).fetchone()
+        if row is None:
             return None
-        return row[0]
+        return NotArticleMemory(row[0], datetime.fromisoformat(row[1]), row[2],
+                                datetime.fromisoformat(row[3]) if row[3] else None)
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """``(etag, last_modified)`` last served with the feed or sitemap at ``url`` (None where not known)."""

@@ -159,10 +159,17 @@ class SiteRun:
             return
         archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
         if self.not_articles and archived:
-            self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc))
+            self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc), self.transient_backoff)
         if self.discovery is not None and (archived or not self.not_articles):
             keep, forget = self.discovery.validator_changes()
             self.index.remember_validators(keep, forget)
+
+    def transient_backoff(self, attempts: int) -> timedelta:
+        """How long a page that was not the article ``attempts`` times in a row (a challenge, a garbled text)
+        waits before it is fetched again: not at all after the first time (the next run fetches it), then
+        ``crawl.recheck_transient``, doubling, never past the look-back (an article is wanted within it)."""
+        base = self.settings.crawl.recheck_transient
+        return timedelta(seconds=min(base * (2 ** min(attempts - 1, 32) - 1), self.cfg.lookback_days * 86400))
 
     # -- archive writes --------------------------------------------------------------------------------
 
