@@ -25,7 +25,7 @@ from crawler.archive import ArchiveError, open_archive
 from crawler.archive.index import archive_state_dir
 from crawler.discover.sources import SourceOutcome
 from crawler.display import human_duration
-from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, PageOutcome, RunResult
+from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, NotArticle, PageOutcome, RunResult
 from crawler.run.report import selector_misses
 from jobs.history import SiteHistory, started
 from jobs.lock import live_holder
@@ -85,6 +85,14 @@ def _source_warnings(runs, n: int) -> list[str]:
     failing = [{s["source"]: s.get("reason") for s in r.sources if s.get("outcome") == SourceOutcome.FAILED} for r in runs]
     return [f"discovery source {name} failed in each of the last {n} runs: {why}"
             for name, why in failing[0].items() if all(name in f for f in failing[1:])]
+
+
+def _reasons(report) -> str:
+    """The reasons a run's pages were rejected, with their counts: 'challenge 12, access_denied 2'."""
+    prefix = "not an article: "
+    found = {key[len(prefix):]: n for key, n in report.errors.items()
+             if key.startswith(prefix) and NotArticle(key[len(prefix):]).rejected}
+    return ", ".join(f"{why} {n}" for why, n in sorted(found.items(), key=lambda kv: -kv[1])) or "no reason recorded"
 
 
 def _share_warning(runs, count: str, what: str, limit: float) -> str | None:
@@ -152,6 +160,12 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
         warning = _selector_warning(runs or [last], thresholds.min_selector_hit_rate)
         if warning:
             status.warnings.append(warning)
+        if last.counts.get(Count.REJECTED, 0):
+            status.warnings.append(f"{last.counts[Count.REJECTED]} article pages of the last run were not the article "
+                                   f"asked for ({_reasons(last)}): fetched again on a backoff")
+        if last.counts.get(Count.MISMATCHED, 0):
+            status.warnings.append(f"{last.counts[Count.MISMATCHED]} article pages of the last run named another "
+                                   "article as their canonical URL (archived as the URLs fetched)")
         if last.counts.get(Count.ROBOTS_FORBIDDEN, 0):
             status.warnings.append(f"robots.txt forbade {last.counts[Count.ROBOTS_FORBIDDEN]} of our requests "
                                    "in the last run")

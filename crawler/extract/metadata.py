@@ -213,15 +213,16 @@ FIELDS = tuple(PageMetadata.__dataclass_fields__)
 
 
 def _merge(sources: Iterable[Callable[[set[str]], PageMetadata]]) -> PageMetadata:
-    """Field by field, the first source that has a value; a source is asked only for the fields still empty."""
+    """Field by field, the first source that has a value; a source is asked only for the fields still empty.
+    ``canonical`` gathers every source's candidates (best first): a page naming itself one way and another
+    article another way is a page that disagrees with itself, which the extractor must see."""
     merged = PageMetadata()
     for source in sources:
-        wanted = {name for name in FIELDS if not getattr(merged, name)}
-        if not wanted:
-            break
+        wanted = {name for name in FIELDS if not getattr(merged, name)} | {"canonical"}
         found = source(wanted)
-        for name in wanted:
+        for name in wanted - {"canonical"}:
             setattr(merged, name, getattr(found, name))
+        merged.canonical = _unique(merged.canonical + found.canonical)
     return merged
 
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 import hashlib
 import re
 from copy import deepcopy
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import use_config
-from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from crawler.extract import cleaning
-from crawler.dates import parse_date
+from crawler.dates import parse_date, sane
 from crawler.extract.garbled import garbled
+from crawler.extract.interstitial import interstitial
+from crawler.extract.markup import parse
 from crawler.extract.metadata import PageMetadata, needs_fallback, page_metadata, site_lead
 from crawler.sites import SiteSpec, get_site
 from crawler.outcomes import NotArticle
@@ -95,22 +96,52 @@ def decode_checked(body: bytes | str, encoding: str | None, language: str) -> st
     return NotArticle("garbled_text")
 
 
-def _canonical_url(url: str, base_url: str, spec: SiteSpec, candidates: list[str]) -> str:
-    """The page's own canonical link when it is an article URL of this site, else ``url`` canonicalized."""
+def _identity(url: str, base_url: str, spec: SiteSpec, candidates: list[str],
+              findings: dict[str, str] | None) -> str:
+    """The canonical URL of the article fetched from ``url``: the page's own canonical link when it names that
+    same article (another slug, the non-AMP form), else ``url`` canonicalized. The identity is what was
+    fetched: a canonical link naming another article of the site is the page disagreeing with itself, put in
+    ``findings["canonical_elsewhere"]`` (never a reason to write over that other article)."""
     if not _is_web(url):
         return url
+    fetched = canonicalize(url, base_url, spec)
+    wanted = article_id(fetched, base_url, spec)
+    same = None
     for candidate in candidates:
         absolute = urljoin(url, candidate)
-        if is_article_url(absolute, base_url, spec):
-            return canonicalize(absolute, base_url, spec)
-    return canonicalize(url, base_url, spec)
+        if not is_article_url(absolute, base_url, spec):
+            continue
+        if article_id(absolute, base_url, spec) == wanted:
+            same = same or canonicalize(absolute, base_url, spec)
+        elif findings is not None:
+            findings.setdefault("canonical_elsewhere", canonicalize(absolute, base_url, spec))
+    return same or fetched
 
 
-def _html_lines(html: str, url: str, spec: SiteSpec,
-                hits: dict[str, bool] | None = None) -> tuple[cleaning.Cleaned, PageMetadata] | NotArticle:
-    tree = load_html(html)
-    if tree is None:
-        return NotArticle("unparsable_html")
+def _sane_date(text: str | None, spec: SiteSpec, fetched_at: datetime | None, notes: dict[str, int]) -> str | None:
+    """``parse_date``, and None (noted ``date_out_of_range``) for a date the site cannot have: before it
+    started publishing, or after the fetch (``crawler.dates.sane``)."""
+    iso = parse_date(text, spec.timezone, fetched_at)
+    if iso is None:
+        return None
+    try:
+        when = datetime.fromisoformat(iso).astimezone(timezone.utc)
+    except (OverflowError, ValueError):      # year 1 in a zone east of UTC: before datetime's first instant
+        when = None
+    if when is None or not sane(when, spec.published_since, fetched_at or datetime.now(timezone.utc)):
+        notes["date_out_of_range"] = notes.get("date_out_of_range", 0) + 1
+        return None
+    return iso
+
+
+def _html_lines(html: str, url: str, spec: SiteSpec, hits: dict[str, bool] | None,
+                notes: dict[str, int]) -> tuple[cleaning.Cleaned, PageMetadata] | NotArticle:
+    tree = parse(html, notes)
+    if isinstance(tree, NotArticle):
+        return tree
+    stand_in = interstitial(tree, MIN_WORDS)         # a challenge, denial or paywall page in place of the article
+    if stand_in:
+        return NotArticle(stand_in)
     web_url = url if _is_web(url) else None
     content = deepcopy(tree)
     cleaning.flatten_boxes(content)
@@ -159,6 +190,7 @@ def extract(
     encoding: str | None = None,
     fetched_at: datetime | None = None,
     hits: dict[str, bool] | None = None,
+    findings: dict[str, str] | None = None,
 ) -> dict | NotArticle:
     """The article record of a page of ``site`` fetched from ``url``, or ``NotArticle(reason)``.
 
@@ -167,6 +199,8 @@ def extract(
     site's own); a URL that is not a ``file:`` URL must be an article URL of it. ``fetched_at`` resolves
     relative dates ("منذ ساعتين"); without it they are None. ``hits``, when given, receives which of the
     site's own selectors matched the page (``crawler/selector_hits.py``), from the same parsed tree.
+    ``findings``, when given, receives what the page says against itself (``canonical_elsewhere``: its
+    canonical link names another article; the record keeps the identity of the URL fetched).
     """
     spec = _site(site)
     base_url = base_url or spec.default_base_url
@@ -175,8 +209,9 @@ def extract(
     text = decode_checked(body, encoding, spec.language)
     if isinstance(text, NotArticle):
         return text
+    notes: dict[str, int] = {}
     if _HTML.search(text, 0, 20000):
-        result = _html_lines(text, url, spec, hits)
+        result = _html_lines(text, url, spec, hits, notes)
         if isinstance(result, NotArticle):
             return result
         cleaned, meta = result
@@ -191,7 +226,9 @@ def extract(
         return NotArticle("widget_only" if cleaned.widget_lines else "no_article_body")
     if garbled(f"{meta.title or ''}\n{article}", spec.language):     # what would be archived, checked again
         return NotArticle("garbled_text")
-    canonical = _canonical_url(url, base_url, spec, meta.canonical)
+    canonical = _identity(url, base_url, spec, meta.canonical, findings)
+    published = _sane_date(meta.published, spec, fetched_at, notes)
+    modified = _sane_date(meta.modified, spec, fetched_at, notes)
     return {
         "id": article_id(canonical, base_url, spec),
         "url": url,
@@ -200,8 +237,8 @@ def extract(
         "title": meta.title,
         "description": meta.description,
         "authors": meta.authors,
-        "published_at": parse_date(meta.published, spec.timezone, fetched_at),
-        "modified_at": parse_date(meta.modified, spec.timezone, fetched_at),
+        "published_at": published,
+        "modified_at": modified,
         "section": meta.section,
         "tags": meta.tags,
         "image": urljoin(url if _is_web(url) else base_url, meta.image) if meta.image else None,
@@ -213,7 +250,7 @@ def extract(
             "name": "trafilatura",
             "version": trafilatura.__version__,
             "rules": f"{spec.key}@{spec.extraction.rules_version}.{RULES_VERSION}",
-            "notes": cleaned.notes,
+            "notes": {**cleaned.notes, **notes},
         },
     }
 

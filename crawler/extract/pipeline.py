@@ -1,7 +1,11 @@
 """Extraction and cleaning of a fetched page, in the run's worker processes (Trafilatura is not thread-safe,
-and the reactor must never wait on it). Pages that are not articles are counted and dropped; for articles,
-which of the site's own selectors matched is counted in the run report (the selector hit rate), and the
-cleaning notes (``extractor.notes``) are logged and counted in the run report's errors."""
+and the reactor must never wait on it), then the run's verdict (``crawler/extract/verdict.py``: is it the
+article asked for?). Pages that are not articles are counted and dropped — those that may still become the
+article are fetched again on a backoff, and those known to stand in for it (a challenge page, a garbled
+text...) are counted ``rejected``; for
+articles, which of the site's own selectors matched is counted in the run report (the selector hit rate), a
+page whose canonical link names another article is counted ``mismatched`` (it is archived under the URL
+fetched), and the cleaning notes (``extractor.notes``) are logged and counted in the run report's errors."""
 from __future__ import annotations
 
 from functools import partial
@@ -9,32 +13,50 @@ from functools import partial
 from scrapy.exceptions import DropItem
 
 from crawler.items import PageItem
-from crawler.outcomes import NotArticle, PageOutcome
+from crawler.outcomes import Count, NotArticle, PageOutcome
 from crawler.extract.record import complete
 from crawler.components import RunComponent
 from crawler.extract.selector_hits import extract_page
+from crawler.extract.verdict import PageVerdict
 from crawler.urls import article_id
 
 
 class ExtractPipeline(RunComponent):
+    def __init__(self, run):
+        super().__init__(run)
+        self.verdict = PageVerdict()
+
     async def process_item(self, item: PageItem) -> dict:
         run = self.run
         job = partial(extract_page, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
                       fetched_at=item.fetched_at)
         try:
-            result, hits = await run.extract_pool.run(job)
+            result, hits, findings = await run.extract_pool.run(job)
         except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
             run.report.count(PageOutcome.FAILED)
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
             raise DropItem(f"extraction error on {item.url}") from None
+        requested = article_id(item.requested_url, run.base_url, run.spec)
+        if not isinstance(result, NotArticle):
+            result = self.verdict.judge(result, requested) or result
         if isinstance(result, NotArticle):
-            run.not_articles[article_id(item.requested_url, run.base_url, run.spec)] = result.reason
+            run.not_articles[requested] = result.reason
             run.report.count(PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
-            log = run.log.warning if result.reason == "garbled_text" else run.log.info   # ours to look at
-            log("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
+            if result.rejected:      # a stand-in for the article: ours to look at, fetched again on a backoff
+                run.report.count(Count.REJECTED)
+                run.log.warning("not the article (for now): %s (%s), fetched again later", item.url, result.reason,
+                                extra={"url": item.url})
+            else:
+                run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
             raise DropItem(f"not an article: {item.url}")
+        elsewhere = findings.get("canonical_elsewhere")
+        if elsewhere:
+            run.report.count(Count.MISMATCHED)
+            run.report.error("page names another article as its canonical URL", item.url)
+            run.log.warning("%s names another article as its canonical URL (%s): archived as the URL fetched",
+                            item.url, elsewhere, extra={"url": item.url})
         run.report.count_selectors(hits)
         notes = result["extractor"]["notes"]
         if notes:           # a cleaning rule fired in a way that may be wrong: visible per page and in the report
@@ -42,6 +64,4 @@ class ExtractPipeline(RunComponent):
                 run.report.error(f"cleaning: {note}")
             run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
                             extra={"url": item.url})
-        requested = item.requested_url
-        run.index.add_alias(article_id(requested, run.base_url, run.spec), result["id"])
         return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc)

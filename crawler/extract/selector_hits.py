@@ -12,11 +12,14 @@ __all__ = ["extract_page"]
 
 
 def extract_page(body: bytes, url: str, site: str, *, base_url: str | None = None, encoding: str | None = None,
-                 fetched_at: datetime | None = None) -> tuple[dict | NotArticle, dict[str, bool]]:
-    """``crawler.extract.page.extract`` and, for an article, which of the site's selectors matched it (``crawler.
-    extract.metadata.selector_hits`` of the tree the extraction parsed)."""
+                 fetched_at: datetime | None = None) -> tuple[dict | NotArticle, dict[str, bool], dict[str, str]]:
+    """``crawler.extract.page.extract``; for an article, which of the site's selectors matched it (``crawler.
+    extract.metadata.selector_hits`` of the tree the extraction parsed); and what the page says against
+    itself (``extract``'s ``findings``)."""
     from crawler.extract.page import extract   # in the worker (its fork server preloaded it); the crawl's
                                                # process sends this function by name, never imports Trafilatura
     hits: dict[str, bool] = {}
-    result = extract(body, url, site, base_url=base_url, encoding=encoding, fetched_at=fetched_at, hits=hits)
-    return result, ({} if isinstance(result, NotArticle) else hits)
+    findings: dict[str, str] = {}
+    result = extract(body, url, site, base_url=base_url, encoding=encoding, fetched_at=fetched_at, hits=hits,
+                     findings=findings)
+    return result, ({} if isinstance(result, NotArticle) else hits), findings

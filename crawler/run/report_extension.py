@@ -39,11 +39,14 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     if fetched and lost == fetched:
         return failed, "every article page failed"
     # pages answered plus pages whose fetch failed (a page that failed after its fetch counts twice: the
-    # share errs on the low side)
-    pages, limit = fetched + lost, run.settings.crawl.max_failed_share
+    # share errs on the low side); a page that was not the article asked for (a challenge, denial or paywall
+    # page, a garbled text: ``rejected``) is an article this run did not get either
+    rejected = report.counts.get(Count.REJECTED, 0)
+    pages, limit, missed = fetched + lost, run.settings.crawl.max_failed_share, lost + rejected
     degraded = []
-    if pages and lost / pages > limit:
-        degraded.append(f"{lost} of {pages} article pages failed ({lost / pages:.0%}, "
+    if pages and missed / pages > limit:
+        what = "failed" if not rejected else f"failed or were not the article ({rejected} rejected)"
+        degraded.append(f"{missed} of {pages} article pages {what} ({missed / pages:.0%}, "
                         f"more than crawl.max_failed_share {limit:.0%})")
     sources_lost = discovery.lost()      # a run that saw less than the site published is not ok
     if sources_lost:

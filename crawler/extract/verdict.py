@@ -1,0 +1,37 @@
+"""Is this the article we asked for? The run's verdict on each extracted page, before it is archived.
+
+The extractor (``crawler/extract/page.py``) already refuses what a page shows by itself: a challenge, an
+"access denied" page, a paywall stub (``crawler/extract/interstitial.py``), a garbled text. What only the run
+can see is judged here:
+
+- **the same number as requested**: the record's id is the id of the URL asked for (the extractor takes the
+  identity from the URL fetched, so a record naming another article means a page served under the wrong
+  address: ``not_requested``);
+- **not a text another id has**: the same text under two article ids in one run is one page (a denial or
+  error page the extractor does not know, a site serving one article under many addresses): the first id
+  keeps it, the others are ``shared_text``.
+
+Both are transient (``NotArticle.transient``): the page is fetched again on a backoff, and counted
+``rejected`` in the run report.
+"""
+from __future__ import annotations
+
+from crawler.outcomes import NotArticle
+
+__all__ = ["PageVerdict"]
+
+
+class PageVerdict:
+    """One run's verdicts; remembers which id each text was archived under in this run."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, str] = {}       # content_sha256 → the first article id that had it
+
+    def judge(self, record: dict, requested_id: str) -> NotArticle | None:
+        """None when ``record`` is the article asked for as ``requested_id``, else why not."""
+        if record["id"] != requested_id:
+            return NotArticle("not_requested")
+        owner = self._owners.setdefault(record["content_sha256"], record["id"])
+        if owner != record["id"]:
+            return NotArticle("shared_text")
+        return None
