@@ -59,7 +59,9 @@ paragraph, moves the modified time (sitemap ``<lastmod>``, RSS date) to now and 
 ``fail(status)`` every page answers ``status``; ``reset()``; ``stats`` → ``{path: count}``; ``articles``;
 ``inject(kind, pattern, share=, seed=, **params)`` a fault on some paths (``faults``: 5xx, 429, resets, stalls,
 truncated bodies, wrong or missing charset, empty 200, oversize bodies, gzip bombs, redirect loops, offsite
-redirects, a sitemap of 100,000 URLs, malformed or entity-expanding XML, RSS that is HTML), ``clear_faults()``,
+redirects, a sitemap of 100,000 URLs, malformed or entity-expanding XML, RSS that is HTML; pages standing in for
+the article — challenge, access denied, paywall stub, UTF-8 twice —, a canonical link to another article,
+deep markup, a link farm, dates of year 1 or 2099), ``clear_faults()``,
 ``injected()`` → ``{kind: requests hit}``.
 ``publish(count)`` adds ``count`` new regular articles published now (the newest of the site, in its feed,
 sitemaps and listings).

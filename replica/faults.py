@@ -39,6 +39,20 @@ Kinds and their parameters (defaults in :data:`KINDS`):
                     (``/__xxe__``, counted in the stats like any path): a parser that resolves them shows it.
 ``rss_html``        an HTML page (the site's home page) where a feed was expected.
 ``crawl_delay``     robots.txt with ``Crawl-delay: <seconds>`` (use it on ``/robots.txt``; a politeness request, not a fault).
+
+Pages that are not the article asked for, or that cost a reader too much (issue 20):
+
+``challenge``       200 with a Cloudflare-style "Just a moment..." bot challenge instead of the page.
+``utf8_twice``      the page encoded as UTF-8 twice (its UTF-8 bytes read as windows-1252, encoded again).
+``access_denied``   the page in the site's own layout with title and text of an "access denied" page (تم رفض
+                    الوصول): the same text under every URL it hits.
+``paywall``         a paywall stub: the title and the article's first paragraph, then a paywall marker
+                    (``<div class="paywall">`` and JSON-LD ``isAccessibleForFree: false``).
+``canonical_other`` the page, with its ``<link rel=canonical>`` and ``og:url`` naming another article of the site.
+``deep_markup``     ``depth`` unclosed ``<div>`` elements opened before the article.
+``link_farm``       ``count`` links (a list of tag links) added at the end of the page.
+``bad_date``        the page's publication dates moved to the year ``year`` (the same day and time).
+``future_lastmod``  a sitemap or feed whose every ``<lastmod>`` (``pubDate``) says the year ``year``.
 """
 from __future__ import annotations
 
@@ -80,6 +94,15 @@ KINDS: dict[str, dict[str, object]] = {
     "external_entity": {},
     "rss_html": {},
     "crawl_delay": {"seconds": 1},
+    "challenge": {},
+    "utf8_twice": {},
+    "access_denied": {},
+    "paywall": {},
+    "canonical_other": {},
+    "deep_markup": {"depth": 260},
+    "link_farm": {"count": 200_000},
+    "bad_date": {"year": 1},
+    "future_lastmod": {"year": 2099},
 }
 XXE_PATH = "/__xxe__"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -204,6 +227,7 @@ class Context:
     render: Callable[[str], Response]
     filler_path: Callable[[int], str]
     now: object
+    other_article: Callable[[], str | None] = lambda: None   # the path of another article of the site
 
 
 def _html_page(status: int, text: str) -> Response:
@@ -324,6 +348,151 @@ def _no_charset(fault: Fault, ctx: Context) -> Delivery:
     return Delivery(Response(page.status, page.body, _mime(page), page.headers))
 
 
+# -- pages that are not the article asked for, or cost too much (issue 20) -------------------------------------
+
+_CHALLENGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta name="robots" content="noindex,nofollow">
+</head><body><div class="main-wrapper" role="main"><div class="main-content">
+<h1 class="zone-name-title h1">{host}</h1><h2 class="h2" id="challenge-running">Checking if the site connection is
+secure</h2><div id="challenge-stage"></div><noscript>Enable JavaScript and cookies to continue</noscript></div></div>
+<script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1"></script></body></html>"""
+_DENIED_TITLE = "تم رفض الوصول"
+_DENIED_TEXT = ("عذرا، لا يمكنك الوصول إلى هذه الصفحة في الوقت الحالي. تم رفض طلبك من قبل نظام الحماية الخاص بالموقع، "
+                "وقد يكون ذلك بسبب عدد كبير من الطلبات من عنوانك أو إعدادات الشبكة التي تستخدمها. "
+                "يرجى المحاولة مرة أخرى لاحقا أو التواصل مع فريق الدعم الفني إذا استمرت المشكلة.")
+_PAYWALL_TEXT = "هذا المحتوى متاح للمشتركين فقط. اشترك الآن لمتابعة القراءة."
+
+
+def _tree(page: Response):
+    import lxml.html
+
+    return lxml.html.document_fromstring(page.body.decode(_charset(page)))
+
+
+def _page(tree, page: Response) -> Response:
+    import lxml.html
+
+    html = lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+    return Response(page.status, html.encode("utf-8"), f"{_mime(page)}; charset=utf-8", page.headers)
+
+
+def _body_box(tree):
+    """The element holding the article's paragraphs: the one with the most ``<p>`` children."""
+    return max(tree.iter(), key=lambda el: sum(1 for child in el if child.tag == "p"))
+
+
+def _ld_scripts(tree):
+    return tree.xpath("//script[@type='application/ld+json']")
+
+
+def _access_denied(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    tree = _tree(page)
+    title = (tree.xpath("string(//meta[@property='og:title']/@content)") or tree.findtext(".//h1") or "").strip()
+    for el in tree.xpath("//title | //h1"):
+        el.text = (el.text or "").replace(title, _DENIED_TITLE) if title and title in (el.text or "") else _DENIED_TITLE
+        for child in el:
+            el.remove(child)
+    for meta in tree.xpath("//meta[@property='og:title' or @property='og:description' or @name='description']"):
+        meta.set("content", _DENIED_TITLE)
+    for script in _ld_scripts(tree):
+        script.getparent().remove(script)
+    box = _body_box(tree)
+    for child in list(box):
+        box.remove(child)
+    for _ in range(2):
+        paragraph = box.makeelement("p", {})
+        paragraph.text = _DENIED_TEXT
+        box.append(paragraph)
+    return Delivery(_page(tree, page))
+
+
+def _paywall(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    tree = _tree(page)
+    box = _body_box(tree)
+    first = next(child for child in box if child.tag == "p")
+    for child in list(box):
+        if child is not first:
+            box.remove(child)
+    wall = box.makeelement("div", {"class": "paywall"})
+    prompt = wall.makeelement("p", {})
+    prompt.text = _PAYWALL_TEXT
+    wall.append(prompt)
+    box.append(wall)
+    for script in _ld_scripts(tree):
+        script.text = re.sub(r"^\s*\{", '{"isAccessibleForFree": false, "hasPart": {"@type": "WebPageElement", '
+                             '"isAccessibleForFree": false, "cssSelector": ".paywall"},', script.text or "{}", count=1)
+    return Delivery(_page(tree, page))
+
+
+def _canonical_other(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    other = ctx.other_article()
+    if other is None:
+        return Delivery(page)
+    tree = _tree(page)
+    for el in tree.xpath("//link[@rel='canonical']"):
+        el.set("href", ctx.base_url + other)
+    for el in tree.xpath("//meta[@property='og:url']"):
+        el.set("content", ctx.base_url + other)
+    return Delivery(_page(tree, page))
+
+
+def _cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:      # the five bytes windows-1252 leaves undefined read as latin-1, as browsers do
+        return chr(byte)
+
+
+_CP1252 = [_cp1252(b) for b in range(256)]
+
+
+def _utf8_twice(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    utf8 = page.body.decode(_charset(page)).encode("utf-8")
+    twice = "".join(_CP1252[b] for b in utf8).encode("utf-8")
+    return Delivery(Response(page.status, twice, f"{_mime(page)}; charset=utf-8", page.headers))
+
+
+def _insert(page: Response, after: bytes, extra: bytes) -> Response:
+    at = page.body.find(after)
+    at = at + len(after) if at >= 0 else 0
+    return Response(page.status, page.body[:at] + extra + page.body[at:], page.content_type, page.headers)
+
+
+def _deep_markup(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    at = re.search(rb"<body[^>]*>", page.body)
+    return Delivery(_insert(page, at[0] if at else b"", b"<div>" * int(fault.param("depth"))))
+
+
+def _link_farm(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    links = "".join(f'<li><a href="/tag/{i}">وسم {i}</a></li>' for i in range(int(fault.param("count"))))
+    body = page.body.replace(b"</body>", f'<ul class="tag-cloud">{links}</ul></body>'.encode("utf-8"), 1)
+    return Delivery(Response(page.status, body, page.content_type, page.headers))
+
+
+def _bad_date(fault: Fault, ctx: Context) -> Delivery:
+    """Every machine-readable date of the page (meta tags, JSON-LD, ``<time datetime>``) in year ``year``;
+    the visible dates are left as they are."""
+    page = ctx.normal()
+    year = f"{int(fault.param('year')):04d}".encode()
+    body = re.sub(rb"\b20\d\d(-\d\d-\d\dT\d\d:\d\d)", year + rb"\1", page.body)
+    return Delivery(Response(page.status, body, page.content_type, page.headers))
+
+
+def _future_lastmod(fault: Fault, ctx: Context) -> Delivery:
+    page = ctx.normal()
+    year = str(int(fault.param("year"))).encode()
+    body = re.sub(rb"(<(?:lastmod|news:publication_date)>)\d{4}", rb"\g<1>" + year, page.body)
+    body = re.sub(rb"(<pubDate>[^<]*?\d{1,2} \w{3} )\d{4}", rb"\g<1>" + year, body)
+    return Delivery(Response(page.status, body, page.content_type, {
+        k: v for k, v in page.headers.items() if k not in ("ETag", "Last-Modified")}))
+
+
 APPLY: dict[str, Callable[[Fault, Context], Delivery]] = {
     "status": lambda f, ctx: Delivery(_html_page(int(f.param("status")), "Server error")),
     "throttle": lambda f, ctx: Delivery(Response(429, b"<html><body>Too many requests</body></html>",
@@ -347,6 +516,16 @@ APPLY: dict[str, Callable[[Fault, Context], Delivery]] = {
     "external_entity": _external_entity,
     "rss_html": lambda f, ctx: Delivery(ctx.render("/")),
     "crawl_delay": _crawl_delay,
+    "challenge": lambda f, ctx: Delivery(Response(200, _CHALLENGE.format(host=ctx.base_url).encode(),
+                                                  "text/html; charset=UTF-8")),
+    "utf8_twice": _utf8_twice,
+    "access_denied": _access_denied,
+    "paywall": _paywall,
+    "canonical_other": _canonical_other,
+    "deep_markup": _deep_markup,
+    "link_farm": _link_farm,
+    "bad_date": _bad_date,
+    "future_lastmod": _future_lastmod,
 }
 assert set(APPLY) == set(KINDS)
 

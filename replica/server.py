@@ -155,8 +155,13 @@ class _Handler(BaseHTTPRequestHandler):
         def filler_path(i: int) -> str:    # a URL like the site's articles, of an article it does not have
             return model.url_path.replace(model.article_id, str(8_000_000 + i), 1) if model else f"/{8_000_000 + i}"
 
+        def other_article() -> str | None:     # the next regular article's path after the one at ``path``
+            regular = [a for a in view.articles if a.kind == "article"]
+            at = next((i for i, a in enumerate(regular) if a.url_path == path), -1)
+            return regular[(at + 1) % len(regular)].url_path if len(regular) > 1 else None
+
         return Context(path, view.base_url, lambda: respond(view, path, query), lambda p: respond(view, p, {}),
-                       filler_path, view.now)
+                       filler_path, view.now, other_article)
 
     def _send(self, delivery: Delivery, send_body: bool) -> None:
         state = self.server.state

@@ -275,3 +275,63 @@ def test_command_line_option(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "jobs.cli", "replica", "--port", "0", "--fault", "kind=nope"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "bad --fault: unknown fault kind 'nope'" in bad.stderr
+
+
+# -- pages that are not the article asked for, or cost too much (issue 20) --------------------------------------
+
+def _page(replica, kind: str, site: str = "elbalad", **params) -> tuple[str, str]:
+    article = an_article(replica, site)
+    replica.inject(kind, article.url_path, site=site, **params)
+    response, body = get(article.url(replica.base_urls[site]))
+    assert response.status == 200 and replica.injected() == {kind: 1}
+    return body.decode("utf-8"), article.title
+
+
+def test_challenge_is_a_200_bot_check(replica):
+    body, title = _page(replica, "challenge")
+    assert "<title>Just a moment...</title>" in body and "/cdn-cgi/challenge-platform/" in body
+    assert title not in body
+
+
+def test_utf8_twice_is_mojibake_of_the_page(replica):
+    body, title = _page(replica, "utf8_twice")
+    assert title not in body and "\ufffd" not in body and "Ø§Ù„" in body       # "ال" read as windows-1252
+
+
+def test_access_denied_keeps_the_layout_not_the_article(replica):
+    body, title = _page(replica, "access_denied")
+    assert "<title>تم رفض الوصول" in body and "<h1>تم رفض الوصول</h1>" in body
+    assert title not in body and 'class="paragraph-list"' in body
+
+
+def test_paywall_is_title_first_paragraph_and_marker(replica):
+    body, title = _page(replica, "paywall")
+    assert title in body and '<div class="paywall">' in body and '"isAccessibleForFree": false' in body
+    paragraphs = re.search(r'<div class="paragraph-list">(.*?)<div class="paywall">', body, re.S)[1]
+    assert paragraphs.count("<p>") == 1
+
+
+def test_canonical_other_names_another_article(replica):
+    body, _ = _page(replica, "canonical_other")
+    article = an_article(replica)
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', body)[1]
+    assert canonical != article.url(replica.base_urls["elbalad"])
+    assert is_article_url(canonical, replica.base_urls["elbalad"], get_site("elbalad"))
+
+
+def test_deep_markup_and_link_farm(replica):
+    body, _ = _page(replica, "deep_markup", depth=300)
+    assert "<div>" * 300 in body
+    replica.clear_faults()
+    body, _ = _page(replica, "link_farm", count=1000)
+    assert body.count('<a href="/tag/') >= 1000
+
+
+def test_bad_date_and_future_lastmod(replica):
+    body, _ = _page(replica, "bad_date", year=999)
+    assert '"datePublished": "0999-' in body and not re.search(r'"datePublished": "20\d\d', body)
+    replica.clear_faults()
+    base = replica.base_urls["elbalad"]
+    replica.inject("future_lastmod", "/sitemap*", site="elbalad", year=2099)
+    root = etree.fromstring(get(base + "/sitemap.xml")[1])
+    assert {e.text[:4] for e in root.iter(f"{SM}lastmod")} == {"2099"}
