@@ -48,7 +48,8 @@ Pages that are not the article asked for, or that cost a reader too much (issue 
                     الوصول): the same text under every URL it hits.
 ``paywall``         a paywall stub: the title and the article's first paragraph, then a paywall marker
                     (``<div class="paywall">`` and JSON-LD ``isAccessibleForFree: false``).
-``canonical_other`` the page, with its ``<link rel=canonical>`` and ``og:url`` naming another article of the site.
+``canonical_other`` the page, with its ``<link rel=canonical>``, ``og:url`` and JSON-LD naming another article of
+                    the site.
 ``deep_markup``     ``depth`` unclosed ``<div>`` elements opened before the article.
 ``link_farm``       ``count`` links (a list of tag links) added at the end of the page.
 ``bad_date``        the page's publication dates moved to the year ``year`` (the same day and time).
@@ -427,16 +428,14 @@ def _paywall(fault: Fault, ctx: Context) -> Delivery:
 
 
 def _canonical_other(fault: Fault, ctx: Context) -> Delivery:
+    """Every place the page names itself (``<link rel=canonical>``, ``og:url``, JSON-LD ``mainEntityOfPage``,
+    share links) names another article instead, as a CMS that mixed two records up would."""
     page = ctx.normal()
     other = ctx.other_article()
     if other is None:
         return Delivery(page)
-    tree = _tree(page)
-    for el in tree.xpath("//link[@rel='canonical']"):
-        el.set("href", ctx.base_url + other)
-    for el in tree.xpath("//meta[@property='og:url']"):
-        el.set("content", ctx.base_url + other)
-    return Delivery(_page(tree, page))
+    body = page.body.replace((ctx.base_url + ctx.path).encode(), (ctx.base_url + other).encode())
+    return Delivery(Response(page.status, body, page.content_type, page.headers))
 
 
 def _cp1252(byte: int) -> str:
