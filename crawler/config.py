@@ -132,6 +132,7 @@ class CrawlSettings(_Section):
     autothrottle_target_concurrency: float = Field(2.0, gt=0)
     autothrottle_max_delay: Duration = 30.0
     extract_workers: int = Field(0, ge=0, le=64)
+    extract_worker_max_rss_mb: int = Field(512, ge=0)
     recheck_not_article: Duration = 604800.0
     recheck_transient: Duration = 3600.0
     conditional_discovery: bool = True

@@ -118,7 +118,8 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         uploader = open_uploader(archive, settings)
         stack.callback(uploader.close)
         flushed = uploader.flush_outbox()
-        pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers))
+        pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers,
+                                                  max_rss=settings.crawl.extract_worker_max_rss_mb << 20))
         process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):

@@ -108,3 +108,32 @@ def test_the_fork_server_is_stopped_after_the_crawl_and_comes_back_for_a_new_poo
         "print('ok')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def grow(megabytes):
+    """A page that leaves its worker holding memory (as malloc keeps what a big page took)."""
+    global HELD
+    HELD = bytearray(megabytes << 20)
+    HELD[::4096] = b"x" * len(HELD[::4096])         # touched: resident, not just reserved
+    return os.getpid()
+
+
+def test_a_worker_holding_more_than_max_rss_is_not_used_again(caplog):
+    async def pages(workers):
+        first = await workers.run(grow, 200)            # leaves its worker over the bound
+        after = await asyncio.gather(*(workers.run(pid, None) for _ in range(4)))
+        return first, set(after), await asyncio.gather(*(workers.run(square, n) for n in range(50)))
+
+    caplog.set_level("INFO", logger="arshif.workers")
+    with ExtractWorkers(1, preload=(), max_rss=150 << 20) as workers:
+        first, after, squares = asyncio.run(pages(workers))
+    assert first not in after and squares == [n * n for n in range(50)]
+    assert any("worker pool renewed" in r.getMessage() for r in caplog.records)
+
+
+def test_workers_under_max_rss_stay():
+    async def pids(workers):
+        return {await workers.run(pid, None) for _ in range(6)}
+
+    with ExtractWorkers(1, preload=(), max_rss=1 << 40) as workers:
+        assert len(asyncio.run(pids(workers))) == 1

@@ -6,13 +6,18 @@ Workers are not replaced after a quota of pages by default (``tasks_per_worker=N
 ``ProcessPoolExecutor(max_tasks_per_child=…)`` deadlocks when a worker exits at its quota while pages are
 queued (python/cpython#115634, in every 3.11 and 3.12; the crawl of 10,000 pages of ``bench/pipeline.py
 --articles 5000`` hung there with no worker left). A worker's memory settles after its first hundred pages
-(~85 MB) and stays there."""
+(~85 MB) and stays there.
+
+A worker that one page left holding more than ``max_rss`` bytes (malloc keeps what a big page took) is not
+used again: after that page the pool is renewed — later pages go to fresh workers, the old pool finishes what
+it holds and its workers exit (``crawl.extract_worker_max_rss_mb``). No quota, so no deadlock."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import multiprocessing
 import os
+import resource
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,9 +32,10 @@ class WorkerCrashed(Exception):
 
 class ExtractWorkers:
     def __init__(self, workers: int = 0, tasks_per_worker: int | None = None,
-                 preload: tuple[str, ...] = ("crawler.extract.preload",)):
+                 preload: tuple[str, ...] = ("crawler.extract.preload",), max_rss: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         self.tasks_per_worker = tasks_per_worker
+        self.max_rss = max_rss
         self._ctx = multiprocessing.get_context("forkserver")   # never fork a process that runs threads
         self._ctx.set_forkserver_preload(list(preload))          # workers start with the extractor imported
         self._lock = threading.Lock()
@@ -43,10 +49,24 @@ class ExtractWorkers:
         """``fn(*args)`` in a worker; raises :class:`WorkerCrashed` when the worker died on it."""
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            result, rss = await asyncio.get_running_loop().run_in_executor(pool, _measured, fn, *args)
         except BrokenProcessPool:
             self._replace(pool)
             raise WorkerCrashed("extraction worker died") from None
+        if self.max_rss and rss > self.max_rss:
+            self._renew(pool, rss)
+        return result
+
+    def _renew(self, worn: ProcessPoolExecutor, rss: int) -> None:
+        """A worker of ``worn`` holds ``rss`` bytes, more than ``max_rss``: new pages go to a new pool; the worn
+        one finishes the pages it holds, then its workers exit."""
+        with self._lock:
+            if self._pool is not worn:
+                return
+            self._pool = self._new_pool()
+        log.info("an extraction worker holds %d MB after a page (more than %d MB): worker pool renewed",
+                 rss >> 20, self.max_rss >> 20)
+        worn.shutdown(wait=False)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """``fn(*args)`` in a worker, from plain synchronous code (re-extraction). A future whose worker died
@@ -73,6 +93,20 @@ class ExtractWorkers:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _measured(fn: Callable[..., Any], *args: Any) -> tuple[Any, int]:
+    """``fn(*args)`` in the worker, and the worker's resident memory after it."""
+    return fn(*args), _resident()
+
+
+def _resident() -> int:
+    """This process's resident memory now, in bytes (Linux: /proc; elsewhere its peak)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def stop_fork_server() -> None:
