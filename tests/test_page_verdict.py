@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from crawler.archive.index import ArticleIndex
 from crawler.archive.keys import utc_date
 from crawler.extract.page import extract
 from crawler.extract.verdict import PageVerdict
@@ -62,6 +63,13 @@ def test_a_headline_with_denial_words_is_an_article(replica):
     assert run_extract(replica, body, url)["title"] == headline
 
 
+def test_a_part_marked_non_paywall_is_no_paywall_marker(replica):
+    """Google's example marks the free part ``non-paywall``: a stub with such a lead is still a stub."""
+    body, url, _ = page(replica, "paywall")
+    html = body.decode("utf-8").replace('<div class="paragraph-list">', '<div class="paragraph-list non-paywall">', 1)
+    assert run_extract(replica, html.encode("utf-8"), url) == NotArticle("paywall")
+
+
 def test_a_paywalled_text_served_whole_is_the_article(replica):
     """Google's structured data for paywalled content wraps the text a site serves crawlers in the marked
     element: the text is there, the page is the article."""
@@ -87,6 +95,16 @@ def test_a_text_shared_across_ids_in_a_run_is_rejected_for_the_second():
     assert verdict.judge(first, "a" * 20) is None                                   # the same article again
     assert verdict.judge({"id": "b" * 20, "content_sha256": "0" * 64}, "b" * 20) == NotArticle("shared_text")
     assert verdict.judge({"id": "c" * 20, "content_sha256": "1" * 64}, "d" * 20) == NotArticle("not_requested")
+
+
+def test_a_text_another_archived_article_has_is_rejected_but_not_the_article_itself(tmp_path):
+    index = ArticleIndex(tmp_path / "i.sqlite", SITE)
+    index.record({"id": "a" * 20, "canonical_url": "u", "content_sha256": "0" * 64, "version": 1,
+                  "fetched_at": "2026-12-07T12:00:00+00:00"}, "k")
+    verdict = PageVerdict(index.other_holder)
+    assert verdict.judge({"id": "b" * 20, "content_sha256": "0" * 64}, "b" * 20) == NotArticle("shared_text")
+    assert verdict.judge({"id": "a" * 20, "content_sha256": "0" * 64}, "a" * 20) is None       # seen again
+    assert verdict.judge({"id": "c" * 20, "content_sha256": "1" * 64}, "c" * 20) is None
 
 
 @pytest.mark.parametrize("depth", [240, 260, 1000])

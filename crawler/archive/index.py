@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS articles (
     version INTEGER NOT NULL,
     fetched_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS articles_by_text ON articles (content_sha256);
 -- other URLs that led to an article (redirects, legacy forms): id of the URL asked for → article id
 CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,6 +131,14 @@ class ArticleIndex:
         if row is None:
             return None
         return Known(*row[:5], fetched_at=datetime.fromisoformat(row[5]))
+
+    def other_holder(self, content_sha256: str, article_id: str) -> str | None:
+        """Another archived article whose current text has this hash, unless ``article_id``'s has it too (an
+        article seen again is not another's copy)."""
+        with self._lock:
+            ids = [row[0] for row in self._db.execute(
+                "SELECT id FROM articles WHERE content_sha256=? LIMIT 2", (content_sha256,))]
+        return None if not ids or article_id in ids else ids[0]
 
     def record(self, rec: dict, key: str) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ What is recognised, on the parsed page before anything is extracted:
 - ``access_denied``: a page whose title (any part of ``<title>`` between separators, or its ``<h1>``) is, as a
   whole, a denial: "Access Denied", "403 Forbidden", "تم رفض الوصول"… A headline that merely contains such
   words ("تم رفض الوصول إلى المساعدات") is an article.
-- ``paywall``: a paywall marker — an element whose class or id names a paywall, or an element JSON-LD marks
+- ``paywall``: a paywall marker — an element whose class or id names a paywall (not ``non-paywall``), or an element JSON-LD marks
   ``isAccessibleForFree: false`` by ``hasPart.cssSelector`` (Google's structured data for paywalled content,
   developers.google.com/search/docs/data-types/paywalled-content) — holding fewer than ``MIN_WORDS`` words:
   a prompt to subscribe in place of the text. A marker around the whole text (a site that serves its
@@ -44,6 +44,7 @@ _SEPARATORS = re.compile(r"\s+[-–—|:]\s+|\s*\|\s*")
 _TRIM = re.compile(r"^[\s.!…،,:]+|[\s.!…،,:]+$")
 _PAYWALL_MARKER = XPath(
     "//*[contains(translate(@class, 'PAYWL', 'paywl'), 'paywall') or contains(translate(@id, 'PAYWL', 'paywl'), 'paywall')]")
+_NOT_PAYWALL = re.compile(r"(?:non|no|not|without)[-_]?paywall")
 _LD = XPath("//script[@type='application/ld+json']/text()")
 
 
@@ -81,10 +82,17 @@ def _closed_selectors(tree) -> list[str]:
     return selectors
 
 
+def _names_a_paywall(element) -> bool:
+    """A class or id token naming a paywall (``paywall``, ``article-paywall``, ``paywall_prompt``), not its
+    opposite (``non-paywall``: Google's own example marks the free part so)."""
+    tokens = f"{element.get('class', '')} {element.get('id', '')}".lower().split()
+    return any("paywall" in t and not _NOT_PAYWALL.match(t) for t in tokens)
+
+
 def _paywall_stub(tree, min_words: int) -> bool:
     from lxml.cssselect import CSSSelector
 
-    markers = list(_PAYWALL_MARKER(tree))
+    markers = [element for element in _PAYWALL_MARKER(tree) if _names_a_paywall(element)]
     for selector in _closed_selectors(tree):
         try:
             markers += CSSSelector(selector)(tree)

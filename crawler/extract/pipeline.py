@@ -24,7 +24,7 @@ from crawler.urls import article_id
 class ExtractPipeline(RunComponent):
     def __init__(self, run):
         super().__init__(run)
-        self.verdict = PageVerdict()
+        self.verdict = PageVerdict(run.index.other_holder)
 
     async def process_item(self, item: PageItem) -> dict:
         run = self.run
