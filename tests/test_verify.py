@@ -116,6 +116,19 @@ def test_articles_in_no_manifest_are_a_problem_that_repair_lists_in_a_recovery_m
     assert again.problems == [] and again.counts["unlisted"] == 0 and again.counts["runs"] == 2
 
 
+def test_one_text_under_several_ids_is_a_problem(archive):
+    """A page standing in for articles (an access-denied page in the site's layout) archived under each id
+    it answered for: verify said all was well (issue 20)."""
+    keys = fill(archive)
+    first, third = json.loads(archive.get(keys[1])), json.loads(archive.get(keys[2]))
+    third.update(text=first["text"], content_sha256=first["content_sha256"])
+    archive.put(keys[2], encode(third), content_type=JSON)
+    assert verify_archive(archive).problems == [
+        f"text {first['content_sha256'][:12]}: the same text is the article of 2 ids: "
+        f"{', '.join(sorted([first['id'], third['id']]))} (a page that stood in for them? fetch them again with "
+        "`arshif refetch`)"]
+
+
 def test_a_garbled_article_is_a_problem(archive):
     keys = fill(archive)
     rec = json.loads(archive.get(keys[2]))

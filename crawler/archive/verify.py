@@ -153,6 +153,14 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
     for url, ids in ids_of_url.items():
         if len(ids) > 1:
             v.problem(url, f"canonical URL stored under {len(ids)} article ids: {', '.join(sorted(ids))}")
+    ids_of_text: dict[tuple[str, str], list[str]] = defaultdict(list)       # (site, text) → ids
+    for (site, _, article), sha in latest_sha.items():
+        if sha:
+            ids_of_text[(site, sha)].append(article)
+    for (_, sha), ids in ids_of_text.items():
+        if len(ids) > 1:      # one page (a denial or error page?) archived as several articles
+            v.problem(f"text {sha[:12]}", f"the same text is the article of {len(ids)} ids: {', '.join(sorted(ids))} "
+                      "(a page that stood in for them? fetch them again with `arshif refetch`)")
 
     # ---- past versions
     for key, data, info in fetch.many(by_prefix["versions/"]):
