@@ -54,8 +54,8 @@ def _policy(index, now, recheck=7 * 86400):
     return FreshnessPolicy(index, lookback_days=3, now=now, recheck_not_article=recheck)
 
 
-def _backoff(attempts: int) -> timedelta:          # as SiteRun.transient_backoff with recheck_transient = 1h
-    return timedelta(hours=2 ** (attempts - 1) - 1)
+def _backoff(answer, attempts: int) -> timedelta:     # as SiteRun.transient_backoff with recheck_transient = 1h
+    return timedelta(hours=2 ** (attempts - 1) - (1 if answer.rejected else 0))
 
 
 def test_a_permanent_answer_is_remembered_for_recheck_not_article(tmp_path):
@@ -68,9 +68,8 @@ def test_a_permanent_answer_is_remembered_for_recheck_not_article(tmp_path):
     assert _policy(index, NOW + timedelta(days=1)).decide("v" * 20, NOW + timedelta(hours=1)) == "fetch"
 
 
-@pytest.mark.parametrize("reason", ["challenge", "access_denied", "paywall", "garbled_text", "shared_text",
-                                    "no_article_body"])
-def test_a_transient_answer_is_fetched_again_on_a_backoff(tmp_path, reason):
+@pytest.mark.parametrize("reason", ["challenge", "access_denied", "paywall", "garbled_text", "shared_text"])
+def test_a_stand_in_is_fetched_again_by_the_next_run_then_on_a_backoff(tmp_path, reason):
     index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
     aid = "c" * 20
     index.remember_not_articles({aid: reason}, NOW, _backoff)
@@ -84,6 +83,21 @@ def test_a_transient_answer_is_fetched_again_on_a_backoff(tmp_path, reason):
     assert _policy(index, NOW + timedelta(hours=6, minutes=1)).decide(aid, None) == "fetch"
     index.remember_not_articles({aid: "widget_only"}, NOW + timedelta(hours=7), _backoff)   # now a video page
     assert index.not_article(aid).attempts == 1
+
+
+@pytest.mark.parametrize("reason", ["no_article_body", "no_title", "markup_too_deep"])
+def test_a_page_without_its_body_is_fetched_again_after_the_backoff(tmp_path, reason):
+    index = ArticleIndex(tmp_path / "i.sqlite", "elbalad")
+    aid = "c" * 20
+    index.remember_not_articles({aid: reason}, NOW, _backoff)
+    assert _policy(index, NOW + timedelta(minutes=30)).decide(aid, None) == "not_article"      # a video page?
+    assert _policy(index, NOW + timedelta(minutes=61)).decide(aid, None) == "fetch"
+    index.remember_not_articles({aid: reason}, NOW + timedelta(hours=2), _backoff)
+    assert _policy(index, NOW + timedelta(hours=3, minutes=59)).decide(aid, None) == "not_article"
+    assert _policy(index, NOW + timedelta(hours=4, minutes=1)).decide(aid, None) == "fetch"
+    # never longer than a permanent answer waits (recheck_not_article), nor at all with 0
+    assert _policy(index, NOW + timedelta(hours=3), recheck=1800).decide(aid, None) == "fetch"
+    assert _policy(index, NOW + timedelta(hours=3), recheck=0).decide(aid, None) == "fetch"
 
 
 def test_an_index_of_before_the_backoff_retries_its_transient_answers(tmp_path):

@@ -163,10 +163,10 @@ class ArticleIndex:
                              (fetched_at, article_id, fetched_at))
 
     def remember_not_articles(self, pages: dict[str, str], checked_at: datetime,
-                              backoff: Callable[[int], timedelta] | None = None) -> None:
+                              backoff: Callable[[NotArticle, int], timedelta] | None = None) -> None:
         """``{article id: reason}`` of URLs that answered no article (not an article, 404) at ``checked_at``.
-        A transient reason (``NotArticle.transient``) is retried ``backoff(n)`` after its ``n``-th answer in a
-        row (without ``backoff``: at once, the next run)."""
+        A transient reason (``NotArticle.transient``) is retried ``backoff(reason, n)`` after its ``n``-th
+        answer in a row (without ``backoff``: at once, the next run)."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             rows = []
@@ -176,7 +176,7 @@ class ArticleIndex:
                     before = self._db.execute("SELECT reason, attempts FROM not_articles WHERE id=?", (aid,)).fetchone()
                     if before is not None and NotArticle(before[0]).transient:
                         attempts = before[1] + 1
-                    retry_at = (checked_at + (backoff(attempts) if backoff else timedelta(0))).isoformat()
+                    retry_at = (checked_at + (backoff(NotArticle(why), attempts) if backoff else timedelta(0))).isoformat()
                 rows.append((aid, why, checked_at.isoformat(), attempts, retry_at))
             self._db.executemany("INSERT OR REPLACE INTO not_articles VALUES (?,?,?,?,?)", rows)
             self._db.execute("COMMIT")

@@ -66,6 +66,8 @@ class FreshnessPolicy:
         memory = self.index.not_article(article_id)
         if memory is None or (lastmod is not None and lastmod > memory.checked_at):
             return False
+        if self.recheck_since is None or memory.checked_at < self.recheck_since:
+            return False            # a transient answer never waits longer than a permanent one
         if NotArticle(memory.reason).transient:
             return memory.retry_at is not None and memory.retry_at > self.now
-        return self.recheck_since is not None and memory.checked_at >= self.recheck_since
+        return True

@@ -23,7 +23,7 @@ from crawler.archive.uploader import Uploader
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
-from crawler.outcomes import PageOutcome, RunKind, RunResult
+from crawler.outcomes import NotArticle, PageOutcome, RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id, run_started
 from crawler.sites import SiteSpec, get_site
 
@@ -164,12 +164,15 @@ class SiteRun:
             keep, forget = self.discovery.validator_changes()
             self.index.remember_validators(keep, forget)
 
-    def transient_backoff(self, attempts: int) -> timedelta:
-        """How long a page that was not the article ``attempts`` times in a row (a challenge, a garbled text)
-        waits before it is fetched again: not at all after the first time (the next run fetches it), then
-        ``crawl.recheck_transient``, doubling, never past the look-back (an article is wanted within it)."""
+    def transient_backoff(self, answer: NotArticle, attempts: int) -> timedelta:
+        """How long a page that was not the article ``attempts`` times in a row waits before it is fetched
+        again, doubling from ``crawl.recheck_transient``, never past the look-back (an article is wanted within
+        it): a page known to stand in for the article (a challenge, a garbled text: ``answer.rejected``) is
+        fetched by the very next run the first time; a page without body or title (a video page, or a page
+        cut short) waits ``recheck_transient`` first. ``crawl.recheck_not_article`` bounds it too (freshness)."""
         base = self.settings.crawl.recheck_transient
-        return timedelta(seconds=min(base * (2 ** min(attempts - 1, 32) - 1), self.cfg.lookback_days * 86400))
+        steps = 2 ** min(attempts - 1, 32) - (1 if answer.rejected else 0)
+        return timedelta(seconds=min(base * steps, self.cfg.lookback_days * 86400))
 
     # -- archive writes --------------------------------------------------------------------------------
 
