@@ -23,11 +23,14 @@ from datetime import datetime
 from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, start_http_server,
                                write_to_textfile)
 
-from crawler.outcomes import PageOutcome, RunResult
+from crawler.outcomes import Count, PageOutcome, RunResult
 from crawler.run.report import RunReport
 
 #: the results a finished run can have (a report still "running" is not finished)
 RESULTS = tuple(r.value for r in RunResult if r is not RunResult.RUNNING)
+
+
+VERDICTS = (Count.REJECTED, Count.MISMATCHED)
 
 
 def _timestamp(iso: str | None) -> float | None:
@@ -41,6 +44,10 @@ class ServiceMetrics:
         self.runs = Counter("arshif_runs", "Crawl runs finished, by site and result.", ["site", "result"],
                             registry=self.registry)
         self.articles = Counter("arshif_articles", "Pages of crawl runs by outcome.", ["site", "outcome"],
+                                registry=self.registry)
+        self.verdicts = Counter("arshif_page_verdicts", "Article pages that were not the article asked for "
+                                "(rejected: a challenge, denial or paywall page, a garbled text, another id's text) "
+                                "or named another article as theirs (mismatched).", ["site", "verdict"],
                                 registry=self.registry)
         self.last_success = Gauge("arshif_last_success_timestamp_seconds",
                                   "Unix time at which the last successful run of the site ended.", ["site"],
@@ -59,6 +66,8 @@ class ServiceMetrics:
                 self.runs.labels(site, result)
             for outcome in PageOutcome:
                 self.articles.labels(site, outcome)
+            for verdict in VERDICTS:
+                self.verdicts.labels(site, verdict)
 
     def seed(self, site: str, last_run: RunReport | None, last_success: RunReport | None) -> None:
         """Set the gauges from the run reports, so that a restart does not look like a site never run."""
@@ -85,6 +94,9 @@ class ServiceMetrics:
         for outcome in PageOutcome:
             if report.counts.get(outcome):
                 self.articles.labels(site, outcome).inc(report.counts[outcome])
+        for verdict in VERDICTS:
+            if report.counts.get(verdict):
+                self.verdicts.labels(site, verdict).inc(report.counts[verdict])
         if report.duration_s is not None:
             self.duration.labels(site).set(report.duration_s)
         self._set_hit_rate(report)

@@ -44,6 +44,11 @@ def test_runs_and_articles_are_counted_and_last_success_kept():
     assert values[("arshif_articles_total", (("outcome", "new"), ("site", "elbalad")))] == 9
     assert values[("arshif_articles_total", (("outcome", "failed"), ("site", "elbalad")))] == 1
     assert values[("arshif_last_run_duration_seconds", (("site", "elbalad"),))] == 1500.0
+    assert values[("arshif_page_verdicts_total", (("site", "elbalad"), ("verdict", "rejected")))] == 0
+    metrics.record(report(new=5, not_article=3, rejected=2, mismatched=1))
+    values = samples(metrics)
+    assert values[("arshif_page_verdicts_total", (("site", "elbalad"), ("verdict", "rejected")))] == 2
+    assert values[("arshif_page_verdicts_total", (("site", "elbalad"), ("verdict", "mismatched")))] == 1
     assert values[("arshif_last_success_timestamp_seconds", (("site", "elbalad"),))] == datetime.fromisoformat(
         "2026-11-23T11:40:14+00:00").timestamp()
 
