@@ -176,7 +176,8 @@ class ArticleIndex:
                     before = self._db.execute("SELECT reason, attempts FROM not_articles WHERE id=?", (aid,)).fetchone()
                     if before is not None and NotArticle(before[0]).transient:
                         attempts = before[1] + 1
-                    retry_at = (checked_at + (backoff(NotArticle(why), attempts) if backoff else timedelta(0))).isoformat()
+                    wait = backoff(NotArticle(why), attempts) if backoff else timedelta(0)
+                    retry_at = (checked_at + wait).isoformat()
                 rows.append((aid, why, checked_at.isoformat(), attempts, retry_at))
             self._db.executemany("INSERT OR REPLACE INTO not_articles VALUES (?,?,?,?,?)", rows)
             self._db.execute("COMMIT")

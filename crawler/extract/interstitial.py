@@ -16,10 +16,10 @@ What is recognised, on the parsed page before anything is extracted:
 - ``access_denied``: a page whose title (any part of ``<title>`` between separators, or its ``<h1>``) is, as a
   whole, a denial: "Access Denied", "403 Forbidden", "تم رفض الوصول"… A headline that merely contains such
   words ("تم رفض الوصول إلى المساعدات") is an article.
-- ``paywall``: a paywall marker — an element whose class or id names a paywall (not ``non-paywall``), or an element JSON-LD marks
-  ``isAccessibleForFree: false`` by ``hasPart.cssSelector`` (Google's structured data for paywalled content,
-  developers.google.com/search/docs/data-types/paywalled-content) — holding fewer than ``MIN_WORDS`` words:
-  a prompt to subscribe in place of the text. A marker around the whole text (a site that serves its
+- ``paywall``: a paywall marker — an element whose class or id names a paywall (not ``non-paywall``), or an
+  element JSON-LD marks ``isAccessibleForFree: false`` by ``hasPart.cssSelector`` (Google's structured data
+  for paywalled content, developers.google.com/search/docs/data-types/paywalled-content) — holding fewer
+  than ``MIN_WORDS`` words: a prompt to subscribe in place of the text. A marker around the whole text (a site that serves its
   paywalled text to crawlers, as Google asks) is no stub.
 """
 from __future__ import annotations
@@ -42,8 +42,8 @@ _DENIAL_TITLES = {"access denied", "403 forbidden", "forbidden", "error 403", "r
                   "غير مسموح بالوصول", "ممنوع الوصول"}
 _SEPARATORS = re.compile(r"\s+[-–—|:]\s+|\s*\|\s*")
 _TRIM = re.compile(r"^[\s.!…،,:]+|[\s.!…،,:]+$")
-_PAYWALL_MARKER = XPath(
-    "//*[contains(translate(@class, 'PAYWL', 'paywl'), 'paywall') or contains(translate(@id, 'PAYWL', 'paywl'), 'paywall')]")
+_PAYWALL_MARKER = XPath("//*[contains(translate(@class, 'PAYWL', 'paywl'), 'paywall')"
+                        " or contains(translate(@id, 'PAYWL', 'paywl'), 'paywall')]")
 _NOT_PAYWALL = re.compile(r"(?:non|no|not|without)[-_]?paywall")
 _LD = XPath("//script[@type='application/ld+json']/text()")
 
