@@ -221,13 +221,15 @@ def _sample(prober: Prober, settings, site: str, found: dict, sample: int) -> li
         if answer.error or answer.status != 200:
             row.verdict, row.failed = "failed", f"article {url}: {answer.error or answer.status}"
             continue
-        result, hits = extract_page(answer.body, url, site, base_url=settings.sites[site].base_url,
-                                    fetched_at=datetime.now(timezone.utc))
+        result, hits, findings = extract_page(answer.body, url, site, base_url=settings.sites[site].base_url,
+                                              fetched_at=datetime.now(timezone.utc))
         if isinstance(result, NotArticle):
             row.verdict = f"not an article: {result.reason}"
             continue
         row.urls = f"{result['word_count']} words"
         row.verdict = "article; " + ", ".join(f"{name} {'site' if hit else 'fallback'}" for name, hit in hits.items())
+        if findings.get("canonical_elsewhere"):
+            row.verdict += f"; its canonical URL names another article ({findings['canonical_elsewhere']})"
     if all(r.verdict.startswith(("failed", "not an article")) for r in rows):
         rows.append(Row("articles", "", "", verdict="failed", failed="no sampled page gave an article"))
     return rows
