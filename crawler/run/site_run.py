@@ -23,7 +23,7 @@ from crawler.archive.uploader import Uploader
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
-from crawler.outcomes import NotArticle, PageOutcome, RunKind, RunResult
+from crawler.outcomes import Count, NotArticle, PageOutcome, RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id, run_started
 from crawler.sites import SiteSpec, get_site
 
@@ -153,7 +153,8 @@ class SiteRun:
         articles (so a layout change that hides every article is not taken for good); the validators of each
         discovery document dealt with in full, and those of every other document forgotten
         (``crawler/discover/sources.py``), but none after a run whose every article page answered no article
-        (its articles are listed again next time, not skipped behind a 304)."""
+        (its articles are listed again next time, not skipped behind a 304), and every one forgotten after a
+        run that had pages standing in for their article (``rejected``: the next run must list them again)."""
         counts = self.report.counts
         if result not in (RunResult.OK, RunResult.DEGRADED):
             return
@@ -162,6 +163,8 @@ class SiteRun:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc), self.transient_backoff)
         if self.discovery is not None and (archived or not self.not_articles):
             keep, forget = self.discovery.validator_changes()
+            if counts.get(Count.REJECTED):      # pages that stood in for their article are fetched again next
+                keep, forget = {}, [*keep, *forget]     # run: every document read whole, so that they are found
             self.index.remember_validators(keep, forget)
 
     def transient_backoff(self, answer: NotArticle, attempts: int) -> timedelta:
