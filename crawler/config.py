@@ -110,9 +110,25 @@ class S3Settings(_Section):
         return _http_url(v) if v else v
 
 
+def parse_file_mode(value: Any) -> int | None:
+    """'' (what the umask allows) or an octal file mode like '0640' → the mode."""
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        mode = -1
+    if mode < 0 or mode & ~0o666 or mode & 0o600 != 0o600:
+        raise ValueError(f"expected an octal file mode like '0640' (owner read and write, no execute or special "
+                         f"bits), or '' for what the umask allows, got {value!r}")
+    return mode
+
+
 class ArchiveSettings(_Section):
     url: Annotated[str, BeforeValidator(lambda v: check_archive_url(str(v)))] = "file://./archive"
     state_dir: str = "./state"
+    file_mode: Annotated[int | None, BeforeValidator(parse_file_mode)] = None
     warc_max_bytes: int = Field(104857600, ge=1024)
     s3: S3Settings = S3Settings()
 

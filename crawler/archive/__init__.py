@@ -9,12 +9,13 @@ __all__ = ["Archive", "ArchiveError", "ArchiveConfigError", "ArchiveUnavailable"
 
 
 def open_archive(url: str, settings=None) -> Archive:
-    """The backend for ``url``; ``settings`` is the validated ``Settings`` (used by the S3 backend)."""
+    """The backend for ``url``; ``settings`` is the validated ``Settings`` (the S3 backend's settings, the
+    local archive's file mode)."""
     scheme = urlsplit(url).scheme
     if scheme == "file":
         from crawler.archive.local import LocalArchive
 
-        return LocalArchive(url)
+        return LocalArchive(url, settings.archive.file_mode if settings is not None else None)
     if scheme == "s3":
         from crawler.archive.s3 import S3Archive
 
