@@ -61,13 +61,13 @@ def main(args: argparse.Namespace) -> int:
         rows = write_export(tables(), args.format, fh)
 
     try:
-        archive.check()
+        archive.check(create=False)
         if args.out == "-":
             write(sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
             try:
-                write_atomic(Path(args.out), write)
+                write_atomic(Path(args.out), write, settings.archive.file_mode)
             except OSError as exc:
                 print(f"arshif: export: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
                 return 1

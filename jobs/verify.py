@@ -31,7 +31,7 @@ def main(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     archive = open_archive(settings.archive.url, settings)
     try:
-        archive.check()
+        archive.check(create=False)
         result = verify_archive(archive)
         if args.repair and result.unlisted:
             for key in repair_manifests(archive, result):

@@ -27,8 +27,10 @@ class Archive(ABC):
     #: the archive URL as configured, safe to log (never carries secrets)
     url: str
 
-    def check(self) -> None:
-        """Fail fast at start: raise ArchiveConfigError (fatal) or ArchiveUnavailable (outage)."""
+    def check(self, *, create: bool = True) -> None:
+        """Fail fast at start: raise ArchiveConfigError (fatal) or ArchiveUnavailable (outage). Without
+        ``create`` (a command that only reads or repairs an archive), an archive that does not exist yet is
+        fatal too, instead of being made empty."""
 
     @abstractmethod
     def put(self, key: str, data: bytes, *, content_type: str, content_encoding: str | None = None,

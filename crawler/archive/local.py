@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from crawler.archive.durable import fsync_dir, write_atomic
+from crawler.archive.durable import fsync_dir, make_folders, write_atomic
 from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError
 
 
@@ -24,13 +24,17 @@ def path_from_url(url: str) -> Path:
 
 
 class LocalArchive(Archive):
-    def __init__(self, url: str):
+    def __init__(self, url: str, file_mode: int | None = None):
         self.url = url
         self.root = path_from_url(url)
+        self.file_mode = file_mode          # archive.file_mode; None: what the umask allows
 
-    def check(self) -> None:
+    def check(self, *, create: bool = True) -> None:
+        if not create and not self.root.is_dir():
+            raise ArchiveConfigError(f"archive {self.url}: no such folder {self.root} (nothing was archived there: "
+                                     "check archive.url or --archive)")
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            make_folders(self.root, self.file_mode)
         except OSError as exc:
             raise ArchiveConfigError(f"archive {self.url}: cannot create folder {self.root}: {exc.strerror}") from None
         if not os.access(self.root, os.W_OK):
@@ -43,7 +47,7 @@ class LocalArchive(Archive):
 
     def _write_atomic(self, target: Path, write) -> None:
         try:
-            write_atomic(target, write)
+            write_atomic(target, write, self.file_mode)
         except OSError as exc:
             reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
             raise ArchiveError(f"archive {self.url}: cannot write {target}: {reason}") from None

@@ -162,8 +162,8 @@ class S3Archive(Archive):
 
     # ------------------------------------------------------------------------------------------ API
 
-    def check(self) -> None:
-        try:
+    def check(self, *, create: bool = True) -> None:
+        try:                        # a bucket is never created: a missing one is fatal either way
             self._client.head_bucket(Bucket=self.bucket)
         except bx.ClientError as exc:
             if self._status(exc) == 403:
