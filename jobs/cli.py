@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -93,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:          # `arshif extract … | head`: the reader has gone, nothing to report
-        sys.stderr.close()
+        # What is left in stdout's buffer would fail again at exit (exit status 120, and a message on stderr):
+        # point stdout at /dev/null, as Python's documentation of SIGPIPE advises.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 

@@ -76,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
     setup_logging(settings)
     archive = open_archive(settings.archive.url, settings)
     try:
-        archive.check()
+        archive.check(create=False)
         if args.rebuild:
             with ExitStack() as stack:
                 hold_site(stack, settings, archive, LOCK, outage_ok=False)
@@ -95,6 +95,8 @@ def main(args: argparse.Namespace) -> int:
     except ArchiveError as exc:
         print(f"arshif: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:         # `arshif stories | head -1`: the reader has gone (jobs/cli.py ends quietly)
+        raise
     except (ValueError, KeyError, OSError) as exc:
         print(f"arshif: stories state unreadable ({type(exc).__name__}: {exc}); run `arshif stories --rebuild`",
               file=sys.stderr)

@@ -1,5 +1,8 @@
 """The command line's contract with operators: one clear line per mistake, the documented exit codes."""
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +92,32 @@ def test_extract_prints_only_the_article_of_each_seed(tmp_path, seed, site):
     record = json.loads(result.stdout)
     expected = (SEEDS / f"{seed}.expected.txt").read_text("utf-8")
     assert " ".join(record["text"].split()) == " ".join(expected.split())
+
+
+@pytest.mark.parametrize("command", [("verify",), ("export", "--since", "2026-01-01", "--format", "jsonl", "out.jsonl"),
+                                     ("stories",), ("stories", "--rebuild")])
+def test_a_mistyped_local_archive_is_one_line_and_no_folder(tmp_path, command):
+    """A typo in a reading command's ``--archive`` is not an empty, healthy archive: one line naming it, a
+    non-zero exit, and no folder made under the mistyped name."""
+    env = crawl_env(_NoReplica(closed_port()), tmp_path)
+    (tmp_path / "archive").mkdir()
+    result = arshif(*command, "--archive", f"file://{tmp_path}/archve", env=env, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert f"archive file://{tmp_path}/archve: no such folder" in one_line(result.stderr)
+    assert not (tmp_path / "archve").exists() and not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_closed_stdout_is_no_error(tmp_path):
+    """``arshif stories --rebuild | head -1``: a reader gone before the output is no damaged state (no advice to
+    rebuild), no message, exit 0. The pipe's read end is closed before the command starts, so its first line
+    meets the closed pipe every time."""
+    env = crawl_env(_NoReplica(closed_port()), tmp_path)
+    (tmp_path / "archive").mkdir()
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "jobs.cli", "stories", "--rebuild"], env=env, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, "")
