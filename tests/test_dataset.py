@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 import pytest
 
@@ -356,6 +358,27 @@ def test_export_round_trips_every_article(crawled, tmp_path, fmt):
             published = datetime.fromisoformat(published)
         assert published == utc(record["published_at"])
         assert str(row["date"]) == (utc(record["published_at"]) or utc(record["fetched_at"])).date().isoformat()
+        if fmt == "jsonl":          # every field of the record in the record's shape (extractor.notes an object)
+            assert {name: shape(row[name]) for name in record} == {name: shape(v) for name, v in record.items()}
+            assert row["extractor"] == record["extractor"]
+    if fmt == "jsonl":
+        assert any(records[row["id"]]["extractor"]["notes"] for row in rows)     # a non-empty map among them
+        notes = pajson.read_json(out).schema.field("extractor").type.field("notes").type
+        assert pa.types.is_struct(notes), notes                                 # an object, as readers infer it
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask()            # readable as the umask allows
+
+
+def shape(value):
+    """The JSON shape of ``value``: its type, and its members' shapes (a list's: the set of them)."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return ("list", frozenset(repr(shape(v)) for v in value))
+    return type(value).__name__
+
+
+def umask() -> int:
+    return next(int(line.split()[1], 8) for line in open("/proc/self/status") if line.startswith("Umask:"))
 
 
 def test_export_filters_by_site_and_dates(crawled, tmp_path):

@@ -1,7 +1,8 @@
 """Writing dataset tables to one file for people without S3 tooling: JSON Lines, Parquet or CSV.
 
-* ``jsonl``: one JSON object per article, the record's field names, timestamps as ISO 8601 in UTC, lists
-  and structs as JSON arrays and objects, plus ``story_id``, ``site`` and ``date``;
+* ``jsonl``: one JSON object per article, the record's field names and shapes (lists and structs as JSON
+  arrays and objects, ``extractor.notes`` an object), timestamps as ISO 8601 in UTC, plus ``story_id``,
+  ``site`` and ``date``;
 * ``parquet``: ``DATASET_SCHEMA`` (zstd), the partition columns as ordinary columns;
 * ``csv``: a header row; structs flattened to ``extractor.name``, ``warc.file``…; ``authors`` and ``tags``
   as JSON arrays; timestamps as ISO 8601 in UTC; empty cell for null.
@@ -31,6 +32,36 @@ def _iso(value):
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot export {type(value).__name__}")
+
+
+def _has_map(type_: pa.DataType) -> bool:
+    if pa.types.is_map(type_):
+        return True
+    if pa.types.is_struct(type_):
+        return any(_has_map(child.type) for child in type_)
+    return pa.types.is_list(type_) and _has_map(type_.value_type)
+
+
+def _as_record(value, type_: pa.DataType):
+    """``value`` (as ``to_pylist`` gives it) in the record's shape: a map (``extractor.notes``, name → count)
+    is an object, as in the record, not the list of pairs pyarrow makes of it."""
+    if value is None:
+        return None
+    if pa.types.is_map(type_):
+        return {k: _as_record(v, type_.item_type) for k, v in value}
+    if pa.types.is_struct(type_):
+        return {child.name: _as_record(value[child.name], child.type) for child in type_}
+    if pa.types.is_list(type_):
+        return [_as_record(v, type_.value_type) for v in value]
+    return value
+
+
+def _jsonl_rows(table: pa.Table) -> Iterable[dict]:
+    mapped = [field for field in table.schema if _has_map(field.type)]
+    for row in table.to_pylist():
+        for field in mapped:
+            row[field.name] = _as_record(row[field.name], field.type)
+        yield row
 
 
 def _csv_table(table: pa.Table) -> pa.Table:
@@ -66,7 +97,7 @@ def write_export(tables: Iterable[pa.Table], fmt: str, fh: BinaryIO) -> int:
             table = table.select(EXPORT_SCHEMA.names).cast(EXPORT_SCHEMA)
             rows += table.num_rows
             if fmt == "jsonl":
-                for row in table.to_pylist():
+                for row in _jsonl_rows(table):
                     fh.write(json.dumps(row, ensure_ascii=False, default=_iso).encode("utf-8") + b"\n")
             elif fmt == "parquet":
                 writer = writer or pq.ParquetWriter(fh, EXPORT_SCHEMA, compression="zstd")
