@@ -17,6 +17,17 @@ def test_docs_schema_md_is_generated_from_both_schemas():
         "docs/schema.md is out of date: python -m crawler.dataset.docs > docs/schema.md"
 
 
+def test_the_id_is_described_as_it_is_made_in_the_files_and_the_docs():
+    """``id`` is the hash of ``<site>/<article number>`` (crawler/urls.py: article_id), not of the canonical URL:
+    the Parquet field's metadata and docs/schema.md say so, in the JSON Schema's words."""
+    from crawler.dataset.schema import description
+
+    said = description(FILE_SCHEMA.field("id"))
+    assert said.startswith(json_schema()["properties"]["id"]["description"].rstrip("."))
+    assert "'<site>/<the site's own article number>'" in said and "of canonical_url" not in said
+    assert r"'\<site>/\<the site's own article number>'" in (ROOT / "docs" / "schema.md").read_text("utf-8")
+
+
 def test_every_json_field_has_a_column_and_every_column_a_field():
     assert drift() == []
 

@@ -117,7 +117,8 @@ def render() -> str:
         "|---|---|---|---|---|",
     ]
     for cells in _rows(DATASET_SCHEMA, record["properties"]):
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        *code, meaning = (c.replace("|", "\\|") for c in cells)       # `|` would end the cell
+        lines.append("| " + " | ".join([*code, meaning.replace("<", "\\<")]) + " |")   # `<site>`: no HTML tag
     return "\n".join(lines) + "\n"
 
 

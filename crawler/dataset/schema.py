@@ -18,6 +18,9 @@ when the two drift, and ``docs/schema.md`` is generated from both (``python -m c
 """
 from __future__ import annotations
 
+import json
+from importlib import resources
+
 import pyarrow as pa
 
 #: bump when the columns or their meaning change; stored in every file's metadata, and part of the
@@ -32,9 +35,14 @@ def _field(name: str, type_: pa.DataType, nullable: bool, description: str) -> p
     return pa.field(name, type_, nullable=nullable, metadata={"description": description})
 
 
+def _record_description(name: str) -> str:
+    """The JSON Schema's description of the record's field ``name`` (written once, there)."""
+    record = json.loads(resources.files("crawler.schema").joinpath("article.schema.json").read_text("utf-8"))
+    return record["properties"][name]["description"]
+
+
 FILE_SCHEMA = pa.schema([
-    _field("id", pa.string(), False, "20 hex digits of SHA-256 of canonical_url; stable across versions; "
-                                     "unique in the whole dataset"),
+    _field("id", pa.string(), False, _record_description("id").rstrip(".") + "; unique in the whole dataset"),
     _field("schema_version", pa.int16(), False, "version of the JSON record's schema (1)"),
     _field("url", pa.string(), False, "URL as fetched (after redirects)"),
     _field("canonical_url", pa.string(), False, "canonical URL: no tracking parameters, AMP or fragment variants"),
