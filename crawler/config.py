@@ -153,6 +153,16 @@ class CrawlSettings(_Section):
     recheck_transient: Duration = 3600.0
     conditional_discovery: bool = True
 
+    @field_validator("user_agent")
+    @classmethod
+    def _version_in_user_agent(cls, v: str) -> str:
+        """``{version}`` is arshif's version (pyproject.toml), so the User-Agent never names an old one."""
+        if "{version}" not in v:
+            return v
+        from crawler import __version__
+
+        return v.replace("{version}", __version__)
+
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

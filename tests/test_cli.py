@@ -121,3 +121,22 @@ def test_a_closed_stdout_is_no_error(tmp_path):
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_the_version_is_written_once_and_said_everywhere(tmp_path):
+    """pyproject.toml holds the version; ``--version``, run reports, WARC files (both read crawler.__version__)
+    and the default User-Agent say it; it is the release README's upgrade section speaks of."""
+    import re
+    import tomllib
+
+    from crawler.config import load_settings
+    from crawler.run.report import RunReport
+
+    root = Path(__file__).resolve().parent.parent
+    version = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    readme = re.search(r"after installing (\d+\.\d+)", (root / "README.md").read_text("utf-8")).group(1)
+    assert version.startswith(readme + ".")
+    done = arshif("--version", env=crawl_env(_NoReplica(closed_port()), tmp_path))
+    assert (done.returncode, done.stdout.strip()) == (0, f"arshif {version}")
+    assert RunReport("r", "elbalad", "file://x").arshif_version == version
+    assert load_settings(None).crawl.user_agent.startswith(f"arshif/{version} (+")

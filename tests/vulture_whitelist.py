@@ -8,7 +8,7 @@ _ = Whitelist()
 # pydantic (crawler/config.py): model settings and validators, called by pydantic
 model_config
 _._endpoint, _._upper, _._window, _._renamed_timezone, _._relative_paths, _._timezone, _._cron, _._every
-_._some_discovery, _._default_schedule, _._one_schedule, _._known_sites
+_._some_discovery, _._default_schedule, _._one_schedule, _._known_sites, _._version_in_user_agent
 # pydantic-settings: the source hooks it calls
 _.settings_customise_sources, _.get_field_value, _.decode_complex_value
 
@@ -24,6 +24,9 @@ LOG_ENABLED, DEFAULT_DROPITEM_LOG_LEVEL, STATS_DUMP, LOGSTATS_INTERVAL, WARN_ON_
 # data: a run report's field (written to JSON), a column of the index's rows
 arshif_version
 canonical_url
+
+# a module's __getattr__ (PEP 562), called by Python: crawler.__version__ read when first asked for
+__getattr__
 
 # the standard library: logging's cached traceback, http.server's class attributes and handlers
 _.exc_text
