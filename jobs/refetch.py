@@ -3,18 +3,23 @@ through the normal path: a changed text becomes a new version (the old one is ke
 same text writes nothing. It repairs an article ``arshif verify`` found garbled.
 
 A URL is matched to the site whose article URLs it has the form of; an ID (20 hex digits) is looked up in
-the archive. The run is a site's run like a crawl's (its lock, its report of ``kind: "refetch"`` listing
+the archive and fetched from the site's current ``base_url``, whatever host it was archived from (the id
+names the site's article, not its address: after ``make demo``, ``arshif refetch ID`` fetches the real
+site's page). The run is a site's run like a crawl's (its lock, its report of ``kind: "refetch"`` listing
 what it wrote), without discovery; exit codes as ``arshif crawl``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
+from urllib.parse import urlsplit
 
 from crawler.config import SettingsError
 
 _ID = re.compile(r"^[0-9a-f]{20}$")
+log = logging.getLogger("arshif.refetch")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +40,8 @@ def _site_of_url(settings, url: str) -> tuple[str, str]:
 
 
 def _archived(archive, settings, article: str) -> tuple[str, str]:
-    """(site, canonical URL) of the archived article ``article``."""
+    """(site, URL to fetch) of the archived article ``article``: its canonical URL, on the site's current
+    ``base_url`` when it was archived from another host (a replica's, after ``make demo``; an old base URL)."""
     for site in settings.sites:
         for key in archive.list(f"articles/site={site}/"):
             if key.endswith(f"/{article}.json"):
@@ -43,8 +49,31 @@ def _archived(archive, settings, article: str) -> tuple[str, str]:
                 url = json.loads(data).get("canonical_url") if data else None
                 if not url:
                     raise SettingsError(f"refetch: {key} cannot be read")
-                return site, url
+                return site, _on_current_base(settings, site, article, url)
     raise SettingsError(f"refetch: no archived article has the id {article}")
+
+
+def _on_current_base(settings, site: str, article: str, url: str) -> str:
+    """``url`` moved to the site's current ``base_url`` (the same article: its id is the site's article number,
+    whatever the host), or ``url`` itself when it is on it. The crawl fetches only the site's own hosts: an
+    article archived from another one would be dropped unfetched, and the run would say ok with nothing done."""
+    from crawler.sites import get_site
+    from crawler.urls import article_id, canonicalize, same_site
+
+    base, spec = settings.sites[site].base_url, get_site(site)
+    if same_site(url, base, spec):
+        return url
+    segments = urlsplit(url).path.split("/")[1:]
+    for start in range(len(segments)):          # the old base URL's path prefix, if it had one, goes
+        path = "/" + "/".join(segments[start:])
+        if spec.is_article_path(path):
+            moved = canonicalize(base + path, base, spec)
+            if article_id(moved, base, spec) == article:
+                log.info("refetch: %s was archived from %s, not from sites.%s.base_url: fetching %s", article,
+                         url, site, moved)
+                return moved
+    raise SettingsError(f"refetch: {article} was archived from {url}, which is not an article URL of "
+                        f"sites.{site}.base_url {base}")
 
 
 def resolve(settings, archive, targets: list[str]) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -154,3 +155,22 @@ def test_a_run_that_failed_a_third_of_its_pages_is_degraded_not_ok(replica, tmp_
     assert report["result"] == "degraded" and "elbalad: degraded in" in done.stdout
     status = arshif("status", "elbalad", env=env)
     assert status.returncode == 1 and f"WARNING  last run degraded: {report['reason']}" in status.stdout
+
+
+@pytest.mark.slow
+def test_refetch_of_an_id_archived_from_another_host_fetches_it_from_the_current_base_url(replica, tmp_path):
+    """The defect: an article archived from another address than the site's current ``base_url`` (the demo's
+    replica, an old base URL) was asked for at that address, dropped as offsite, and the run said ``ok —
+    fetched 0``. The id names the site's article, so the page is fetched from the site as configured now."""
+    env = crawl_env(replica, tmp_path)
+    assert arshif("crawl", "elbalad", env=env).returncode == 0
+    victim = next(r for r in archived(tmp_path / "archive") if r["word_count"] > 100)
+    with ReplicaServer(port=0, plain=PLAIN) as moved:       # the same site, now at another address
+        env = {**env, "ARSHIF_SITES__ELBALAD__BASE_URL": moved.base_urls["elbalad"]}
+        done = arshif("refetch", victim["id"], env=env)
+        assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+        assert "fetched 1," in done.stdout, done.stdout
+        assert f"fetching {moved.base_urls['elbalad']}/" in done.stderr
+        assert urlsplit(victim["canonical_url"]).path in {path for _, path in moved.arrivals("elbalad")}
+    [report] = [r for r in run_reports(tmp_path / "archive", "elbalad") if r["kind"] == "refetch"]
+    assert (report["result"], report["counts"]["fetched"]) == ("ok", 1)
