@@ -67,6 +67,10 @@ def test_unreachable_site_names_host_and_cause(tmp_path):
     (summary,) = result.stdout.strip().splitlines()
     assert summary.startswith("elbalad: failed")
     assert f"site unreachable: 127.0.0.1:{port}: connection refused" in summary
+    # what matters, once: no Scrapy warning about the Referer middleware left out on purpose, and the host's
+    # failure said once, not once per feed, sitemap and listing (every URL is in the run report)
+    assert "RefererMiddleware" not in result.stderr
+    assert result.stderr.count("discovery source failed") == 1, result.stderr
 
 
 def test_extract_prints_cleaning_notes(tmp_path):

@@ -12,6 +12,7 @@ its own outcome (``ok``, ``not_modified``, ``failed: <reason>``), in the run rep
 """
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timezone
 from typing import Callable, Iterable
@@ -68,6 +69,7 @@ class Discovery:
         self.pending = 0                  # discovery requests not answered yet
         self.skipped = False              # no discovery in this run (``arshif refetch``)
         self.closed = False
+        self.unanswered: set[tuple[str, str]] = set()      # (host, why) of requests no answer came to, said
 
     # -- the sources -------------------------------------------------------------------------------------
 
@@ -168,18 +170,23 @@ class Discovery:
         yield self._request(doc, chain)
 
     def failed(self, request: scrapy.Request, why: str, status: int | None = None) -> None:
-        """A discovery request that got no answer (or an error status): ``why`` in one line."""
+        """A discovery request that got no answer (or an error status): ``why`` in one line — once per host for
+        no answer at all (offline, refused: every source of the host fails alike; the report lists each URL)."""
         self.pending -= 1
         doc: Document = request.meta["discovery"]
         if status in (404, 410) and (doc.kind == "robots" or doc.kind == "listing" and doc is not doc.source.root):
             doc.state = DocState.READ            # past a listing's last page; a site without robots.txt
             return
-        self._fail(doc, request.url, why)
+        unanswered = (urlsplit(request.url).netloc, why) if status is None else None
+        self._fail(doc, request.url, why, quiet=unanswered in self.unanswered)
+        if unanswered:
+            self.unanswered.add(unanswered)
 
-    def _fail(self, doc: Document, url: str, why: str) -> None:
+    def _fail(self, doc: Document, url: str, why: str, quiet: bool = False) -> None:
         doc.fail(why)
         self.run.report.error(f"discovery: {why}", url)
-        self.run.log.warning("discovery source failed: %s: %s", url, why, extra={"url": url})
+        self.run.log.log(logging.DEBUG if quiet else logging.WARNING, "discovery source failed: %s: %s", url, why,
+                         extra={"url": url})
 
     def _problem(self, doc: Document, problem: str | None) -> None:
         """A document read with a problem (cut short, damaged, no entries…): what it gave is used, the source

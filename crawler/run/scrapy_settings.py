@@ -38,7 +38,12 @@ EXTENSIONS_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.EXTENSIONS_BASE.items() if 
 # The same for downloader middlewares that are off here (COOKIES_ENABLED = False, no HTTP cache), and for the
 # download handlers of schemes a site's pages never use (data:, file:, s3:, ftp:): Scrapy loads every handler
 # that is not lazy, and imports each middleware only to be told it is not configured.
-DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.DOWNLOADER_MIDDLEWARES_BASE.items()
+# Scrapy's redirect middlewares are replaced by ours, at their places, which drop the Referer header without
+# looking for the RefererMiddleware left out below (crawler/fetch/redirects.py).
+_REDIRECTS = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawler.fetch.redirects.RedirectMiddleware",
+              "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware":
+                  "crawler.fetch.redirects.MetaRefreshMiddleware"}
+DOWNLOADER_MIDDLEWARES_BASE = {_REDIRECTS.get(k, k): v for k, v in _SCRAPY_DEFAULTS.DOWNLOADER_MIDDLEWARES_BASE.items()
                                if k.rsplit(".", 1)[-1] not in ("CookiesMiddleware", "HttpCacheMiddleware",
                                                                "DownloaderStats")}
 # Components that only add work to every request and response here (~4 % of the crawl process's CPU): Scrapy's

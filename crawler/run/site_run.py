@@ -67,7 +67,8 @@ def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> Articl
     if not index.is_built():
         try:
             count = index.rebuild(archive)
-            run_log.info("rebuilt the incremental index from the archive: %d articles", count)
+            if count:                       # an empty archive (the first run) has nothing to say
+                run_log.info("rebuilt the incremental index from the archive: %d articles", count)
         except ArchiveUnavailable as exc:
             run_log.warning("index not rebuilt, archive unavailable: %s", exc)
     return index
