@@ -17,6 +17,7 @@ CloseAtDeadline, CrawlDelay, RunReportExtension, RetryAfterMiddleware, WarcRecor
 _.jitter      # a Scrapy download slot's attribute, read by the downloader
 ArchivePipeline, ExtractPipeline, ValidatePipeline
 _.process_response, _.process_item, _.allowed_domains
+_.handle_referer     # Scrapy's redirect middlewares call it (crawler/fetch/redirects.py)
 BOT_NAME, SPIDER_MODULES, NEWSPIDER_MODULE, ITEM_PIPELINES, DOWNLOADER_MIDDLEWARES, EXTENSIONS
 CONCURRENT_ITEMS, COOKIES_ENABLED, DNS_TIMEOUT, REDIRECT_MAX_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS, HTTPERROR_ALLOWED_CODES
 LOG_ENABLED, DEFAULT_DROPITEM_LOG_LEVEL, STATS_DUMP, LOGSTATS_INTERVAL, WARN_ON_GENERATOR_RETURN_VALUE
