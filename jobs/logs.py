@@ -49,6 +49,33 @@ class ScrapyLevelFilter(logging.Filter):
         return True
 
 
+class SchedulerTimesFilter(logging.Filter):
+    """APScheduler names a job in its lines by ``str(job)``, whose next run time is in the schedule's time zone
+    (``… next run at: 2026-12-07 16:12:18 EET``), and passes run times as they are: in its records, every such
+    time is UTC and written like every other time in our lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("apscheduler") and isinstance(record.args, tuple):
+            record.args = tuple(_in_utc(arg) for arg in record.args)
+        return True
+
+
+def _in_utc(arg):
+    from apscheduler.job import Job          # imported already: this is one of its records
+
+    if isinstance(arg, datetime):
+        return utc_iso(arg)
+    if isinstance(arg, Job):
+        when = getattr(arg, "next_run_time", None)
+        return f"{arg.name} (trigger: {arg.trigger}, next run at: {utc_iso(when) if when else 'paused'})"
+    return arg
+
+
+def utc_iso(when: datetime) -> str:
+    """``2026-11-23T11:40:02Z``: how arshif writes a time for people (log lines, ``arshif status``)."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _is_network_error(exc: BaseException | None) -> bool:
     from twisted.internet.error import ConnectError, ConnectionLost, DNSLookupError, TimeoutError
 
@@ -86,7 +113,7 @@ class TextFormatter(logging.Formatter):
         self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
-        when = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = utc_iso(datetime.fromtimestamp(record.created, timezone.utc))
         ctx = " ".join(f"{k}={v}" for k, v in _extras(record).items() if not isinstance(v, (dict, list, tuple)))
         line = f"{when} {record.levelname:<7} {record.name}: {record.getMessage()}" + (f" [{ctx}]" if ctx else "")
         if record.exc_info:
@@ -132,6 +159,7 @@ def setup_logging(settings) -> None:
         handler._arshif = True
         handler.setFormatter(formatter)
         handler.addFilter(ScrapyLevelFilter(logging.getLevelName(cfg.scrapy_level)))
+        handler.addFilter(SchedulerTimesFilter())
         root.addHandler(handler)
     root.setLevel(cfg.level)
     for name in _SCRAPY:

@@ -65,12 +65,13 @@ def _iso(when: datetime | None) -> str | None:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
-def _when(iso: str) -> str:
-    return _iso(datetime.fromisoformat(iso))
+def _when(iso: str | None) -> str | None:
+    """A report's time (ISO 8601, any offset) as every time of the status is written (``…Z``, UTC)."""
+    return _iso(datetime.fromisoformat(iso)) if iso else None
 
 
 def _run_summary(report) -> dict:
-    return {"run_id": report.run_id, "started_at": report.started_at, "finished_at": report.finished_at,
+    return {"run_id": report.run_id, "started_at": _when(report.started_at), "finished_at": _when(report.finished_at),
             "result": report.result, "reason": report.reason, "duration_s": report.duration_s,
             "duration": human_duration(report.duration_s) if report.duration_s is not None else None,
             "counts": dict(report.counts), "sources": [
@@ -123,7 +124,7 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
                         consecutive_failures=history.consecutive_failures)
     on = history.running
     if on is not None:
-        status.running = {"run_id": on.run_id, "started_at": on.started_at, "pid": on.pid, "host": on.host}
+        status.running = {"run_id": on.run_id, "started_at": _when(on.started_at), "pid": on.pid, "host": on.host}
         if crawling is False and on.host == socket.gethostname():
             status.warnings.append(f"run {on.run_id} is recorded as running, but its process is gone: it died; "
                                    "the next run marks it killed")

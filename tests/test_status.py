@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -91,11 +92,14 @@ def test_failed_runs_make_the_site_failing(settings, archive, capsys):
     s = one(settings)
     assert s.state == "failing" and s.consecutive_failures == 2
     assert s.errors == ["last run failed: site unreachable: connection refused (2 in a row)"]
-    assert s.last_success["started_at"] == (NOW - timedelta(minutes=70)).isoformat()
+    assert s.last_success["started_at"] == f"{NOW - timedelta(minutes=70):%Y-%m-%dT%H:%M:%SZ}"
     code, out = run_main(capsys, "elbalad", "--json")
     assert code == 2
     doc = json.loads(out)
     assert doc["state"] == "failing" and doc["sites"][0]["consecutive_failures"] == 2
+    # every time of the document in one form: UTC, to the second, with Z (the reports say +00:00)
+    times = re.findall(r'"(\d{4}-\d\d-\d\dT[^"]*)"', out)
+    assert len(times) >= 6 and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", t) for t in times), times
 
 
 def test_a_degraded_last_run_warns(settings, archive, capsys):
@@ -129,7 +133,7 @@ def test_a_run_in_progress_is_shown_and_one_left_by_a_dead_process_warns(setting
         parents=True, exist_ok=True)
     lock.write_text(json.dumps({"pid": dead.pid, "since": start.isoformat()}))      # what a SIGKILL leaves
     s = one(settings)
-    assert s.running == {"run_id": report.run_id, "started_at": report.started_at, "pid": dead.pid,
+    assert s.running == {"run_id": report.run_id, "started_at": f"{start:%Y-%m-%dT%H:%M:%SZ}", "pid": dead.pid,
                          "host": socket.gethostname()}
     assert s.last_run["result"] == "ok" and s.consecutive_failures == 0 and s.errors == []
     assert s.warnings == [f"run {report.run_id} is recorded as running, but its process is gone: it died; "
