@@ -152,6 +152,7 @@ class CrawlSettings(_Section):
     recheck_not_article: Duration = 604800.0
     recheck_transient: Duration = 3600.0
     conditional_discovery: bool = True
+    progress_interval: Duration = 30.0
 
     @field_validator("user_agent")
     @classmethod

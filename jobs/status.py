@@ -26,6 +26,7 @@ from crawler.archive.index import archive_state_dir
 from crawler.discover.sources import SourceOutcome
 from crawler.display import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, NotArticle, PageOutcome, RunResult
+from crawler.run.progress import read_progress
 from crawler.run.report import selector_misses
 from jobs.history import SiteHistory, started
 from jobs.lock import live_holder
@@ -117,14 +118,18 @@ def _selector_warning(runs, limit: float) -> str | None:
 
 
 def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime,
-                crawling: bool | None = None) -> SiteStatus:
+                crawling: bool | None = None, progress: dict | None = None) -> SiteStatus:
     """The health of one site from its history (a :class:`jobs.history.SiteHistory`); ``crawling``: whether a
-    live process of this host holds the site's lock (None: not known)."""
+    live process of this host holds the site's lock (None: not known); ``progress``: the figures the running
+    run left so far (``crawler.run.progress``)."""
     status = SiteStatus(site, cfg.enabled, describe(cfg), pending_uploads=pending,
                         consecutive_failures=history.consecutive_failures)
     on = history.running
     if on is not None:
         status.running = {"run_id": on.run_id, "started_at": _when(on.started_at), "pid": on.pid, "host": on.host}
+        if progress:
+            status.running.update(counts=progress.get("counts", {}), counted_at=_when(progress.get("at")),
+                                  pages_per_s=progress.get("pages_per_s"), queued=progress.get("queued"))
         if crawling is False and on.host == socket.gethostname():
             status.warnings.append(f"run {on.run_id} is recorded as running, but its process is gone: it died; "
                                    "the next run marks it killed")
@@ -187,13 +192,17 @@ def pending_uploads(settings, site: str) -> int:
 def collect(settings, sites: list[str], now: datetime | None = None) -> list[SiteStatus]:
     now = now or datetime.now(timezone.utc)
     archive = open_archive(settings.archive.url, settings)
+    state_dir = archive_state_dir(settings.archive.state_dir, settings.archive.url)
     try:
-        return [site_status(site, settings.sites[site],
-                            SiteHistory.load(archive, site, window=max(settings.status.no_new_runs,
-                                                                       settings.status.source_failures)),
-                            pending_uploads(settings, site), settings.status, now,
-                            crawling=live_holder(settings, site) is not None)
-                for site in sites]
+        statuses = []
+        for site in sites:
+            history = SiteHistory.load(archive, site, window=max(settings.status.no_new_runs,
+                                                                 settings.status.source_failures))
+            progress = read_progress(state_dir, site, history.running.run_id) if history.running else None
+            statuses.append(site_status(site, settings.sites[site], history, pending_uploads(settings, site),
+                                        settings.status, now, crawling=live_holder(settings, site) is not None,
+                                        progress=progress))
+        return statuses
     finally:
         archive.close()
 
@@ -224,6 +233,10 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append("  last run      never")
         if s.running:
             lines.append(f"  running       since {_when(s.running['started_at'])}  [run {s.running['run_id']}]")
+            if "counts" in s.running:
+                on = s.running
+                lines.append("  so far        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in on["counts"].items())
+                             + f"  ({on['pages_per_s']} pages/s, {on['queued']} articles to fetch, at {on['counted_at']})")
         success = s.last_success
         lines.append(f"  last success  {_when(success['started_at']) if success else 'never'}")
         if s.enabled:
