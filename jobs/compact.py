@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
     from crawler.dataset.compact import compact_site
+    from jobs.bars import follow, progress_bar
     from jobs.cli import settings_from
     from jobs.crawl import check_sites
     from jobs.logs import setup_logging
@@ -41,9 +42,14 @@ def main(args: argparse.Namespace) -> int:
     try:
         archive.check()
         for site in sites:
-            result = compact_site(archive, site, since=args.since, story_ids=story_ids(archive, settings),
-                                  workers=settings.dataset.read_workers,
-                                  keep_replaced=settings.dataset.keep_replaced)
+            bar = progress_bar(site, "day")
+            try:
+                result = compact_site(archive, site, since=args.since, story_ids=story_ids(archive, settings),
+                                      workers=settings.dataset.read_workers,
+                                      keep_replaced=settings.dataset.keep_replaced,
+                                      progress=follow(bar))
+            finally:
+                bar.close()
             print(result.summary(), flush=True)
             code = code or (1 if result.failed else 0)
     except ArchiveConfigError:

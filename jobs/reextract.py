@@ -67,18 +67,15 @@ def _executor(stack: ExitStack, args, settings):
 
 
 def _progress(site: str):
-    """A progress bar on a terminal (tqdm, on stderr); nothing otherwise."""
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from tqdm import tqdm
+    """A bar counting the article captures re-extracted (a WARC file holds hundreds: a bar of files stood at
+    0/1 until the end), the files done beside it; on a terminal only (jobs/bars.py)."""
+    from jobs.bars import progress_bar
 
-    bar = tqdm(desc=site, unit="file", total=0, file=sys.stderr, leave=True)
+    bar = progress_bar(site, "page")
 
     def update(done: int, total: int, pages: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.set_postfix(pages=pages, refresh=False)
-        bar.refresh()
+        bar.update(pages - bar.n)
+        bar.set_postfix(files=f"{done}/{total}", refresh=False)
 
     return update, bar.close
 

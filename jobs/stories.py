@@ -45,6 +45,7 @@ def link_after_run(archive, settings, reports):
             return UpdateResult(0, 0, [])
         with ExitStack() as stack:
             hold_site(stack, settings, archive, LOCK, outage_ok=False)
+            log.info("stories: linking %d articles", len(todo))       # a sign of life: it can take a while
             result = update(archive, LinkParams.from_settings(settings), todo)
     except (LockBusy, LeaseHeld):
         log.warning("stories: another update is running; these articles are linked by the next run")
@@ -68,6 +69,7 @@ def main(args: argparse.Namespace) -> int:
     from crawler.archive.base import ArchiveConfigError, ArchiveError
     from crawler.archive.lease import LeaseHeld
     from crawler.stories import LinkParams, list_stories, rebuild
+    from jobs.bars import follow, progress_bar
     from jobs.cli import settings_from
     from jobs.lock import LockBusy, hold_site
     from jobs.logs import setup_logging
@@ -80,7 +82,8 @@ def main(args: argparse.Namespace) -> int:
         if args.rebuild:
             with ExitStack() as stack:
                 hold_site(stack, settings, archive, LOCK, outage_ok=False)
-                result = rebuild(archive, LinkParams.from_settings(settings))
+                bar = stack.enter_context(progress_bar("stories", "article"))
+                result = rebuild(archive, LinkParams.from_settings(settings), progress=follow(bar))
             print(f"stories rebuilt from {archive.url}: {result.articles} articles, {result.links} links",
                   flush=True)
         since = date.fromisoformat(args.since) if args.since else datetime.now(timezone.utc).date() - timedelta(days=1)

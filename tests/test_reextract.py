@@ -3,6 +3,7 @@ stored WARC captures alone, the same on a local pool, on a Dask cluster and acro
 from datetime import datetime, timezone
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -452,3 +453,58 @@ def test_a_capture_is_decoded_as_the_crawl_decoded_it(tmp_path, content_type):
     assert capture.encoding in ("cp1256", "utf-8", None)
     record = extract(capture.body, capture.url, "elbalad", base_url=base_url, encoding=capture.encoding)
     assert record["text"] == extract(html, url, "elbalad", base_url=base_url)["text"]
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """``arshif argv`` with stderr on a pseudo-terminal: its exit code and what the terminal showed."""
+    import pty
+    import threading
+
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))     # a terminal's size
+    shown = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:                      # EIO: the last writer has gone
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run([sys.executable, "-m", "jobs.cli", *argv], env=env, stdout=subprocess.DEVNULL,
+                              stderr=slave, stdin=subprocess.DEVNULL, timeout=300)
+    finally:
+        os.close(slave)
+    reader.join(timeout=60)
+    os.close(master)
+    return done.returncode, shown.decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_long_commands_show_a_bar_on_a_terminal_and_none_elsewhere(base, tmp_path):
+    """reextract counts the article captures it re-extracted (not the WARC files: 0/1 until the end), compact
+    the days, stories --rebuild the articles; on a terminal only."""
+    root, env = copy_of(base, tmp_path)
+    articles = len(archived(root))
+    code, shown = _on_a_terminal(["reextract", "rt_arabic"], env)
+    assert code == 0, shown[-2000:]
+    pages = int(next(line for line in shown.splitlines() if "rt_arabic: reextract read" in line)
+                .split(" captures in ")[1].split(": ")[1].split(" article pages")[0])
+    assert f"rt_arabic: {pages}page " in shown and "files=4/4" in shown, repr(shown[-3000:])
+    days = len(list((root / "articles" / "site=elbalad").iterdir()))
+    code, shown = _on_a_terminal(["compact", "elbalad"], env)
+    assert code == 0 and re.search(rf"elbalad: 100%\S* {days}/{days} \[.*day", shown), shown[-2000:]
+    code, shown = _on_a_terminal(["stories", "--rebuild"], env)
+    assert code == 0 and re.search(rf"stories: 100%\S* {articles}/{articles} \[.*article", shown), shown[-2000:]
+    quiet = arshif("stories", "--rebuild", env=env, fresh=True)           # stderr a pipe: no bar
+    assert quiet.returncode == 0 and "\r" not in quiet.stderr and "article/s" not in quiet.stderr

@@ -29,7 +29,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.keys import dataset_day_prefix, parse_article_key
@@ -142,16 +142,20 @@ def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] |
 
 def compact_site(archive: Archive, site: str, *, since: str | None = None, dates: Iterable[str] | None = None,
                  story_ids: Mapping[str, str] | None = None, workers: int = READ_WORKERS,
-                 keep_replaced: float = KEEP_REPLACED) -> CompactResult:
+                 keep_replaced: float = KEEP_REPLACED,
+                 progress: Callable[[int, int], None] | None = None) -> CompactResult:
     """Compact ``dates`` of ``site`` (default: every day with articles, from ``since`` on). A day that
     cannot be compacted is counted in ``failed`` and the others go on — unless the archive does not
-    answer at all, then every day left is counted failed at once."""
+    answer at all, then every day left is counted failed at once. ``progress(days done, days)`` is called
+    before the first day and after each."""
     result = CompactResult(site)
     if dates is None:
         todo: dict[str, list[str] | None] = dict(article_days(archive, site, since))
     else:
         todo = dict.fromkeys(sorted(set(dates)))
+    progress = progress or (lambda done, total: None)
     for n, (date, keys) in enumerate(todo.items()):
+        progress(n, len(todo))
         try:
             day = compact_day(archive, site, date, keys=keys, story_ids=story_ids, workers=workers,
                               keep_replaced=keep_replaced)
@@ -163,6 +167,7 @@ def compact_site(archive: Archive, site: str, *, since: str | None = None, dates
             continue
         if day.rows:
             result.days.append(day)
+    progress(len(todo), len(todo))
     return result
 
 

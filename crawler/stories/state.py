@@ -19,7 +19,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable
+from typing import Callable, Iterable
 
 from crawler.archive.base import Archive
 from crawler.archive.keys import parse_article_key
@@ -288,9 +288,11 @@ def update(archive: Archive, params: LinkParams, keys: Iterable[str]) -> UpdateR
     return StoryStore(archive, params).update(keys)
 
 
-def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7) -> UpdateResult:
+def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7,
+            progress: Callable[[int, int], None] | None = None) -> UpdateResult:
     """Every story from the archived articles alone, whatever ``stories/`` held: the dates in order,
-    ``days_per_update`` at a time (memory holds a few weeks of features, never the whole archive)."""
+    ``days_per_update`` at a time (memory holds a few weeks of features, never the whole archive).
+    ``progress(articles done, articles)`` is called before the first batch and after each."""
     store = StoryStore(archive, params, fresh=True)
     by_day: dict[str, list[str]] = {}
     for key in archive.list("articles/"):
@@ -299,11 +301,17 @@ def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7) -> U
             by_day.setdefault(parts["date"], []).append(key)
     days = sorted(by_day)
     total = UpdateResult(0, 0, [])
+    progress = progress or (lambda done, articles: None)
+    articles, done = sum(map(len, by_day.values())), 0
+    progress(done, articles)
     for start in range(0, len(days), days_per_update):
-        result = store.update(key for day in days[start:start + days_per_update] for key in by_day[day])
+        batch = [key for day in days[start:start + days_per_update] for key in by_day[day]]
+        result = store.update(batch)
         total.articles += result.articles
         total.links += result.links
         total.changed_days = sorted(set(total.changed_days) | set(result.changed_days))
+        done += len(batch)
+        progress(done, articles)
     return total
 
 
