@@ -90,7 +90,7 @@ class Count(StrEnum):
     """The run report's other counts (``RunReport.counts`` holds these beside every ``PageOutcome``)."""
 
     DISCOVERED = "discovered"                    # article URLs found (each id once per run)
-    FETCHED = "fetched"                          # article pages answered with a body
+    FETCHED = "fetched"                          # article pages answered (with a body, or a 404/410: a dead link)
     REQUESTED = "requested"                      # article requests made (the candidates left wait as URLs)
     UNDATED = "undated"                          # articles archived without a publication date
     SHORT_TEXT = "short_text"                    # articles under status.short_words words

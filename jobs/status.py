@@ -235,8 +235,9 @@ def render_text(statuses: list[SiteStatus]) -> str:
             lines.append(f"  running       since {_when(s.running['started_at'])}  [run {s.running['run_id']}]")
             if "counts" in s.running:
                 on = s.running
-                lines.append("  so far        " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in on["counts"].items())
-                             + f"  ({on['pages_per_s']} pages/s, {on['queued']} articles to fetch, at {on['counted_at']})")
+                counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in on["counts"].items())
+                lines.append(f"  so far        {counts}  ({on['pages_per_s']} pages/s, {on['queued']} articles "
+                             f"to fetch, at {on['counted_at']})")
         success = s.last_success
         lines.append(f"  last success  {_when(success['started_at']) if success else 'never'}")
         if s.enabled:

@@ -97,6 +97,10 @@ def test_run_reports_count_the_run(replica, first):
         assert report["counts"]["not_article"] == 1 + sum(
             a.kind == "not_article" and is_article_url(base + a.url_path, base, spec) for a in replica.articles(site))
         assert report["errors"]["not an article: HTTP 404"] == 1 and report["counts"]["failed"] == 0
+        # every page the site answered (its 404 too) has one outcome: the summary's figures add up
+        c = report["counts"]
+        assert c["fetched"] == sum(c[o] for o in ("new", "updated", "unchanged", "not_article", "invalid",
+                                                  "pending")), c
         written = [k for k in report["keys_written"] if k.startswith("articles/")]
         assert len(written) == report["counts"]["new"]
         assert any(k.startswith("warc/") for k in report["keys_written"])

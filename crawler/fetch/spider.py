@@ -188,6 +188,7 @@ class NewsSpider(scrapy.Spider):
         if why in GONE:     # a dead link is no article (and no fault of the run); remembered like one
             self.candidates.answered(meta.get("doc"))
             self.run.not_articles[meta["requested_id"]] = why
+            self.run.report.count(Count.FETCHED)           # answered: fetched = the sum of the pages' outcomes
             self.run.report.count(PageOutcome.NOT_ARTICLE)
             self.run.report.error(f"not an article: {why}")
             self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})
