@@ -11,7 +11,8 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=8800, help="port of rt_arabic; elbalad gets the next one")
+    parser.add_argument("--port", type=int, default=8800,
+                        help="port of rt_arabic; elbalad gets the next one (default: %(default)s; 0: any free ports)")
     parser.add_argument("--layout", type=int, choices=(1, 2, 3), default=1,
                         help="page markup: 1 as the sites are known (default), 2 a redesign with other markup, "
                              "3 both markups public scrapers know (RT's newer main-article__* pages among the older)")
@@ -38,8 +39,10 @@ def articles_count(text: str) -> int:
 
 
 def add_size_argument(parser: argparse.ArgumentParser) -> None:
+    # the base corpus's figures: tests/test_replica.py holds them to what the replica serves
     parser.add_argument("--articles", type=articles_count, default=None, metavar="N",
-                        help="articles per site, 50–100,000 (default: the base corpus, about 44)")
+                        help="articles per site, 50–100,000 (default: the base corpus, 54 articles and 3 pages "
+                             "that are none per site)")
 
 
 def main(args: argparse.Namespace) -> int:

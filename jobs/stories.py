@@ -87,8 +87,9 @@ def main(args: argparse.Namespace) -> int:
             print(f"stories rebuilt from {archive.url}: {result.articles} articles, {result.links} links",
                   flush=True)
         since = date.fromisoformat(args.since) if args.since else datetime.now(timezone.utc).date() - timedelta(days=1)
+        width = len(",".join(sorted(settings.sites)))      # a story of every site: the widest sites column
         for story in list_stories(archive, since):
-            print(f"{story.first_seen:%Y-%m-%d %H:%M}Z  {','.join(story.sites):<16} {story.articles:>3}  "
+            print(f"{story.first_seen:%Y-%m-%d %H:%M}Z  {','.join(story.sites):<{width}}  {story.articles:>3}  "
                   f"{story.title}", flush=True)
     except (LockBusy, LeaseHeld) as exc:
         print(f"arshif: stories: {exc}", file=sys.stderr)

@@ -632,3 +632,18 @@ def test_fewer_plain_articles_keep_every_kind_of_page_unchanged(site):
     assert {a.kind for a in small} == set(KINDS)
     assert any(a.variants for a in small) and any(a.redirects for a in small) and any(a.story for a in small)
     assert len(small) < len(full) / 2
+
+
+def test_replica_help_gives_the_default_port_and_the_corpus_it_serves():
+    """``arshif replica --help`` says the port it listens on by default and how many articles (and pages that
+    are none) each site's base corpus has: the figures of the replica itself."""
+    from tests.crawl_helpers import arshif
+
+    shown = " ".join(arshif("replica", "--help", env={}).stdout.split())
+    assert "(default: 8800; 0: any free ports)" in shown
+    with ReplicaServer(port=0) as replica:
+        for site in replica.base_urls:
+            pages = replica.articles(site)
+            others = sum(a.kind == "not_article" for a in pages)
+            assert f"the base corpus, {len(pages) - others} articles and {others} pages that are none per site" \
+                in shown

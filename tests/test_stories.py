@@ -4,6 +4,7 @@ hook after a crawl."""
 import gzip
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -300,3 +301,16 @@ def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplo
     caplog.clear()
     assert link_after_run(archive, settings, [report]) is None
     assert "stories state unreadable" in caplog.text and "--rebuild" in caplog.text
+
+
+def test_the_stories_listing_keeps_its_columns(tmp_path, capsys):
+    """The count column stands in the same place on every line, after one site or both ('elbalad,rt_arabic'
+    is wider than the column was)."""
+    url = f"file://{tmp_path}/archive"
+    archive_replica(LocalArchive(url), NOW)
+    since = (NOW - timedelta(days=3)).date().isoformat()
+    assert cli(["stories", "--archive", url, "--rebuild", "--since", since]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()[1:]
+    assert any("elbalad,rt_arabic" in line for line in lines) and any(",rt_arabic" not in line for line in lines)
+    columns = {re.search(r"Z  \S+ +\d+  ", line).end() for line in lines}
+    assert len(columns) == 1, lines[:5]
