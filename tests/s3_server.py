@@ -205,6 +205,21 @@ class WeedServer:
                 counts[(labels.get("type"), labels.get("code"))] += int(float(match["n"]))
         return counts
 
+    def requests_counted(self, bucket: str, before: Counter, made: int, kind: str, timeout: float = 60.0) -> Counter:
+        """``requests(bucket)`` once the server has counted the ``made`` requests of ``kind`` (``"PUT"``…) made
+        since ``before`` was read (of that kind only: a late count of an earlier request of another is no sign).
+        SeaweedFS counts a request under its answer's status code once its handler has returned, after the
+        answer went out: a client can have its answer before the count moved, and a scrape made at once then
+        misses it (on a loaded machine, the last PUT's 412). Waits for that count (the event), not for a time;
+        ``timeout`` only ends a wait for a count that never comes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            counts = self.requests(bucket)
+            grown = sum(n - before[key] for key, n in counts.items() if key[0] == kind)
+            if grown >= made or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.02)
+
     def restart(self) -> None:
         self.stop()
         self.start()
