@@ -500,7 +500,7 @@ def test_long_commands_show_a_bar_on_a_terminal_and_none_elsewhere(base, tmp_pat
     assert code == 0, shown[-2000:]
     pages = int(next(line for line in shown.splitlines() if "rt_arabic: reextract read" in line)
                 .split(" captures in ")[1].split(": ")[1].split(" article pages")[0])
-    assert f"rt_arabic: {pages}page " in shown and "files=4/4" in shown, repr(shown[-3000:])
+    assert f"rt_arabic: {pages}page " in shown and re.search(r"files=(\d+)/\1\]", shown), repr(shown[-3000:])
     days = len(list((root / "articles" / "site=elbalad").iterdir()))
     code, shown = _on_a_terminal(["compact", "elbalad"], env)
     assert code == 0 and re.search(rf"elbalad: 100%\S* {days}/{days} \[.*day", shown), shown[-2000:]
