@@ -1,5 +1,6 @@
 """The command line's contract with operators: one clear line per mistake, the documented exit codes."""
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -71,6 +72,8 @@ def test_unreachable_site_names_host_and_cause(tmp_path):
     # failure said once, not once per feed, sitemap and listing (every URL is in the run report)
     assert "RefererMiddleware" not in result.stderr
     assert result.stderr.count("discovery source failed") == 1, result.stderr
+    assert re.search(r"discovery: all \d+ sources failed: connection refused", result.stderr), result.stderr
+    assert "discovery source listing" not in result.stderr
 
 
 def test_extract_prints_cleaning_notes(tmp_path):

@@ -272,10 +272,14 @@ class Discovery:
             return
         self.closed = True
         self.run.report.sources = [source.to_json() for source in self.sources]
-        for source in self.sources:
-            outcome, why = source.outcome()
-            if outcome == SourceOutcome.FAILED:
-                self.run.log.warning("discovery source %s failed: %s", source.name, why)
+        failed = [(source.name, why) for source in self.sources
+                  for outcome, why in [source.outcome()] if outcome == SourceOutcome.FAILED]
+        if len(failed) > 1 and not self.read_any() and len({why for _, why in failed}) == 1:
+            # the site did not answer at all (offline, refused): one line, not one per source alike
+            self.run.log.warning("discovery: all %d sources failed: %s", len(failed), failed[0][1])
+            return
+        for name, why in failed:
+            self.run.log.warning("discovery source %s failed: %s", name, why)
 
     def validator_changes(self):
         return validator_changes(self.sources)
