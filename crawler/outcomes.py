@@ -18,6 +18,7 @@ class RunResult(StrEnum):
     DEGRADED = "degraded"    # it ran to its end, but more than crawl.max_failed_share of its article pages failed
     FAILED = "failed"        # the site could not be crawled (unreachable, time limit, archive writes failed…)
     KILLED = "killed"        # the process died before completing its report (marked so by the next run)
+    STOPPED = "stopped"      # stopped before its end by SIGTERM/SIGINT (within a bounded grace), report complete
 
     @property
     def completed(self) -> bool:

@@ -76,13 +76,14 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
     by ``deadline``."""
     from datetime import datetime, timezone
 
-    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.crawler import Crawler
 
     from crawler.archive import ArchiveUnavailable, open_archive
     from crawler.archive.lease import LeaseHeld
     from crawler.components import attach
     from crawler.extract.workers import ExtractWorkers, stop_fork_server
     from crawler.fetch.spider import NewsSpider
+    from crawler.fetch.stopping import RunProcess
     from crawler.outcomes import RunKind
     from crawler.run.dead_runs import settle_dead_runs
     from crawler.run.scrapy_settings import scrapy_settings
@@ -120,7 +121,7 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         flushed = uploader.flush_outbox()
         pool = stack.enter_context(ExtractWorkers(settings.crawl.extract_workers,
                                                   max_rss=settings.crawl.extract_worker_max_rss_mb << 20))
-        process = CrawlerProcess({"LOG_INSTALL_ROOT_HANDLER": False})
+        process = RunProcess({"LOG_INSTALL_ROOT_HANDLER": False})   # SIGTERM: nothing sent after it
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
             run = open_run(settings, site, archive, uploader, pool, kind=RunKind.REFETCH if refetch else RunKind.CRAWL,

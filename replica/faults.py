@@ -54,6 +54,11 @@ Pages that are not the article asked for, or that cost a reader too much (issue 
 ``link_farm``       ``count`` links (a list of tag links) added at the end of the page.
 ``bad_date``        the page's publication dates moved to the year ``year`` (the same day and time).
 ``future_lastmod``  a sitemap or feed whose every ``<lastmod>`` (``pubDate``) says the year ``year``.
+
+robots.txt that decides a whole run (issue 20):
+
+``disallow_all``    robots.txt as the site serves it with ``Disallow: /`` for every user agent (use it on ``/robots.txt``).
+``client_error``    answers ``status`` (4xx) with a small HTML page (on ``/robots.txt``: "unavailable", RFC 9309).
 """
 from __future__ import annotations
 
@@ -104,6 +109,8 @@ KINDS: dict[str, dict[str, object]] = {
     "link_farm": {"count": 200_000},
     "bad_date": {"year": 1},
     "future_lastmod": {"year": 2099},
+    "disallow_all": {},
+    "client_error": {"status": 404},
 }
 XXE_PATH = "/__xxe__"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -140,6 +147,8 @@ class Fault:
                              f"(it takes: {', '.join(KINDS[self.kind]) or 'none'})")
         if self.kind == "status" and not 500 <= int(self.param("status")) <= 599:
             raise ValueError(f"fault status must be 5xx, got {self.param('status')}")
+        if self.kind == "client_error" and not 400 <= int(self.param("status")) <= 499:
+            raise ValueError(f"fault client_error must be 4xx, got {self.param('status')}")
         if self.pattern.startswith("re:"):
             re.compile(self.pattern[3:])
 
@@ -344,6 +353,13 @@ def _crawl_delay(fault: Fault, ctx: Context) -> Delivery:
     return Delivery(Response(page.status, body, page.content_type, page.headers))
 
 
+def _disallow_all(ctx: Context) -> Delivery:
+    """robots.txt as the site serves it, every user agent's rules replaced by ``Disallow: /``."""
+    page = ctx.normal()
+    body = page.body.replace(b"User-agent: *\n", b"User-agent: *\nDisallow: /\n", 1)
+    return Delivery(Response(page.status, body, page.content_type, page.headers))
+
+
 def _no_charset(fault: Fault, ctx: Context) -> Delivery:
     page = ctx.normal()
     return Delivery(Response(page.status, page.body, _mime(page), page.headers))
@@ -525,6 +541,8 @@ APPLY: dict[str, Callable[[Fault, Context], Delivery]] = {
     "link_farm": _link_farm,
     "bad_date": _bad_date,
     "future_lastmod": _future_lastmod,
+    "disallow_all": lambda f, ctx: _disallow_all(ctx),
+    "client_error": lambda f, ctx: Delivery(_html_page(int(f.param("status")), "Not found")),
 }
 assert set(APPLY) == set(KINDS)
 

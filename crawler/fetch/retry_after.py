@@ -1,7 +1,11 @@
 """Downloader middleware: a 429 (or 503) with ``Retry-After`` slows the whole site down, not only the one
 request. The site's download slot waits ``Retry-After`` between requests (at most ``AUTOTHROTTLE_MAX_DELAY``);
 Scrapy's RetryMiddleware retries the page behind that delay, and AutoThrottle, which never lowers a delay on
-an error answer, eases it back as the site answers 200 again. Each such answer is counted ("throttled")."""
+an error answer, eases it back as the site answers 200 again. Each such answer is counted ("throttled").
+
+A pause that would end at or past the run's deadline cannot be honoured within the run: the run stops at once
+(``crawler.fetch.stopping``, close reason ``retry_after``; one warning line), its articles left for the next run,
+instead of waiting for its deadline with requests queued behind the delay."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -12,8 +16,11 @@ from crawler.components import RunComponent, run_from
 from crawler.dates import parse_http_date
 from crawler.outcomes import Count
 from crawler.display import human_duration
+from crawler.fetch.stopping import stop_run
 
 THROTTLING = (429, 503)
+#: the close reason of a run stopped because the site asked for a pause past its deadline
+PAUSE_PAST_DEADLINE = "retry_after"
 
 
 def retry_after(value: bytes | None, now: datetime | None = None) -> float | None:
@@ -46,6 +53,16 @@ class RetryAfterMiddleware(RunComponent):
         if wait is None:
             return response
         self.run.report.count(Count.THROTTLED)
+        deadline = self.run.deadline
+        left = (deadline - datetime.now(timezone.utc)).total_seconds() if deadline else float("inf")
+        if wait >= left:
+            if self.run.stop_why is None:
+                self.run.stop_why = (f"the site asked for a pause of {human_duration(wait)} (HTTP {response.status} "
+                                     f"Retry-After), past the run's deadline in {human_duration(max(left, 0))}: "
+                                     "stopped at once, its articles left for the next run")
+                self.run.log.warning("%s: %s", self.run.site, self.run.stop_why, extra={"url": request.url})
+            stop_run(self.crawler, PAUSE_PAST_DEADLINE)
+            return response
         delay = min(wait, self.max_delay)
         downloader = self.crawler.engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))

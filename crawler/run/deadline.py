@@ -12,9 +12,21 @@ from datetime import datetime, timezone
 from scrapy.extensions.closespider import CloseSpider
 
 from crawler.components import run_from
+from crawler.fetch.stopping import stop_run
+
+TIMEOUT = "closespider_timeout"
 
 
 class CloseAtDeadline(CloseSpider):
+    """At the deadline the downloader is stopped first (``crawler.fetch.stopping``): no request is sent after
+    it, and the requests waiting behind a delay do not hold the close up."""
+
+    def _close_spider(self, reason: str) -> None:
+        if reason == TIMEOUT:
+            stop_run(self.crawler, reason)
+        else:
+            super()._close_spider(reason)
+
     def spider_opened(self, spider) -> None:
         left = (run_from(self.crawler).deadline - datetime.now(timezone.utc)).total_seconds()
         self.close_on["timeout"] = max(left, 0.001)      # past it already: closed at once

@@ -8,6 +8,8 @@ from twisted.internet.threads import deferToThread
 
 from crawler.components import run_from
 from crawler.display import human_duration
+from crawler.fetch.retry_after import PAUSE_PAST_DEADLINE
+from crawler.fetch.stopping import SHUTDOWN
 from crawler.outcomes import Count, PageOutcome, RunResult
 from crawler.run.report import selector_misses
 
@@ -21,6 +23,13 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     """The run's result and, unless ok, why (one line)."""
     report = run.report
     failed = RunResult.FAILED
+    if close_reason == SHUTDOWN:                   # SIGTERM/SIGINT (crawler.fetch.stopping.RunProcess)
+        return RunResult.STOPPED, ("stopped by a signal (SIGTERM or SIGINT) before its end; "
+                                   f"{report.counts[Count.BACKLOG]} articles left for the next run")
+    if run.robots_unreadable:                      # every request refused (crawler.fetch.robots)
+        return failed, run.robots_unreadable
+    if close_reason == PAUSE_PAST_DEADLINE and run.stop_why:
+        return failed, run.stop_why
     discovery = run.discovery
     read_any = discovery is not None and discovery.read_any()
     if not read_any and discovery is not None and discovery.unreachable():

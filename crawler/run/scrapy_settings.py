@@ -15,7 +15,11 @@ ITEM_PIPELINES = {
     "crawler.extract.validate.ValidatePipeline": 200,
     "crawler.archive.pipeline.ArchivePipeline": 300,
 }
+# a downloader that can be stopped (the run's deadline, SIGTERM): nothing is sent after it
+DOWNLOADER = "crawler.fetch.stopping.Downloader"
 DOWNLOADER_MIDDLEWARES = {
+    # the first to see a request let go by a stopped run: it ends there, left for the next run
+    "crawler.fetch.stopping.LetGo": 990,
     # closest to the network, so it records the bytes as they came (before decompression, redirects)
     "crawler.fetch.capture.WarcRecorderMiddleware": 950,
     # sees a 429's Retry-After before Scrapy's RetryMiddleware (550) turns the answer into a retry
@@ -39,11 +43,14 @@ EXTENSIONS_BASE = {k: v for k, v in _SCRAPY_DEFAULTS.EXTENSIONS_BASE.items() if 
 # download handlers of schemes a site's pages never use (data:, file:, s3:, ftp:): Scrapy loads every handler
 # that is not lazy, and imports each middleware only to be told it is not configured.
 # Scrapy's redirect middlewares are replaced by ours, at their places, which drop the Referer header without
-# looking for the RefererMiddleware left out below (crawler/fetch/redirects.py).
-_REDIRECTS = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawler.fetch.redirects.RedirectMiddleware",
-              "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware":
-                  "crawler.fetch.redirects.MetaRefreshMiddleware"}
-DOWNLOADER_MIDDLEWARES_BASE = {_REDIRECTS.get(k, k): v for k, v in _SCRAPY_DEFAULTS.DOWNLOADER_MIDDLEWARES_BASE.items()
+# looking for the RefererMiddleware left out below (crawler/fetch/redirects.py); its robots.txt middleware by ours
+# (crawler/fetch/robots.py: the rules decided once for every request waiting on them, and an unreadable robots.txt
+# read as RFC 9309 says).
+_REPLACED = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawler.fetch.redirects.RedirectMiddleware",
+             "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware":
+                 "crawler.fetch.redirects.MetaRefreshMiddleware",
+             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": "crawler.fetch.robots.RobotsPolicy"}
+DOWNLOADER_MIDDLEWARES_BASE = {_REPLACED.get(k, k): v for k, v in _SCRAPY_DEFAULTS.DOWNLOADER_MIDDLEWARES_BASE.items()
                                if k.rsplit(".", 1)[-1] not in ("CookiesMiddleware", "HttpCacheMiddleware",
                                                                "DownloaderStats")}
 # Components that only add work to every request and response here (~4 % of the crawl process's CPU): Scrapy's

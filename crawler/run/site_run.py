@@ -118,6 +118,8 @@ class SiteRun:
         # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
         self.queued: set[str] = set()                     # ids of article requests not answered yet
         self.not_articles: dict[str, str] = {}            # article id → why it gave no article
+        self.stop_why: str | None = None                  # why the run stopped before its end (one line)
+        self.robots_unreadable: str | None = None         # why robots.txt could not be read (all refused)
 
     @property
     def site(self) -> str:

@@ -1,0 +1,184 @@
+"""Faults of the run itself, not of a page: robots.txt that forbids everything or cannot be read, a site asking
+for a pause longer than the run, SIGTERM mid-crawl, a SIGKILLed crawl's processes, S3 answers lost after the
+write was applied, objects deleted behind the crawler's back, a second crawl from another state folder.
+Each scenario crawls through the fault, then again without it, and measures the archive (one table row)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from crawler.archive import open_archive
+from replica import ReplicaServer
+from tests.crawl_helpers import PLAIN, arshif, crawl_env, run_reports
+from tests.reliability.harness import describe, expected_articles, measure
+
+pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = "elbalad"
+
+
+@pytest.fixture
+def replica():
+    with ReplicaServer(plain=PLAIN) as server:
+        yield server
+
+
+def clean(row) -> None:
+    assert row.expected == row.archived, row.details
+    assert (row.lost, row.duplicated, row.garbled, row.unaccounted) == (0, 0, 0, 0), row.details
+    assert row.details["problems"] == [] and row.details["unexpected"] == []
+
+
+def last_report(archive_root: Path) -> dict:
+    return run_reports(archive_root, SITE)[-1]
+
+
+# --- robots.txt -------------------------------------------------------------------------------------------------
+
+ROBOTS_FAULTS = [
+    pytest.param(("disallow_all", {}), {}, r"forbidden by robots\.txt", id="robots.txt Disallow: /"),
+    pytest.param(("status", {"status": 503}), {},
+                 r"robots\.txt could not be read \(\S+/robots\.txt: HTTP 503\)", id="robots.txt 503"),
+    pytest.param(("stall", {"seconds": 4.0}), {"ARSHIF_CRAWL__DOWNLOAD_TIMEOUT": "1s"},
+                 r"robots\.txt could not be read \(\S+/robots\.txt: timed out\)", id="robots.txt timeout"),
+]
+
+
+@pytest.mark.parametrize("fault, settings, said", ROBOTS_FAULTS)
+def test_robots_txt_decides_before_any_request(replica, tmp_path, fault, settings, said):
+    """Every request of the run waits for robots.txt, and each gets its verdict: none but robots.txt itself
+    reaches a site whose robots.txt says ``Disallow: /`` or cannot be read (RFC 9309: complete disallow)."""
+    kind, params = fault
+    replica.inject(kind, "/robots.txt", site=SITE, **params)
+    env = crawl_env(replica, tmp_path)
+    faulted = arshif("crawl", SITE, env={**env, **settings})
+    asked = sorted({path for _, path in replica.arrivals(SITE)})
+    injected = replica.injected(SITE)
+    report = last_report(tmp_path / "archive")
+    replica.clear_faults()
+    again = arshif("crawl", SITE, env=env)
+    row = measure(f"robots.txt: {kind}", describe(injected, "on /robots.txt, then served normally"),
+                  open_archive(env["ARSHIF_ARCHIVE__URL"]), expected_articles(replica, [SITE]))
+    assert asked == ["/robots.txt"], asked
+    assert faulted.returncode == 1, faulted.stderr[-3000:]
+    assert report["result"] == "failed" and report["counts"]["robots_forbidden"] > 0, report
+    assert re.search(said, faulted.stderr + report["reason"]), (report["reason"], faulted.stderr[-3000:])
+    assert again.returncode == 0, again.stderr[-3000:]
+    clean(row)
+
+
+def test_robots_txt_unavailable_allows_everything(replica, tmp_path):
+    """A 404 for robots.txt is "unavailable" (RFC 9309): no rules, the run crawls as usual and is ok."""
+    replica.inject("client_error", "/robots.txt", site=SITE)
+    env = crawl_env(replica, tmp_path)
+    done = arshif("crawl", SITE, env=env)
+    row = measure("robots.txt: 404", describe(replica.injected(SITE), "(no rerun needed)"),
+                  open_archive(env["ARSHIF_ARCHIVE__URL"]), expected_articles(replica, [SITE]))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "HTTP 404: no robots.txt rules, everything allowed" in done.stderr
+    clean(row)
+
+
+# --- deadlines and SIGTERM --------------------------------------------------------------------------------------
+
+ARTICLE_PATHS = r"re:/\d{6,8}/?"          # El Balad's article pages
+#: every 429 asks for 10 s between requests: a request let out after the run's end would show 10 s after it
+PAUSE = {"ARSHIF_CRAWL__AUTOTHROTTLE_MAX_DELAY": "30s"}
+
+
+def article_arrivals(replica) -> list[float]:
+    paths = {a.url_path for a in replica.articles(SITE)}
+    return [at for at, path in replica.arrivals(SITE) if path in paths]
+
+
+def rerun_and_measure(replica, env: dict, scenario: str, faults: str):
+    replica.clear_faults()
+    again = arshif("crawl", SITE, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    return measure(scenario, faults, open_archive(env["ARSHIF_ARCHIVE__URL"]), expected_articles(replica, [SITE]))
+
+
+def test_retry_after_past_the_deadline_stops_the_run(replica, tmp_path):
+    """``Retry-After: 86400`` under a 2-minute time limit: the pause cannot be honoured within the run, which
+    stops at once (not at its deadline, not a day later), says why, and leaves its articles for the next run."""
+    replica.inject("throttle", ARTICLE_PATHS, share=0.3, seed=2, retry_after=86400, site=SITE)
+    env = crawl_env(replica, tmp_path, **PAUSE)
+    faulted = arshif("crawl", SITE, env={**env, f"ARSHIF_SITES__{SITE.upper()}__TIME_LIMIT": "2m"})
+    first_429 = min(at for at, path in replica.arrivals(SITE) if path in {a.url_path for a in replica.articles(SITE)})
+    injected = replica.injected(SITE)
+    report = last_report(tmp_path / "archive")
+    row = rerun_and_measure(replica, env, "Retry-After past the deadline",
+                            describe(injected, "Retry-After: 86400, time limit 2m; then no fault"))
+    assert faulted.returncode == 1, faulted.stderr[-3000:]
+    assert report["result"] == "failed" and "past the run's deadline" in report["reason"], report
+    assert "time limit" not in report["reason"] and report["counts"]["backlog"] > 0, report
+    assert re.search(r"asked for a pause of 1d .*stopped at once", faulted.stderr), faulted.stderr[-3000:]
+    assert injected["throttle"] >= 1 and first_429
+    clean(row)
+
+
+def test_time_limit_ends_a_throttled_run_on_time(replica, tmp_path):
+    """A 10 s pause (Retry-After) between requests and a deadline 20 s away: the requests waiting behind the
+    pause at the deadline are never sent (before: one every 10 s after it, the run ending minutes late)."""
+    replica.inject("throttle", ARTICLE_PATHS, share=0.3, seed=2, retry_after=10, site=SITE)
+    env = crawl_env(replica, tmp_path, **PAUSE)
+    limit = 20
+    deadline = (datetime.now(timezone.utc) + timedelta(seconds=limit)).isoformat()
+    deadline_seen_here = time.monotonic() + limit          # the replica stamps arrivals with time.monotonic()
+    faulted = arshif("crawl", SITE, "--deadline", deadline, env=env)
+    late = [at - deadline_seen_here for at in article_arrivals(replica) if at > deadline_seen_here + 3]
+    injected = replica.injected(SITE)
+    report = last_report(tmp_path / "archive")
+    row = rerun_and_measure(replica, env, "time limit under Retry-After",
+                            describe(injected, "Retry-After: 10 s, deadline in 20 s; then no fault"))
+    assert late == [], f"requests sent after the deadline: {late}"
+    assert faulted.returncode == 1 and report["result"] == "failed", faulted.stderr[-3000:]
+    # at the deadline, or before it when a later 429 asked for a pause that would end past it
+    assert re.match(r"time limit|the site asked for a pause of 10s .* past the run's deadline", report["reason"])
+    assert report["counts"]["backlog"] > 0, report
+    clean(row)
+
+
+def test_sigterm_stops_the_crawl_within_a_bounded_grace(replica, tmp_path):
+    """SIGTERM while requests wait behind a 10 s pause: none of them is sent, the run ends at once (the
+    transfers under way at most), reported ``stopped`` with its backlog; the next run archives the rest."""
+    replica.inject("throttle", ARTICLE_PATHS, share=0.3, seed=2, retry_after=10, site=SITE)
+    env = crawl_env(replica, tmp_path, **PAUSE)
+    crawl = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", SITE], env=env, cwd=ROOT, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        # the site has asked for its pause, and a page came after it: the crawl is paced, requests wait
+        paced_from = None
+        while paced_from is None or len(article_arrivals(replica)) <= paced_from:
+            assert crawl.poll() is None and time.monotonic() < deadline, "the crawl ended before the fault"
+            if paced_from is None and replica.injected(SITE).get("throttle"):
+                paced_from = len(article_arrivals(replica))
+            time.sleep(0.05)
+        termed = time.monotonic()
+        crawl.send_signal(signal.SIGTERM)
+        _, stderr = crawl.communicate(timeout=90)
+    finally:
+        if crawl.poll() is None:
+            os.killpg(crawl.pid, signal.SIGKILL)
+            crawl.wait()
+    after = [at - termed for at in article_arrivals(replica) if at > termed + 1]
+    injected = replica.injected(SITE)
+    report = last_report(tmp_path / "archive")
+    row = rerun_and_measure(replica, env, "SIGTERM mid-crawl",
+                            describe(injected, "Retry-After: 10 s, SIGTERM after the first; then no fault"))
+    assert after == [], f"requests sent after SIGTERM: {after}"
+    assert crawl.returncode == 1, stderr[-3000:]
+    assert report["result"] == "stopped" and report["reason"].startswith("stopped by a signal"), report
+    assert report["counts"]["backlog"] > 0, report
+    clean(row)
