@@ -10,14 +10,23 @@ queued (python/cpython#115634, in every 3.11 and 3.12; the crawl of 10,000 pages
 
 A worker that one page left holding more than ``max_rss`` bytes (malloc keeps what a big page took) is not
 used again: after that page the pool is renewed — later pages go to fresh workers, the old pool finishes what
-it holds and its workers exit (``crawl.extract_worker_max_rss_mb``). No quota, so no deadlock."""
+it holds and its workers exit (``crawl.extract_worker_max_rss_mb``). No quota, so no deadlock.
+
+The workers die with the crawl, even when it is SIGKILLed (:func:`_die_with_fork_server`): each worker closes
+its copy of the fork server's "alive" pipe (every worker held one, so the fork server never saw the crawl go,
+and each worker waited on a task queue whose writing end it held itself: a killed crawl left the fork server
+and its workers running for good) and asks the kernel for SIGKILL when its parent — the fork server — dies;
+the fork server exits when the crawl's end of that pipe closes."""
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
 import resource
+import signal
+import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,8 +51,12 @@ class ExtractWorkers:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        from multiprocessing import forkserver
+
+        forkserver._forkserver.ensure_running()          # started now, so that its pid is known
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx,
-                                   max_tasks_per_child=self.tasks_per_worker)
+                                   max_tasks_per_child=self.tasks_per_worker, initializer=_die_with_fork_server,
+                                   initargs=(forkserver._forkserver._forkserver_pid,))
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` in a worker; raises :class:`WorkerCrashed` when the worker died on it."""
@@ -107,6 +120,25 @@ def _resident() -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+PR_SET_PDEATHSIG = 1     # <linux/prctl.h>
+
+
+def _die_with_fork_server(fork_server: int | None) -> None:
+    """Worker initializer: let go of the fork server's "alive" pipe (the crawl's end of it closing is what
+    stops the fork server), and be SIGKILLed when the fork server — this worker's parent — dies (Linux
+    ``prctl(PR_SET_PDEATHSIG)``; elsewhere the worker still ends when its task queue does)."""
+    from multiprocessing import forkserver
+
+    alive = getattr(forkserver._forkserver, "_forkserver_alive_fd", None)
+    if alive is not None:
+        os.close(alive)
+        forkserver._forkserver._forkserver_alive_fd = None
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if fork_server is not None and os.getppid() != fork_server:   # it died before the request above
+            os._exit(1)
 
 
 def stop_fork_server() -> None:

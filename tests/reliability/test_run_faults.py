@@ -182,3 +182,56 @@ def test_sigterm_stops_the_crawl_within_a_bounded_grace(replica, tmp_path):
     assert report["result"] == "stopped" and report["reason"].startswith("stopped by a signal"), report
     assert report["counts"]["backlog"] > 0, report
     clean(row)
+
+
+# --- a SIGKILLed crawl leaves no process behind ----------------------------------------------------------------
+
+def session_processes(session: int) -> list[str]:
+    """``pid command`` of every live process of the session ``session`` (a crawl started in its own)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()            # state, ppid, pgrp, session, …
+        state, sid = fields[0], int(fields[3])
+        if sid == session and state != "Z":
+            found.append(f"{entry.name} {cmd[:120]}")
+    return found
+
+
+def test_sigkilled_crawl_leaves_no_process(replica, tmp_path):
+    """SIGKILL to the crawl's process alone (not its group, as the OOM killer or a lost container would): its
+    fork server, extraction workers and resource tracker are gone within 10 s (before: alive for good)."""
+    env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_DELAY="0.2",
+                    ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN="1")
+    crawl = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", SITE], env=env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    articles = tmp_path / "archive" / "articles"
+    try:
+        deadline = time.monotonic() + 120
+        while not (articles.exists() and sum(1 for _ in articles.rglob("*.json")) >= 2):    # workers at work
+            assert crawl.poll() is None and time.monotonic() < deadline, "the crawl ended before the kill"
+            time.sleep(0.05)
+        before = session_processes(crawl.pid)
+        crawl.kill()
+        crawl.wait()
+        gone_by = time.monotonic() + 10
+        while (left := session_processes(crawl.pid)) and time.monotonic() < gone_by:
+            time.sleep(0.1)
+    finally:
+        try:
+            os.killpg(crawl.pid, signal.SIGKILL)      # whatever is left, so that the suite goes on clean
+        except ProcessLookupError:
+            pass
+    again = arshif("crawl", SITE, env=crawl_env(replica, tmp_path))
+    row = measure("SIGKILL to the crawl alone", f"SIGKILL to pid 1 of {len(before)} processes after 2 articles",
+                  open_archive(env["ARSHIF_ARCHIVE__URL"]), expected_articles(replica, [SITE]))
+    assert len(before) >= 3, before           # the crawl, its fork server and its workers
+    assert left == [], f"alive 10 s after the crawl was SIGKILLed: {left}"
+    assert again.returncode == 0, again.stderr[-3000:]
+    clean(row)
