@@ -8,6 +8,12 @@
 
 On S3 the replace is conditional (``If-Match`` on the ETag just read) so concurrent writers never lose an
 edit. Every step is idempotent, so replaying a write after a crash (or from the outbox) never duplicates.
+
+A write's answer can be lost after the write was applied (a connection cut, a proxy timing out): botocore's
+retry of a conditional write is then refused (412) by our own write, or the retries give up. So a write is
+counted only from what the archive holds (:func:`_put`): a refused or unanswered write whose key now holds
+exactly our bytes — a record carries its run id and fetch time, so no other writer's bytes are the same — is
+ours, and is counted and listed in the run's manifest like any other.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from datetime import datetime
 
 from crawler.outcomes import PageOutcome
 from crawler.extract.record import encode, same_content
-from crawler.archive.base import Archive, ArchiveError
+from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.keys import article_key, version_key
 
 JSON = "application/json; charset=utf-8"
@@ -69,6 +75,24 @@ def _superseded(archive: Archive, record: dict, current: dict, date: str) -> boo
     return archive.exists(version_key(record["site"], date, record["id"], record["content_sha256"]))
 
 
+def _put(archive: Archive, key: str, data: bytes, **how) -> bool:
+    """``archive.put(key, data, **how)``, true when ``data`` is at ``key`` afterwards: a conditional write
+    refused, or a write whose answer never came (``ArchiveUnavailable`` after the retries), is read back before
+    it is counted as not done (see the module's doc)."""
+    try:
+        if archive.put(key, data, **how):
+            return True
+    except ArchiveUnavailable:
+        try:
+            held = archive.get(key) == data
+        except ArchiveError:
+            held = False
+        if held:
+            return True
+        raise
+    return archive.get(key) == data
+
+
 def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[str], dict | None]:
     """Carry out ``plan`` on ``archive``: the outcome (which can differ from the plan's when the archive is
     ahead of the index, e.g. after a crash), the keys written, and the record as stored (its ``version`` is
@@ -82,7 +106,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
     record = plan.record
     if plan.outcome == PageOutcome.NEW:
         rec = {**record, "version": 1}
-        if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), if_absent=True):
+        if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), if_absent=True):
             return PageOutcome.NEW, [plan.key], rec
     written: list[str] = []
     date = plan.key.split("/date=", 1)[1].split("/", 1)[0]
@@ -90,8 +114,8 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
         current = _get_tagged(archive, plan.key)
         if current is None:                      # nothing there (any more): create it
             rec = {**record, "version": 1}
-            if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec),
-                           if_absent=True):
+            if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec),
+                    if_absent=True):
                 return PageOutcome.NEW, written + [plan.key], rec
             continue
         old, etag = current
@@ -102,16 +126,16 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
             # A late write (an outbox replay, a slow concurrent run) of a text the archive has already moved
             # past: keep it as a past version, never put it back on top.
             vkey = version_key(record["site"], date, record["id"], record["content_sha256"])
-            if archive.put(vkey, encode(record), content_type=JSON, metadata=object_metadata(record),
-                           if_absent=True):
+            if _put(archive, vkey, encode(record), content_type=JSON, metadata=object_metadata(record),
+                    if_absent=True):
                 written.append(vkey)
             return PageOutcome.UNCHANGED, written, None
         vkey = version_key(old_rec["site"], date, old_rec["id"], old_rec["content_sha256"])
-        if archive.put(vkey, old, content_type=JSON, metadata=object_metadata(old_rec), if_absent=True):
+        if _put(archive, vkey, old, content_type=JSON, metadata=object_metadata(old_rec), if_absent=True):
             written.append(vkey)
         rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
         condition = {"if_match": etag} if etag else {}
-        if archive.put(plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
+        if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
             return PageOutcome.UPDATED, written + [plan.key], rec
         # another writer replaced it between our read and our write: read again
     raise ArchiveError(f"archive {archive.url}: {plan.key} kept changing under {MAX_CONFLICTS} concurrent writes")
@@ -134,7 +158,7 @@ def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[Pag
             return PageOutcome.UNCHANGED, [], None
         rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
         condition = {"if_match": etag} if etag else {}
-        if archive.put(key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
+        if _put(archive, key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
             return PageOutcome.UPDATED, [key], rec
     raise ArchiveError(f"archive {archive.url}: {key} kept changing under {MAX_CONFLICTS} concurrent writes")
 

@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -234,4 +235,28 @@ def test_sigkilled_crawl_leaves_no_process(replica, tmp_path):
     assert len(before) >= 3, before           # the crawl, its fork server and its workers
     assert left == [], f"alive 10 s after the crawl was SIGKILLed: {left}"
     assert again.returncode == 0, again.stderr[-3000:]
+    clean(row)
+
+
+# --- the archive as the truth (S3) -----------------------------------------------------------------------------
+
+from tests.reliability.test_storage_faults import hold_after_articles, s3  # noqa: E402,F401  (the fixture)
+from tests.s3_proxy import S3Proxy  # noqa: E402
+
+
+def test_lost_answers_to_applied_puts(s3, replica):
+    """A third of the articles' PUTs are applied by the bucket but their answers lost (an S3 proxy closes the
+    connection): each is read back before it is counted, so the run lists it as new in its manifest — verify
+    finds every article in a manifest, and nothing is counted twice."""
+    with S3Proxy(s3.server.endpoint, pattern=r"/articles/", share=0.3, seed=4) as proxy:
+        faulted = arshif("crawl", SITE, env=s3.env_(ARSHIF_ARCHIVE__S3__ENDPOINT_URL=proxy.endpoint), cwd=ROOT)
+    s3.outputs += [faulted.stdout, faulted.stderr]
+    archive = s3.archive()
+    report = json.loads(archive.get(next(k for k in archive.list(f"runs/site={SITE}/") if k.endswith(".json"))))
+    row = measure("lost answers to applied PUTs", f"{len(proxy.dropped)} article PUTs applied, answer dropped "
+                  "(S3 proxy); no rerun", archive, expected_articles(replica, [SITE]))
+    assert proxy.dropped, "no PUT answer was dropped"
+    assert faulted.returncode == 0, faulted.stderr[-3000:]
+    assert report["counts"]["new"] == row.expected and report["counts"]["pending"] == 0, report["counts"]
+    assert {unquote(p) for p in proxy.dropped} <= {f"/{s3.bucket}/arshif/{k}" for k in report["keys_written"]}
     clean(row)
