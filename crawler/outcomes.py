@@ -105,6 +105,7 @@ class Count(StrEnum):
     MISMATCHED = "mismatched"                    # articles whose page names another article as itself (its
                                                  # canonical link): archived under the address fetched
     NOT_MODIFIED = "not_modified"                # feeds and sitemaps answered 304 (not parsed)
+    GONE_FROM_ARCHIVE = "gone_from_archive"      # articles the index knew that the archive no longer held
     # ``arshif reextract``'s report (beside new, updated, unchanged, not_article, failed)
     CAPTURES = "captures"                        # response records read from the WARC files
     PAGES = "pages"                              # article captures extracted

@@ -145,6 +145,8 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
     else:
         if last.result == RunResult.DEGRADED:
             status.warnings.append(f"last run degraded: {last.reason or 'no reason given'}")
+        elif last.result == RunResult.STOPPED:      # SIGTERM: a shutdown, not a fault of the site or archive
+            status.warnings.append(f"last run stopped: {last.reason or 'no reason given'}")
         elif not last.result.completed:
             status.errors.append(f"last run {last.result}: {last.reason or 'no reason given'} "
                                  f"({status.consecutive_failures} in a row)")
@@ -172,6 +174,10 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
         if last.counts.get(Count.MISMATCHED, 0):
             status.warnings.append(f"{last.counts[Count.MISMATCHED]} article pages of the last run named another "
                                    "article as their canonical URL (archived as the URLs fetched)")
+        if last.counts.get(Count.GONE_FROM_ARCHIVE, 0):
+            status.warnings.append(f"{last.counts[Count.GONE_FROM_ARCHIVE]} archived articles were gone from the "
+                                   "archive at the last run's start (deleted behind the crawler's back?): written "
+                                   "again when the site still lists them; arshif verify tells what is missing")
         if last.counts.get(Count.ROBOTS_FORBIDDEN, 0):
             status.warnings.append(f"robots.txt forbade {last.counts[Count.ROBOTS_FORBIDDEN]} of our requests "
                                    "in the last run")

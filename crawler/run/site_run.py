@@ -54,12 +54,28 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
     run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
                   _open_index(state_dir, site_key, archive, run_log),
                   deadline=deadline or started + timedelta(seconds=settings.sites[site_key].time_limit))
+    _check_index(run)
     warc_dir = state_dir / "warc" / site_key
     _recover_warc(run, warc_dir)
     run.warc = RollingWarcWriter(warc_dir, report.run_id, settings.archive.warc_max_bytes, on_close=run.warc_closed,
                                  operator_info={"isPartOf": f"arshif {site_key}", "robots": "obey"
                                                 if settings.crawl.obey_robots else "ignore"})
     return run
+
+
+def _check_index(run: "SiteRun") -> None:
+    """The archive is the truth, the index its cache: articles the index knows but the archive no longer holds
+    (deleted behind the crawler's back) are forgotten, so that this run fetches and writes them again. One
+    warning line and the count ``gone_from_archive``; an archive that does not answer is checked next run."""
+    try:
+        gone = run.index.forget_gone(run.archive)
+    except ArchiveUnavailable as exc:
+        run.log.warning("index not checked against the archive, archive unavailable: %s", exc)
+        return
+    if gone:
+        run.report.count(Count.GONE_FROM_ARCHIVE, len(gone))
+        run.log.warning("%d archived articles are gone from the archive (deleted?), e.g. %s: they are fetched "
+                        "and written again", len(gone), gone[0])
 
 
 def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> ArticleIndex:

@@ -260,3 +260,59 @@ def test_lost_answers_to_applied_puts(s3, replica):
     assert report["counts"]["new"] == row.expected and report["counts"]["pending"] == 0, report["counts"]
     assert {unquote(p) for p in proxy.dropped} <= {f"/{s3.bucket}/arshif/{k}" for k in report["keys_written"]}
     clean(row)
+
+
+def run_report_of(archive, run_id_prefix: str | None = None) -> list[dict]:
+    return [json.loads(archive.get(k)) for k in archive.list(f"runs/site={SITE}/") if k.endswith(".json")]
+
+
+def test_objects_deleted_behind_the_crawlers_back(s3, replica):
+    """A third of the articles deleted from the bucket between two runs, then more during a run (after its
+    start): each next run notices from one listing that the index knew them, fetches and writes them again,
+    and says so (``gone_from_archive``, one warning line, a status warning) — never ``skipped`` over a hole."""
+    client, bucket = s3.server.client(), s3.bucket
+    env = s3.env_()
+    first = arshif("crawl", SITE, env=env, cwd=ROOT)
+    assert first.returncode == 0, first.stderr[-3000:]
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="arshif/articles/")["Contents"])
+    between = keys[::3]
+    for key in between:
+        client.delete_object(Bucket=bucket, Key=key)
+    second = arshif("crawl", SITE, env=env, cwd=ROOT)
+    archive = s3.archive()
+    after_second = sorted(run_report_of(archive), key=lambda r: r["run_id"])[-1]
+
+    replica.stall(True, SITE)                  # the third run starts (its listing done), then cannot fetch
+    third = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", SITE], env=env, cwd=ROOT, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(r["result"] == "running" for r in run_report_of(archive)):
+            assert third.poll() is None and time.monotonic() < deadline, "the third run ended before the fault"
+            time.sleep(0.05)
+        during = keys[1::3]
+        for key in during:
+            client.delete_object(Bucket=bucket, Key=key)
+        replica.stall(False, SITE)
+        out, err = third.communicate(timeout=180)
+        s3.outputs += [out, err]
+    finally:
+        replica.stall(False, SITE)
+        if third.poll() is None:
+            os.killpg(third.pid, signal.SIGKILL)
+            third.wait()
+    fourth = arshif("crawl", SITE, env=env, cwd=ROOT)
+    status = arshif("status", SITE, env=env, cwd=ROOT)
+    s3.outputs += [first.stderr, second.stderr, fourth.stderr, status.stdout]
+    after_fourth = sorted(run_report_of(archive), key=lambda r: r["run_id"])[-1]
+    row = measure("objects deleted behind the crawler's back",
+                  f"{len(between)} articles deleted between runs, {len(during)} during a run (S3)",
+                  archive, expected_articles(replica, [SITE]))
+    assert second.returncode == 0 and fourth.returncode == 0, (second.stderr[-3000:], fourth.stderr[-3000:])
+    for report, deleted, said in ((after_second, between, second.stderr), (after_fourth, during, fourth.stderr)):
+        assert report["counts"].get("gone_from_archive") == len(deleted), report["counts"]
+        assert report["counts"]["new"] == len(deleted), report["counts"]
+        assert f"{len(deleted)} archived articles are gone from the archive" in said, said[-3000:]
+    assert "were gone from the archive at the last run's start" in status.stdout, status.stdout
+    assert s3.no_secret_anywhere() == []
+    clean(row)
