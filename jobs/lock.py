@@ -3,7 +3,8 @@ and across machines with the archive's write lease (``hold_site``: both, as ever
 
 The lock is an ``flock`` on ``<state folder of the archive>/lock-<site>``, taken without waiting. The kernel
 releases it when the holder exits or dies (even by SIGKILL), so a crashed crawl never leaves a stale lock.
-The file records the holder's pid and start time, only to tell the operator who holds it.
+The file records the holder's process (``crawler/liveness.py``: pid, start time, …) and when it took the lock,
+to tell the operator who holds it and ``arshif status`` whether that process still runs.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
+from crawler import liveness
 from crawler.archive.index import archive_state_dir
 
 log = logging.getLogger("arshif.lock")
@@ -65,7 +67,7 @@ class SiteLock:
             raise
         since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": since}).encode() + b"\n", 0)
+        os.pwrite(fd, json.dumps({**liveness.identity(), "since": since}).encode() + b"\n", 0)
         self._fd = fd
         return self
 
@@ -104,6 +106,9 @@ def live_holder(settings, site: str) -> dict | None:
         os.close(fd)
     if not holder or not isinstance(holder.get("pid"), int):
         return None
+    seen = liveness.alive(holder)
+    if seen is not None:
+        return holder if seen else None      # a pid reused by another process is not the holder
     try:
         os.kill(holder["pid"], 0)
     except ProcessLookupError:
@@ -115,7 +120,7 @@ def live_holder(settings, site: str) -> dict | None:
 
 def hold_site(stack: ExitStack, settings, archive, name: str, *, outage_ok: bool = True) -> None:
     """Hold ``name``'s local lock (raises :class:`LockBusy`), then the archive's write lease for it (raises
-    ``LeaseHeld``; a lease this host left behind is taken over), until ``stack`` closes. With ``outage_ok``,
+    ``LeaseHeld``; a lease whose process is gone is taken over), until ``stack`` closes. With ``outage_ok``,
     an archive that does not answer now is an outage the outbox absorbs: the run goes on without the lease,
     and the conditional writes keep concurrent runs safe."""
     from crawler.archive import ArchiveUnavailable
@@ -123,7 +128,7 @@ def hold_site(stack: ExitStack, settings, archive, name: str, *, outage_ok: bool
 
     stack.enter_context(SiteLock(settings, name))                     # one writer on this machine…
     try:
-        stack.enter_context(Lease(archive, name, settings.archive.s3.lease, host_exclusive=True))  # …and across
+        stack.enter_context(Lease(archive, name, settings.archive.s3.lease))     # …and across
     except ArchiveUnavailable as exc:
         if not outage_ok:
             raise

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,16 +45,26 @@ def test_second_run_does_not_start_while_the_lease_is_held(arc):
         assert again.held
 
 
-def test_lease_left_on_this_host_is_taken_over_by_the_holder_of_the_local_lock(arc):
-    """A run that could not release its lease (the bucket went down, or it was killed) must not block the
-    next run on the same host for the lease's whole duration: that run holds the site's local lock, so the
-    lease can only be a leftover."""
-    Lease(arc, "elbalad", 600, owner="killed-run").acquire()             # never released
+def test_lease_left_by_a_dead_process_on_this_host_is_taken_over_a_live_ones_never(arc, tmp_path):
+    """A run that could not release its lease (killed, or the bucket went down at its end) must not block the
+    next run on the same host for the lease's whole duration: its process is gone, so the lease is taken over
+    at once. A live holder's lease — another crawl on this host with another state folder — never is."""
+    Lease(arc, "elbalad", 600, owner="live-run").acquire()              # this process: alive
     with pytest.raises(LeaseHeld):
-        Lease(arc, "elbalad", 600, owner="elsewhere").acquire()          # without the local lock: wait
-    with Lease(arc, "elbalad", 600, owner="next-run", host_exclusive=True) as taken:
+        Lease(arc, "elbalad", 600, owner="second-crawl").acquire()
+    arc.delete(lease_key("elbalad"))
+    left = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        from crawler.archive.lease import Lease
+        from crawler.archive.s3 import S3Archive
+        from crawler.config import S3Settings
+        Lease(S3Archive({arc.url!r}, S3Settings(**{arc.settings.model_dump()!r})), "elbalad", 600,
+              owner="killed-run").acquire()             # never released: the process ends with it held
+        """)], capture_output=True, text=True)
+    assert left.returncode == 0, left.stderr
+    assert holder(arc)["owner"] == "killed-run"
+    with Lease(arc, "elbalad", 600, owner="next-run") as taken:
         assert taken.held
-        assert json.loads(arc.get(lease_key("elbalad")))["owner"] == "next-run"
+        assert holder(arc)["owner"] == "next-run"
 
 
 def holder(arc) -> dict:

@@ -14,6 +14,7 @@ _.settings_customise_sources, _.get_field_value, _.decode_complex_value
 
 # Scrapy: components wired by crawler/settings.py, their hooks, the settings module's names, spider attributes
 CloseAtDeadline, CrawlDelay, RunReportExtension, CrawlProgress, RetryAfterMiddleware, WarcRecorderMiddleware
+RobotsPolicy, _.robot_parser, LetGo, _.process_exception, DOWNLOADER    # crawler/fetch/robots.py, stopping.py
 _.jitter      # a Scrapy download slot's attribute, read by the downloader
 ArchivePipeline, ExtractPipeline, ValidatePipeline
 _.process_response, _.process_item, _.allowed_domains

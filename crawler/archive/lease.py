@@ -1,10 +1,13 @@
 """A site's write lease in the bucket: one crawl of a site writes to an archive at a time, across machines.
 
-The lease is the object ``leases/site=<site>.json`` ({owner, host, pid, acquired_at, expires_at}):
+The lease is the object ``leases/site=<site>.json`` ({owner, host, boot, pidns, pid, start, token, acquired_at,
+expires_at}: the holder's process named by more than its host name, ``crawler/liveness.py``):
 
 * **take** at run start with a conditional create (``If-None-Match: *``); when the object exists and has
-  expired (its holder died), take it over with ``If-Match`` on the ETag read, so of two runs doing that at
-  once exactly one wins;
+  expired, or names a process of this machine that is gone (a run killed here: its pid no longer runs, or
+  runs a process started at another time), take it over with ``If-Match`` on the ETag read, so of two runs
+  doing that at once exactly one wins. A live holder — another crawl on this host with another state folder
+  included — is never taken over; a holder on another machine only once its lease expired;
 * **renew** every third of ``archive.s3.lease`` from a background thread (``If-Match`` again: a renewal
   that fails because another run took the lease over marks it ``lost`` and logs an error);
 * **release** at the end with a conditional delete.
@@ -16,19 +19,18 @@ safe on their own: articles are created with ``If-None-Match`` and replaced with
 so no article is duplicated and no edit is lost.
 
 When the archive does not answer at run start, no lease can be taken: the run goes on and its writes wait
-in the outbox, which is replayed (under the next run's lease) later. Backends without conditional writes
-(the local folder, guarded by ``jobs/lock.py``'s flock) get a lease that does nothing.
+in the outbox, which is replayed (under the next run's lease) later. A local folder's lease is an ``flock`` on
+``leases/site=<site>.lock`` in the archive folder itself (``LocalArchive.lock``), so two crawls of one folder
+with different state folders exclude each other too; it goes with its holder, even SIGKILLed.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
-import secrets
-import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
+from crawler import liveness
 from crawler.archive.base import Archive, ArchiveError
 
 log = logging.getLogger("arshif.lease")
@@ -58,20 +60,16 @@ def _now() -> datetime:
 
 
 class Lease:
-    def __init__(self, archive: Archive, site: str, duration: float, owner: str | None = None,
-                 host_exclusive: bool = False):
-        """``host_exclusive``: the caller holds the site's local lock (``jobs.lock.SiteLock``), so no other
-        crawl of the site runs on this host, and a lease left by this host is an earlier run's that could not
-        release it (killed, or the archive was down at the end): it is taken over at once instead of
-        blocking runs until it expires."""
-        self.host_exclusive = host_exclusive
+    def __init__(self, archive: Archive, site: str, duration: float, owner: str | None = None):
         self.archive = archive
         self.site = site
         self.duration = float(duration)
-        self.owner = owner or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.process = liveness.identity()
+        self.owner = owner or f"{self.process['host']}-{self.process['pid']}-{self.process['token']}"
         self.key = lease_key(site)
         self.etag: str | None = None
         self.lost = False
+        self._fd: int | None = None          # a local folder's lease: the flock's fd
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -85,7 +83,7 @@ class Lease:
 
     def _body(self) -> bytes:
         now = _now()
-        return json.dumps({"owner": self.owner, "host": socket.gethostname(), "pid": os.getpid(),
+        return json.dumps({"owner": self.owner, **self.process,
                            "acquired_at": now.isoformat(timespec="milliseconds"),
                            "expires_at": (now + timedelta(seconds=self.duration)).isoformat(timespec="milliseconds")}
                           ).encode()
@@ -103,6 +101,8 @@ class Lease:
 
     def acquire(self) -> "Lease":
         """Take the lease or raise :class:`LeaseHeld`; archive errors (outage…) propagate."""
+        if hasattr(self.archive, "lock"):
+            return self._lock_folder()
         if not self.supported(self.archive):
             return self
         for _ in range(3):
@@ -119,16 +119,28 @@ class Lease:
                 expired = datetime.fromisoformat(holder["expires_at"]) <= _now()
             except (KeyError, TypeError, ValueError):
                 expired = True                # unreadable lease: treat as abandoned
-            left_here = self.host_exclusive and holder.get("host") == socket.gethostname()
-            if not (expired or left_here):
+            gone = liveness.alive(holder) is False     # a process of this machine that no longer runs
+            if not (expired or gone):
                 raise LeaseHeld(self.site, holder)
             log.warning("site %s: taking over the write lease of %s (%s)", self.site, holder.get("owner", "?"),
-                        "left by an earlier run on this host" if left_here and not expired
-                        else f"expired at {holder.get('expires_at', '?')}")
+                        f"left by a run on this host whose process is gone (pid {holder.get('pid')})"
+                        if gone and not expired else f"expired at {holder.get('expires_at', '?')}")
             if self.archive.put(self.key, self._body(), content_type=JSON, if_match=etag):
                 return self._taken()
         current = self._read()
         raise LeaseHeld(self.site, current[0] if current else {})
+
+    def _lock_folder(self) -> "Lease":
+        key = self.key.removesuffix(".json") + ".lock"
+        self._fd = self.archive.lock(key, json.dumps({"owner": self.owner, **self.process, "acquired_at": _now(
+        ).isoformat(timespec="milliseconds"), "expires_at": "the end of its run (a lock held by its process)"}).encode())
+        if self._fd is None:
+            try:
+                holder = json.loads(self.archive.get(key) or b"{}")
+            except ValueError:       # being written
+                holder = {}
+            raise LeaseHeld(self.site, holder if isinstance(holder, dict) else {})
+        return self
 
     def _taken(self) -> "Lease":
         current = self._read()
@@ -152,6 +164,9 @@ class Lease:
         return True
 
     def release(self) -> None:
+        if self._fd is not None:
+            self.archive.unlock(self._fd)
+            self._fd = None
         self._stop.set()
         if self._thread is not None:
             self._thread.join()

@@ -6,6 +6,7 @@ any moment leaves either the old object or the new one, never half a file.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import time
@@ -112,6 +113,28 @@ class LocalArchive(Archive):
                     except OSError:         # gone meanwhile, or a read-only archive: left for a later run
                         continue
         return removed
+
+    def lock(self, key: str, holder: bytes) -> int | None:
+        """Hold an exclusive ``flock`` on the file at ``key`` (created; ``holder`` written in it, to name the
+        holder to others): its fd, or None when another process holds it. The kernel releases it when the
+        holder exits or dies; :meth:`unlock` releases it before."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, holder, 0)
+        return fd
+
+    @staticmethod
+    def unlock(fd: int) -> None:
+        os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
     def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         # Walk only the folder that the prefix names, then filter by the rest of the prefix.

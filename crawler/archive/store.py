@@ -12,12 +12,13 @@ edit. Every step is idempotent, so replaying a write after a crash (or from the 
 A write's answer can be lost after the write was applied (a connection cut, a proxy timing out): botocore's
 retry of a conditional write is then refused (412) by our own write, or the retries give up. So a write is
 counted only from what the archive holds (:func:`_put`): a refused or unanswered write whose key now holds
-exactly our bytes — a record carries its run id and fetch time, so no other writer's bytes are the same — is
-ours, and is counted and listed in the run's manifest like any other.
+this very write (its random ``write-id`` metadata) is ours, and is counted and listed in the run's manifest
+like any other.
 """
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,22 +76,28 @@ def _superseded(archive: Archive, record: dict, current: dict, date: str) -> boo
     return archive.exists(version_key(record["site"], date, record["id"], record["content_sha256"]))
 
 
-def _put(archive: Archive, key: str, data: bytes, **how) -> bool:
-    """``archive.put(key, data, **how)``, true when ``data`` is at ``key`` afterwards: a conditional write
-    refused, or a write whose answer never came (``ArchiveUnavailable`` after the retries), is read back before
-    it is counted as not done (see the module's doc)."""
+def _put(archive: Archive, key: str, data: bytes, *, metadata: dict[str, str], **how) -> bool:
+    """``archive.put(key, data, **how)``, true when this very write is at ``key`` afterwards. Where a write's
+    answer can be lost (a backend over the network, with ``stat``), each write carries a random ``write-id``
+    in its metadata, and a conditional write refused, or a write whose answer never came
+    (``ArchiveUnavailable`` after the retries), is read back (HEAD) before it is counted as not done."""
+    stat = getattr(archive, "stat", None)
+    if stat is None:
+        return archive.put(key, data, metadata=metadata, **how)
+    write_id = secrets.token_hex(8)
     try:
-        if archive.put(key, data, **how):
+        if archive.put(key, data, metadata={**metadata, "write-id": write_id}, **how):
             return True
     except ArchiveUnavailable:
         try:
-            held = archive.get(key) == data
+            info = stat(key)
         except ArchiveError:
-            held = False
-        if held:
+            info = None
+        if info is not None and info.metadata.get("write-id") == write_id:
             return True
         raise
-    return archive.get(key) == data
+    info = stat(key)
+    return info is not None and info.metadata.get("write-id") == write_id
 
 
 def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[str], dict | None]:

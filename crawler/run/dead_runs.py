@@ -11,6 +11,7 @@ import json
 import logging
 from datetime import datetime
 
+from crawler import liveness
 from crawler.archive.base import Archive, ArchiveError
 from crawler.outcomes import RunResult
 from crawler.run.report import RunReport
@@ -48,7 +49,7 @@ def complete_dead_run(archive: Archive, report: RunReport, result: RunResult, re
 
 def settle_dead_runs(archive: Archive, site: str, found_by: str) -> list[RunReport]:
     """Mark ``killed`` the reports of ``site`` left ``running``; the caller holds the site's lock (and lease),
-    so no process of theirs is alive. Returns the reports completed; an archive that does not answer is
+    so no process of theirs should be alive — a report whose process is seen alive is left as it is. Returns the reports completed; an archive that does not answer is
     left for the next run."""
     settled = []
     try:
@@ -60,6 +61,10 @@ def settle_dead_runs(archive: Archive, site: str, found_by: str) -> list[RunRepo
             except (ValueError, TypeError):
                 continue
             if report is None or report.result != RunResult.RUNNING:
+                continue
+            if report.process and liveness.alive(report.process):     # e.g. a crawl with another state folder
+                log.warning("run %s of %s is still running (pid %s on %s): not marked killed", report.run_id, site,
+                            report.pid, report.host)
                 continue
             who = f"pid {report.pid} on {report.host}" if report.pid else "its process"
             complete_dead_run(archive, report, RunResult.KILLED,

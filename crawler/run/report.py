@@ -28,6 +28,8 @@ X") read, so its fields are a stable interface:
                 listed), bytes (downloaded), newest (date listed)
     archive     the archive URL (never carries secrets)
     pid, host   the crawl's process, for the operator (a report left "running" by a dead process names it)
+    process     that process named in full (host, boot, pid namespace, pid, start time, token;
+                ``crawler/liveness.py``): a report left "running" by a live process is never marked killed
     arshif_version
 """
 from __future__ import annotations
@@ -91,6 +93,7 @@ class RunReport:
                                                      "fields": {}})
     pid: int | None = None
     host: str | None = None
+    process: dict | None = None       # the run's process named in full (crawler/liveness.py): alive or not
     arshif_version: str = __version__
 
     def __setattr__(self, name: str, value) -> None:

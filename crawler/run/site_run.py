@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crawler import liveness
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.keys import warc_key
@@ -48,7 +49,8 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
         started = run_started(run_id, site_key)
     started = (started or datetime.now(timezone.utc)).astimezone(timezone.utc)
     report = RunReport(run_id or new_run_id(site_key, started), site_key, archive.url, kind=kind,
-                       started_at=started.isoformat(timespec="seconds"), pid=os.getpid(), host=socket.gethostname())
+                       started_at=started.isoformat(timespec="seconds"), pid=os.getpid(), host=socket.gethostname(),
+                       process=liveness.identity())
     run_log = site_logger(log, site_key, report.run_id)
     state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
     run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,

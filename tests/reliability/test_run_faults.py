@@ -240,8 +240,10 @@ def test_sigkilled_crawl_leaves_no_process(replica, tmp_path):
 
 # --- the archive as the truth (S3) -----------------------------------------------------------------------------
 
-from tests.reliability.test_storage_faults import hold_after_articles, s3  # noqa: E402,F401  (the fixture)
+from tests.reliability import test_storage_faults  # noqa: E402
 from tests.s3_proxy import S3Proxy  # noqa: E402
+
+s3 = test_storage_faults.s3          # the fixture: a fresh bucket, the crawl's environment, the secret scan
 
 
 def test_lost_answers_to_applied_puts(s3, replica):
@@ -315,4 +317,71 @@ def test_objects_deleted_behind_the_crawlers_back(s3, replica):
         assert f"{len(deleted)} archived articles are gone from the archive" in said, said[-3000:]
     assert "were gone from the archive at the last run's start" in status.stdout, status.stdout
     assert s3.no_secret_anywhere() == []
+    clean(row)
+
+
+# --- a second crawl of the site from another state folder on the same host ------------------------------------
+
+def start_crawl(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", SITE], env=env, cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def second_crawl_while_the_first_runs(replica, archive, first_env: dict, second_env: dict):
+    """Start a crawl held by the stalled replica, wait for its start report, run a second crawl (another state
+    folder) meanwhile; returns (second's result, the first's report then, the first's exit code and stderr)."""
+    replica.stall(True, SITE)
+    first = start_crawl(first_env)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(r["result"] == "running" for r in run_report_of(archive)):
+            assert first.poll() is None and time.monotonic() < deadline, "the first crawl ended too soon"
+            time.sleep(0.05)
+        second = arshif("crawl", SITE, env=second_env, cwd=ROOT)
+        first_then = next(r for r in run_report_of(archive) if r["pid"] == first.pid)
+        replica.stall(False, SITE)
+        _, stderr = first.communicate(timeout=180)
+    finally:
+        replica.stall(False, SITE)
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    return second, first_then, first.returncode, stderr
+
+
+def test_second_crawl_from_another_state_folder_on_s3(s3, replica, tmp_path):
+    """Two crawls of one bucket on one host, each with its own state folder (so their local locks differ):
+    the second finds the first's lease held by a live process and does not start (exit 75) — it neither takes
+    the lease over nor marks the first run killed."""
+    first_env = s3.env_(ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-a"))
+    second_env = s3.env_(ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-b"))
+    archive = s3.archive()
+    second, first_then, code, stderr = second_crawl_while_the_first_runs(replica, archive, first_env, second_env)
+    s3.outputs += [second.stderr, stderr]
+    row = measure("second crawl, other state folder (S3)", "a crawl with another state folder started while the "
+                  "first ran (same host)", archive, expected_articles(replica, [SITE]))
+    assert second.returncode == 75, second.stderr[-3000:]
+    assert "another crawl holds the archive's write lease" in second.stderr, second.stderr[-3000:]
+    assert "taking over" not in second.stderr + stderr
+    assert first_then["result"] == "running", first_then
+    assert code == 0, stderr[-3000:]
+    assert [r["result"] for r in run_report_of(archive)] == ["ok"]
+    clean(row)
+
+
+def test_second_crawl_from_another_state_folder_on_a_local_archive(replica, tmp_path):
+    """The same with a local archive folder: its lease is a lock in the folder itself, so the second crawl does
+    not start, and the first run is never marked killed."""
+    first_env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-a"))
+    second_env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-b"))
+    archive = open_archive(first_env["ARSHIF_ARCHIVE__URL"])
+    second, first_then, code, stderr = second_crawl_while_the_first_runs(replica, archive, first_env, second_env)
+    row = measure("second crawl, other state folder (local)", "a crawl with another state folder started while "
+                  "the first ran (same host)", archive, expected_articles(replica, [SITE]))
+    assert second.returncode == 75, second.stderr[-3000:]
+    assert "another crawl holds the archive's write lease" in second.stderr, second.stderr[-3000:]
+    assert "marked killed" not in second.stderr + stderr
+    assert first_then["result"] == "running", first_then
+    assert code == 0, stderr[-3000:]
+    assert [r["result"] for r in run_report_of(archive)] == ["ok"]
     clean(row)
