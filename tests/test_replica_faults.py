@@ -335,3 +335,19 @@ def test_bad_date_and_future_lastmod(replica):
     replica.inject("future_lastmod", "/sitemap*", site="elbalad", year=2099)
     root = etree.fromstring(get(base + "/sitemap.xml")[1])
     assert {e.text[:4] for e in root.iter(f"{SM}lastmod")} == {"2099"}
+
+
+# --- robots.txt as the run faults see it (tests/reliability/test_run_faults.py) -------------------------------
+
+def test_disallow_all(replica):
+    replica.inject("disallow_all", "/robots.txt")
+    _, body = get(replica.base_urls["elbalad"] + "/robots.txt")
+    lines = body.decode("ascii").splitlines()
+    assert lines[:2] == ["User-agent: *", "Disallow: /"] and any(line.startswith("Sitemap:") for line in lines)
+
+
+def test_client_error(replica):
+    replica.inject("client_error", "/robots.txt", status=410)
+    assert get(replica.base_urls["elbalad"] + "/robots.txt")[0].status == 410
+    with pytest.raises(ValueError, match="fault client_error must be 4xx, got 503"):
+        replica.inject("client_error", "/robots.txt", status=503)

@@ -27,7 +27,7 @@ def run_with(max_failed_share=0.1, discovery=None, **counts):
     report = RunReport("20261123T114002Z-elbalad-abcd", "elbalad", "file:///tmp/a")
     report.counts.update(counts)
     return SimpleNamespace(report=report, discovery=discovery or discovery_of(read("feed", "/rss.aspx")),
-                           write_failures=[],
+                           write_failures=[], stop_why=None, robots_unreadable=None,
                            cfg=SimpleNamespace(time_limit=1500.0),
                            settings=SimpleNamespace(crawl=SimpleNamespace(max_failed_share=max_failed_share)))
 
