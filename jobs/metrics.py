@@ -4,7 +4,7 @@ Exposed on ``http://<service.metrics_host>:<service.metrics_port>/metrics`` when
 default: put a reverse proxy or the pod network in front to expose it), and/or written after every run to
 ``service.metrics_textfile`` for node_exporter's textfile collector (the path must end in ``.prom``).
 
-    arshif_runs_total{site,result}                  runs finished, result "ok" | "degraded" | "failed" | "killed"
+    arshif_runs_total{site,result}                  runs finished, result "ok" | "degraded" | "failed" | "killed" | "stopped"
     arshif_articles_total{site,outcome}             pages by outcome (new, updated, unchanged, skipped, ...)
     arshif_last_run_result{site,arshif_last_run_result}  1 for the last run's result, 0 for the others
     arshif_last_success_timestamp_seconds{site}     end of the last run that went to its end (ok or degraded)

@@ -249,18 +249,34 @@ s3 = test_storage_faults.s3          # the fixture: a fresh bucket, the crawl's 
 def test_lost_answers_to_applied_puts(s3, replica):
     """A third of the articles' PUTs are applied by the bucket but their answers lost (an S3 proxy closes the
     connection): each is read back before it is counted, so the run lists it as new in its manifest — verify
-    finds every article in a manifest, and nothing is counted twice."""
+    finds every article in a manifest, and nothing is counted twice. Then the same for edits (``If-Match``
+    replaces): counted updated, listed, their previous texts kept as versions."""
     with S3Proxy(s3.server.endpoint, pattern=r"/articles/", share=0.3, seed=4) as proxy:
         faulted = arshif("crawl", SITE, env=s3.env_(ARSHIF_ARCHIVE__S3__ENDPOINT_URL=proxy.endpoint), cwd=ROOT)
     s3.outputs += [faulted.stdout, faulted.stderr]
     archive = s3.archive()
-    report = json.loads(archive.get(next(k for k in archive.list(f"runs/site={SITE}/") if k.endswith(".json"))))
-    row = measure("lost answers to applied PUTs", f"{len(proxy.dropped)} article PUTs applied, answer dropped "
-                  "(S3 proxy); no rerun", archive, expected_articles(replica, [SITE]))
+    [report] = run_report_of(archive)
     assert proxy.dropped, "no PUT answer was dropped"
     assert faulted.returncode == 0, faulted.stderr[-3000:]
-    assert report["counts"]["new"] == row.expected and report["counts"]["pending"] == 0, report["counts"]
+    assert report["counts"]["new"] == len(expected_articles(replica, [SITE])) and report["counts"]["pending"] == 0
     assert {unquote(p) for p in proxy.dropped} <= {f"/{s3.bucket}/arshif/{k}" for k in report["keys_written"]}
+
+    done = datetime.fromisoformat(report["finished_at"])
+    edited = [a.article_id for a in replica.articles(SITE) if a.kind == "article"][:6]
+    for article_id in edited:
+        replica.edit(article_id, SITE, after=done)
+    with S3Proxy(s3.server.endpoint, pattern=r"/articles/", share=1.0, seed=5) as edits:
+        again = arshif("crawl", SITE, env=s3.env_(ARSHIF_ARCHIVE__S3__ENDPOINT_URL=edits.endpoint), cwd=ROOT)
+    s3.outputs += [again.stdout, again.stderr]
+    second = sorted(run_report_of(archive), key=lambda r: r["run_id"])[-1]
+    row = measure("lost answers to applied PUTs", f"{len(proxy.dropped)} new and {len(edits.dropped)} edited "
+                  "articles' PUTs applied, answer dropped (S3 proxy); no rerun", archive,
+                  expected_articles(replica, [SITE]))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(edits.dropped) == len(edited) and second["counts"]["updated"] == len(edited), second["counts"]
+    assert {unquote(p) for p in edits.dropped} <= {f"/{s3.bucket}/arshif/{k}" for k in second["keys_written"]}
+    assert len(list(archive.list("versions/"))) == len(edited)
+    assert s3.no_secret_anywhere() == []
     clean(row)
 
 
