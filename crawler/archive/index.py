@@ -123,13 +123,16 @@ class ArticleIndex:
     def forget_gone(self, archive: Archive) -> list[str]:
         """Forget the articles whose objects the archive no longer holds (deleted behind our back, between runs
         or during one): one listing of the site's ``articles/`` (a LIST request per 1,000 keys), compared with
-        the keys known here. Their URLs are then fetched again and written as new. Returns the keys forgotten."""
+        the keys known here. Their URLs are then fetched again and written as new; the feeds' and sitemaps'
+        validators are forgotten with them, so that no 304 hides the documents that list those URLs. Returns
+        the keys forgotten."""
         listed = {key for key, _ in archive.list_info(f"articles/site={self.site}/")}
         with self._lock:
             gone = [(aid, key) for aid, key in self._db.execute("SELECT id, key FROM articles") if key not in listed]
             if gone:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("DELETE FROM articles WHERE id=? AND key=?", gone)
+                self._db.execute("DELETE FROM validators")
                 self._db.execute("COMMIT")
         return [key for _, key in gone]
 

@@ -16,7 +16,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from crawler.archive.durable import fsync_dir, make_folders, write_atomic
-from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError
+from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
 
 
 def path_from_url(url: str) -> Path:
@@ -117,22 +117,28 @@ class LocalArchive(Archive):
     def lock(self, key: str, holder: bytes) -> int | None:
         """Hold an exclusive ``flock`` on the file at ``key`` (created; ``holder`` written in it, to name the
         holder to others): its fd, or None when another process holds it. The kernel releases it when the
-        holder exits or dies; :meth:`unlock` releases it before."""
+        holder exits or dies; :meth:`unlock` releases it before. The fd held is read-only, so the lock never
+        keeps the archive's file system from being remounted read-only."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError as exc:          # a full or read-only disk: no lock, the caller goes on as in an outage
+            raise ArchiveUnavailable(f"archive {self.url}: cannot create the lock {path}: {exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             return None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, holder, 0)
+        try:
+            with open(path, "wb") as fh:
+                fh.write(holder)
+        except OSError:
+            pass                        # only names the holder to others
         return fd
 
     @staticmethod
     def unlock(fd: int) -> None:
-        os.ftruncate(fd, 0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 

@@ -71,7 +71,7 @@ def _check_index(run: "SiteRun") -> None:
     warning line and the count ``gone_from_archive``; an archive that does not answer is checked next run."""
     try:
         gone = run.index.forget_gone(run.archive)
-    except ArchiveUnavailable as exc:
+    except ArchiveError as exc:
         run.log.warning("index not checked against the archive, archive unavailable: %s", exc)
         return
     if gone:
