@@ -20,7 +20,7 @@ so no article is duplicated and no edit is lost.
 
 When the archive does not answer at run start, no lease can be taken: the run goes on and its writes wait
 in the outbox, which is replayed (under the next run's lease) later. A local folder's lease is an ``flock`` on
-``leases/site=<site>.lock`` in the archive folder itself (``LocalArchive.lock``), so two crawls of one folder
+the hidden file ``leases/.site=<site>.lock`` in the archive folder itself (``LocalArchive.lock``), so two crawls of one folder
 with different state folders exclude each other too; it goes with its holder, even SIGKILLed.
 """
 from __future__ import annotations
@@ -131,15 +131,11 @@ class Lease:
         raise LeaseHeld(self.site, current[0] if current else {})
 
     def _lock_folder(self) -> "Lease":
-        key = self.key.removesuffix(".json") + ".lock"
-        self._fd = self.archive.lock(key, json.dumps({"owner": self.owner, **self.process, "acquired_at": _now(
-        ).isoformat(timespec="milliseconds"), "expires_at": "the end of its run (a lock held by its process)"}).encode())
+        key = f"leases/.site={self.site}.lock"          # hidden: no listing sees it, it is no archive object
+        self._fd = self.archive.lock(key)
         if self._fd is None:
-            try:
-                holder = json.loads(self.archive.get(key) or b"{}")
-            except ValueError:       # being written
-                holder = {}
-            raise LeaseHeld(self.site, holder if isinstance(holder, dict) else {})
+            raise LeaseHeld(self.site, {"owner": f"the process that holds {key} in the archive folder",
+                                        "host": "a machine sharing the folder", "expires_at": "its end"})
         return self
 
     def _taken(self) -> "Lease":

@@ -114,11 +114,11 @@ class LocalArchive(Archive):
                         continue
         return removed
 
-    def lock(self, key: str, holder: bytes) -> int | None:
-        """Hold an exclusive ``flock`` on the file at ``key`` (created; ``holder`` written in it, to name the
-        holder to others): its fd, or None when another process holds it. The kernel releases it when the
-        holder exits or dies; :meth:`unlock` releases it before. The fd held is read-only, so the lock never
-        keeps the archive's file system from being remounted read-only."""
+    def lock(self, key: str) -> int | None:
+        """Hold an exclusive ``flock`` on the (empty, created) file at ``key``: its fd, or None when another
+        process holds it. The kernel releases it when the holder exits or dies; :meth:`unlock` releases it
+        before. The file is never written (an archive's bytes and times stay as they were) and its fd is
+        read-only, so the lock never keeps the archive's file system from being remounted read-only."""
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,11 +130,6 @@ class LocalArchive(Archive):
         except BlockingIOError:
             os.close(fd)
             return None
-        try:
-            with open(path, "wb") as fh:
-                fh.write(holder)
-        except OSError:
-            pass                        # only names the holder to others
         return fd
 
     @staticmethod
@@ -150,7 +145,7 @@ class LocalArchive(Archive):
         found = []
         for dirpath, _, filenames in os.walk(folder):
             for name in filenames:
-                if name.startswith(".tmp-"):
+                if name.startswith("."):        # a write in progress (.tmp-*.part), a lease's lock file
                     continue
                 path = os.path.join(dirpath, name)
                 key = os.path.relpath(path, self.root).replace(os.sep, "/")

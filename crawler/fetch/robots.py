@@ -27,7 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.components import run_from
-from crawler.fetch.failures import reason
+from crawler.fetch.failures import host_of, reason
 from crawler.fetch.stopping import RunStopped
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
@@ -60,7 +60,7 @@ class RobotsPolicy(RobotsTxtMiddleware):
         except RunStopped:
             return self._rules(DISALLOW_ALL)              # the run is over: nothing more goes out
         except Exception as exc:
-            return self._unreachable(robots_url, reason(Failure(exc)))
+            return self._unreachable(robots_url, reason(Failure(exc)), network=True)
         if response.status == 429 or response.status >= 500:
             return self._unreachable(robots_url, f"HTTP {response.status}")
         if 400 <= response.status < 500:
@@ -72,11 +72,12 @@ class RobotsPolicy(RobotsTxtMiddleware):
                                                         request=request)
         return rules
 
-    def _unreachable(self, robots_url: str, why: str):
-        self.run.robots_unreadable = (f"robots.txt could not be read ({robots_url}: {why}): nothing of the site "
-                                      "fetched this run (RFC 9309: an unreachable robots.txt means complete "
-                                      "disallow)")
-        self.run.log.error("%s", self.run.robots_unreadable)
+    def _unreachable(self, robots_url: str, why: str, network: bool = False):
+        said = (f"robots.txt could not be read ({robots_url}: {why}): nothing of the site fetched this run "
+                "(RFC 9309: an unreachable robots.txt means complete disallow)")
+        self.run.log.error("%s", said)
+        # the run's reason: a site that does not answer at all is "unreachable", as any other request says it
+        self.run.robots_unreadable = f"site unreachable: {host_of(robots_url)}: {why} ({said})" if network else said
         return self._rules(DISALLOW_ALL)
 
     def _rules(self, body: bytes):
