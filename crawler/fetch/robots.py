@@ -16,6 +16,8 @@ What cannot be read is decided as RFC 9309 section 2.3.1 says, once for the run:
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request
@@ -27,7 +29,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.components import run_from
-from crawler.fetch.failures import host_of, reason
+from crawler.fetch.failures import reason
 from crawler.fetch.stopping import RunStopped
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
@@ -77,7 +79,7 @@ class RobotsPolicy(RobotsTxtMiddleware):
                 "(RFC 9309: an unreachable robots.txt means complete disallow)")
         self.run.log.error("%s", said)
         # the run's reason: a site that does not answer at all is "unreachable", as any other request says it
-        self.run.robots_unreadable = f"site unreachable: {host_of(robots_url)}: {why} ({said})" if network else said
+        self.run.robots_unreadable = f"site unreachable: {urlsplit(robots_url).netloc}: {why} ({said})" if network else said
         return self._rules(DISALLOW_ALL)
 
     def _rules(self, body: bytes):
