@@ -12,7 +12,7 @@ runner stops the process at the same instant, and reads the report stored under 
 
 Every run ends with a run report in the archive: the one the crawl wrote, or — when it was stopped or died
 without one — a failed report written here (a report the stopped crawl did write is marked failed, with
-the reason it was stopped).
+the reason it was stopped, unless it says the run was crawled to its end: then only the exit was late).
 """
 from __future__ import annotations
 
@@ -114,13 +114,15 @@ class CrawlRunner:
                 child.proc.wait()
 
     def _settle(self, child: _Child) -> RunReport:
-        """The run's report: the crawl's own when it ended by itself, else one written (or amended) here."""
+        """The run's report: the crawl's own when it ended by itself or completed its run before it was stopped
+        (a report of a run crawled to its end: the stop cut nothing short, the process was only still exiting,
+        which on a loaded machine can take seconds), else one written (or amended) here."""
         report = self._stored_report(child)
         if report is not None and report.result == RunResult.RUNNING:     # it died before completing it
             result = RunResult.FAILED if child.stop_reason else RunResult.KILLED
             report = complete_dead_run(self.archive, report, result,
                                        child.stop_reason or _exit_reason(child.proc.returncode, report=True))
-        elif report is not None and child.stop_reason is None:
+        elif report is not None and (child.stop_reason is None or report.result.completed):
             return report
         elif report is None:
             report = child.report
