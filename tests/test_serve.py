@@ -384,7 +384,15 @@ def test_serve_crawls_the_replica_on_schedule_and_stops_cleanly(replica, tmp_pat
 
 @pytest.mark.slow
 def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(replica, tmp_path):
-    from tests.crawl_helpers import crawl_env, run_reports
+    """The 8 s limit is what is tested: the stalled run does nothing but wait under it. A whole run of the site
+    in a fresh interpreter can take longer than 8 s on a loaded machine (~25 s at a load of 20 on 2 cores), so
+    the service's later runs are checked by their order and reports, not by their result, and that the stopped
+    crawl left nothing in the way of the next one (its lock, its state) by a crawl without that limit after
+    the service stopped."""
+    from tests.crawl_helpers import arshif, crawl_env, run_reports
+
+    def ended():
+        return [r for r in run_reports(archive, "elbalad") if r["result"] != "running"]
 
     replica.stall(True, "elbalad")
     env = crawl_env(replica, tmp_path, ARSHIF_SITES__ELBALAD__EVERY="3s", ARSHIF_SITES__ELBALAD__TIME_LIMIT="8s",
@@ -392,20 +400,20 @@ def test_a_stalled_crawl_is_stopped_at_the_time_limit_and_the_next_run_happens(r
     archive = tmp_path / "archive"
     proc = serve(env)
     try:
-        wait_for(lambda: [r for r in run_reports(archive, "elbalad") if r["result"] != "running"], 300,
-                 "the stalled run's report")
+        wait_for(lambda: ended(), 300, "the stalled run's report")
         replica.stall(False, "elbalad")
-        wait_for(lambda: any(r["result"] == "ok" for r in run_reports(archive, "elbalad")), 300, "a run after it")
+        wait_for(lambda: len(ended()) >= 2, 300, "the next run's report")
     finally:
         code, err = stop(proc, timeout=90)
     assert code == 0, err[-3000:]
-    first, *later = run_reports(archive, "elbalad")
+    first, second, *_ = run_reports(archive, "elbalad")
     assert (first["result"], first["reason"]) == ("failed", "time limit 8s exceeded")
-    # A run can still be going when the service is stopped (every 3 s) and end "stopped by the service's
-    # shutdown", or, on a loaded machine, pass its 8 s limit: the claim is only that a later run succeeded.
-    ok = [r for r in later if r["result"] == "ok"]
-    assert ok and ok[0]["started_at"] >= first["finished_at"], [(r["result"], r["reason"]) for r in later]
     assert "elbalad: stopping the crawl" in err and "time limit 8s exceeded" in err
+    assert second["result"] != "running" and second["started_at"] >= first["finished_at"]
+
+    done = arshif("crawl", "elbalad", env={**env, "ARSHIF_SITES__ELBALAD__TIME_LIMIT": "25m"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert run_reports(archive, "elbalad")[-1]["result"] == "ok"
 
 
 def test_a_metrics_port_in_use_stops_the_service_at_start(fake):
