@@ -6,7 +6,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -19,6 +18,7 @@ from crawler.archive.verify import verify_archive
 from crawler.archive.index import Known
 from tests.s3_server import s3_settings
 from tests.test_outbox import make_record
+from tests.waiting import wait_until
 
 DATE = "2026-11-20"
 
@@ -69,13 +69,6 @@ def test_lease_left_by_a_dead_process_on_this_host_is_taken_over_a_live_ones_nev
 
 def holder(arc) -> dict:
     return json.loads(arc.get(lease_key("elbalad")))
-
-
-def wait_until(condition, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def expired(lease: dict) -> bool:

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -23,6 +22,7 @@ from crawler.urls import canonicalize, is_article_url
 from replica import KINDS, ReplicaServer, build
 from replica import render_elbalad, render_rt_arabic
 from replica.arabic_dates import long_date
+from tests.waiting import wait_until
 
 SITES = ("rt_arabic", "elbalad")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
@@ -213,10 +213,8 @@ def test_keep_alive_serves_many_requests_on_one_connection_until_stopped():
         assert response.will_close
 
 
-def test_starts_fast_on_ephemeral_ports():
-    started = time.monotonic()
+def test_starts_on_ephemeral_ports():
     with ReplicaServer() as server:
-        assert time.monotonic() - started < 1.0
         ports = {urlsplit(url).port for url in server.base_urls.values()}
         assert len(ports) == 2 and all(url.startswith("http://127.0.0.1:") for url in server.base_urls.values())
         assert fetch(server.base_urls["rt_arabic"] + "/robots.txt")[0] == 200
@@ -430,12 +428,12 @@ def test_stall_blocks_until_released(fresh):
         fetch(rt + "/rss/", timeout=0.5)
     assert fetch(elbalad + "/rss.aspx")[0] == 200       # the other site is unaffected
     done = []
-    waiter = threading.Thread(target=lambda: done.append(fetch(rt + "/robots.txt")[0]))
+    waiter = threading.Thread(target=lambda: done.append(fetch(rt + "/robots.txt", timeout=60)[0]))
     waiter.start()
-    time.sleep(0.2)
-    assert not done
+    wait_until(lambda: "/robots.txt" in {path for _, path in fresh.arrivals("rt_arabic")}, "the request")
+    assert not done                                     # arrived, and held
     fresh.stall(False)
-    waiter.join(5)
+    waiter.join(60)
     assert done == [200]
 
 
@@ -446,17 +444,16 @@ def test_stop_releases_stalled_requests():
 
     def request():
         try:
-            outcome.append(fetch(server.base_urls["elbalad"] + "/", timeout=5)[0])
+            outcome.append(fetch(server.base_urls["elbalad"] + "/", timeout=60)[0])
         except Exception as exc:               # the server hangs up: any connection error
             outcome.append(type(exc).__name__)
 
     waiter = threading.Thread(target=request)
     waiter.start()
-    time.sleep(0.2)
-    started = time.monotonic()
+    wait_until(lambda: server.arrivals("elbalad"), "the request")
     server.stop()
-    waiter.join(5)
-    assert outcome and time.monotonic() - started < 2
+    waiter.join(120)
+    assert outcome and outcome != ["TimeoutError"], outcome    # hung up on by the stop, not given up on
 
 
 @pytest.mark.parametrize("site", SITES)
