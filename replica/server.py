@@ -299,6 +299,13 @@ class ReplicaServer:
         for state in self._targets(site):
             state.stall(on)
 
+    def stall_after(self, pages: int, site: str) -> None:
+        """Stall ``site`` once it has answered ``pages`` more of its article pages: the next request for one, and
+        every request after it, waits until ``stall(False)`` (which also drops a hold not reached). Decided as each request arrives, so a crawl can
+        neither end nor get further, however loaded the machine, before a test has acted on it."""
+        state = self._state(site)
+        state.stall_after({a.url_path for a in state.articles() if a.kind != "not_article"}, pages)
+
     def serve_articles(self, on: bool, site: str | None = None) -> None:
         for state in self._targets(site):
             state.serve_articles(on)

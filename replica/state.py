@@ -107,6 +107,7 @@ class SiteState:
             self._fail_status: int | None = None
             self._stats: Counter[str] = Counter()
             self._arrivals: list[tuple[float, str]] = []     # (time.monotonic(), path) of each request
+            self._hold: tuple[frozenset[str], int] | None = None  # stall_after: (paths, how many more to answer)
         self.faults.clear()
         self._running.set()
 
@@ -140,10 +141,17 @@ class SiteState:
 
     # --- controls -------------------------------------------------------------------------------------
     def stall(self, on: bool) -> None:
+        with self._lock:
+            self._hold = None       # a stall_after not yet reached is dropped
         if on:
             self._running.clear()
         else:
             self._running.set()
+
+    def stall_after(self, paths: set[str], pages: int) -> None:
+        """Answer ``pages`` more requests for ``paths``, then stall (as ``stall(True)``) at the next one."""
+        with self._lock:
+            self._hold = (frozenset(paths), pages)
 
     def serve_articles(self, on: bool) -> None:
         with self._lock:
@@ -182,6 +190,11 @@ class SiteState:
         with self._lock:
             self._stats[path] += 1
             self._arrivals.append((time.monotonic(), path))
+            if self._hold and path in self._hold[0]:
+                paths, left = self._hold
+                self._hold = (paths, left - 1) if left else None
+                if not left:
+                    self._running.clear()
 
     def stats(self) -> dict[str, int]:
         with self._lock:

@@ -9,6 +9,7 @@ import pytest
 
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, expected_urls, run_reports
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -20,15 +21,16 @@ def replica():
 
 
 def test_sigkill_mid_crawl_then_rerun(replica, tmp_path):
-    env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_DELAY="0.15",
-                    ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN="1")
+    env = crawl_env(replica, tmp_path)
+    replica.stall_after(8, "elbalad")                        # it cannot end before it is killed
     proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", "elbalad"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len(list((tmp_path / "archive").rglob("articles/**/*.json"))) < 5:
+
+    def five_articles():
         assert proc.poll() is None, "the crawl ended before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+        return len(list((tmp_path / "archive").rglob("articles/**/*.json"))) >= 5
+
+    wait_until(five_articles, "5 articles archived")
     os.killpg(proc.pid, signal.SIGKILL)                      # the crawl and its extraction workers
     proc.wait()
     partial = len(archived(tmp_path / "archive"))
@@ -40,6 +42,7 @@ def test_sigkill_mid_crawl_then_rerun(replica, tmp_path):
     stale.write_bytes(b'{"id": "half')
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
 
+    replica.stall(False, "elbalad")
     again = arshif("crawl", "elbalad", env=crawl_env(replica, tmp_path))
     assert again.returncode == 0, again.stderr[-3000:]
     urls = [r["canonical_url"] for r in archived(tmp_path / "archive") if r["site"] == "elbalad"]

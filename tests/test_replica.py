@@ -437,6 +437,28 @@ def test_stall_blocks_until_released(fresh):
     assert done == [200]
 
 
+def test_stall_after_answers_that_many_article_pages_then_holds_every_request(fresh):
+    base = fresh.base_urls["elbalad"]
+    articles = [a.url_path for a in fresh.articles("elbalad") if a.kind == "article"]
+    fresh.stall_after(2, "elbalad")
+    assert fetch(base + "/robots.txt")[0] == 200                  # not an article page: not counted
+    assert [fetch(base + path)[0] for path in articles[:2]] == [200, 200]
+    assert fetch(base + "/robots.txt")[0] == 200                  # not held before the next article page
+    done = []
+    waiter = threading.Thread(target=lambda: done.append(fetch(base + articles[2], timeout=60)[0]))
+    waiter.start()
+    wait_until(lambda: articles[2] in {path for _, path in fresh.arrivals("elbalad")}, "the third article page")
+    with pytest.raises(OSError):                                  # held, and so is the site: a timeout
+        fetch(base + "/robots.txt", timeout=0.5)
+    assert not done
+    fresh.stall(False, "elbalad")
+    waiter.join(60)
+    assert done == [200] and fetch(base + articles[3])[0] == 200  # released; held once only
+    fresh.stall_after(0, "elbalad")
+    fresh.stall(False, "elbalad")                                 # drops a hold not reached yet
+    assert fetch(base + articles[4])[0] == 200
+
+
 def test_stop_releases_stalled_requests():
     server = ReplicaServer().start()
     server.stall(True)

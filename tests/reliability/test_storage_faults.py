@@ -114,10 +114,10 @@ def test_disk_full(replica, tmp_path, tmpfs):
 def test_read_only_archive(replica, tmp_path, tmpfs):
     archive = tmpfs.mount("50m")
     env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__URL=f"file://{archive}")
+    replica.stall_after(10, SITE)                             # the crawl cannot end before the fault
     crawl = start_crawl(env)
     try:
         try:
-            hold_after_articles(replica, 10, crawl)           # the crawl cannot end before the fault
             wait_for(lambda: local_articles(archive), 5, crawl)
             tmpfs.remount("ro")                               # mid-run
         finally:
@@ -146,11 +146,14 @@ def test_sigkill_at_random_points_during_the_crawl(replica, tmp_path):
     expected = expected_articles(replica, [SITE])
     points = sorted(rng.sample(range(2, len(expected) - 1), 2))   # articles archived when each kill comes
     for point in points:
+        replica.stall(False, SITE)
+        replica.stall_after(len(expected) - 1 - local_articles(archive), SITE)   # it cannot end before the kill
         crawl = start_crawl(env)
         try:
             wait_for(lambda: local_articles(archive), point, crawl)
         finally:
             kill_group(crawl)
+    replica.stall(False, SITE)
     again = arshif("crawl", SITE, env=crawl_env(replica, tmp_path))
     row = measure("SIGKILL during crawl", f"SIGKILL at {points[0]} then {points[1]} articles (seed 8)",
                   open_archive(env["ARSHIF_ARCHIVE__URL"]), expected)
@@ -205,27 +208,13 @@ def s3(s3_server, s3_env, s3_url, replica, tmp_path):
     return S3()
 
 
-def hold_after_articles(replica, pages: int, proc: subprocess.Popen, timeout: float = 120) -> None:
-    """Stall the replica once the crawl has asked for ``pages`` article pages: it can fetch no more (and so
-    not end) until ``replica.stall(False)``. Watched in this process, every 20 ms: a crawl at full speed
-    gets a page or two further, never to its end (waiting on the bucket's listing instead was once slow
-    enough, under load, for the whole crawl to finish before the fault)."""
-    paths = {a.url_path for a in replica.articles(SITE) if a.kind != "not_article"}
-    deadline = time.monotonic() + timeout
-    while sum(path in paths for _, path in replica.arrivals(SITE)) < pages:
-        assert proc.poll() is None, "the crawl ended before the fault could be injected"
-        assert time.monotonic() < deadline, "the crawl fetched too little"
-        time.sleep(0.02)
-    replica.stall(True, SITE)
-
-
 def crawl_through(s3, replica, env: dict, fault) -> subprocess.Popen:
     """Start a crawl, hold it after 10 article pages, wait for 5 articles in the bucket, call ``fault()``,
     let the crawl go on and wait for its end."""
+    replica.stall_after(10, SITE)
     crawl = start_crawl(env)
     try:
         try:
-            hold_after_articles(replica, 10, crawl)
             wait_for(s3.objects, 5, crawl)
             fault()
         finally:
@@ -318,10 +307,12 @@ def test_credentials_revoked_mid_run(s3, replica):
 @pytest.mark.slow
 def test_sigkill_at_random_points_during_upload(s3, replica):
     point = random.Random(9).randint(3, len(expected_articles(replica, [SITE])) - 3)
+    replica.stall_after(len(expected_articles(replica, [SITE])) - 1, SITE)   # it cannot end before the kill
     crawl = start_crawl(s3.env_(**SLOW_CRAWL))
     try:
         wait_for(s3.objects, point, crawl)
     finally:
         kill_group(crawl)
+        replica.stall(False, SITE)
     row = finish(s3, replica, "SIGKILL during upload", f"SIGKILL at {point} articles in the bucket (seed 9)")
     assert (row.lost, row.duplicated, row.garbled, row.unaccounted) == (0, 0, 0, 0), row.details
