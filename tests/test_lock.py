@@ -7,12 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
 from crawler.config import load_settings
 from jobs.lock import LockBusy, SiteLock, lock_path
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -128,18 +128,17 @@ def test_two_crawls_of_a_site_started_at_once_one_crawls_the_other_exits(tmp_pat
 
     with ReplicaServer(plain=PLAIN) as replica:
         replica.stall(True, "elbalad")
-        env = crawl_env(replica, tmp_path)
+        # the stalled requests wait for the loser however long it takes to start (not the 30 s download timeout)
+        env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__DOWNLOAD_TIMEOUT="10m")
         procs = [subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", "elbalad"], env=env,
                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(2)]
         try:
-            deadline = time.monotonic() + 60
-            while all(p.poll() is None for p in procs) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_until(lambda: any(p.poll() is not None for p in procs), "one of the crawls to exit", timeout=300)
             [loser] = [p for p in procs if p.poll() is not None]
             [winner] = [p for p in procs if p is not loser]
             replica.stall(False, "elbalad")
-            out, err = winner.communicate(timeout=120)
+            out, err = winner.communicate(timeout=300)
         finally:
             for proc in procs:
                 proc.kill()

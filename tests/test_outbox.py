@@ -23,6 +23,7 @@ from crawler.sites import SITES
 from crawler.run.uploads import store_flush_reports
 from crawler.urls import article_id
 from tests.s3_server import free_ports, s3_settings
+from tests.waiting import wait_until
 
 JSON = "application/json; charset=utf-8"
 
@@ -118,9 +119,7 @@ def test_kill_while_adding_leaves_only_whole_entries(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.Popen([sys.executable, "-c", _WRITER.format(root=root, folder=str(folder))])
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (not folder.exists() or len(list(folder.glob("*.json"))) < 30):
-            time.sleep(0.05)
+        wait_until(lambda: folder.exists() and len(list(folder.glob("*.json"))) >= 30, "30 entries in the outbox")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
