@@ -5,7 +5,6 @@ import base64
 import gzip
 import hashlib
 import socket
-import time
 
 import pytest
 
@@ -170,12 +169,10 @@ def test_endpoint_not_answering_is_an_outage(s3_env):
 
     arc = S3Archive("s3://somebucket/p", S3Settings(endpoint_url=f"http://127.0.0.1:{port}", addressing_style="path",
                                                     max_attempts=2, connect_timeout=1))
-    start = time.monotonic()
     with pytest.raises(ArchiveUnavailable, match=r"not answering after 2 attempts \(EndpointConnectionError\)"):
         arc.check()
-    with pytest.raises(ArchiveUnavailable):
+    with pytest.raises(ArchiveUnavailable, match="after 2 attempts"):
         arc.put("k", b"x", content_type=JSON)
-    assert time.monotonic() - start < 10
 
 
 def test_timeout_is_an_outage(s3_env):
