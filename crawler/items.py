@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from scrapy.exceptions import DropItem
+
 
 @dataclass
 class PageItem:
@@ -13,3 +15,9 @@ class PageItem:
     encoding: str | None           # charset from the Content-Type header, if any
     fetched_at: datetime
     warc: dict | None              # {"file", "offset", "record_id"} of the raw response
+
+
+class FetchAgain(DropItem):
+    """A page dropped without its article that a later run must fetch again (an extraction error, a page that
+    stood in for the article, a record that could not be checked or archived): ``crawler/run/page_fate.py``
+    keeps its discovery document from being trusted next run, so no 304 hides the article."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from scrapy.exceptions import DropItem
-
 from crawler.archive.keys import utc_date
 from crawler.archive.store import plan_article
 from crawler.outcomes import PageOutcome
 from crawler.components import RunComponent
+from crawler.items import FetchAgain
 
 
 class ArchivePipeline(RunComponent):
@@ -28,7 +27,7 @@ class ArchivePipeline(RunComponent):
         except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
             run.write_failed("article", exc)     # advanced, so the next run fetches the article again
             run.report.count(PageOutcome.FAILED)
-            raise DropItem(f"not archived: {record['url']}: {exc}") from None
+            raise FetchAgain(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)
         if outcome != PageOutcome.PENDING:

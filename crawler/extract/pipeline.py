@@ -12,7 +12,7 @@ from functools import partial
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import PageItem
+from crawler.items import FetchAgain, PageItem
 from crawler.outcomes import Count, NotArticle, PageOutcome
 from crawler.extract.record import complete
 from crawler.components import RunComponent
@@ -36,7 +36,7 @@ class ExtractPipeline(RunComponent):
             run.report.count(PageOutcome.FAILED)
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
-            raise DropItem(f"extraction error on {item.url}") from None
+            raise FetchAgain(f"extraction error on {item.url}") from None
         requested = article_id(item.requested_url, run.base_url, run.spec)
         if not isinstance(result, NotArticle):
             result = self.verdict.judge(result, requested) or result
@@ -50,7 +50,7 @@ class ExtractPipeline(RunComponent):
                                 extra={"url": item.url})
             else:
                 run.log.info("not an article: %s (%s)", item.url, result.reason, extra={"url": item.url})
-            raise DropItem(f"not an article: {item.url}")
+            raise (FetchAgain if result.rejected else DropItem)(f"not an article: {item.url}")
         elsewhere = findings.get("canonical_elsewhere")
         if elsewhere:
             run.report.count(Count.MISMATCHED)

@@ -2,10 +2,9 @@
 is counted and logged with its URL and reason, never archived half-empty."""
 from __future__ import annotations
 
-from scrapy.exceptions import DropItem
-
 from crawler.components import RunComponent
 from crawler.extract.record import problems
+from crawler.items import FetchAgain
 from crawler.outcomes import Count, PageOutcome
 
 
@@ -22,7 +21,7 @@ class ValidatePipeline(RunComponent):
             run.report.error(f"invalid record: {found[0].split(':', 1)[0]}", record.get("url"))
             run.log.warning("invalid record, not archived: %s: %s", record.get("url"), "; ".join(found[:3]),
                             extra={"url": record.get("url")})
-            raise DropItem(f"invalid record: {record.get('url')}")
+            raise FetchAgain(f"invalid record: {record.get('url')}")
         if record["published_at"] is None:
             run.report.count(Count.UNDATED)
         if record["word_count"] < self.short_words:

@@ -66,6 +66,7 @@ EXTENSIONS = {
     "crawler.fetch.crawl_delay.CrawlDelay": 200,
     "crawler.run.deadline.CloseAtDeadline": 0,
     "crawler.run.progress.CrawlProgress": 300,
+    "crawler.run.page_fate.PageFate": 400,
 }
 # Items handled at once per response. Scrapy (2.13+) starts this many asyncio tasks for every response's
 # output whatever it holds; an article page gives one item, a sitemap a list of requests handled in order:

@@ -174,8 +174,8 @@ class SiteRun:
         articles (so a layout change that hides every article is not taken for good); the validators of each
         discovery document dealt with in full, and those of every other document forgotten
         (``crawler/discover/sources.py``), but none after a run whose every article page answered no article
-        (its articles are listed again next time, not skipped behind a 304), and every one forgotten after a
-        run that had pages standing in for their article (``rejected``: the next run must list them again)."""
+        (its articles are listed again next time, not skipped behind a 304). A document one of whose pages must
+        be fetched again (``rejected``, a pipeline error: ``crawler/run/page_fate.py``) is not dealt with in full."""
         counts = self.report.counts
         if result not in (RunResult.OK, RunResult.DEGRADED):
             return
@@ -183,10 +183,7 @@ class SiteRun:
         if self.not_articles and archived:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc), self.transient_backoff)
         if self.discovery is not None and (archived or not self.not_articles):
-            keep, forget = self.discovery.validator_changes()
-            if counts.get(Count.REJECTED):      # pages that stood in for their article are fetched again next
-                keep, forget = {}, [*keep, *forget]     # run: every document read whole, so that they are found
-            self.index.remember_validators(keep, forget)
+            self.index.remember_validators(*self.discovery.validator_changes())
 
     def transient_backoff(self, answer: NotArticle, attempts: int) -> timedelta:
         """How long a page that was not the article ``attempts`` times in a row waits before it is fetched
