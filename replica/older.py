@@ -124,6 +124,19 @@ def regular_article(site: str, seed: str, number: int, article_id: str, publishe
     return _article(site, config, plan, article_id, now)
 
 
+def not_article_page(site: str, article_id: int, now: datetime) -> ReplicaArticle:
+    """A page that is no article, with an article's id of ``site`` (an id gap of the site's sequence): a photo
+    gallery on El Balad (at ``/<id>``), a programme page on RT (``/news/<id>`` redirects to it)."""
+    config = load("text_bank")["sites"][site]
+    layout = "programme" if "programme" in config["paths"] else "gallery"
+    section = "prg" if layout == "programme" else list(config["sections"])[0]
+    writer = _Writer(random.Random(f"arshif-replica/{site}/gap/{article_id}"), config)
+    published = now.astimezone(ZoneInfo(get_site(site).timezone)).replace(second=0, microsecond=0)
+    plan = {"kind": "not_article", "layout": layout, "section": section, "text": writer.page(layout),
+            "published": published, "modified": published, "authors": ()}
+    return _article(site, config, plan, str(article_id), now)
+
+
 def published_now(site: str, last_id: int, count: int, now: datetime) -> list[ReplicaArticle]:
     """``count`` articles of ``site`` published just now (in the current minute, as the sites show it), with the ids after
     ``last_id``: what ``ReplicaServer.publish`` adds."""

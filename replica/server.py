@@ -34,6 +34,7 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from replica.clock import Clock
 from replica.renderers import RENDERERS
 from replica.corpus import ReplicaArticle
 from replica.faults import Context, Delivery, Fault, deliver, parse_fault
@@ -224,12 +225,15 @@ class ReplicaServer:
     answers HTTP/1.1 and keeps connections open between requests, as the real sites do (the benches); by
     default every answer closes its connection (HTTP/1.0), so that each request of a test meets the faults and
     stalls on a connection of its own. ``discovery="real"`` serves the feeds, sitemaps, listings and robots.txt
-    in the shapes the real sites have them (``replica/real_discovery.py``) instead of ours."""
+    in the shapes the real sites have them (``replica/real_discovery.py``) instead of ours. ``clock`` (a
+    ``replica.clock.Clock``) changes the sites over time once the servers are up (new articles, some unlisted,
+    id gaps: ``replica.clock.Publish``); it stops with the servers."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
                  layout: int = 1, articles: int | None = None, plain: int | None = None, keep_alive: bool = False,
-                 discovery: str = "replica"):
+                 discovery: str = "replica", clock: Clock | None = None):
         self.port = port
+        self.clock = clock
         self.keep_alive = keep_alive
         self.host = host
         self.now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
@@ -260,9 +264,13 @@ class ReplicaServer:
         except BaseException:
             self.stop()
             raise
+        if self.clock is not None:
+            self.clock.start(list(self._states.values()))
         return self
 
     def stop(self) -> None:
+        if self.clock is not None:
+            self.clock.stop()
         for state in self._states.values():
             state.close()
         for server in self._servers.values():
@@ -289,6 +297,14 @@ class ReplicaServer:
 
     def stats(self, site: str) -> dict[str, int]:
         return self._state(site).stats()
+
+    def unlisted(self, site: str) -> set[str]:
+        """The ids of ``site`` that no feed, sitemap or listing shows (hidden articles, gap pages)."""
+        return self._state(site).unlisted()
+
+    def gaps(self, site: str) -> dict[str, str]:
+        """The ids of ``site`` left that are no article: id → "deleted" (404) | "page" (no article)."""
+        return self._state(site).gaps()
 
     def arrivals(self, site: str) -> list[tuple[float, str]]:
         """``(time.monotonic(), path)`` of every request the site answered, in order of arrival."""

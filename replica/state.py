@@ -12,7 +12,7 @@ from typing import Callable
 from replica import corpus
 from replica.corpus import ReplicaArticle
 from replica.faults import FaultSet
-from replica.older import MAX_ARTICLES, OlderArticles, published_now
+from replica.older import MAX_ARTICLES, OlderArticles, not_article_page, published_now
 
 #: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup, 3 the
 #: other markup public scrapers know (RT: half the article pages in its newer markup, the lead inside the body
@@ -34,14 +34,17 @@ class SiteView:
     layout: int = 1                        # page markup: 1 as the sites are known, 2 a redesign, 3 (LAYOUTS)
     older: OlderArticles | tuple = ()      # the articles past the base corpus, newest first (generated lazily)
     discovery: str = "replica"             # the discovery documents' shapes (DISCOVERIES)
+    unlisted: frozenset[str] = frozenset()  # ids no feed, sitemap or listing shows (reachable at their URL only)
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     @cached_property
     def listed(self) -> tuple[ReplicaArticle, ...]:
-        """Newest first, as feeds and listings show them; a page without a date counts as just published."""
-        return tuple(sorted(self.articles, key=lambda a: a.published or self.now, reverse=True))
+        """Newest first, as feeds and listings show them (not the unlisted ones); a page without a date counts as
+        just published."""
+        shown = (a for a in self.articles if a.article_id not in self.unlisted)
+        return tuple(sorted(shown, key=lambda a: a.published or self.now, reverse=True))
 
     @cached_property
     def by_id(self) -> dict[str, ReplicaArticle]:
@@ -108,6 +111,8 @@ class SiteState:
             self._stats: Counter[str] = Counter()
             self._arrivals: list[tuple[float, str]] = []     # (time.monotonic(), path) of each request
             self._hold: tuple[frozenset[str], int] | None = None  # stall_after: (paths, how many more to answer)
+            self._unlisted: set[str] = set()      # ids shown by no discovery document (``publish(hidden=True)``)
+            self._gaps: dict[str, str] = {}       # id → "deleted" | "page": ids left that are no article
         self.faults.clear()
         self._running.set()
 
@@ -123,7 +128,7 @@ class SiteState:
     def view(self) -> SiteView:
         with self._lock:
             return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
-                            self._clock(), self._layout, self._older, self.discovery)
+                            self._clock(), self._layout, self._older, self.discovery, frozenset(self._unlisted))
 
     def articles(self) -> list[ReplicaArticle]:
         """Every article, the base corpus (oldest first) then the older ones (newest first): generates them all."""
@@ -167,15 +172,42 @@ class SiteState:
         with self._lock:
             self._fail_status = status
 
-    def publish(self, count: int) -> list[ReplicaArticle]:
-        """``count`` new regular articles, published now (the newest of the site)."""
+    def publish(self, count: int, hidden: bool = False) -> list[ReplicaArticle]:
+        """``count`` new regular articles, published now (the newest of the site); ``hidden``: shown by no feed,
+        sitemap or listing, only at their own URL."""
         if not 1 <= count <= MAX_ARTICLES:
             raise ValueError(f"publish count must be 1–{MAX_ARTICLES}, got {count}")
         with self._lock:
-            last = max(int(a) for a in self._articles)
-            new = published_now(self.site, last, count, self._clock())
+            new = published_now(self.site, self._last_id(), count, self._clock())
             self._articles.update((a.article_id, a) for a in new)
+            if hidden:
+                self._unlisted.update(a.article_id for a in new)
             return new
+
+    def leave_gap(self, page: bool = False) -> str:
+        """Skip the next id: a deleted id (404), or with ``page`` a page that is no article (a gallery on El
+        Balad, a programme on RT), shown by no discovery document. Returns the id."""
+        with self._lock:
+            article_id = str(self._last_id() + 1)
+            if page:
+                gap = not_article_page(self.site, int(article_id), self._clock())
+                self._articles[article_id] = gap
+                self._unlisted.add(article_id)
+            self._gaps[article_id] = "page" if page else "deleted"
+            return article_id
+
+    def _last_id(self) -> int:
+        return max(max(int(a) for a in self._articles), max(map(int, self._gaps), default=0))
+
+    def unlisted(self) -> set[str]:
+        """The ids shown by no discovery document (hidden articles, gap pages)."""
+        with self._lock:
+            return set(self._unlisted)
+
+    def gaps(self) -> dict[str, str]:
+        """The ids left that are no article: id → "deleted" (404) | "page" (a page that is no article)."""
+        with self._lock:
+            return dict(self._gaps)
 
     def edit(self, article_id: str) -> ReplicaArticle:
         with self._lock:
