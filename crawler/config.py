@@ -230,6 +230,11 @@ class SiteSettings(_Section):
     lookback_days: float = Field(3, gt=0)
     max_pages: int = Field(2000, ge=1)
     listing_pages: int = Field(3, ge=1)
+    # completeness by id continuity (crawler/discover/ids.py); the site module's id_url says whether and how
+    id_probes: int = Field(200, ge=0)               # requests per run probing holes in the article numbers (0: off)
+    id_window: int = Field(3000, ge=10, le=1_000_000)   # the range: the newest N article numbers
+    id_rechecks: int = Field(3, ge=1)               # times a gap is found so before it is closed
+    id_sparse_below: float = Field(0.5, gt=0, le=1)   # a density below this is sparse: the budget follows it
     cron: str | None = None
     every: Duration | None = None
     schedule_timezone: str = "UTC"

@@ -24,6 +24,11 @@ AFTER_RUN_OFF = {"ARSHIF_STORIES__ENABLED": "false", "ARSHIF_DATASET__COMPACT_AF
 #: ~3.0 s of machine CPU (extraction workers included) instead of ~4.5.
 PLAIN = 6
 
+#: Id probes (crawler/discover/ids.py) are off in ``crawl_env`` unless asked for: the replica's base corpus numbers
+#: its ~44 articles 7–400 apart (replica/corpus.py), so a crawl would probe hundreds of holes that are no article;
+#: the tests of completeness (tests/test_coverage.py) turn them on over the replica's newly published articles.
+NO_ID_PROBES = {"ARSHIF_SITES__ELBALAD__ID_PROBES": "0", "ARSHIF_SITES__RT_ARABIC__ID_PROBES": "0"}
+
 
 def crawl_env(replica, tmp: Path, *, after_run: bool = False, **extra: str) -> dict[str, str]:
     """Environment that points every site at ``replica`` and the archive and state at ``tmp``; with
@@ -40,6 +45,7 @@ def crawl_env(replica, tmp: Path, *, after_run: bool = False, **extra: str) -> d
     })
     if not after_run:
         env.update(AFTER_RUN_OFF)
+    env.update(NO_ID_PROBES)
     env.update(extra)
     return env
 

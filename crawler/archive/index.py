@@ -8,6 +8,7 @@ a kill can only make the index lag behind the archive, never run ahead of it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import threading
@@ -39,7 +40,15 @@ CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NU
                                          attempts INTEGER NOT NULL DEFAULT 1, retry_at TEXT);
 -- the validators of feeds and sitemaps, for conditional requests (ETag / Last-Modified)
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
+-- the site's own article numbers seen (crawler/discover/ids.py): archived, or a known gap — no article there
+-- ("not_article") or nothing ("gone": 404/410) — probed ``checks`` times, last at ``checked_at``; ``day``: the
+-- UTC day of an archived article (its key's date)
+CREATE TABLE IF NOT EXISTS ids (num INTEGER PRIMARY KEY, state TEXT NOT NULL, day TEXT, checks INTEGER NOT NULL,
+                                checked_at TEXT NOT NULL);
 """
+
+#: states of a site's article number in the ``ids`` table
+ARCHIVED, NOT_ARTICLE, GONE = "archived", "not_article", "gone"
 
 
 def archive_state_dir(state_dir: str | Path, archive_url: str) -> Path:
@@ -102,20 +111,33 @@ class ArticleIndex:
         with self._lock:
             return self._db.execute("SELECT 1 FROM meta WHERE name='built'").fetchone() is not None
 
-    def rebuild(self, archive: Archive) -> int:
+    def rebuild(self, archive: Archive, number: Callable[[str], int | None] | None = None,
+                since: str | None = None) -> int:
         """Replace the index with what the archive's ``articles/site=<site>/`` holds, from the listing alone
         (no object is read, so a large bucket is indexed in seconds): each article's id, key and when it was
         stored. Content hashes are filled in as articles are seen again; until then a re-fetched article is
-        compared with its archived copy before anything is written. Returns the count."""
-        rows = []
+        compared with its archived copy before anything is written. With ``number`` (canonical URL → the site's
+        article number, or None), the article numbers of the records dated ``since`` (YYYY-MM-DD) or later are
+        read back too (those records are read: the id range's days, ``crawler/discover/ids.py``); known gaps
+        are not in the archive, they are probed again. Returns the count."""
+        rows, numbers = [], []
         for key, stored_at in archive.list_info(f"articles/site={self.site}/"):
             parts = parse_article_key(key)
-            if parts is not None:
-                rows.append((parts["id"], "", key, "", 0, stored_at.isoformat()))
+            if parts is None:
+                continue
+            rows.append((parts["id"], "", key, "", 0, stored_at.isoformat()))
+            if number is not None and since is not None and parts["date"] >= since:
+                data = archive.get(key)
+                num = number(json.loads(data)["canonical_url"]) if data else None
+                if num is not None:
+                    numbers.append((num, ARCHIVED, parts["date"], 0, stored_at.isoformat()))
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM articles")
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)", rows)
+            if number is not None:
+                self._db.execute("DELETE FROM ids")
+                self._db.executemany("INSERT OR REPLACE INTO ids VALUES (?,?,?,?,?)", numbers)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('built', ?)", (datetime.now().isoformat(),))
             self._db.execute("COMMIT")
         return len(rows)
@@ -223,6 +245,36 @@ class ArticleIndex:
                                  [(url, etag, modified) for url, (etag, modified) in validators.items()])
             self._db.executemany("DELETE FROM validators WHERE url=?", [(url,) for url in forget])
             self._db.execute("COMMIT")
+
+    def archived_number(self, num: int, day: str) -> None:
+        """The site's article number ``num`` is archived (its key's date ``day``)."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO ids VALUES (?,?,?,0,?)",
+                             (num, ARCHIVED, day, datetime.now().astimezone().isoformat()))
+
+    def remember_gaps(self, gaps: dict[int, str], checked_at: datetime) -> None:
+        """``{article number: NOT_ARTICLE | GONE}`` found by a probe at ``checked_at``: each one's checks + 1
+        (an archived number stays archived)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO ids VALUES (?,?,NULL,1,?) ON CONFLICT(num) DO UPDATE SET state=excluded.state, "
+                "checks=ids.checks+1, checked_at=excluded.checked_at WHERE ids.state != 'archived'",
+                [(num, state, checked_at.isoformat()) for num, state in gaps.items()])
+            self._db.execute("COMMIT")
+
+    def numbers(self, window: int) -> dict[int, tuple[str, str | None, int]]:
+        """The article numbers seen from ``window`` below the highest archived one on: number → (state, day,
+        checks)."""
+        with self._lock:
+            rows = self._db.execute("SELECT num, state, day, checks FROM ids WHERE num > "
+                                    "(SELECT MAX(num) FROM ids WHERE state='archived') - ?", (window,)).fetchall()
+        return {num: (state, day, checks) for num, state, day, checks in rows}
+
+    def lowest_archived_number(self) -> int | None:
+        """The lowest article number archived (the id range never reaches below it)."""
+        with self._lock:
+            return self._db.execute("SELECT MIN(num) FROM ids WHERE state='archived'").fetchone()[0]
 
     def add_alias(self, alias: str, article_id: str) -> None:
         if alias != article_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from crawler.archive.keys import utc_date
+from crawler.archive.keys import parse_article_key, utc_date
 from crawler.archive.store import plan_article
 from crawler.outcomes import PageOutcome
 from crawler.components import RunComponent
@@ -21,6 +21,7 @@ class ArchivePipeline(RunComponent):
         if plan.outcome == PageOutcome.UNCHANGED:
             run.report.count(PageOutcome.UNCHANGED)
             run.index.checked(known.id, record["fetched_at"])
+            self._archived_number(record, plan.key)
             return record
         try:
             outcome, keys, stored = await asyncio.wrap_future(run.uploader.submit_article(plan))
@@ -33,4 +34,12 @@ class ArchivePipeline(RunComponent):
         if outcome != PageOutcome.PENDING:
             run.index.record(stored or plan.record, plan.key)
             run.log.debug("%s: %s → %s", outcome, record["url"], plan.key)
+        self._archived_number(record, plan.key)     # pending too: the outbox writes it to the archive
         return record
+
+    def _archived_number(self, record: dict, key: str) -> None:
+        """The site's article number of ``record`` is archived (``crawler/discover/ids.py``)."""
+        run = self.run
+        num = run.ids.number(record["canonical_url"]) if run.ids is not None else None
+        if num is not None:
+            run.index.archived_number(num, parse_article_key(key)["date"])

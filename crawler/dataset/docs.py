@@ -32,7 +32,7 @@ def _json_type(prop: dict) -> str:
     elif "const" in prop:
         main = f"{main} (always {prop['const']})"
     elif "enum" in prop:
-        main = f"{main}: {' or '.join(prop['enum'])}"
+        main = f"{main}: {' or '.join(e for e in prop['enum'] if e is not None)}"
     return main + (" or null" if "null" in types else "")
 
 

@@ -62,6 +62,9 @@ FILE_SCHEMA = pa.schema([
     _field("version", pa.int32(), False, "1 for the first archived text, +1 for each edit seen"),
     _field("fetched_at", UTC_TIMESTAMP, False, "when this version was fetched, in UTC"),
     _field("run_id", pa.string(), False, "the run that fetched this version"),
+    _field("discovered_by", pa.string(), True, "the kind of discovery source that led to this version's fetch: "
+                                               "feed, sitemap, listing or id_probe (a probe of the site's own "
+                                               "article number); null for arshif refetch and older records"),
     _field("extractor", pa.struct([
         _field("name", pa.string(), False, "extraction library (trafilatura)"),
         _field("version", pa.string(), False, "its version"),

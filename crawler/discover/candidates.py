@@ -47,12 +47,15 @@ class Candidates:
         """The look-back's start: older articles are not fetched."""
         return self.freshness.horizon
 
-    def add(self, url: str, lastmod: datetime | None, doc: Document | None) -> bool:
-        """A discovered article: kept to be asked for, newest first (True), unless it is not to be fetched."""
-        wanted = self.wanted(url, lastmod)
+    def add(self, url: str, lastmod: datetime | None, doc: Document | None, *, probe: bool = False) -> bool:
+        """A discovered article: kept to be asked for, newest first (True), unless it is not to be fetched.
+        ``probe``: an id probe (``crawler/discover/ids.py``), asked for whatever the index says (its plan left
+        out what is archived), in the order probes are added, after the articles discovery listed."""
+        wanted = self.wanted(url, lastmod, force=probe)
         if not wanted:
             return False
-        heapq.heappush(self._heap, (-article_priority(lastmod), next(self._order), *wanted, lastmod, doc))
+        priority = -next(self._order) if probe else article_priority(lastmod)
+        heapq.heappush(self._heap, (-priority, next(self._order), *wanted, lastmod, doc))
         if doc is not None:
             doc.outstanding += 1
         return True
@@ -80,6 +83,8 @@ class Candidates:
         else:
             self.seen.add(aid)
             run.report.count(Count.DISCOVERED)
+            if run.ids is not None:
+                run.ids.saw(canonical)
         decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
         if decision != Decision.FETCH:
             if aid not in self.known_skipped:

@@ -38,7 +38,8 @@ class Document:
 
     def __init__(self, url: str, kind: str, source: "Source", page: int | None = None):
         self.url = url
-        self.kind = kind                  # "feed" | "sitemap" | "listing" | "robots" (robots.txt not obeyed)
+        self.kind = kind                  # "feed" | "sitemap" | "listing" | "robots" (robots.txt not obeyed) |
+        #                                   "id_probe" (the probes of a run, ``ids``: no document is read)
         self.source = source
         self.page = page                  # a listing's page (numbered listings: the number in the path)
         self.children: list[Document] = []

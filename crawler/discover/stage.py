@@ -1,7 +1,8 @@
 """Discovery, the crawl's first stage: sources in, candidate article URLs out.
 
-The sources are the site's feeds, sitemaps and listings (``crawler/sites/<site>.py``, ``[sites.<site>]``) and
-every ``Sitemap:`` line of its robots.txt. ``Discovery`` makes the requests for their documents (asked
+The sources are the site's feeds, sitemaps and listings (``crawler/sites/<site>.py``, ``[sites.<site>]``),
+every ``Sitemap:`` line of its robots.txt, and — once those are read — the probes of the holes in the site's
+article numbers (``ids``: ``id_probe``). ``Discovery`` makes the requests for their documents (asked
 conditionally with the validators of the last run that dealt with them in full, see ``sources``), reads the
 answers — feeds and sitemaps (``feeds``: streamed, Google News sitemaps too), a sitemap index's children
 chosen by ``<lastmod>`` (or the year in their name) against the look-back, newest first; listing pages,
@@ -107,6 +108,18 @@ class Discovery:
             run.log.info("robots.txt names %d more sitemaps: %s", len(requests),
                          ", ".join(r.url for r in requests))
         return requests
+
+    def probe(self, urls: list[str]) -> None:
+        """The id probes of this run (``crawler/discover/ids.py``), once the other sources are read: one source,
+        ``id_probe <the site's id URL>``, whose URLs go to the candidates as they are (no document to read)."""
+        if not urls:
+            return
+        source = Source("id_probe", self.run.spec.id_url, urls[0])
+        source.root.state = DocState.READ
+        source.root.urls = len(urls)
+        self.sources.append(source)
+        for url in urls:
+            self.candidates.add(url, None, source.root, probe=True)
 
     def _on_base_host(self, url: str) -> str:
         """``url`` (of the site) on the base URL's scheme and host, as the sources the settings name are."""

@@ -42,6 +42,8 @@ class ExtractPipeline(RunComponent):
             result = self.verdict.judge(result, requested) or result
         if isinstance(result, NotArticle):
             run.not_articles[requested] = result.reason
+            if run.ids is not None and not result.rejected:   # the number's page is no article (a stand-in for
+                run.ids.gap(item.requested_url, PageOutcome.NOT_ARTICLE)   # the article is not: tried again)
             run.report.count(PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
             if result.rejected:      # a stand-in for the article: ours to look at, fetched again on a backoff
@@ -64,4 +66,5 @@ class ExtractPipeline(RunComponent):
                 run.report.error(f"cleaning: {note}")
             run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
                             extra={"url": item.url})
-        return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc)
+        return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc,
+                        discovered_by=item.discovered_by)

@@ -21,14 +21,17 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=FormatChecker())
 
 
-def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict | None) -> dict:
-    """The extractor's fields plus what the crawl knows: when, which run, where the raw bytes are. ``version``
-    is 1; storing an edit over an archived article makes it the next (``crawler/archive/store.py``)."""
+def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict | None,
+             discovered_by: str | None = None) -> dict:
+    """The extractor's fields plus what the crawl knows: when, which run, which kind of discovery source led
+    to the page, where the raw bytes are. ``version`` is 1; storing an edit over an archived article makes it the
+    next (``crawler/archive/store.py``)."""
     return {
         "schema_version": SCHEMA_VERSION,
         **extracted,
         "fetched_at": fetched_at.isoformat(timespec="seconds"),
         "run_id": run_id,
+        "discovered_by": discovered_by,
         "warc": warc,
         "version": 1,
     }

@@ -18,6 +18,7 @@ from w3lib.encoding import http_content_type_encoding
 
 from crawler.components import run_from
 from crawler.discover.candidates import Candidates, article_priority
+from crawler.discover import ids
 from crawler.discover.sources import Document
 from crawler.discover.stage import REDIRECTS, Discovery
 from crawler.fetch.failures import GONE, ROBOTS_FORBIDDEN, reason
@@ -39,6 +40,7 @@ class NewsSpider(scrapy.Spider):
         run = run_from(crawler)
         spider = super().from_crawler(crawler, *args, name=run.site, **kwargs)
         spider.run = run
+        run.ids = ids.IdLedger(run)
         spider.candidates = Candidates(run)
         spider.discovery = run.discovery = Discovery(run, spider.candidates, spider.discovery_response,
                                                      spider.discovery_failed)
@@ -82,11 +84,18 @@ class NewsSpider(scrapy.Spider):
         lazily); done when discovery is over and no candidate is left."""
         engine = self.crawler.engine
         window = WINDOW_PER_SLOT * self.settings.getint("CONCURRENT_REQUESTS")
+        probed = False
         while True:
             if self.candidates and len(engine.scheduler) < window:
                 yield self._article(*self.candidates.pop())
-            elif not self.candidates and (not self.discovery.pending or self._engine_idle(engine)):
-                return
+            elif not self.candidates and (not self.discovery.pending or self._engine_idle(engine)) and (
+                    probed or self._engine_idle(engine)):
+                if probed:
+                    return
+                # every other source read and every article it led to answered (archived, a gap): the holes in
+                # the site's numbers are probed
+                probed = True
+                self.discovery.probe(self.run.ids.plan())
             else:
                 self.room.clear()
                 try:      # the timeout: to look again at whether the engine is idle (``_engine_idle``)
@@ -143,6 +152,7 @@ class NewsSpider(scrapy.Spider):
             encoding=encoding,
             fetched_at=datetime.now(timezone.utc),
             warc=response.meta.get("warc"),
+            discovered_by=doc.kind if (doc := response.meta.get("doc")) is not None else None,
         )
 
     def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
@@ -160,8 +170,11 @@ class NewsSpider(scrapy.Spider):
             return
         if is_article_url(target, run.base_url, run.spec):
             run.index.add_alias(response.meta["requested_id"], article_id(target, run.base_url, run.spec))
+        if run.ids.number(target) != run.ids.number(chain[0]):    # the number asked for is no article of its
+            run.ids.gap(chain[0], ids.NOT_ARTICLE)                   # own (a programme, a gallery, an old number)
         lastmod, doc = response.meta.get("lastmod"), response.meta.get("doc")
-        wanted = self.candidates.wanted(target, lastmod, redirect_of=response.meta["requested_id"])
+        probe = doc is not None and doc.kind == "id_probe"
+        wanted = self.candidates.wanted(target, lastmod, redirect_of=response.meta["requested_id"], force=probe)
         if wanted:
             yield self._article(*wanted, lastmod, doc, redirect_chain=chain)
         else:
@@ -189,6 +202,7 @@ class NewsSpider(scrapy.Spider):
             self.candidates.answered(meta.get("doc"))
             self.run.not_articles[meta["requested_id"]] = why
             self.run.report.count(Count.FETCHED)           # answered: fetched = the sum of the pages' outcomes
+            self.run.ids.gap(url, ids.GONE)
             self.run.report.count(PageOutcome.NOT_ARTICLE)
             self.run.report.error(f"not an article: {why}")
             self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})

@@ -26,6 +26,11 @@ X") read, so its fields are a stable interface:
                 sitemap /news.xml"), kind, url, origin ("settings" | "robots.txt"), outcome ("ok" |
                 "not_modified" | "failed"), reason, documents (read for it), not_modified (of those), urls (entries
                 listed), bytes (downloaded), newest (date listed)
+    ids         completeness by id continuity (``crawler/discover/ids.py``), null for a site without article
+                numbers: low, high (the id range), ids, archived, gaps (known non-articles), unprobed, coverage
+                (archived ÷ (ids − gaps), null without an article), days {YYYY-MM-DD: the same per day}, probing
+                (whether the site's holes are probed), probed (requests this run), budget, density (articles
+                per resolved number, null before any), sparse, id_url, window
     archive     the archive URL (never carries secrets)
     pid, host   the crawl's process, for the operator (a report left "running" by a dead process names it)
     process     that process named in full (host, boot, pid namespace, pid, start time, token;
@@ -89,6 +94,7 @@ class RunReport:
     failures: list[dict] = field(default_factory=list)
     keys_written: list[str] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
+    ids: dict | None = None
     selectors: dict = field(default_factory=lambda: {"pages": 0, "hits": 0, "checks": 0, "rate": None,
                                                      "fields": {}})
     pid: int | None = None
@@ -147,6 +153,7 @@ class RunReport:
         return (f"{self.site}: {self.result} in {self.duration_s or 0:.1f}s — discovered {c[Count.DISCOVERED]}, "
                 f"fetched {c[Count.FETCHED]}, "
                 + ", ".join(f"{o.replace('_', ' ')} {c[o]}" for o in PageOutcome)
+                + (f", coverage {self.ids['coverage']:.1%}" if self.ids and self.ids.get("coverage") is not None else "")
                 + (f" — {self.reason}" if self.reason else "") + f" [run {self.run_id}]")
 
 

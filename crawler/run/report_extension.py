@@ -60,6 +60,10 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     sources_lost = discovery.lost()      # a run that saw less than the site published is not ok
     if sources_lost:
         degraded.append(sources_lost)
+    ids = report.ids
+    if ids and ids["probing"] and ids["unprobed"] and not ids["sparse"]:   # holes left in the numbers: not ok
+        degraded.append(f"coverage {ids['coverage']:.1%}: {ids['unprobed']} article numbers of "
+                        f"{ids['low']}–{ids['high']} neither archived nor known gaps (id_probes {ids['budget']} a run)")
     if degraded:
         return RunResult.DEGRADED, "; ".join(degraded)
     return RunResult.OK, None
@@ -93,6 +97,8 @@ class RunReportExtension:
         run.report.count(Count.BACKLOG, len(run.queued))
         if run.discovery is not None:
             run.discovery.close()
+        if run.ids is not None and not run.discovery.skipped:
+            run.report.ids = run.ids.report()
         result, why = decide(run, close_reason)
         run.report.finish(result, why)
         run.remember(result)

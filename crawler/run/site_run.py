@@ -29,6 +29,7 @@ from crawler.run.report import RunReport, new_run_id, run_started
 from crawler.sites import SiteSpec, get_site
 
 if TYPE_CHECKING:
+    from crawler.discover.ids import IdLedger
     from crawler.discover.stage import Discovery
 
 log = logging.getLogger("arshif.run")
@@ -132,6 +133,7 @@ class SiteRun:
         self._lock = threading.Lock()
         self._futures: list[Future] = []
         self.discovery: "Discovery | None" = None     # the run's discovery stage (set by the spider)
+        self.ids: "IdLedger | None" = None            # the run's article numbers and probes (set by the spider)
         self.write_failures: list[str] = []
         # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
         self.queued: set[str] = set()                     # ids of article requests not answered yet
@@ -182,6 +184,8 @@ class SiteRun:
         archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
         if self.not_articles and archived:
             self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc), self.transient_backoff)
+        if self.ids is not None:
+            self.ids.remember(not_articles_too=bool(archived))
         if self.discovery is not None and (archived or not self.not_articles):
             self.index.remember_validators(*self.discovery.validator_changes())
 

@@ -77,6 +77,9 @@ class SiteSpec:
     # The site's own article number in an article path (named group ``id``): the article's identity, whatever
     # the slug, AMP suffix or legacy form. None, or no match: the canonical path is the identity.
     native_id: re.Pattern[str] | None = None
+    # The site's own URL of an article number (``{id}``), answering (or redirecting to) the article of that
+    # number: the holes in the numbers are probed there (crawler/discover/ids.py). None: not probed.
+    id_url: str | None = None
     # Other host names the site answers on (``www.`` and bare forms of each, and of the base URL's host, are
     # the same site too).
     host_aliases: tuple[str, ...] = ()
@@ -93,6 +96,12 @@ class SiteSpec:
     # The day the site started publishing (with its public source): a page, sitemap or feed date before it is
     # no date (``crawler/dates.py``'s ``sane``). None: the project's floor, ``dates.EARLIEST``.
     published_since: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.id_url is not None and (self.native_id is None or "{id}" not in self.id_url
+                                        or not self.native_id.fullmatch(self.id_url.replace("{id}", "1234567"))):
+            raise ValueError(f"site {self.key}: id_url {self.id_url!r} must hold {{id}} and be an article path "
+                             "its native_id reads")
 
     def is_article_path(self, path: str) -> bool:
         if self.not_article_path is not None and self.not_article_path.search(path):

@@ -37,6 +37,10 @@ SITE = SiteSpec(
     article_path=re.compile(r"/\d{6,8}/?"),
     canonical_path=_canonical_path,
     native_id=re.compile(r"/(?P<id>\d{6,8})/?"),
+    # every article at /<id>, no slug (sites.md; public links to www.elbalad.news/6917359, /3329554, /2332558 in
+    # the search tool's code index: find_string "www.elbalad.news/", stored files 56965809243, 23143768610,
+    # 71074416019): the holes in the numbers are probed there
+    id_url="/{id}",
     host_aliases=("elbalad.news",),
     # Discovery, each path confirmed by public evidence (the search tool's code index):
     # - /rss.aspx: in ten public feed lists (find_string "elbalad.news/rss.aspx", e.g. stored file 57364960760);

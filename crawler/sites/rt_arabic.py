@@ -72,6 +72,10 @@ SITE = SiteSpec(
     canonical_path=_canonical_path,
     # the number before the slug (or the legacy /news/<id>) names the article, whatever the slug says
     native_id=re.compile(r"/[a-z_]+/(?P<id>\d{5,})(?:-[^/]*)?/?(?:amp/?)?"),
+    # the legacy /news/<id> still resolves, to the article of that number (sites.md; public links to
+    # arabic.rt.com/news/816435-<slug>, /news/828610-<slug> in the search tool's code index: find_string
+    # "arabic.rt.com/news/", stored files 55110761615, 31724138341): the holes in the numbers are probed there
+    id_url="/news/{id}",
     # RT's other domain, in public feed lists as rss.rtarabic.com/news/ and www.rtarabic.com/rss (the search
     # tool's code index, find_string "rtarabic.com": stored files 53235533082, 55595178074): one site, redirects too
     host_aliases=("rtarabic.com",),

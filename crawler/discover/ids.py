@@ -1,0 +1,162 @@
+"""Completeness by id continuity: the site's own article numbers, the gaps between them probed, and coverage.
+
+Both sites number their articles in sequence (``SiteSpec.native_id``), so an article that no feed, sitemap or
+listing showed still leaves a hole in the sequence. The index keeps every number seen (``ArticleIndex.numbers``):
+archived, or a known gap — a page that is no article (``not_article``), or nothing (``gone``: 404/410). The
+*range* is the ``id_window`` numbers up to the highest archived one (from the lowest archived one, when fewer):
+a dead link to a number far above the others does not move it.
+
+Each run, once discovery is over and every article it led to has answered, the holes of the range — numbers
+neither archived, nor seen by this run, nor a gap closed by ``id_rechecks`` probes — and ``AHEAD`` numbers above
+it are probed at the site's own id URL (``SiteSpec.id_url``), newest first, at most ``id_probes`` requests (the site's request budget and pacing apply: they are ordinary requests). What a
+probe finds is an article like any other (its record's ``discovered_by`` is ``id_probe``), or a gap. A gap is
+probed again on later runs until it has been found so ``id_rechecks`` times, then it is closed.
+
+*Density* is the share of articles among the numbers resolved in the range (archived ÷ archived + known gaps;
+none before a gap is known).
+Where a site's numbers are sparse (below ``id_sparse_below``: numbers shared with other editions, say), most
+probes find nothing, so the budget follows the density: ``ceil(id_probes × density ÷ id_sparse_below)``.
+
+*Coverage* = archived ÷ (numbers in the range − known gaps), per day (a number's day is its archived article's,
+else that of the nearest archived number below it) and in all; ``unprobed`` counts the numbers left open.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime
+
+from crawler.archive.index import ARCHIVED, GONE, NOT_ARTICLE
+from crawler.urls import article_path, canonicalize
+
+__all__ = ["GONE", "NOT_ARTICLE", "IdLedger", "coverage"]
+
+#: numbers probed above the highest archived one, each run: articles published since that only their own URL
+#: shows (a 404 there is no gap: the number is not given yet)
+AHEAD = 5
+
+
+def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: int) -> dict:
+    """Coverage of the range ``low``–``high`` from the numbers seen in it (number → (state, day, checks))."""
+    days: dict[str, dict[str, int]] = defaultdict(lambda: {"ids": 0, "archived": 0, "gaps": 0, "unprobed": 0})
+    first_day = next((numbers[n][1] for n in range(low, high + 1) if n in numbers and numbers[n][1]), None)
+    day = first_day
+    for num in range(low, high + 1):
+        state, archived_day, _ = numbers.get(num, (None, None, 0))
+        if state == ARCHIVED and archived_day:
+            day = archived_day
+        tally = days[day or "unknown"]
+        tally["ids"] += 1
+        tally["archived" if state == ARCHIVED else "gaps" if state in (NOT_ARTICLE, GONE) else "unprobed"] += 1
+    total = {name: sum(t[name] for t in days.values()) for name in ("ids", "archived", "gaps", "unprobed")}
+
+    def ratio(t: dict[str, int]) -> float | None:
+        articles = t["ids"] - t["gaps"]
+        return round(t["archived"] / articles, 4) if articles else None
+
+    return {"low": low, "high": high, **total, "coverage": ratio(total),
+            "days": {d: {**t, "coverage": ratio(t)} for d, t in sorted(days.items())}}
+
+
+class IdLedger:
+    """The article numbers of one run (``run``: spec, cfg, base_url, index, log): its probes and what they
+    found, the run's coverage."""
+
+    def __init__(self, run):
+        self.run = run
+        cfg = run.cfg
+        self.window = cfg.id_window
+        self.rechecks = cfg.id_rechecks
+        self.probing = run.spec.id_url is not None and cfg.id_probes > 0
+        self.seen: set[int] = set()             # numbers discovery (or a probe) led this run to
+        self.gaps: dict[int, str] = {}          # numbers found to be no article in this run
+        self.probed = 0
+        self.budget = 0
+        self.density: float | None = None
+
+    def number(self, url: str) -> int | None:
+        """The site's article number in ``url``, or None."""
+        run = self.run
+        if run.spec.native_id is None:
+            return None
+        match = run.spec.native_id.fullmatch(article_path(canonicalize(url, run.base_url, run.spec), run.base_url))
+        return int(match["id"]) if match else None
+
+    def saw(self, url: str) -> None:
+        num = self.number(url)
+        if num is not None:
+            self.seen.add(num)
+
+    def gap(self, url: str, state: str) -> None:
+        """The article URL ``url`` answered no article (``NOT_ARTICLE``) or nothing (``GONE``)."""
+        num = self.number(url)
+        if num is not None:
+            self.gaps[num] = state
+
+    def _range(self, numbers: dict) -> tuple[int, int] | None:
+        """The id range: the ``window`` numbers up to the highest archived one, none below the lowest archived
+        one; None before any article is archived."""
+        archived = [n for n, (state, _, _) in numbers.items() if state == ARCHIVED]
+        if not archived:
+            return None
+        high = max(archived)
+        return max(high - self.window + 1, self.run.index.lowest_archived_number()), high
+
+    def plan(self) -> list[str]:
+        """The URLs to probe (made once every article this run led to has answered), newest first, within the
+        budget: the holes of the range, and ``AHEAD`` numbers above it (what was published since, and is only at
+        its own URL); empty when the site's ids are not probed."""
+        if not self.probing:
+            return []
+        numbers = self.run.index.numbers(self.window)
+        span = self._range(numbers)
+        if span is None:
+            return []
+        low, high = span
+        resolved = [state for n, (state, _, _) in numbers.items() if low <= n <= high]
+        archived = resolved.count(ARCHIVED)
+        self.density = round(archived / len(resolved), 4) if len(resolved) > archived else None
+        cfg = self.run.cfg
+        self.budget = cfg.id_probes
+        if self.density is not None and self.density < cfg.id_sparse_below:
+            self.budget = max(1, math.ceil(cfg.id_probes * self.density / cfg.id_sparse_below))
+        wanted = [*range(high + AHEAD, high, -1), *range(high, low - 1, -1)]
+        urls = []
+        for num in wanted:
+            if len(urls) >= self.budget:
+                break
+            state, _, checks = numbers.get(num, (None, None, 0))
+            if state == ARCHIVED or num in self.seen or (state is not None and checks >= self.rechecks):
+                continue
+            urls.append(self.run.cfg.url(self.run.spec.id_url.format(id=num)))
+        self.probed = len(urls)
+        return urls
+
+    def remember(self, not_articles_too: bool) -> None:
+        """At the end of a run that was not failed: the gaps found in the range (above its top, a number is
+        not published yet: not a gap), those that answered a page that is no article only when
+        ``not_articles_too`` (a run whose every page was "no article" may be a redesign)."""
+        span = self._range(self.run.index.numbers(self.window))
+        if span is None:
+            return
+        gaps = {n: s for n, s in self.gaps.items() if n <= span[1] and (s == GONE or not_articles_too)}
+        if gaps:
+            self.run.index.remember_gaps(gaps, datetime.now().astimezone())
+
+    def report(self) -> dict | None:
+        """The run report's ``ids``: the range's coverage (after this run), the probes, the density."""
+        if self.run.spec.native_id is None:
+            return None
+        numbers = self.run.index.numbers(self.window)
+        for num, state in self.gaps.items():        # this run's findings count (remembered at its end)
+            if numbers.get(num, (None,))[0] != ARCHIVED:
+                old = numbers.get(num, (None, None, 0))
+                numbers[num] = (state, None, old[2] + 1)
+        span = self._range(numbers)
+        if span is None:
+            return None
+        cfg = self.run.cfg
+        sparse = self.density is not None and self.density < cfg.id_sparse_below
+        return {**coverage(numbers, *span), "probing": self.probing, "probed": self.probed,
+                "budget": self.budget, "density": self.density, "sparse": sparse,
+                "id_url": self.run.spec.id_url, "window": self.window}
