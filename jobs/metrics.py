@@ -11,10 +11,14 @@ default: put a reverse proxy or the pod network in front to expose it), and/or w
     arshif_last_run_duration_seconds{site}          duration of the last run (seeded from the reports)
     arshif_selector_hit_rate{site}                  share of the checks on the article pages of the last run
                                                     that read any where the site's own selectors matched
+    arshif_coverage_ratio{site,day}                 the last run's coverage: archived ÷ (article numbers in the
+                                                    id range − known gaps), per UTC day and day="all"
+    arshif_id_unprobed{site}                        numbers of the id range neither archived nor known gaps
 
 Alert on ``time() - arshif_last_success_timestamp_seconds > 3 * interval``: it catches a failing site and a
 stopped service alike; on ``arshif_last_run_result{arshif_last_run_result="degraded"} == 1`` for a site
-that is crawled but loses too many pages; and on ``arshif_selector_hit_rate < 0.5`` to learn of a redesign.
+that is crawled but loses too many pages; on ``arshif_selector_hit_rate < 0.5`` to learn of a redesign; and on
+``arshif_coverage_ratio{day="all"} < 1`` for articles the site published that the archive does not hold.
 """
 from __future__ import annotations
 
@@ -60,6 +64,12 @@ class ServiceMetrics:
                                        "Share of checks on the last run's article pages where the site's own "
                                        "selectors matched (low: the site changed its layout).", ["site"],
                                        registry=self.registry)
+        self.coverage = Gauge("arshif_coverage_ratio", "Archived share of the article numbers of the id range that "
+                              "are articles (last run), per UTC day and day=all.", ["site", "day"],
+                              registry=self.registry)
+        self.unprobed = Gauge("arshif_id_unprobed", "Numbers of the id range neither archived nor known gaps "
+                              "(last run).", ["site"], registry=self.registry)
+        self._coverage_days: dict[str, set[str]] = {}
         self._server = None
         for site in sites:  # every series exists from the start, at 0, so that rate() and absent() behave
             for result in RESULTS:
@@ -79,11 +89,26 @@ class ServiceMetrics:
             self.last_result.labels(site).state(last_run.result)
         if last_run:
             self._set_hit_rate(last_run)
+            self._set_coverage(last_run)
 
     def _set_hit_rate(self, report: RunReport) -> None:
         rate = (report.selectors or {}).get("rate")
         if rate is not None:              # a run without an article page says nothing about the selectors
             self.selector_hit_rate.labels(report.site).set(rate)
+
+    def _set_coverage(self, report: RunReport) -> None:
+        ids = report.ids
+        if not ids:
+            return
+        site, shares = report.site, {day: t["coverage"] for day, t in ids["days"].items()}
+        shares["all"] = ids["coverage"]
+        days = {day for day, share in shares.items() if share is not None}
+        for day in self._coverage_days.get(site, set()) - days:     # days that left the range
+            self.coverage.remove(site, day)
+        self._coverage_days[site] = days
+        for day in days:
+            self.coverage.labels(site, day).set(shares[day])
+        self.unprobed.labels(site).set(ids["unprobed"])
 
     def record(self, report: RunReport) -> None:
         """Count a finished run, then rewrite the textfile when one is configured."""
@@ -100,6 +125,7 @@ class ServiceMetrics:
         if report.duration_s is not None:
             self.duration.labels(site).set(report.duration_s)
         self._set_hit_rate(report)
+        self._set_coverage(report)
         if report.result.completed:
             self.last_success.labels(site).set(_timestamp(report.finished_at))
         self.write_textfile()

@@ -1,5 +1,6 @@
 """``arshif reindex [SITE ...]``: rebuild the local incremental index of each site from the archive itself
-(after moving machines, or to check it). Prints the article count per site."""
+(after moving machines, or to check it), with the article numbers of the look-back's records (read back: the
+id range of ``crawler/discover/ids.py``; its known gaps are probed again). Prints the article count per site."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from crawler.archive import open_archive
     from crawler.archive.index import ArticleIndex, archive_state_dir
+    from crawler.discover.ids import rebuild_index
+    from crawler.sites import get_site
     from jobs.cli import settings_from
     from jobs.crawl import check_sites
 
@@ -22,7 +25,8 @@ def main(args: argparse.Namespace) -> int:
     folder = archive_state_dir(settings.archive.state_dir, archive.url)
     for site in check_sites(settings, args.sites):
         index = ArticleIndex.at(folder, site)
-        print(f"{site}: {index.rebuild(archive)} articles indexed from {archive.url}")
+        count = rebuild_index(index, archive, get_site(site), settings.sites[site].lookback_days)
+        print(f"{site}: {count} articles indexed from {archive.url}")
         index.close()
     archive.close()
     return 0

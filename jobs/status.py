@@ -7,7 +7,9 @@ same runs (extraction degrading), the site's own selectors matching less than ``
 of the checks on the article pages of the latest run that had any (a redesign: the articles still come
 through the generic fallbacks), robots.txt forbidding our requests, a discovery source failing ``status.source_failures`` runs in a
 row, no run when one was due (the scheduler is down), a last run that ended degraded (a lost discovery source
-among the reasons), a run recorded as running whose process is gone. A run in progress
+among the reasons, or holes left in the site's article numbers), article numbers too sparse to probe them all,
+a run recorded as running whose process is gone. Coverage by id continuity (``crawler/discover/ids.py``) is
+shown per site and per day: archived ÷ (numbers in the id range − known gaps). A run in progress
 is shown. Exit 0 healthy, 1 warnings, 2 failing (the last run failed or was killed): usable as an alerting
 check.
 """
@@ -58,6 +60,7 @@ class SiteStatus:
     next_run: str | None = None
     consecutive_failures: int = 0
     pending_uploads: int = 0
+    coverage: dict | None = None           # the last run's id range and coverage (crawler/discover/ids.py)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -117,6 +120,30 @@ def _selector_warning(runs, limit: float) -> str | None:
             f"{selector_misses(selectors)}): did the site change its layout?")
 
 
+def _coverage_warning(ids: dict | None, cfg) -> str | None:
+    """The site's article numbers sparse: the probe budget follows the density, and numbers are left open."""
+    if not ids or not ids.get("sparse"):
+        return None
+    return (f"article numbers are sparse (density {ids['density']:.0%}, under id_sparse_below "
+            f"{cfg.id_sparse_below:.0%}: shared with other editions?): the probe budget follows it, {ids['budget']} "
+            f"of id_probes {cfg.id_probes} a run; {ids['unprobed']} numbers of the range not probed yet")
+
+
+def _coverage_lines(ids: dict) -> list[str]:
+    share = "—" if ids["coverage"] is None else f"{ids['coverage']:.1%}"
+    lines = [f"  coverage      {share}  of numbers {ids['low']}–{ids['high']}: {ids['archived']} archived, "
+             f"{ids['gaps']} known gaps, {ids['unprobed']} unprobed"
+             + (f"; {ids['probed']} probed at {ids['id_url']} (budget {ids['budget']})" if ids["probing"]
+                else "; not probed")
+             + ("" if ids["density"] is None else f"; density {ids['density']:.0%}"
+                + (" (sparse)" if ids["sparse"] else ""))]
+    for day, tally in ids["days"].items():
+        day_share = "—" if tally["coverage"] is None else f"{tally['coverage']:.1%}"
+        lines.append(f"    {day}  {day_share}  ({tally['archived']} archived of {tally['ids'] - tally['gaps']}"
+                     f" articles, {tally['unprobed']} unprobed)")
+    return lines
+
+
 def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime,
                 crawling: bool | None = None, progress: dict | None = None) -> SiteStatus:
     """The health of one site from its history (a :class:`jobs.history.SiteHistory`); ``crawling``: whether a
@@ -135,6 +162,7 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
                                    "the next run marks it killed")
     last, success = history.last_run, history.last_success
     status.last_run = _run_summary(last) if last else None
+    status.coverage = last.ids if last else None
     status.last_success = _run_summary(success) if success else None
     if not cfg.enabled:
         status.state = Health.DISABLED
@@ -178,6 +206,9 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
             status.warnings.append(f"{last.counts[Count.GONE_FROM_ARCHIVE]} archived articles were gone from the "
                                    "archive at the last run's start (deleted behind the crawler's back?): written "
                                    "again when the site still lists them; arshif verify tells what is missing")
+        warning = _coverage_warning(last.ids, cfg)
+        if warning:
+            status.warnings.append(warning)
         if last.counts.get(Count.ROBOTS_FORBIDDEN, 0):
             status.warnings.append(f"robots.txt forbade {last.counts[Count.ROBOTS_FORBIDDEN]} of our requests "
                                    "in the last run")
@@ -233,6 +264,8 @@ def render_text(statuses: list[SiteStatus]) -> str:
                 outcomes = Counter(x["outcome"] for x in run["sources"])
                 lines.append("  sources       " + ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(outcomes.items()))
                              + (f" — {'; '.join(failed)}" if failed else ""))
+            if s.coverage:
+                lines.extend(_coverage_lines(s.coverage))
             if c.get(Count.BACKLOG):
                 lines.append(f"  backlog       {c[Count.BACKLOG]} article pages left for the next run (page cap or time limit)")
         else:

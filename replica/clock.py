@@ -7,8 +7,8 @@ own function, so that the clock itself stays one mechanism:
 - ``Publish`` (new articles over time, a share of them never shown by any feed, sitemap or listing — reachable
   only at their own URL — and id gaps that are not articles: deleted ids answering 404, non-article pages).
 
-Tests wait on the clock's events, never on wall-clock margins: ``done`` is set after the last tick,
-``ticked(n)`` waits until n ticks ran.
+Tests wait on the clock's events, never on wall-clock margins: ``done`` is set after the last tick; ``count``
+says how many ran.
 
     with ReplicaServer(clock=Clock(every=2, ticks=30, steps=[Publish(per_tick=2)])) as replica: ...
 """
@@ -37,13 +37,13 @@ class Clock:
         self.steps = list(steps)
         self.done = threading.Event()          # set once the last tick ran (or the clock was stopped)
         self._count = 0
-        self._ticked = threading.Condition()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def count(self) -> int:
-        with self._ticked:
+        with self._lock:
             return self._count
 
     def start(self, states: list) -> None:
@@ -58,22 +58,14 @@ class Clock:
                 tick += 1
         finally:
             self.done.set()
-            with self._ticked:
-                self._ticked.notify_all()
 
     def tick(self, states: list, tick: int) -> None:
         """One tick: every step on every site, in order."""
         for state in states:
             for step in self.steps:
                 step(state, tick)
-        with self._ticked:
+        with self._lock:
             self._count += 1
-            self._ticked.notify_all()
-
-    def ticked(self, n: int, timeout: float | None = None) -> bool:
-        """Wait until ``n`` ticks ran (False: the clock ended before, or ``timeout`` seconds passed)."""
-        with self._ticked:
-            return self._ticked.wait_for(lambda: self._count >= n or self.done.is_set(), timeout) and self._count >= n
 
     def stop(self) -> None:
         self._stop.set()

@@ -24,21 +24,38 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from urllib.parse import urlsplit
 
 from crawler.archive.index import ARCHIVED, GONE, NOT_ARTICLE
 from crawler.urls import article_path, canonicalize
 
 __all__ = ["GONE", "NOT_ARTICLE", "IdLedger", "coverage"]
 
+#: the open numbers (neither archived nor known gaps) a report names, newest first
+OPEN_SHOWN = 20
 #: numbers probed above the highest archived one, each run: articles published since that only their own URL
 #: shows (a 404 there is no gap: the number is not given yet)
 AHEAD = 5
 
 
+def number_in(canonical_url: str, spec) -> int | None:
+    """The article number of an archived record's ``canonical_url`` of the site ``spec`` (None: it has none)."""
+    match = spec.native_id.fullmatch(urlsplit(canonical_url).path) if spec.native_id is not None else None
+    return int(match["id"]) if match else None
+
+
+def rebuild_index(index, archive, spec, lookback_days: float) -> int:
+    """``ArticleIndex.rebuild`` with the article numbers of the records of the look-back read back."""
+    since = (datetime.now(timezone.utc) - timedelta(days=lookback_days)).strftime("%Y-%m-%d")
+    return index.rebuild(archive, partial(number_in, spec=spec), since)
+
+
 def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: int) -> dict:
     """Coverage of the range ``low``–``high`` from the numbers seen in it (number → (state, day, checks))."""
     days: dict[str, dict[str, int]] = defaultdict(lambda: {"ids": 0, "archived": 0, "gaps": 0, "unprobed": 0})
+    open_numbers: list[int] = []
     first_day = next((numbers[n][1] for n in range(low, high + 1) if n in numbers and numbers[n][1]), None)
     day = first_day
     for num in range(low, high + 1):
@@ -47,14 +64,17 @@ def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: in
             day = archived_day
         tally = days[day or "unknown"]
         tally["ids"] += 1
-        tally["archived" if state == ARCHIVED else "gaps" if state in (NOT_ARTICLE, GONE) else "unprobed"] += 1
+        kind = "archived" if state == ARCHIVED else "gaps" if state in (NOT_ARTICLE, GONE) else "unprobed"
+        tally[kind] += 1
+        if kind == "unprobed":
+            open_numbers.append(num)
     total = {name: sum(t[name] for t in days.values()) for name in ("ids", "archived", "gaps", "unprobed")}
 
     def ratio(t: dict[str, int]) -> float | None:
         articles = t["ids"] - t["gaps"]
         return round(t["archived"] / articles, 4) if articles else None
 
-    return {"low": low, "high": high, **total, "coverage": ratio(total),
+    return {"low": low, "high": high, **total, "coverage": ratio(total), "open": open_numbers[-OPEN_SHOWN:][::-1],
             "days": {d: {**t, "coverage": ratio(t)} for d, t in sorted(days.items())}}
 
 

@@ -205,6 +205,8 @@ class NewsSpider(scrapy.Spider):
             self.run.ids.gap(url, ids.GONE)
             self.run.report.count(PageOutcome.NOT_ARTICLE)
             self.run.report.error(f"not an article: {why}")
-            self.run.log.info("not an article: %s (%s)", url, why, extra={"url": url})
+            probe = meta.get("doc") is not None and meta["doc"].kind == "id_probe"   # most probes: one line each
+            (self.run.log.debug if probe else self.run.log.info)("not an article: %s (%s)", url, why,
+                                                                 extra={"url": url})
             return
         self._article_error(url, why, meta.get("doc"))

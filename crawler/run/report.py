@@ -27,7 +27,7 @@ X") read, so its fields are a stable interface:
                 "not_modified" | "failed"), reason, documents (read for it), not_modified (of those), urls (entries
                 listed), bytes (downloaded), newest (date listed)
     ids         completeness by id continuity (``crawler/discover/ids.py``), null for a site without article
-                numbers: low, high (the id range), ids, archived, gaps (known non-articles), unprobed, coverage
+                numbers: low, high (the id range), ids, archived, gaps (known non-articles), unprobed, open (the newest 20 of those), coverage
                 (archived ÷ (ids − gaps), null without an article), days {YYYY-MM-DD: the same per day}, probing
                 (whether the site's holes are probed), probed (requests this run), budget, density (articles
                 per resolved number, null before any), sparse, id_url, window

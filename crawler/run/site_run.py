@@ -21,6 +21,7 @@ from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.keys import warc_key
 from crawler.archive.uploader import Uploader
+from crawler.discover.ids import rebuild_index
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
@@ -55,7 +56,7 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
     run_log = site_logger(log, site_key, report.run_id)
     state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
     run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
-                  _open_index(state_dir, site_key, archive, run_log),
+                  _open_index(state_dir, spec, archive, run_log, settings.sites[site_key].lookback_days),
                   deadline=deadline or started + timedelta(seconds=settings.sites[site_key].time_limit))
     _check_index(run)
     warc_dir = state_dir / "warc" / site_key
@@ -81,11 +82,11 @@ def _check_index(run: "SiteRun") -> None:
                         "and written again", len(gone), gone[0])
 
 
-def _open_index(state_dir: Path, site: str, archive: Archive, run_log) -> ArticleIndex:
-    index = ArticleIndex.at(state_dir, site)
+def _open_index(state_dir: Path, spec: SiteSpec, archive: Archive, run_log, lookback_days: float) -> ArticleIndex:
+    index = ArticleIndex.at(state_dir, spec.key)
     if not index.is_built():
         try:
-            count = index.rebuild(archive)
+            count = rebuild_index(index, archive, spec, lookback_days)
             if count:                       # an empty archive (the first run) has nothing to say
                 run_log.info("rebuilt the incremental index from the archive: %d articles", count)
         except ArchiveUnavailable as exc:
