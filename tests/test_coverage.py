@@ -120,3 +120,48 @@ def test_a_run_that_leaves_holes_unprobed_is_degraded_and_says_so(tmp_path):
         in report["reason"]
     [probes] = [s for s in report["sources"] if s["kind"] == "id_probe"]
     assert (probes["source"], probes["urls"]) == ("id_probe /{id}", 3)
+
+
+def test_sparse_numbers_shrink_the_probe_budget_and_status_says_so(tmp_path):
+    """A range where one number in ten is an article (numbers shared with other editions, say): the budget
+    follows the density (10 archived of the 91 numbers 1000–1090: 200 × 0.1099 ÷ 0.5 → 44 probes), the report
+    says sparse, status warns."""
+    from types import SimpleNamespace
+
+    from crawler.archive.index import GONE, ArticleIndex
+    from crawler.config import load_settings
+    from crawler.discover.ids import IdLedger
+    from jobs.status import _coverage_warning
+
+    settings = load_settings(environ={})
+    index = ArticleIndex.at(tmp_path, "elbalad")
+    for number in range(1000, 1100, 10):
+        index.archived_number(number, "2026-12-01")
+    index.remember_gaps({n: GONE for n in range(1000, 1100) if n % 10}, datetime.now(timezone.utc))
+    cfg = settings.sites["elbalad"]
+    run = SimpleNamespace(cfg=cfg, spec=get_site("elbalad"), index=index, base_url=cfg.base_url)
+    ledger = IdLedger(run)
+    urls = ledger.plan()
+    assert (ledger.density, ledger.budget, len(urls)) == (0.1099, 44, 44)
+    # newest first: the 5 numbers above the range, then its open gaps (rechecked), never an archived number
+    assert urls[:6] == [f"{cfg.base_url}/{n}" for n in (1095, 1094, 1093, 1092, 1091, 1089)]
+    assert urls[-1] == f"{cfg.base_url}/1047" and f"{cfg.base_url}/1080" not in urls
+    report = ledger.report()
+    assert report["sparse"] and report["coverage"] == 1.0
+    assert "article numbers are sparse (density 11%" in _coverage_warning(report, cfg)
+    assert "44 of id_probes 200 a run" in _coverage_warning(report, cfg)
+
+
+def test_a_number_probed_before_it_was_given_is_fetched_when_a_feed_lists_it(tmp_path):
+    """Probes ask for a few numbers above the range, not given yet (404): that is no memory of "no article" for
+    the article published there next, which the next run fetches from the feed that lists it."""
+    with ReplicaServer(plain=PLAIN) as replica:
+        env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                        ARSHIF_SITES__ELBALAD__ID_PROBES="10", ARSHIF_SITES__ELBALAD__ID_WINDOW="10")
+        assert arshif("crawl", "elbalad", env=env).returncode in (0, 3)
+        probed = set(replica.stats("elbalad"))
+        [new] = replica.publish(1, site="elbalad")
+        assert f"/{new.article_id}" in probed                  # asked for before it was published: 404
+        assert arshif("crawl", "elbalad", env=env).returncode in (0, 3)
+    [record] = [r for r in archived(tmp_path / "archive") if _number(r) == new.article_id]
+    assert record["discovered_by"] in ("feed", "sitemap", "listing")

@@ -200,12 +200,13 @@ class NewsSpider(scrapy.Spider):
             return
         if why in GONE:     # a dead link is no article (and no fault of the run); remembered like one
             self.candidates.answered(meta.get("doc"))
-            self.run.not_articles[meta["requested_id"]] = why
+            probe = meta.get("doc") is not None and meta["doc"].kind == "id_probe"
+            if not probe:   # a probed number that is not given yet may be an article by the next run: its
+                self.run.not_articles[meta["requested_id"]] = why      # memory is the id range's (ids)
             self.run.report.count(Count.FETCHED)           # answered: fetched = the sum of the pages' outcomes
             self.run.ids.gap(url, ids.GONE)
             self.run.report.count(PageOutcome.NOT_ARTICLE)
             self.run.report.error(f"not an article: {why}")
-            probe = meta.get("doc") is not None and meta["doc"].kind == "id_probe"   # most probes: one line each
             (self.run.log.debug if probe else self.run.log.info)("not an article: %s (%s)", url, why,
                                                                  extra={"url": url})
             return
