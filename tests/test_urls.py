@@ -116,7 +116,8 @@ def test_different_articles_get_different_ids():
 def test_a_path_without_an_article_number_falls_back_to_the_path_not_the_host():
     from dataclasses import replace
 
-    toy = replace(EB, key="toy", native_id=None, article_path=__import__("re").compile(r"/story/[a-z-]+/?"))
+    toy = replace(EB, key="toy", native_id=None, id_url=None,    # no article numbers: nothing to probe either
+                  article_path=__import__("re").compile(r"/story/[a-z-]+/?"))
     a = article_id("https://www.elbalad.news/story/hello-world", EB_BASE, toy)
     assert a == hashlib.sha256(b"toy/story/hello-world").hexdigest()[:20]
     assert a == article_id("http://127.0.0.1:9/story/hello-world?x=1#y", "http://127.0.0.1:9", toy)
@@ -136,3 +137,12 @@ def test_a_number_written_with_leading_zeros_is_the_same_article():
         "https://www.elbalad.news/563497", EB_BASE, EB)
     assert article_id("https://arabic.rt.com/world/2412345-x/", RT_BASE, RT) != article_id(
         "https://arabic.rt.com/world/24123450-x/", RT_BASE, RT)
+
+
+def test_a_site_cannot_declare_an_id_url_its_article_numbers_do_not_read():
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match="site toy: id_url '/story/{id}' must hold {id} and be an article path"):
+        replace(EB, key="toy", id_url="/story/{id}")
+    with pytest.raises(ValueError, match="id_url '/news/' must hold {id}"):
+        replace(EB, key="toy", id_url="/news/")
