@@ -165,3 +165,19 @@ def test_a_number_probed_before_it_was_given_is_fetched_when_a_feed_lists_it(tmp
         assert arshif("crawl", "elbalad", env=env).returncode in (0, 3)
     [record] = [r for r in archived(tmp_path / "archive") if _number(r) == new.article_id]
     assert record["discovered_by"] in ("feed", "sitemap", "listing")
+
+
+def test_numbers_long_past_the_range_are_forgotten(tmp_path):
+    from types import SimpleNamespace
+
+    from crawler.archive.index import ArticleIndex
+    from crawler.config import load_settings
+    from crawler.discover.ids import IdLedger
+
+    index = ArticleIndex.at(tmp_path, "elbalad")
+    for number in (100, 500, 979, 1000):
+        index.archived_number(number, "2026-12-01")
+    cfg = load_settings(environ={"ARSHIF_SITES__ELBALAD__ID_WINDOW": "10"}).sites["elbalad"]
+    IdLedger(SimpleNamespace(cfg=cfg, spec=get_site("elbalad"), index=index, base_url=cfg.base_url)).remember(True)
+    assert sorted(index.numbers(1000)) == [1000]           # 979 and below: more than two ranges below the top
+    assert index.lowest_archived_number() == 1000

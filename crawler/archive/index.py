@@ -271,6 +271,11 @@ class ArticleIndex:
                                     "(SELECT MAX(num) FROM ids WHERE state='archived') - ?", (window,)).fetchall()
         return {num: (state, day, checks) for num, state, day, checks in rows}
 
+    def forget_numbers_below(self, num: int) -> None:
+        """Drop the article numbers below ``num`` (long past the id range): the table stays the range's size."""
+        with self._lock:
+            self._db.execute("DELETE FROM ids WHERE num < ?", (num,))
+
     def lowest_archived_number(self) -> int | None:
         """The lowest article number archived (the id range never reaches below it)."""
         with self._lock:

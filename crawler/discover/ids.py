@@ -155,13 +155,15 @@ class IdLedger:
     def remember(self, not_articles_too: bool) -> None:
         """At the end of a run that was not failed: the gaps found in the range (above its top, a number is
         not published yet: not a gap), those that answered a page that is no article only when
-        ``not_articles_too`` (a run whose every page was "no article" may be a redesign)."""
+        ``not_articles_too`` (a run whose every page was "no article" may be a redesign); the numbers more than
+        two ranges below its top are forgotten."""
         span = self._range(self.run.index.numbers(self.window))
         if span is None:
             return
         gaps = {n: s for n, s in self.gaps.items() if n <= span[1] and (s == GONE or not_articles_too)}
         if gaps:
             self.run.index.remember_gaps(gaps, datetime.now().astimezone())
+        self.run.index.forget_numbers_below(span[1] - 2 * self.window)     # one range back is kept
 
     def report(self) -> dict | None:
         """The run report's ``ids``: the range's coverage (after this run), the probes, the density."""
