@@ -16,7 +16,7 @@ import pytest
 from crawler.archive.s3 import S3Archive
 from crawler.dataset.compact import compact_day
 from replica.server import ReplicaServer
-from tests.crawl_helpers import PLAIN, arshif, read_while_rewriting
+from tests.crawl_helpers import NO_ID_PROBES, PLAIN, arshif, read_while_rewriting
 from tests.dataset_readers import duckdb_dataset, read_articles
 from tests.s3_server import ISOLATING_ENV, s3_settings
 
@@ -52,6 +52,7 @@ def bucket(s3_server, tmp_path_factory):
         "ARSHIF_CRAWL__DOWNLOAD_DELAY": "0",
         "ARSHIF_CRAWL__AUTOTHROTTLE": "false",
         "ARSHIF_CRAWL__EXTRACT_WORKERS": "2",
+        **NO_ID_PROBES,
     })
     with ReplicaServer(port=0, plain=PLAIN) as replica:
         for site, url in replica.base_urls.items():

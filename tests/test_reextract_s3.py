@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from replica.server import ReplicaServer
-from tests.crawl_helpers import AFTER_RUN_OFF, PLAIN, arshif
+from tests.crawl_helpers import AFTER_RUN_OFF, NO_ID_PROBES, PLAIN, arshif
 from tests.s3_server import ISOLATING_ENV
 from tests.test_reextract import TWEAK
 
@@ -38,7 +38,7 @@ def test_reextract_and_warc_index_on_s3(s3_server, s3_env, s3_url, tmp_path):
                 "ARSHIF_ARCHIVE__S3__ENDPOINT_URL": s3_server.endpoint, "ARSHIF_ARCHIVE__S3__ADDRESSING_STYLE": "path",
                 "ARSHIF_ARCHIVE__S3__MAX_ATTEMPTS": "2", "ARSHIF_CRAWL__DOWNLOAD_DELAY": "0",
                 "ARSHIF_CRAWL__AUTOTHROTTLE": "false", "ARSHIF_CRAWL__EXTRACT_WORKERS": "2",
-                "ARSHIF_ARCHIVE__WARC_MAX_BYTES": "60000", **AFTER_RUN_OFF})
+                "ARSHIF_ARCHIVE__WARC_MAX_BYTES": "60000", **AFTER_RUN_OFF, **NO_ID_PROBES})
     with ReplicaServer(port=0, plain=PLAIN) as replica:
         env["ARSHIF_SITES__ELBALAD__BASE_URL"] = replica.base_urls["elbalad"]
         crawled = arshif("crawl", "elbalad", env=env)

@@ -15,7 +15,7 @@ import pytest
 
 from replica.server import ReplicaServer
 from tests.s3_server import ISOLATING_ENV
-from tests.crawl_helpers import AFTER_RUN_OFF, PLAIN, arshif as run_arshif
+from tests.crawl_helpers import AFTER_RUN_OFF, NO_ID_PROBES, PLAIN, arshif as run_arshif
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -45,6 +45,7 @@ def env(s3_server, s3_env, replica, tmp_path):
         "ARSHIF_CRAWL__AUTOTHROTTLE": "false",
         "ARSHIF_CRAWL__EXTRACT_WORKERS": "2",
         "ARSHIF_LOGGING__LEVEL": "WARNING",
+        **NO_ID_PROBES,
         **AFTER_RUN_OFF,      # the dataset and stories on S3 have tests of their own (test_dataset_s3, test_stories)
     })
     for site, url in replica.base_urls.items():
