@@ -81,10 +81,11 @@ class NewsSpider(scrapy.Spider):
 
     async def _articles_as_room_allows(self) -> AsyncIterator[scrapy.Request]:
         """The candidates as requests, newest first, while the scheduler has room (Scrapy reads ``start()``
-        lazily); done when discovery is over and no candidate is left."""
+        lazily); then, once every article has answered, the id probes (``crawler/discover/ids.py``); done when
+        discovery is over and no candidate is left."""
         engine = self.crawler.engine
         window = WINDOW_PER_SLOT * self.settings.getint("CONCURRENT_REQUESTS")
-        probed = False
+        probed = not self.run.ids.probing       # a site whose numbers are not probed ends with discovery
         while True:
             if self.candidates and len(engine.scheduler) < window:
                 yield self._article(*self.candidates.pop())
