@@ -370,6 +370,7 @@ class SiteReextraction:
             return
         aid = value["id"]
         current = pending.current if aid == pending.guess_id and aid not in self._written else self._archived(aid)
+        discovered_by = None          # known for the capture the archived record was made from, not another
         if current is None:
             fetched_at, run_id = capture.fetched_at, _run_id(capture.file)
         else:
@@ -377,13 +378,15 @@ class SiteReextraction:
             pointer = archived.get("warc") or {}
             if pointer.get("record_id") == capture.record_id:
                 fetched_at, run_id = archived["fetched_at"], archived["run_id"]
+                discovered_by = archived.get("discovered_by")
             elif (capture.order < capture_order(pointer["file"], pointer["offset"]) if pointer.get("file")
                   else datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(archived["fetched_at"])):
                 counts[Count.OLDER] += 1
                 return
             else:
                 fetched_at, run_id = capture.fetched_at, _run_id(capture.file)
-        record = complete(value, fetched_at=datetime.fromisoformat(fetched_at), run_id=run_id, warc=capture.pointer)
+        record = complete(value, fetched_at=datetime.fromisoformat(fetched_at), run_id=run_id, warc=capture.pointer,
+                          discovered_by=discovered_by)
         found = problems(record)
         if found:
             counts[PageOutcome.FAILED] += 1
