@@ -80,6 +80,9 @@ class RobotsPolicy(RobotsTxtMiddleware):
         self.run.log.error("%s", said)
         # the run's reason: a site that does not answer at all is "unreachable", as any other request says it
         self.run.robots_unreadable = f"site unreachable: {urlsplit(robots_url).netloc}: {why} ({said})" if network else said
+        # each request it refuses failed of this, not of a rule: a site that does not answer at all is named
+        # so by its discovery sources too, whichever came first, robots.txt or they
+        self.run.robots_refusal = why if network else f"robots.txt unreadable ({why})"
         return self._rules(DISALLOW_ALL)
 
     def _rules(self, body: bytes):

@@ -120,6 +120,7 @@ class NewsSpider(scrapy.Spider):
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
             self.run.report.count(Count.ROBOTS_FORBIDDEN)
+            why = self.run.robots_refusal or why
         status = getattr(getattr(failure.value, "response", None), "status", None)
         self.discovery.failed(failure.request, why, status)
         self.room.set()

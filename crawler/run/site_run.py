@@ -141,6 +141,7 @@ class SiteRun:
         self.not_articles: dict[str, str] = {}            # article id → why it gave no article
         self.stop_why: str | None = None                  # why the run stopped before its end (one line)
         self.robots_unreadable: str | None = None         # why robots.txt could not be read (all refused)
+        self.robots_refusal: str | None = None            # what a request refused for it failed of, in brief
 
     @property
     def site(self) -> str:
