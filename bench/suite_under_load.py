@@ -45,7 +45,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     measured, load = clone(work / "measured"), clone(work / "load")
     env = {**os.environ, "CI": "true"}
-    subprocess.run(["make", "setup"], cwd=load, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "setup"], cwd=load, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     loader = subprocess.Popen(
         ["bash", "-c", "while [ ! -e stop ]; do make test >>load.log 2>&1 </dev/null; done"],
         cwd=load, env=env, start_new_session=True)
