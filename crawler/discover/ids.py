@@ -178,6 +178,11 @@ class IdLedger:
         if span is None:
             return None
         cfg = self.run.cfg
+        # the density again with this run's findings: a first run knows it only once its probes have answered
+        resolved = [state for n, (state, _, _) in numbers.items() if span[0] <= n <= span[1] and state is not None]
+        archived = resolved.count(ARCHIVED)
+        if len(resolved) > archived:
+            self.density = round(archived / len(resolved), 4)
         sparse = self.density is not None and self.density < cfg.id_sparse_below
         return {**coverage(numbers, *span), "probing": self.probing, "probed": self.probed,
                 "budget": self.budget, "density": self.density, "sparse": sparse,
