@@ -239,6 +239,9 @@ class SiteSettings(_Section):
     every: Duration | None = None
     schedule_timezone: str = "UTC"
     time_limit: Duration = 1500.0
+    # the feed watch between full runs (feeds only, conditional; 0 = off) and the revisits after publication
+    watch_every: Duration = Field(180.0, ge=0)
+    revisit_after: list[Duration] = Field(default_factory=lambda: [3600.0, 21600.0, 86400.0, 259200.0, 604800.0])
     # Renamed in 0.2 (it read as the site's own time zone, which is SiteSpec.timezone): refused with a line
     # that names the new key.
     timezone: None = Field(None, exclude=True)
@@ -289,6 +292,15 @@ class SiteSettings(_Section):
     def _every(cls, v: float | None) -> float | None:
         if v is not None and v <= 0:
             raise ValueError("must be a positive duration")
+        return v
+
+    @field_validator("revisit_after")
+    @classmethod
+    def _revisit_after(cls, v: list[float]) -> list[float]:
+        if any(d <= 0 for d in v):
+            raise ValueError("every revisit delay must be a positive duration")
+        if v != sorted(set(v)):
+            raise ValueError(f"expected increasing delays after publication like [\"1h\", \"6h\", \"24h\"], got {v!r}")
         return v
 
     @model_validator(mode="after")

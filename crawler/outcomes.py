@@ -30,6 +30,7 @@ class RunKind(StrEnum):
     """What wrote a run report (``RunReport.kind``): history, status and catch-up read crawls only."""
 
     CRAWL = "crawl"
+    WATCH = "watch"            # ``arshif serve``'s feed watch between full runs (feeds only, plus revisits)
     REFETCH = "refetch"        # ``arshif refetch``: given articles fetched again
     FLUSH = "flush"            # the manifest of an outbox replay (``run_id`` ending in ``-flush``)
     RECOVERY = "recovery"      # keys listed by ``arshif verify --repair`` (``-recovery``)
@@ -106,6 +107,10 @@ class Count(StrEnum):
                                                  # canonical link): archived under the address fetched
     NOT_MODIFIED = "not_modified"                # feeds and sitemaps answered 304 (not parsed)
     GONE_FROM_ARCHIVE = "gone_from_archive"      # articles the index knew that the archive no longer held
+    REVISITED = "revisited"                      # archived articles fetched again on their revisit schedule
+    REVISIT_NOT_MODIFIED = "revisit_not_modified"  # of those, answered 304 (nothing read)
+    GONE = "gone"                                # archived articles that answered gone (404/410, to a section)
+    REMOVED = "removed"                          # of those, confirmed by a second check: recorded as removed
     # ``arshif reextract``'s report (beside new, updated, unchanged, not_article, failed)
     CAPTURES = "captures"                        # response records read from the WARC files
     PAGES = "pages"                              # article captures extracted

@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-id", metavar="ID", help="the run's id (one site only; arshif serve names its runs)")
     parser.add_argument("--deadline", metavar="ISO", type=instant,
                         help="end the run at this time (ISO 8601 with offset) instead of start + time_limit")
+    parser.add_argument("--watch", action="store_true",
+                        help="a feed watch: read the feeds alone (conditionally) and fetch what is new, plus the "
+                             "revisits due (arshif serve runs one every watch_every between the full runs)")
 
 
 def instant(text: str):
@@ -69,11 +72,11 @@ PARTIAL_WRITE_AGE = timedelta(hours=1)
 
 
 def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None = None, *, run_id: str | None = None,
-              deadline=None) -> tuple[int, list]:
+              deadline=None, watch: bool = False) -> tuple[int, list]:
     """Crawl ``sites`` once. Returns the exit code and the finished run reports. With ``refetch`` (site →
     article URLs) each site's run fetches those URLs again, without discovery (``arshif refetch``). Every
     run starts now (its deadline: now + its site's ``time_limit``), or as ``run_id`` says (one site) and ends
-    by ``deadline``."""
+    by ``deadline``. ``watch``: a feed watch (``RunKind.WATCH``: the feeds alone, and the revisits due)."""
     from datetime import datetime, timezone
 
     from scrapy.crawler import Crawler
@@ -124,7 +127,8 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
         process = RunProcess({"LOG_INSTALL_ROOT_HANDLER": False})   # SIGTERM: nothing sent after it
         setup_logging(settings)  # again: Scrapy's logging set-up resets its loggers' levels
         for n, site in enumerate(locked):
-            run = open_run(settings, site, archive, uploader, pool, kind=RunKind.REFETCH if refetch else RunKind.CRAWL,
+            kind = RunKind.REFETCH if refetch else RunKind.WATCH if watch else RunKind.CRAWL
+            run = open_run(settings, site, archive, uploader, pool, kind=kind,
                            started=started, run_id=run_id, deadline=deadline)
             stack.callback(run.index.close)
             settle_dead_runs(archive, site, found_by=run.report.run_id)   # we hold its lock: they are dead
@@ -162,5 +166,5 @@ def main(args: argparse.Namespace) -> int:
             run_started(args.run_id, sites[0])
         except ValueError as exc:
             raise SettingsError(f"--run-id: {exc}") from None
-    code, _ = run_crawl(settings, sites, run_id=args.run_id, deadline=args.deadline)
+    code, _ = run_crawl(settings, sites, run_id=args.run_id, deadline=args.deadline, watch=args.watch)
     return code

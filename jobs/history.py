@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterator
 
 from crawler.archive.base import Archive
@@ -24,10 +24,14 @@ def started(report: RunReport) -> datetime:
     return datetime.fromisoformat(report.started_at)
 
 
-def reports_newest_first(archive: Archive, site: str) -> Iterator[RunReport]:
+def reports_newest_first(archive: Archive, site: str, kinds: tuple[RunKind, ...] = (RunKind.CRAWL,),
+                         since: datetime | None = None) -> Iterator[RunReport]:
     """Every readable crawl report of ``site``, newest first (keys sort by date, then by run id, i.e. by
     time); the manifests of outbox flushes are not runs of the site and are left out."""
     keys = [key for key in archive.list(f"runs/site={site}/") if key.endswith(".json")]
+    if since is not None:       # a day's folder before the window's start holds none of its runs
+        first = since.astimezone(timezone.utc).strftime("date=%Y-%m-%d")
+        keys = [key for key in keys if key.split("/")[2] >= first]
     for key in reversed(keys):
         data = archive.get(key)
         if data is None:
@@ -37,7 +41,9 @@ def reports_newest_first(archive: Archive, site: str) -> Iterator[RunReport]:
         except (ValueError, TypeError) as exc:
             log.warning("unreadable run report %s skipped: %s", key, exc)
             continue
-        if report.kind == RunKind.CRAWL:
+        if since is not None and started(report) < since:
+            return
+        if report.kind in kinds:
             yield report
 
 

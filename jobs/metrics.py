@@ -9,6 +9,10 @@ default: put a reverse proxy or the pod network in front to expose it), and/or w
     arshif_last_run_result{site,arshif_last_run_result}  1 for the last run's result, 0 for the others
     arshif_last_success_timestamp_seconds{site}     end of the last run that went to its end (ok or degraded)
     arshif_last_run_duration_seconds{site}          duration of the last run (seeded from the reports)
+    arshif_lag_seconds{site,since,quantile}         publication ("published") or discovery's first sight
+                                                    ("first_seen") → archive, p50 and p95 over the last day's runs
+    arshif_removed_total{site}                      archived articles recorded as taken down by the site
+    arshif_watch_runs_total{site,result}            feed watches finished (between the full runs)
     arshif_selector_hit_rate{site}                  share of the checks on the article pages of the last run
                                                     that read any where the site's own selectors matched
     arshif_coverage_ratio{site,day}                 the last run's coverage: archived ÷ (article numbers in the
@@ -22,13 +26,15 @@ that is crawled but loses too many pages; on ``arshif_selector_hit_rate < 0.5`` 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from collections import deque
+from datetime import datetime, timezone
 
 from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, start_http_server,
                                write_to_textfile)
 
-from crawler.outcomes import Count, PageOutcome, RunResult
+from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 from crawler.run.report import RunReport
+from jobs.lag import LAG_WINDOW, SINCE, lag_summary
 
 #: the results a finished run can have (a report still "running" is not finished)
 RESULTS = tuple(r.value for r in RunResult if r is not RunResult.RUNNING)
@@ -64,6 +70,14 @@ class ServiceMetrics:
                                        "Share of checks on the last run's article pages where the site's own "
                                        "selectors matched (low: the site changed its layout).", ["site"],
                                        registry=self.registry)
+        self.lag = Gauge("arshif_lag_seconds", "Seconds from publication (since=published) or from discovery's "
+                         "first sight (since=first_seen) to the archive, over the last day's runs.",
+                         ["site", "since", "quantile"], registry=self.registry)
+        self.removed = Counter("arshif_removed", "Archived articles recorded as taken down by the site.", ["site"],
+                               registry=self.registry)
+        self.watch_runs = Counter("arshif_watch_runs", "Feed watches finished, by site and result.",
+                                  ["site", "result"], registry=self.registry)
+        self._recent: dict[str, deque[RunReport]] = {site: deque() for site in sites}
         self.coverage = Gauge("arshif_coverage_ratio", "Archived share of the article numbers of the id range that "
                               "are articles (last run), per UTC day and day=all.", ["site", "day"],
                               registry=self.registry)
@@ -78,6 +92,7 @@ class ServiceMetrics:
                 self.articles.labels(site, outcome)
             for verdict in VERDICTS:
                 self.verdicts.labels(site, verdict)
+            self.removed.labels(site)
 
     def seed(self, site: str, last_run: RunReport | None, last_success: RunReport | None) -> None:
         """Set the gauges from the run reports, so that a restart does not look like a site never run."""
@@ -114,14 +129,20 @@ class ServiceMetrics:
         """Count a finished run, then rewrite the textfile when one is configured."""
         site = report.site
         result = report.result if report.result in RESULTS else RunResult.FAILED
-        self.runs.labels(site, result).inc()
-        self.last_result.labels(site).state(result)
         for outcome in PageOutcome:
             if report.counts.get(outcome):
                 self.articles.labels(site, outcome).inc(report.counts[outcome])
         for verdict in VERDICTS:
             if report.counts.get(verdict):
                 self.verdicts.labels(site, verdict).inc(report.counts[verdict])
+        self.removed.labels(site).inc(report.counts.get(Count.REMOVED, 0))
+        self._record_lag(report)
+        if report.kind == RunKind.WATCH:      # the full runs' gauges are the full runs' alone
+            self.watch_runs.labels(site, result).inc()
+            self.write_textfile()
+            return
+        self.runs.labels(site, result).inc()
+        self.last_result.labels(site).state(result)
         if report.duration_s is not None:
             self.duration.labels(site).set(report.duration_s)
         self._set_hit_rate(report)
@@ -129,6 +150,18 @@ class ServiceMetrics:
         if report.result.completed:
             self.last_success.labels(site).set(_timestamp(report.finished_at))
         self.write_textfile()
+
+    def _record_lag(self, report: RunReport) -> None:
+        recent = self._recent.setdefault(report.site, deque())
+        recent.append(report)
+        horizon = datetime.now(timezone.utc) - LAG_WINDOW
+        while recent and _timestamp(recent[0].finished_at or recent[0].started_at) < horizon.timestamp():
+            recent.popleft()
+        summary = lag_summary(recent)
+        for since in SINCE:
+            for name, q in (("p50", "0.5"), ("p95", "0.95")):
+                if summary[since][name] is not None:
+                    self.lag.labels(report.site, since, q).set(summary[since][name])
 
     def write_textfile(self) -> None:
         if self.textfile:

@@ -29,7 +29,7 @@ from typing import Callable
 from crawler.archive.base import Archive
 from crawler.display import human_duration
 from crawler.logctx import site_logger
-from crawler.outcomes import RunResult
+from crawler.outcomes import RunKind, RunResult
 from crawler.run.dead_runs import complete_dead_run
 from crawler.run.report import RunReport, new_run_id
 from jobs.lock import LockBusy
@@ -57,13 +57,27 @@ class CrawlRunner:
         self.archive = archive
         self.on_report = on_report
         self._children: dict[int, _Child] = {}
+        # one run of a site at a time from this service: a full run waits for a feed watch to end, a watch is
+        # skipped while any run of its site is on (the crawl lock would refuse it anyway)
+        self._site_locks: dict[str, threading.Lock] = {}
         self._closed = False
         self._cond = threading.Condition()
 
     # -- one run ---------------------------------------------------------------------------------------
 
-    def run(self, site: str) -> RunReport | None:
-        """Crawl ``site`` now and return its run report (None when not run: closing, or its lock was busy)."""
+    def run(self, site: str, watch: bool = False) -> RunReport | None:
+        """Crawl ``site`` now and return its run report (None when not run: closing, or its lock was busy).
+        ``watch``: a feed watch (``arshif crawl --watch``), skipped while another run of the site is on."""
+        with self._cond:
+            lock = self._site_locks.setdefault(site, threading.Lock())
+        if not lock.acquire(blocking=not watch):
+            return None
+        try:
+            return self._run(site, watch)
+        finally:
+            lock.release()
+
+    def _run(self, site: str, watch: bool) -> RunReport | None:
         limit = self.settings.sites[site].time_limit
         with self._cond:
             if self._closed:
@@ -71,13 +85,16 @@ class CrawlRunner:
             spawned = datetime.now(timezone.utc)          # the run's start (its id and report name its second)
             deadline = spawned + timedelta(seconds=limit)
             run_id = new_run_id(site, spawned)
-            proc = subprocess.Popen([*self.command, site, "--run-id", run_id, "--deadline", deadline.isoformat()],
+            proc = subprocess.Popen([*self.command, site, "--run-id", run_id, "--deadline", deadline.isoformat(),
+                                     *(["--watch"] if watch else [])],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
-            report = RunReport(run_id, site, self.archive.url, started_at=spawned.isoformat(timespec="seconds"))
+            report = RunReport(run_id, site, self.archive.url, kind=RunKind.WATCH if watch else RunKind.CRAWL,
+                               started_at=spawned.isoformat(timespec="seconds"))
             child = self._children[proc.pid] = _Child(site, proc, report)
         slog = site_logger(log, site, run_id)
         try:
-            slog.info("%s: crawl started (pid %d, time limit %s)", site, proc.pid, human_duration(limit))
+            slog.info("%s: %s started (pid %d, time limit %s)", site, "feed watch" if watch else "crawl", proc.pid,
+                      human_duration(limit))
             try:
                 proc.wait(timeout=max(0.0, (deadline - datetime.now(timezone.utc)).total_seconds()))
             except subprocess.TimeoutExpired:

@@ -8,6 +8,9 @@
   the last success otherwise.
 * SIGTERM / SIGINT: no new runs; running crawls get ``service.grace`` to finish, then are stopped cleanly
   (failed reports say so); exit 0. A second signal cuts the grace short.
+* Between the full runs, a feed watch per site every ``watch_every`` (a job of its own, ``watch-<site>``): a run
+  of its own process that reads the feeds alone, conditionally, fetches what is new at once and the revisits
+  due (``arshif crawl --watch``); skipped while a run of the site is on, and a full run waits for it to end.
 * Metrics (:mod:`jobs.metrics`) on ``service.metrics_host:metrics_port`` and/or ``service.metrics_textfile``.
 """
 from __future__ import annotations
@@ -78,9 +81,10 @@ class Service:
             log.info("metrics on http://%s:%d/metrics", svc.metrics_host, svc.metrics_port)
         self.metrics.write_textfile()
         scheduler = BackgroundScheduler(timezone=timezone.utc,
-                                        executors={"default": ThreadPoolExecutor(max_workers=len(self.sites))})
+                                        executors={"default": ThreadPoolExecutor(max_workers=2 * len(self.sites))})
         for site in self.sites:
             self._add_job(scheduler, site)
+            self._add_watch(scheduler, site)
         scheduler.start()
         for site in self.sites:
             site_logger(log, site).info("%s: scheduled %s, next run at %s", site, describe(self.settings.sites[site]),
@@ -114,9 +118,20 @@ class Service:
                           args=[site], id=site, name=f"crawl {site}", max_instances=1, coalesce=True,
                           misfire_grace_time=None, **options)
 
-    def _crawl(self, site: str) -> None:
+    def _add_watch(self, scheduler, site: str) -> None:
+        """The site's feed watch, every ``watch_every`` from now (none when it is 0)."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        every = self.settings.sites[site].watch_every
+        if every:
+            scheduler.add_job(self._crawl, IntervalTrigger(seconds=every, timezone=timezone.utc), args=[site, True],
+                              id=f"watch-{site}", name=f"watch {site}", max_instances=1, coalesce=True,
+                              misfire_grace_time=None)
+            site_logger(log, site).info("%s: feed watch every %s", site, human_duration(every))
+
+    def _crawl(self, site: str, watch: bool = False) -> None:
         try:
-            self.runner.run(site)
+            self.runner.run(site, watch)
         except Exception:
             site_logger(log, site).exception("%s: the run could not be completed", site)
 

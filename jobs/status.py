@@ -1,6 +1,8 @@
 """``arshif status [SITE ...] [--json]``: each site's health, from the run reports in the archive.
 
 Per site: last run (time, result, counts, duration), last success, next scheduled run, consecutive failures,
+lag over the last day's runs and feed watches (publication → archive and discovery's first sight → archive, p50
+and p95), the articles recorded as taken down by the site in that day,
 writes pending in the outbox, and warnings that need a human: no new article for ``status.no_new_runs`` runs
 (the site may have changed its layout), too many articles without a date or with very short text over the
 same runs (extraction degrading), the site's own selectors matching less than ``status.min_selector_hit_rate``
@@ -27,10 +29,11 @@ from crawler.archive import ArchiveError, open_archive
 from crawler.archive.index import archive_state_dir
 from crawler.discover.sources import SourceOutcome
 from crawler.display import human_duration
-from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, NotArticle, PageOutcome, RunResult
+from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, NotArticle, PageOutcome, RunKind, RunResult
 from crawler.run.progress import read_progress
 from crawler.run.report import selector_misses
-from jobs.history import SiteHistory, started
+from jobs.history import SiteHistory, reports_newest_first, started
+from jobs.lag import LAG_WINDOW, lag_summary
 from jobs.lock import live_holder
 from jobs.schedule import describe, next_run_after, upcoming_run
 
@@ -60,6 +63,10 @@ class SiteStatus:
     next_run: str | None = None
     consecutive_failures: int = 0
     pending_uploads: int = 0
+    watch: str | None = None               # "every 3m": the feed watch between the full runs (None: off)
+    # over the runs of the last LAG_WINDOW: {"published"|"first_seen": {"n", "p50", "p95"}} (seconds)
+    lag: dict = field(default_factory=dict)
+    removed: int = 0                       # archived articles recorded as taken down in that window
     coverage: dict | None = None           # the last run's id range and coverage (crawler/discover/ids.py)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -145,12 +152,16 @@ def _coverage_lines(ids: dict) -> list[str]:
 
 
 def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime,
-                crawling: bool | None = None, progress: dict | None = None) -> SiteStatus:
+                crawling: bool | None = None, progress: dict | None = None, day: list | None = None) -> SiteStatus:
     """The health of one site from its history (a :class:`jobs.history.SiteHistory`); ``crawling``: whether a
     live process of this host holds the site's lock (None: not known); ``progress``: the figures the running
-    run left so far (``crawler.run.progress``)."""
+    run left so far (``crawler.run.progress``); ``day``: the reports of its runs and feed watches of the last
+    ``LAG_WINDOW`` (lag and removals)."""
+    day = day or []
     status = SiteStatus(site, cfg.enabled, describe(cfg), pending_uploads=pending,
-                        consecutive_failures=history.consecutive_failures)
+                        consecutive_failures=history.consecutive_failures,
+                        watch=f"every {human_duration(cfg.watch_every)}" if cfg.watch_every else None,
+                        lag=lag_summary(day), removed=sum(r.counts.get(Count.REMOVED, 0) for r in day))
     on = history.running
     if on is not None:
         status.running = {"run_id": on.run_id, "started_at": _when(on.started_at), "pid": on.pid, "host": on.host}
@@ -238,7 +249,9 @@ def collect(settings, sites: list[str], now: datetime | None = None) -> list[Sit
             progress = read_progress(state_dir, site, history.running.run_id) if history.running else None
             statuses.append(site_status(site, settings.sites[site], history, pending_uploads(settings, site),
                                         settings.status, now, crawling=live_holder(settings, site) is not None,
-                                        progress=progress))
+                                        progress=progress,
+                                        day=list(reports_newest_first(archive, site, (RunKind.CRAWL, RunKind.WATCH),
+                                                                      since=now - LAG_WINDOW))))
         return statuses
     finally:
         archive.close()
@@ -282,10 +295,24 @@ def render_text(statuses: list[SiteStatus]) -> str:
         if s.enabled:
             lines.append(f"  next run      {s.next_run or 'when the service starts'}")
         lines.append(f"  failures      {s.consecutive_failures} in a row")
+        lines.append(f"  feed watch    {s.watch or 'off'}")
+        lines.append(f"  lag (24h)     {_lag_text(s.lag)}")
+        lines.append(f"  removals      {s.removed} recorded in the last 24h (taken down by the site)")
         lines.append(f"  outbox        {s.pending_uploads} pending")
         lines.extend(f"  ERROR    {msg}" for msg in s.errors)
         lines.extend(f"  WARNING  {msg}" for msg in s.warnings)
     return "\n".join(lines)
+
+
+def _lag_text(lag: dict) -> str:
+    """'published → archived p50 2m, p95 9m (120 articles); first seen → archived p50 8s, p95 40s'."""
+    parts = []
+    for since, name in (("published", "published"), ("first_seen", "first seen")):
+        one = lag.get(since) or {}
+        if one.get("n"):
+            parts.append(f"{name} → archived p50 {human_duration(one['p50'])}, p95 {human_duration(one['p95'])} "
+                         f"({one['n']} articles)")
+    return "; ".join(parts) or "no new article published since the archive began"
 
 
 def main(args: argparse.Namespace) -> int:

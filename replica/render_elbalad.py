@@ -235,9 +235,14 @@ def _visible_date(article: ReplicaArticle, look: _Look) -> Html | None:
               class_="time")
 
 
+def section_path(article: ReplicaArticle) -> str:
+    """The category page of the article's section (where a taken-down article may be redirected)."""
+    return f"/category/{article.section}"
+
+
 def _section_label(article: ReplicaArticle) -> Html:
     name = NOISE["section_names"][article.section]
-    return el("div", el("a", name, href=f"/category/{article.section}"), class_="section-label")
+    return el("div", el("a", name, href=section_path(article)), class_="section-label")
 
 
 def _main_image(article: ReplicaArticle) -> Html:

@@ -407,6 +407,11 @@ def _listing(view: SiteView, match: re.Match, query: dict[str, str]) -> Response
     return html(document([void("meta", charset="utf-8")], [_listing_block(chunk, extra)]))
 
 
+def section_path(article: ReplicaArticle) -> str:
+    """The article's section page (``_section_page``; where a taken-down article may be redirected)."""
+    return f"/{article.section}/"
+
+
 def _section_page(view: SiteView, match: re.Match, query: dict[str, str]) -> Response:
     section = match["section"]
     if section not in NOISE["section_names"]:

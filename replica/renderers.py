@@ -2,7 +2,8 @@
 
 A renderer module defines ``SITE`` (the site key) and ``respond(view, path, query) -> Response`` (every page,
 feed, sitemap and robots.txt of the site); it may define ``build(now) -> list[ReplicaArticle]`` (the site's
-articles), else the corpus is ``corpus.build(SITE, now)`` from the prose bank's ``[sites.<key>]``.
+articles), else the corpus is ``corpus.build(SITE, now)`` from the prose bank's ``[sites.<key>]``, and
+``section_path(article) -> str`` (the path of the article's section page; default the home page).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Renderer:
     site: str
     respond: Callable[[SiteView, str, dict[str, str]], Response]
     build: Callable[[datetime], list[ReplicaArticle]]
+    section_path: Callable[[ReplicaArticle], str] = lambda article: "/"   # the page of an article's section
 
 
 def renderer(site: str) -> Renderer:
@@ -39,7 +41,8 @@ def renderer(site: str) -> Renderer:
         raise LookupError(f"site {site!r} has no replica renderer replica/render_{site}.py") from None
     if getattr(module, "SITE", None) != site:
         raise LookupError(f"replica/render_{site}.py: SITE must be {site!r}")
-    return Renderer(site, module.respond, getattr(module, "build", partial(corpus.build, site)))
+    return Renderer(site, module.respond, getattr(module, "build", partial(corpus.build, site)),
+                    getattr(module, "section_path", lambda article: "/"))
 
 
 # Every site the crawler knows, in the order of crawler.sites.SITES (with ReplicaServer(port=P) the n-th

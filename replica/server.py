@@ -38,7 +38,7 @@ from replica.clock import Clock
 from replica.renderers import RENDERERS
 from replica.corpus import ReplicaArticle
 from replica.faults import Context, Delivery, Fault, deliver, parse_fault
-from replica.response import Response, conditional
+from replica.response import Response, conditional, redirect
 from replica.state import SiteState
 
 __all__ = ["ReplicaServer", "run", "CONTROL_PREFIX"]
@@ -139,6 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
         status = state.fail_status()
         if status:
             self._send(Delivery(_failure(status)), send_body)
+            return
+        gone = state.gone_answer(path)
+        if gone is not None:                 # an article the site took down
+            status, location = gone
+            self._send(Delivery(redirect(location) if location else _failure(status)), send_body)
             return
         view = state.view()
         fault = state.faults.pick(path)
@@ -305,6 +310,10 @@ class ReplicaServer:
     def gaps(self, site: str) -> dict[str, str]:
         """The ids of ``site`` left that are no article: id → "deleted" (404) | "page" (no article)."""
         return self._state(site).gaps()
+
+    def taken_down(self, site: str) -> dict[str, tuple[int, str | None]]:
+        """The articles of ``site`` taken down (``replica.changes.TakeDown``): id → (status, Location)."""
+        return self._state(site).taken_down()
 
     def arrivals(self, site: str) -> list[tuple[float, str]]:
         """``(time.monotonic(), path)`` of every request the site answered, in order of arrival."""

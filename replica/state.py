@@ -113,6 +113,7 @@ class SiteState:
             self._hold: tuple[frozenset[str], int] | None = None  # stall_after: (paths, how many more to answer)
             self._unlisted: set[str] = set()      # ids shown by no discovery document (``publish(hidden=True)``)
             self._gaps: dict[str, str] = {}       # id → "deleted" | "page": ids left that are no article
+            self._taken_down: dict[str, tuple[str, int, str | None]] = {}   # url_path → (id, status, Location)
         self.faults.clear()
         self._running.set()
 
@@ -208,6 +209,29 @@ class SiteState:
         """The ids left that are no article: id → "deleted" (404) | "page" (a page that is no article)."""
         with self._lock:
             return dict(self._gaps)
+
+    def take_down(self, article_id: str, status: int, location: str | None = None) -> ReplicaArticle:
+        """The site removes the article: from then on no discovery document shows it and its address answers
+        ``status`` (404, 410, or with 301 a redirect to ``location``, a section or the home page)."""
+        if status not in (301, 404, 410) or (status == 301) != (location is not None):
+            raise ValueError(f"take down as 404, 410 or 301 with a location, got {status} {location!r}")
+        with self._lock:
+            if article_id not in self._articles:
+                raise KeyError(f"{self.site} has no article {article_id!r}")
+            article = self._articles.pop(article_id)
+            self._taken_down[article.url_path] = (article_id, status, location)
+            return article
+
+    def taken_down(self) -> dict[str, tuple[int, str | None]]:
+        """The articles taken down: id → (status, Location)."""
+        with self._lock:
+            return {aid: (status, location) for aid, status, location in self._taken_down.values()}
+
+    def gone_answer(self, path: str) -> tuple[int, str | None] | None:
+        """How ``path`` answers when it is the address of an article taken down: (status, Location), else None."""
+        with self._lock:
+            found = self._taken_down.get(path)
+        return None if found is None else found[1:]
 
     def edit(self, article_id: str) -> ReplicaArticle:
         with self._lock:

@@ -85,6 +85,10 @@ def test_settings_file_from_environment(tmp_path):
      "settings: sites.elbalad.schedule_timezone: unknown time zone"),
     ({"ARSHIF_SITES__NOWHERE__ENABLED": "true"}, "settings: sites: unknown site 'nowhere'"),
     ({"ARSHIF_LOGGING__FORMAT": "xml"}, "settings: logging.format: Input should be 'text' or 'json'"),
+    ({"ARSHIF_SITES__ELBALAD__WATCH_EVERY": "-3m"}, "settings: sites.elbalad.watch_every:"),
+    ({"ARSHIF_SITES__ELBALAD__REVISIT_AFTER": '["6h", "1h"]'},
+     "settings: sites.elbalad.revisit_after: expected increasing delays"),
+    ({"ARSHIF_SITES__ELBALAD__REVISIT_AFTER": '["1h", "later"]'}, "settings: sites.elbalad.revisit_after.1:"),
 ])
 def test_bad_values_give_one_line_naming_the_key(env, expected):
     with pytest.raises(SettingsError) as err:

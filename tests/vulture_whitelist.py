@@ -7,7 +7,7 @@ _ = Whitelist()
 
 # pydantic (crawler/config.py): model settings and validators, called by pydantic
 model_config
-_._endpoint, _._upper, _._window, _._renamed_timezone, _._relative_paths, _._timezone, _._cron, _._every
+_._endpoint, _._upper, _._window, _._renamed_timezone, _._relative_paths, _._timezone, _._cron, _._every, _._revisit_after
 _._some_discovery, _._default_schedule, _._one_schedule, _._known_sites, _._version_in_user_agent
 # pydantic-settings: the source hooks it calls
 _.settings_customise_sources, _.get_field_value, _.decode_complex_value

@@ -40,6 +40,14 @@ CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NU
                                          attempts INTEGER NOT NULL DEFAULT 1, retry_at TEXT);
 -- the validators of feeds and sitemaps, for conditional requests (ETag / Last-Modified)
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
+-- when discovery first showed each article (kept when the index is rebuilt: the archive's records carry it too)
+CREATE TABLE IF NOT EXISTS first_seen (id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
+-- the revisit schedule of each archived article: its publication and its last fetch (crawler/discover/revisits.py)
+CREATE TABLE IF NOT EXISTS revisits (id TEXT PRIMARY KEY, url TEXT NOT NULL, published_at TEXT NOT NULL,
+                                     checked_at TEXT NOT NULL);
+-- archived articles that answered gone (404/410, a redirect to a section): suspected once, removed when confirmed
+CREATE TABLE IF NOT EXISTS removals (id TEXT PRIMARY KEY, how TEXT NOT NULL, suspected_at TEXT NOT NULL,
+                                     removed_at TEXT);
 -- the site's own article numbers seen (crawler/discover/ids.py): archived, or a known gap — no article there
 -- ("not_article") or nothing ("gone": 404/410) — probed ``checks`` times, last at ``checked_at``; ``day``: the
 -- UTC day of an archived article (its key's date)
@@ -56,6 +64,13 @@ def archive_state_dir(state_dir: str | Path, archive_url: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9]+", "_", archive_url.split("://", 1)[-1]).strip("_")[:40]
     digest = hashlib.sha256(archive_url.encode()).hexdigest()[:8]
     return Path(state_dir) / f"{slug}-{digest}"
+
+
+def revisit_base(rec: dict) -> datetime:
+    """What an article's revisits count from: its publication, or discovery's first sight of it when that is
+    later (an article found late is still revisited on the whole schedule; and the sites date to the minute)."""
+    times = [datetime.fromisoformat(rec[name]) for name in ("published_at", "first_seen_at") if rec.get(name)]
+    return max(times) if times else datetime.fromisoformat(rec["fetched_at"])
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,12 @@ class ArticleIndex:
                 self._db.execute("COMMIT")
         return [key for _, key in gone]
 
+    def built_at(self) -> datetime | None:
+        """When this index was first built (the archive's first run on this machine), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name='built'").fetchone()
+        return datetime.fromisoformat(row[0]).astimezone() if row else None
+
     def get(self, article_id: str) -> Known | None:
         """What the archive holds for ``article_id`` (or for the article it is an alias of)."""
         with self._lock:
@@ -187,6 +208,9 @@ class ArticleIndex:
                     (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
                 )
                 self._db.execute("DELETE FROM not_articles WHERE id=?", (rec["id"],))
+                self._db.execute("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?)",
+                                 (rec["id"], rec["canonical_url"], revisit_base(rec).isoformat(), rec["fetched_at"]))
+                self._db.execute("DELETE FROM removals WHERE id=? AND removed_at IS NULL", (rec["id"],))
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -199,6 +223,64 @@ class ArticleIndex:
         with self._lock:
             self._db.execute("UPDATE articles SET fetched_at=? WHERE id=? AND fetched_at<?",
                              (fetched_at, article_id, fetched_at))
+            self._db.execute("UPDATE revisits SET checked_at=? WHERE id=? AND checked_at<?",
+                             (fetched_at, article_id, fetched_at))
+            self._db.execute("DELETE FROM removals WHERE id=? AND removed_at IS NULL", (article_id,))
+
+    # -- freshness: first seen, revisits, removals ------------------------------------------------------
+
+    def saw(self, article_id: str, when: datetime) -> None:
+        """Discovery showed ``article_id`` at ``when``: kept if it is the first time."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO first_seen VALUES (?,?)", (article_id, when.isoformat()))
+
+    def first_seen(self, article_id: str) -> str | None:
+        """When discovery first showed ``article_id`` (ISO), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT seen_at FROM first_seen WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def revisit_rows(self, since: datetime) -> list[tuple[str, str, datetime, datetime]]:
+        """``(id, url, published_at, checked_at)`` of the articles published from ``since`` on, not removed."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, url, published_at, checked_at FROM revisits WHERE id NOT IN "
+                "(SELECT id FROM removals WHERE removed_at IS NOT NULL)").fetchall()
+        out = []
+        for aid, url, published, checked in rows:
+            published_t = datetime.fromisoformat(published)
+            if published_t >= since:
+                out.append((aid, url, published_t, datetime.fromisoformat(checked)))
+        return out
+
+    def suspects(self) -> list[tuple[str, str]]:
+        """``(id, url)`` of archived articles that answered gone once, waiting for the confirming check."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT r.id, v.url FROM removals r JOIN revisits v ON v.id = r.id "
+                "WHERE r.removed_at IS NULL").fetchall()
+
+    def gone(self, article_id: str, how: str, when: datetime) -> str | None:
+        """``article_id`` answered gone (``how``) at ``when``. The first time it is only suspected (None); a
+        second answer as gone, at a later check, confirms it: returns how it first answered (then the archive
+        is told, and ``mark_removed`` records it)."""
+        with self._lock:
+            row = self._db.execute("SELECT how FROM removals WHERE id=?", (article_id,)).fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO removals VALUES (?,?,?,NULL)", (article_id, how, when.isoformat()))
+                return None
+            return row[0]
+
+    def mark_removed(self, article_id: str, when: datetime) -> None:
+        """The archive records ``article_id`` as removed since ``when``: it is not revisited any more."""
+        with self._lock:
+            self._db.execute("UPDATE removals SET removed_at=? WHERE id=?", (when.isoformat(), article_id))
+
+    def removed(self, article_id: str) -> str | None:
+        """When ``article_id`` was recorded as removed (ISO), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT removed_at FROM removals WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
 
     def remember_not_articles(self, pages: dict[str, str], checked_at: datetime,
                               backoff: Callable[[NotArticle, int], timedelta] | None = None) -> None:

@@ -31,6 +31,8 @@ class ArchivePipeline(RunComponent):
             raise FetchAgain(f"not archived: {record['url']}: {exc}") from None
         run.report.count(outcome)
         run.report.keys_written.extend(keys)
+        if outcome == PageOutcome.NEW:
+            run.report.lag(record, run.index.built_at())
         if outcome != PageOutcome.PENDING:
             run.index.record(stored or plan.record, plan.key)
             run.log.debug("%s: %s → %s", outcome, record["url"], plan.key)

@@ -177,3 +177,22 @@ def plan_article(record: dict, known, date: str) -> Planned:
     if known.content_sha256 == record["content_sha256"]:
         return Planned(PageOutcome.UNCHANGED, known.key, record)
     return Planned(PageOutcome.UPDATED, known.key, {**record, "version": known.version + 1}, previous_key=known.key)
+
+
+def store_removal(archive: Archive, key: str, removed_at: str, how: str) -> bool:
+    """Mark the archived record at ``key`` as taken down by the site (``removed_at``, ``removed_how``), in place:
+    its text, version and past versions stay as they are. False when there is no record at ``key``; a record
+    already marked is left as it is (True)."""
+    for _ in range(MAX_CONFLICTS):
+        current = _get_tagged(archive, key)
+        if current is None:
+            return False
+        old, etag = current
+        rec = json.loads(old)
+        if rec.get("removed_at"):
+            return True
+        rec = {**rec, "removed_at": removed_at, "removed_how": how}
+        condition = {"if_match": etag} if etag else {}
+        if archive.put(key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
+            return True
+    raise ArchiveError(f"archive {archive.url}: {key} kept changing under {MAX_CONFLICTS} concurrent writes")

@@ -25,7 +25,7 @@ from crawler.archive.base import Archive, ArchiveError
 from crawler.archive.breaker import DEFAULT_COOLDOWN_S, CircuitBreaker
 from crawler.archive.outbox import Outbox
 from crawler.archive.replay import FlushResult, OutboxReplay
-from crawler.archive.store import Planned, store_article
+from crawler.archive.store import Planned, store_article, store_removal
 
 __all__ = ["FlushResult", "Uploader"]
 
@@ -91,6 +91,11 @@ class Uploader:
 
         return self._pool.submit(self._guarded, upload, lambda: self.outbox.add_bytes(
             key, data, content_type=content_type, content_encoding=content_encoding, metadata=metadata), None)
+
+    def submit_removal(self, key: str, removed_at: str, how: str) -> Future:
+        """Future of whether the archived record at ``key`` is now marked removed (``store_removal``). Never
+        parked in the outbox: a removal the archive could not take is confirmed again by the next run."""
+        return self._pool.submit(store_removal, self.archive, key, removed_at, how)
 
     # ------------------------------------------------------------------------------------------ replay
 

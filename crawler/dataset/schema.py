@@ -25,7 +25,7 @@ import pyarrow as pa
 
 #: bump when the columns or their meaning change; stored in every file's metadata, and part of the
 #: fingerprint, so that a new format rewrites every day on the next compaction
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 STRINGS = pa.list_(pa.field("item", pa.string(), nullable=False))
@@ -60,7 +60,13 @@ FILE_SCHEMA = pa.schema([
     _field("word_count", pa.int32(), False, "words in text"),
     _field("content_sha256", pa.string(), False, "SHA-256 of text (UTF-8); a new value means a new version"),
     _field("version", pa.int32(), False, "1 for the first archived text, +1 for each edit seen"),
+    _field("first_seen_at", UTC_TIMESTAMP, True, "when discovery first showed the article, in UTC; null in "
+                                                 "records written before it was kept"),
     _field("fetched_at", UTC_TIMESTAMP, False, "when this version was fetched, in UTC"),
+    _field("removed_at", UTC_TIMESTAMP, True, "when the site was found to have taken the article down (a "
+                                              "second check confirmed it), in UTC; null while it is online"),
+    _field("removed_how", pa.string(), True, "how the site answered then: HTTP 404, HTTP 410, or HTTP 301 "
+                                             "to /<section path>"),
     _field("run_id", pa.string(), False, "the run that fetched this version"),
     _field("discovered_by", pa.string(), True, "the kind of discovery source that led to this version's fetch: "
                                                "feed, sitemap, listing or id_probe (a probe of the site's own "

@@ -27,6 +27,8 @@ def row(record: dict, story_id: str | None) -> dict:
         "published_at": _utc(record.get("published_at")),
         "modified_at": _utc(record.get("modified_at")),
         "fetched_at": _utc(record["fetched_at"]),
+        "first_seen_at": _utc(record.get("first_seen_at")),
+        "removed_at": _utc(record.get("removed_at")),
         "story_id": story_id,
     }
 

@@ -94,6 +94,7 @@ class Candidates:
             if decision == Decision.KNOWN:
                 self.known_skipped[aid] = lastmod
             return None
+        run.index.saw(aid, datetime.now(timezone.utc))   # kept only the first time (the record's first_seen_at)
         if aid in self.known_skipped:                     # skipped on an earlier date, fetched after all
             del self.known_skipped[aid]
             run.report.count(PageOutcome.SKIPPED, -1)

@@ -29,6 +29,7 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from crawler.archive.index import ARCHIVED, GONE, NOT_ARTICLE
+from crawler.outcomes import RunKind
 from crawler.urls import article_path, canonicalize
 
 __all__ = ["GONE", "NOT_ARTICLE", "IdLedger", "coverage"]
@@ -87,7 +88,9 @@ class IdLedger:
         cfg = run.cfg
         self.window = cfg.id_window
         self.rechecks = cfg.id_rechecks
-        self.probing = run.spec.id_url is not None and cfg.id_probes > 0
+        # the feed watch between full runs (``RunKind.WATCH``) probes nothing: the full runs do, within their budget
+        watch = getattr(getattr(run, "report", None), "kind", None) == RunKind.WATCH
+        self.probing = run.spec.id_url is not None and cfg.id_probes > 0 and not watch
         self.seen: set[int] = set()             # numbers discovery (or a probe) led this run to
         self.gaps: dict[int, str] = {}          # numbers found to be no article in this run
         self.probed = 0

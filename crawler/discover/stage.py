@@ -25,7 +25,7 @@ from scrapy.http import Response
 from crawler.discover.candidates import Candidates
 from crawler.discover.feeds import read_feed, read_sitemap
 from crawler.discover.sources import DocState, Document, Source, SourceOutcome, failure_line, validator_changes
-from crawler.outcomes import Count
+from crawler.outcomes import Count, RunKind
 from crawler.urls import redirect_refusal, same_site
 
 REDIRECTS = [301, 302, 303, 307, 308]
@@ -69,6 +69,7 @@ class Discovery:
         self.sources: list[Source] = []
         self.pending = 0                  # discovery requests not answered yet
         self.skipped = False              # no discovery in this run (``arshif refetch``)
+        self.watch = run.report.kind == RunKind.WATCH     # feeds only (robots.txt's sitemaps are not read)
         self.closed = False
         self.unanswered: set[tuple[str, str]] = set()      # (host, why) of requests no answer came to, said
 
@@ -77,11 +78,14 @@ class Discovery:
     def start(self) -> list[scrapy.Request]:
         """The requests of the sources the site's settings name."""
         cfg = self.run.cfg
-        for kind, paths in (("feed", cfg.feeds), ("sitemap", cfg.sitemaps), ("listing", cfg.listings)):
+        kinds = (("feed", cfg.feeds), ("sitemap", cfg.sitemaps), ("listing", cfg.listings))
+        if self.watch:                     # the feed watch between full runs: the feeds alone
+            kinds = kinds[:1]
+        for kind, paths in kinds:
             for path in paths:
                 numbered = kind == "listing" and PAGE in path
                 self.sources.append(Source(kind, path, cfg.url(path.replace(PAGE, "0")), numbered=numbered))
-        if not self.run.settings.crawl.obey_robots:     # else Scrapy reads it first (the spider's robots_parsed)
+        if not self.run.settings.crawl.obey_robots and not self.watch:     # else Scrapy reads it first (the spider's robots_parsed)
             self.sources.append(Source("robots", "/robots.txt", cfg.url("/robots.txt")))
         return [self._request(source.root) for source in self.sources]
 
@@ -89,6 +93,8 @@ class Discovery:
         """The requests of the sitemaps the site's robots.txt names (``Sitemap:`` lines) that no other source
         names; a sitemap on another site is left out with one line."""
         run = self.run
+        if self.watch:
+            return []
         known = {source.root.url for source in self.sources}
         requests = []
         for url in urls:

@@ -8,6 +8,7 @@ page whose canonical link names another article is counted ``mismatched`` (it is
 fetched), and the cleaning notes (``extractor.notes``) are logged and counted in the run report's errors."""
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from scrapy.exceptions import DropItem
@@ -66,5 +67,7 @@ class ExtractPipeline(RunComponent):
                 run.report.error(f"cleaning: {note}")
             run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
                             extra={"url": item.url})
+        seen = run.index.first_seen(result["id"]) or run.index.first_seen(requested)
         return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc,
+                        first_seen_at=datetime.fromisoformat(seen) if seen else None,
                         discovered_by=item.discovered_by)

@@ -22,13 +22,15 @@ def _validator() -> Draft202012Validator:
 
 
 def complete(extracted: dict, *, fetched_at: datetime, run_id: str, warc: dict | None,
-             discovered_by: str | None = None) -> dict:
-    """The extractor's fields plus what the crawl knows: when, which run, which kind of discovery source led
-    to the page, where the raw bytes are. ``version`` is 1; storing an edit over an archived article makes it the
-    next (``crawler/archive/store.py``)."""
+             first_seen_at: datetime | None = None, discovered_by: str | None = None) -> dict:
+    """The extractor's fields plus what the crawl knows: when discovery first showed it (``first_seen_at``,
+    default the fetch), when it was fetched, which run, which kind of discovery source led to the page, where
+    the raw bytes are. ``version`` is 1; storing an edit over an archived article makes it the next
+    (``crawler/archive/store.py``)."""
     return {
         "schema_version": SCHEMA_VERSION,
         **extracted,
+        "first_seen_at": min(first_seen_at or fetched_at, fetched_at).isoformat(timespec="seconds"),
         "fetched_at": fetched_at.isoformat(timespec="seconds"),
         "run_id": run_id,
         "discovered_by": discovered_by,

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.components import run_from
+from crawler.discover import revisits
 from crawler.discover.candidates import Candidates, article_priority
 from crawler.discover import ids
 from crawler.discover.sources import Document
@@ -25,6 +26,9 @@ from crawler.fetch.failures import GONE, ROBOTS_FORBIDDEN, reason
 from crawler.items import PageItem
 from crawler.outcomes import Count, PageOutcome
 from crawler.urls import article_id, canonicalize, is_article_url, redirect_refusal
+
+GONE_STATUSES = [404, 410]
+
 
 # Candidates become Scrapy requests only while the scheduler holds fewer than this many per download slot.
 WINDOW_PER_SLOT = 2
@@ -66,6 +70,8 @@ class NewsSpider(scrapy.Spider):
                     yield self._article(*wanted, None, None)
             return
         for request in self.discovery.start():
+            yield request
+        for request in self._revisits():
             yield request
         async for request in self._articles_as_room_allows():
             yield request
@@ -125,13 +131,72 @@ class NewsSpider(scrapy.Spider):
         self.discovery.failed(failure.request, why, status)
         self.room.set()
 
+    # -- revisits (crawler/discover/revisits.py) and takedowns ------------------------------------------
+
+    def _revisits(self) -> Iterable[scrapy.Request]:
+        """The archived articles due for a revisit: asked for conditionally (their last ETag), after every
+        new article (priority 0); at most half the run's page cap."""
+        run = self.run
+        for aid, url in revisits.due(run.index, run.cfg.revisit_after, datetime.now(timezone.utc),
+                                     max(1, run.cfg.max_pages // 2)):
+            if aid in self.candidates.seen:
+                continue
+            self.candidates.seen.add(aid)
+            run.queued.add(aid)
+            run.report.count(Count.REVISITED)
+            etag, modified = run.index.validators(url)
+            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+            request = self._article(url, aid, None, None, priority=0, revisit=True)
+            request.meta["handle_httpstatus_list"] = [*REDIRECTS, 304, *GONE_STATUSES]
+            yield request.replace(headers=headers)
+
+    def _revisit_answer(self, response: Response) -> bool:
+        """A revisit's 304 (unchanged) or gone answer (404/410) dealt with here: True; else False."""
+        aid = response.meta["requested_id"]
+        if response.status == 304:
+            self.run.report.count(Count.REVISIT_NOT_MODIFIED)
+            self.run.report.count(PageOutcome.UNCHANGED)
+            self.run.index.checked(aid, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            return True
+        if response.status in GONE_STATUSES:
+            self._gone(aid, f"HTTP {response.status}", response.url)
+            return True
+        return False
+
+    def _gone(self, aid: str, how: str, url: str) -> None:
+        """An archived article answered gone: suspected the first time; at the second check (a later run),
+        recorded as removed in the archived record (``removed_at``, ``removed_how``), text and versions kept."""
+        run = self.run
+        run.report.count(Count.GONE)
+        now = datetime.now(timezone.utc)
+        first_how = run.index.gone(aid, how, now)
+        known = run.index.get(aid)
+        if first_how is None or known is None:
+            run.log.info("archived article answered %s, to be confirmed next run: %s", how, url, extra={"url": url})
+            return
+        removed_at = now.isoformat(timespec="seconds")
+
+        def done(fut) -> None:
+            exc = fut.exception()
+            if exc is not None or not fut.result():
+                run.log.warning("removal of %s not recorded (%s): confirmed again next run", url,
+                                exc or "no archived record", extra={"url": url})
+                return
+            run.index.mark_removed(aid, now)
+            run.wrote(known.key, Count.REMOVED)
+            run.log.info("removed by the site (%s): %s", first_how, url, extra={"url": url})
+
+        future = run.uploader.submit_removal(known.key, removed_at, first_how)
+        future.add_done_callback(done)
+        run.track(future)
+
     # -- articles --------------------------------------------------------------------------------------
 
     def _article(self, url: str, aid: str, lastmod: datetime | None, doc: Document | None,
-                 **meta: Any) -> scrapy.Request:
+                 priority: int | None = None, **meta: Any) -> scrapy.Request:
         self.run.report.count(Count.REQUESTED)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                              priority=article_priority(lastmod),
+                              priority=article_priority(lastmod) if priority is None else priority,
                               meta={"lastmod": lastmod, "requested_id": aid, "doc": doc, "dont_redirect": True,
                                     "handle_httpstatus_list": REDIRECTS, **meta})
 
@@ -140,12 +205,18 @@ class NewsSpider(scrapy.Spider):
         if response.status in REDIRECTS:
             yield from self.follow_redirect(response)
             return
+        if response.meta.get("revisit") and self._revisit_answer(response):
+            return
         if not response.body:
             self._article_error(response.url, f"empty response (HTTP {response.status} with no body)",
                                 response.meta.get("doc"))
             return
         self.candidates.answered(response.meta.get("doc"))
         self.run.report.count(Count.FETCHED)
+        etag = response.headers.get(b"ETag")
+        if etag:                                # a revisit asks with it (a 304 costs nearly nothing)
+            self.run.index.remember_validators({canonicalize(response.url, self.run.base_url, self.run.spec):
+                                                (etag.decode("latin-1"), None)})
         encoding = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         yield PageItem(
             url=response.url,
@@ -169,6 +240,11 @@ class NewsSpider(scrapy.Spider):
                                self.settings.getint("REDIRECT_MAX_TIMES"))
         if why:
             self._article_error(chain[0], why, response.meta.get("doc"))
+            return
+        if response.meta.get("revisit") and not is_article_url(target, run.base_url, run.spec):
+            # an archived article now sent to a section or the home page: taken down
+            self._gone(response.meta["requested_id"], f"HTTP {response.status} to {urlsplit(target).path or '/'}",
+                       chain[0])
             return
         if is_article_url(target, run.base_url, run.spec):
             run.index.add_alias(response.meta["requested_id"], article_id(target, run.base_url, run.spec))

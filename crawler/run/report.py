@@ -43,7 +43,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from crawler import __version__
 from crawler.archive.keys import run_key
@@ -78,6 +78,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: the sites date their articles to the minute: an article dated in the minute the archive began is not backfill
+SITE_DATE_PRECISION = timedelta(minutes=1)
+
+
 @dataclass
 class RunReport:
     run_id: str
@@ -97,6 +101,9 @@ class RunReport:
     ids: dict | None = None
     selectors: dict = field(default_factory=lambda: {"pages": 0, "hits": 0, "checks": 0, "rate": None,
                                                      "fields": {}})
+    # seconds from publication, and from discovery's first sight, to the archive of each new article published
+    # since the site's archive began on this machine (its first run's backfill is no lag): arshif status's p50/p95
+    lags: dict[str, list[int]] = field(default_factory=lambda: {"published": [], "first_seen": []})
     pid: int | None = None
     host: str | None = None
     process: dict | None = None       # the run's process named in full (crawler/liveness.py): alive or not
@@ -113,6 +120,16 @@ class RunReport:
         self.errors[reason] = self.errors.get(reason, 0) + 1
         if url is not None and len(self.failures) < MAX_FAILURES:
             self.failures.append({"url": url, "reason": reason})
+
+    def lag(self, record: dict, since: datetime | None) -> None:
+        """A new article archived: its lags, when it was published after ``since`` (the archive's start)."""
+        published, fetched = record.get("published_at"), datetime.fromisoformat(record["fetched_at"])
+        if not published or since is None or datetime.fromisoformat(published) < since - SITE_DATE_PRECISION:
+            return
+        self.lags["published"].append(max(0, round((fetched - datetime.fromisoformat(published)).total_seconds())))
+        seen = record.get("first_seen_at")
+        if seen:
+            self.lags["first_seen"].append(max(0, round((fetched - datetime.fromisoformat(seen)).total_seconds())))
 
     def count_selectors(self, hits: dict[str, bool]) -> None:
         """One article page's ``{field: whether the site's own selector matched}``."""

@@ -206,8 +206,7 @@ class SiteRun:
     def track_file(self, future: Future) -> Future:
         """Follow a file's archive write (``Uploader.submit_file``) to the end of the run: list the key it
         wrote, or count it pending."""
-        with self._lock:
-            self._futures.append(future)
+        self.track(future)
 
         def done(fut: Future) -> None:
             exc = fut.exception()
@@ -223,6 +222,18 @@ class SiteRun:
 
         future.add_done_callback(done)
         return future
+
+    def track(self, future: Future) -> Future:
+        """A write the run waits for before it ends (``wait_for_writes``)."""
+        with self._lock:
+            self._futures.append(future)
+        return future
+
+    def wrote(self, key: str, count: Count) -> None:
+        """A write done off the reactor (a removal): its key listed, counted as ``count``."""
+        with self._lock:
+            self.report.keys_written.append(key)
+            self.report.count(count)
 
     def write_failed(self, what: str, exc: BaseException) -> None:
         """A write neither the archive nor the outbox took (a full disk…): the run fails."""
