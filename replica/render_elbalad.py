@@ -200,7 +200,7 @@ def _teaser(article: ReplicaArticle) -> str:
 
 
 def _others(view: SiteView, article: ReplicaArticle, count: int, salt: int) -> list[ReplicaArticle]:
-    pool = [a for a in view.listed if a.layout == "article" and a.article_id != article.article_id]
+    pool = view.linkable(article)
     start = (view.index(article) * 5 + salt) % len(pool)
     return (pool[start:] + pool[:start])[:count]
 

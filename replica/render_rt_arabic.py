@@ -185,7 +185,7 @@ def _visible_date(article: ReplicaArticle, look: _Look) -> Html | None:
 
 
 def _read_more_target(view: SiteView, article: ReplicaArticle, nth: int) -> ReplicaArticle:
-    others = [a for a in view.listed if a.layout == "article" and a.article_id != article.article_id]
+    others = view.linkable(article)
     return others[(view.index(article) * 7 + nth * 3) % len(others)]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Callable
@@ -35,6 +35,10 @@ class SiteView:
     older: OlderArticles | tuple = ()      # the articles past the base corpus, newest first (generated lazily)
     discovery: str = "replica"             # the discovery documents' shapes (DISCOVERIES)
     unlisted: frozenset[str] = frozenset()  # ids no feed, sitemap or listing shows (reachable at their URL only)
+    # each article's place in the order the site got them (built, then published), kept when an earlier one is
+    # taken down; the first ``built`` places are the articles the site was built with
+    positions: dict[str, int] = field(default_factory=dict)
+    built: int = 0
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -55,10 +59,19 @@ class SiteView:
         return {path: a for a in self.articles for path in a.redirects}
 
     def index(self, article: ReplicaArticle) -> int:
-        """Position of ``article`` in the corpus: per-page variations are keyed on it, so each shows up."""
+        """Position of ``article`` in the corpus: per-page variations are keyed on it, so each shows up (an
+        article's page keeps its shape while the site publishes and takes down others)."""
+        if article.article_id in self.positions:
+            return self.positions[article.article_id]
         if article.article_id in self.by_id:
             return self.articles.index(self.by_id[article.article_id])
-        return len(self.articles) + self.older.position(article.article_id)
+        return (len(self.positions) or len(self.articles)) + self.older.position(article.article_id)
+
+    def linkable(self, article: ReplicaArticle) -> list[ReplicaArticle]:
+        """The listed articles a page's read-more boxes link to: those the site was built with (not the ones it
+        published since, so a page does not change as the site publishes), but ``article`` itself."""
+        return [a for a in self.listed if a.layout == "article" and a.article_id != article.article_id
+                and (not self.positions or self.positions.get(a.article_id, 0) < self.built)]
 
     def find(self, article_id: str) -> ReplicaArticle | None:
         """The article with the site's id ``article_id`` (base corpus or older), or None."""
@@ -104,6 +117,8 @@ class SiteState:
             if self._plain is not None:
                 built = corpus.fewer_plain(built, self._plain)
             self._articles = {a.article_id: a for a in built}
+            self._positions = {a.article_id: n for n, a in enumerate(built)}    # SiteView.positions
+            self._built = len(built)
             self._older = self._make_older()
             self._serve_articles = True
             self._layout = self._initial_layout
@@ -129,7 +144,8 @@ class SiteState:
     def view(self) -> SiteView:
         with self._lock:
             return SiteView(self.site, self.base_url, tuple(self._articles.values()), self._serve_articles,
-                            self._clock(), self._layout, self._older, self.discovery, frozenset(self._unlisted))
+                            self._clock(), self._layout, self._older, self.discovery, frozenset(self._unlisted),
+                            dict(self._positions), self._built)
 
     def articles(self) -> list[ReplicaArticle]:
         """Every article, the base corpus (oldest first) then the older ones (newest first): generates them all."""
@@ -181,6 +197,7 @@ class SiteState:
         with self._lock:
             new = published_now(self.site, self._last_id(), count, self._clock())
             self._articles.update((a.article_id, a) for a in new)
+            self._positions.update((a.article_id, len(self._positions) + n) for n, a in enumerate(new))
             if hidden:
                 self._unlisted.update(a.article_id for a in new)
             return new
@@ -193,6 +210,7 @@ class SiteState:
             if page:
                 gap = not_article_page(self.site, int(article_id), self._clock())
                 self._articles[article_id] = gap
+                self._positions[article_id] = len(self._positions)
                 self._unlisted.add(article_id)
             self._gaps[article_id] = "page" if page else "deleted"
             return article_id
