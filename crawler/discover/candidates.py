@@ -94,7 +94,8 @@ class Candidates:
             if decision == Decision.KNOWN:
                 self.known_skipped[aid] = lastmod
             return None
-        run.index.saw(aid, datetime.now(timezone.utc))   # kept only the first time (the record's first_seen_at)
+        if not force:   # discovery showed it, kept only the first time (the record's first_seen_at); an id probe
+            run.index.saw(aid, datetime.now(timezone.utc))  # asks for a number whether or not it is given yet
         if aid in self.known_skipped:                     # skipped on an earlier date, fetched after all
             del self.known_skipped[aid]
             run.report.count(PageOutcome.SKIPPED, -1)
