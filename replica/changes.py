@@ -3,7 +3,8 @@ and takedowns, so that revisits and removals are tested end to end with ``arshif
 
 Both act on the articles the clock's ``Publish`` step put out that some feed shows (ids above the site's
 highest when the step first ran, not unlisted), once they are ``min_ticks`` ticks old (time for a crawl to have
-archived them), the oldest first, each article changed once:
+archived them) and, with ``ready``, once ``ready(site, id)`` says so (a test: once the archive holds it, an
+event rather than a length of time), the oldest first, each article changed once, at most ``limit`` a site:
 
 - ``Edit(every)``: every ``every`` ticks, one such article per site gets a new text (``SiteState.edit``).
 - ``TakeDown(every)``: every ``every`` ticks, one such article per site (never one that was edited) is taken
@@ -12,6 +13,8 @@ archived them), the oldest first, each article changed once:
     Clock(every=3, ticks=20, steps=[Publish(), Edit(every=4, min_ticks=3), TakeDown(every=5, min_ticks=3)])
 """
 from __future__ import annotations
+
+from typing import Callable
 
 from replica.renderers import RENDERERS
 
@@ -22,11 +25,15 @@ TAKEDOWNS = ((404, False), (410, False), (301, True))
 
 
 class _Change:
-    def __init__(self, every: int = 1, min_ticks: int = 2):
-        if every < 1 or min_ticks < 0:
-            raise ValueError(f"every must be >= 1 and min_ticks >= 0, got {every}, {min_ticks}")
+    def __init__(self, every: int = 1, min_ticks: int = 2, ready: Callable[[str, str], bool] | None = None,
+                 limit: int | None = None):
+        if every < 1 or min_ticks < 0 or (limit is not None and limit < 1):
+            raise ValueError(f"every must be >= 1, min_ticks >= 0 and limit >= 1 (or None), got {every}, "
+                             f"{min_ticks}, {limit}")
         self.every = every
         self.min_ticks = min_ticks
+        self.ready = ready
+        self.limit = limit
         self._first: dict[str, int] = {}                # site → its highest id when the step first ran
         self._born: dict[str, dict[str, int]] = {}      # site → id → the tick it was first seen at
         self.changed: dict[str, list[str]] = {}         # site → the ids this step changed, in order
@@ -45,9 +52,12 @@ class _Change:
 
     def __call__(self, state, tick: int) -> None:
         eligible = self._eligible(state, tick)
-        if tick % self.every == 0 and eligible:
-            self.change(state, eligible[0])
-            self.changed.setdefault(state.site, []).append(eligible[0].article_id)
+        if tick % self.every or (self.limit is not None and len(self.changed.get(state.site, ())) >= self.limit):
+            return
+        article = next((a for a in eligible if self.ready is None or self.ready(state.site, a.article_id)), None)
+        if article is not None:
+            self.change(state, article)
+            self.changed.setdefault(state.site, []).append(article.article_id)
 
     def change(self, state, article) -> None:
         raise NotImplementedError
@@ -63,8 +73,9 @@ class Edit(_Change):
 class TakeDown(_Change):
     """Every ``every`` ticks, one article per site taken down: 404, 410, then a 301 to its section, in turn."""
 
-    def __init__(self, every: int = 1, min_ticks: int = 2):
-        super().__init__(every, min_ticks)
+    def __init__(self, every: int = 1, min_ticks: int = 2, ready: Callable[[str, str], bool] | None = None,
+                 limit: int | None = None):
+        super().__init__(every, min_ticks, ready, limit)
         self._done: dict[str, int] = {}
 
     def change(self, state, article) -> None:

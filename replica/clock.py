@@ -15,6 +15,7 @@ says how many ran.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Iterable, Protocol
 
 __all__ = ["Clock", "Publish", "Step"]
@@ -88,6 +89,8 @@ class Publish:
         self.hide_every = hide_every
         self.gap_every = gap_every
         self._published: dict[str, int] = {}
+        #: site → id → the replica's instant the article became reachable (its pages date it to the minute only)
+        self.published_at: dict[str, dict[str, datetime]] = {}
 
     def __call__(self, state, tick: int) -> None:
         for _ in range(self.per_tick):
@@ -95,5 +98,7 @@ class Publish:
             self._published[state.site] = n
             if self.gap_every and n % self.gap_every == 0:
                 state.leave_gap(page=(n // self.gap_every) % 2 == 0)
-            state.publish(1, hidden=bool(self.hide_every) and n % self.hide_every == 0)
+            now = state.view().now          # just before: nothing can have shown the article earlier
+            (article,) = state.publish(1, hidden=bool(self.hide_every) and n % self.hide_every == 0)
+            self.published_at.setdefault(state.site, {})[article.article_id] = now
 
