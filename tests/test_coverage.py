@@ -1,7 +1,9 @@
-"""Completeness by id continuity (crawler/discover/ids.py): `arshif serve` against a replica that publishes over
-time and shows a fifth of its new articles in no feed, sitemap or listing archives every one of them through
-its own id URL, once; the run reports, `arshif status` and the metrics give coverage 100%. Then the coverage
-arithmetic itself, and a run that leaves holes unprobed is degraded."""
+"""Completeness by id continuity (crawler/discover/ids.py), freshness, revisits and takedowns end to end:
+`arshif serve` against a replica that publishes over time, shows a fifth of its new articles in no feed, sitemap
+or listing, edits some and takes some down archives every article once (the hidden ones through their own id
+URL), every edit as a version and every takedown as a removal; the run reports, `arshif status` and the metrics
+give coverage 100%, lag and removals. Then the coverage arithmetic itself, and a run that leaves holes unprobed
+is degraded."""
 from __future__ import annotations
 
 import json
@@ -13,7 +15,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from crawler.discover.ids import coverage, number_in
+from crawler.run.report import RunReport
 from crawler.sites import get_site
+from jobs.lag import lag_summary
 from replica.clock import Clock, Publish
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, run_reports
@@ -24,7 +28,7 @@ SITES = ("elbalad", "rt_arabic")
 #: (numbered 7–400 apart: corpus.build), sparse ranges not shrinking the budget
 PROBES = {f"ARSHIF_SITES__{site.upper()}__{key}": value for site in SITES
           for key, value in (("ID_PROBES", "150"), ("ID_WINDOW", "80"), ("ID_RECHECKS", "2"),
-                             ("ID_SPARSE_BELOW", "0.01"), ("EVERY", "4s"))}
+                             ("ID_SPARSE_BELOW", "0.01"))}
 
 
 def _number(record: dict) -> str:
@@ -32,65 +36,169 @@ def _number(record: dict) -> str:
 
 
 def _final(reports: list[dict], after: str) -> dict | None:
-    """The first report of a run started after ``after`` whose id range has no hole left."""
-    return next((r for r in reports if r["started_at"] > after and r["result"] in ("ok", "degraded")
+    """The first report of a full run started after ``after`` whose id range has no hole left."""
+    return next((r for r in reports if r["kind"] == "crawl" and r["started_at"] > after
+                 and r["result"] in ("ok", "degraded")
                  and r["ids"] and r["ids"]["unprobed"] == 0), None)
 
 
+#: the clock: an article a site every 3 s for 48 ticks (2 min 24 s of publishing), a fifth hidden, an id gap
+#: after every fourth; every other tick an edit and a takedown of an archived article a site, CHANGES of each
+#: (the clock ticks on, publishing no more, until they are all made)
+EVERY, TICKS, CHANGES = 3.0, 48, 6
+#: revisits past publication up to ten minutes: later than any change (made to the oldest unchanged archived
+#: article, seconds to a minute old on a quiet machine), so every change is seen whatever the machine's pace
+REVISITS = '["5s", "10s", "15s", "20s", "30s", "40s", "50s", "60s", "80s", "100s", "120s", "180s", "300s", "600s"]'
+#: full runs (sitemaps, listings, id probes) every 15 s, a feed watch every 3 s between them
+SCHEDULE = {f"ARSHIF_SITES__{site.upper()}__{key}": value for site in SITES for key, value in
+            (("EVERY", "15s"), ("WATCH_EVERY", "3s"), ("REVISIT_AFTER", REVISITS))}
+
+
+def _archived_numbers(archive, site: str) -> set[str]:
+    try:
+        return {_number(r) for r in archived(archive, f"articles/site={site}")}
+    except (OSError, ValueError):       # a record being written: not archived yet
+        return set()
+
+
+def _first(ticks: int, step):
+    """``step`` on the clock's first ``ticks`` ticks only."""
+    return lambda state, tick: step(state, tick) if tick < ticks else None
+
+
+def _removed_how(status: int, location: str | None) -> str:
+    return f"HTTP {status}" + (f" to {location}" if location else "")
+
+
 @pytest.mark.slow
-def test_serve_archives_every_published_article_through_its_id_coverage_100(tmp_path):
-    clock = Clock(every=1.5, ticks=40, steps=[Publish(per_tick=1)])     # a minute of publishing
-    textfile = tmp_path / "arshif.prom"
+def test_serve_archives_every_article_its_edits_and_takedowns_coverage_100_and_status_shows_lag(tmp_path,
+                                                                                             record_property):
+    """``arshif serve`` while the replica publishes for over two minutes, a fifth of it hidden from every
+    discovery source, with id gaps that are no article, edits and takedowns: every article archived once (the
+    hidden ones through their id), every edit a version, every takedown recorded, coverage 100% per site and
+    per day, and ``arshif status`` and the metrics giving coverage, lag and removals as the run reports do."""
+    from replica.changes import Edit, TakeDown
+
+    archive, textfile = tmp_path / "archive", tmp_path / "arshif.prom"
+    ready = lambda site, aid: aid in _archived_numbers(archive, site)    # noqa: E731 (changes only what is archived)
+    edit = Edit(every=2, min_ticks=2, ready=ready, limit=CHANGES)
+    takedown = TakeDown(every=2, min_ticks=2, ready=ready, limit=CHANGES)
+    publish = Publish(per_tick=1)
+    clock = Clock(every=EVERY, steps=[_first(TICKS, publish), edit, takedown])
     with ReplicaServer(plain=PLAIN, clock=clock) as replica:
-        env = crawl_env(replica, tmp_path, **PROBES, ARSHIF_SERVICE__GRACE="40s",
-                        ARSHIF_SERVICE__METRICS_TEXTFILE=str(textfile))
-        archive = tmp_path / "archive"
+        env = crawl_env(replica, tmp_path, **PROBES, **SCHEDULE, ARSHIF_CRAWL__EXTRACT_WORKERS="1",
+                        ARSHIF_SERVICE__GRACE="60s", ARSHIF_SERVICE__METRICS_TEXTFILE=str(textfile))
         log = (tmp_path / "serve.log").open("w")        # read at the end: a pipe left unread would block it
         proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "serve"], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=log, text=True)
+
+        def caught_up() -> bool:
+            """A full run after the publishing with no hole left, every edit a version, every takedown recorded."""
+            if not all(_final(run_reports(archive, s), published_by) for s in SITES):
+                return False
+            records = archived(archive)
+            versioned = {(r["site"], _number(r)) for r in records if r["version"] >= 2}
+            removed = {(r["site"], _number(r)) for r in records if r.get("removed_at")}
+            return all({(site, aid) for aid in edit.changed.get(site, ())} <= versioned
+                       and {(site, aid) for aid in takedown.changed.get(site, ())} <= removed for site in SITES)
+
         try:
-            assert clock.done.wait(600)
+            wait_for(lambda: clock.count >= TICKS and all(
+                len(step.changed.get(site, ())) == CHANGES for step in (edit, takedown) for site in SITES),
+                600, "the clock's publishing and changes")
+            clock.stop()
             published_by = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            wait_for(lambda: all(_final(run_reports(archive, s), published_by) for s in SITES), 300,
-                     "a run after the publishing with no hole left in either site's numbers")
+            wait_for(caught_up, 600, "a full run after the publishing with no hole left in either site's numbers, "
+                                     "every edit archived as a version and every takedown recorded")
         finally:
-            code, _ = stop(proc, timeout=90)
+            code, _ = stop(proc, timeout=120)
             log.close()
         assert code == 0, (tmp_path / "serve.log").read_text()[-3000:]
+        served = {site: {a.article_id for a in replica.articles(site) if a.kind != "not_article"} for site in SITES}
+        hidden = {site: replica.unlisted(site) - set(replica.gaps(site)) for site in SITES}
+        gaps = {site: replica.gaps(site) for site in SITES}
+        taken = {site: replica.taken_down(site) for site in SITES}
 
-        records = archived(archive)
-        assert not list((archive / "versions").rglob("*.json"))           # nothing archived twice
-        for site in SITES:
-            mine = [r for r in records if r["site"] == site]
-            numbers = [_number(r) for r in mine]
-            assert len(numbers) == len(set(numbers)), site                  # one record per article
-            by_number = dict(zip(numbers, mine))
-            gaps = replica.gaps(site)
-            hidden = replica.unlisted(site) - set(gaps)
-            assert len(hidden) == 8                                           # a fifth of the 40 new articles
-            for number in hidden:                                             # each found through its own URL
-                assert by_number[number]["discovered_by"] == "id_probe", (site, number)
-            assert not set(gaps) & set(numbers)                               # the gaps are no article
-            expected = {a.article_id for a in replica.articles(site) if a.kind != "not_article"}
-            assert expected <= set(numbers), (site, expected - set(numbers))
-            listed = [r for r in mine if r["discovered_by"] in ("feed", "sitemap", "listing")]
-            assert listed and all(_number(r) not in hidden for r in listed)
-            final = _final(run_reports(archive, site), published_by)
-            assert final["ids"]["coverage"] == 1.0 and final["ids"]["gaps"] >= len(gaps), final["ids"]
-            assert all(day["coverage"] == 1.0 for day in final["ids"]["days"].values())
-
-    shown = arshif("status", env={**env, "ARSHIF_STATUS__NO_NEW_RUNS": "1000"})
-    assert shown.returncode in (0, 1), shown.stdout + shown.stderr
-    doc = json.loads(arshif("status", "--json", env={**env, "ARSHIF_STATUS__NO_NEW_RUNS": "1000"}).stdout)
-    for site in doc["sites"]:
-        latest = run_reports(archive, site["site"])[-1]
-        assert site["coverage"] == latest["ids"]
-        assert f"coverage      {site['coverage']['coverage']:.1%}" in shown.stdout
-    metrics = {(s.name, s.labels.get("site"), s.labels.get("day")): s.value
-               for family in text_string_to_metric_families(textfile.read_text()) for s in family.samples}
+    records, versions = archived(archive), archived(archive, "versions")
     for site in SITES:
-        latest = run_reports(archive, site)[-1]
-        assert metrics["arshif_coverage_ratio", site, "all"] == latest["ids"]["coverage"]
+        mine = [r for r in records if r["site"] == site]
+        numbers = [_number(r) for r in mine]
+        assert len(numbers) == len(set(numbers)), site                       # one record per article
+        by_number = dict(zip(numbers, mine))
+        # every article published, the taken down ones too, archived; the gaps are no article
+        assert served[site] | set(taken[site]) <= set(numbers), (site, served[site] - set(numbers))
+        assert set(publish.published_at[site]) <= set(numbers)
+        assert not set(gaps[site]) & set(numbers)
+        assert len(hidden[site]) == TICKS // 5                              # a fifth of the new articles
+        for number in hidden[site]:                                         # each found through its own URL
+            assert by_number[number]["discovered_by"] == "id_probe", (site, number)
+        listed = [r for r in mine if r["discovered_by"] in ("feed", "sitemap", "listing")]
+        assert listed and all(_number(r) not in hidden[site] for r in listed)
+        # first seen when discovery showed it, never before it was published (a probe of a number not given yet
+        # is no sighting); a probe's find is first seen when it is fetched
+        for number, instant in publish.published_at[site].items():
+            rec = by_number[number]
+            assert rec["first_seen_at"] >= instant.isoformat(timespec="seconds"), (site, number, instant, rec)
+            assert number not in hidden[site] or rec["first_seen_at"] == rec["fetched_at"], rec
+        # every edit a version, its earlier one kept; no version of an article that was not edited
+        edited, removed = edit.changed[site], takedown.changed[site]
+        assert len(edited) == len(removed) == CHANGES and not set(edited) & set(removed)
+        kept = {}
+        for version in (v for v in versions if v["site"] == site):
+            kept.setdefault(_number(version), []).append(version)
+        assert set(kept) == set(edited), site
+        for number, rec in by_number.items():
+            assert rec["version"] == len(kept.get(number, ())) + 1 == (2 if number in edited else 1), (site, number)
+        for number in edited:
+            (earlier,) = kept[number]
+            assert earlier["id"] == by_number[number]["id"] and earlier["text"] != by_number[number]["text"]
+            assert not by_number[number].get("removed_at")
+        # every takedown recorded, its text kept
+        assert set(removed) == set(taken[site])
+        for number in removed:
+            rec = by_number[number]
+            assert rec["removed_how"] == _removed_how(*taken[site][number]) and rec["text"], rec
+            assert rec["first_seen_at"] <= rec["fetched_at"] < rec["removed_at"]
+        assert not [r for r in mine if r.get("removed_at") and _number(r) not in removed]
+        # the run reports: coverage 100% per site and per day in the final run, watches, revisits, removals
+        reports = run_reports(archive, site)
+        final = _final(reports, published_by)
+        assert final["ids"]["coverage"] == 1.0 and final["ids"]["gaps"] >= len(gaps[site]), final["ids"]
+        assert all(day["coverage"] == 1.0 for day in final["ids"]["days"].values())
+        assert [r for r in reports if r["kind"] == "watch"]
+        assert all(r["result"] == "ok" for r in reports if r["kind"] == "watch"), site
+        assert sum(r["counts"].get("revisited", 0) for r in reports) > 0
+        assert sum(r["counts"].get("removed", 0) for r in reports) == len(removed)
+
+    # arshif status, text and JSON, and the metrics: coverage, lag and removals as the reports give them
+    status_env = {**env, "ARSHIF_STATUS__NO_NEW_RUNS": "1000"}
+    shown = arshif("status", env=status_env)
+    assert shown.returncode in (0, 1), shown.stdout + shown.stderr
+    doc = json.loads(arshif("status", "--json", env=status_env).stdout)
+    metrics = {(s.name, s.labels.get("site"), s.labels.get("day") or s.labels.get("since"),
+                s.labels.get("quantile")): s.value
+               for family in text_string_to_metric_families(textfile.read_text()) for s in family.samples}
+    assert "lag (24h)     published → archived p50" in shown.stdout
+    for site in doc["sites"]:
+        name, reports = site["site"], run_reports(archive, site["site"])
+        crawls = [r for r in reports if r["kind"] == "crawl" and r["result"] != "running"]
+        assert site["coverage"] == crawls[-1]["ids"] and site["coverage"]["coverage"] == 1.0
+        assert f"coverage      {site['coverage']['coverage']:.1%}" in shown.stdout
+        assert metrics["arshif_coverage_ratio", name, "all", None] == 1.0
+        lag = site["lag"]
+        assert lag == lag_summary(RunReport.from_json(json.dumps(r)) for r in reports)
+        assert lag["published"]["n"] >= len(publish.published_at[name]) - len(hidden[name])
+        assert lag["first_seen"]["n"] == lag["published"]["n"]
+        for since in ("published", "first_seen"):
+            assert metrics["arshif_lag_seconds", name, since, "0.5"] == lag[since]["p50"]
+            assert metrics["arshif_lag_seconds", name, since, "0.95"] == lag[since]["p95"]
+        assert site["removed"] == len(taken[name]) == metrics["arshif_removed_total", name, None, None]
+        assert f"removals      {site['removed']} recorded in the last 24h" in shown.stdout
+        record_property(f"lag_{name}", lag)
+        print(f"{name}: lag published → archived p50 {lag['published']['p50']}s p95 {lag['published']['p95']}s, "
+              f"first seen → archived p50 {lag['first_seen']['p50']}s p95 {lag['first_seen']['p95']}s over "
+              f"{lag['published']['n']} articles; coverage {site['coverage']['coverage']:.0%}; "
+              f"removed {site['removed']}")
 
 
 def test_coverage_counts_archived_over_numbers_that_are_articles_per_day():
