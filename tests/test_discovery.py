@@ -43,6 +43,42 @@ def test_html_instead_of_a_feed():
     assert listing.entries == [] and listing.problem
 
 
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title>a</title><link rel="enclosure" href="https://arabic.rt.com/img/1.jpg"/>
+<link rel="alternate" href="https://arabic.rt.com/world/1234567-x/"/><published>2026-11-23T09:00:00+03:00</published>
+<updated>2026-11-23T10:00:00+03:00</updated></entry>
+<entry><title>b</title><link href="/world/1234568-y/"/><updated>2026-11-23T10:30Z</updated></entry>
+<entry><title>no link</title><updated>2026-11-23T10:30Z</updated></entry>
+</feed>"""
+
+
+def test_atom_feed_entries_with_their_newest_date():
+    """An Atom feed is read as an RSS feed is: each entry's alternate link (not an enclosure), as written,
+    with the newest of its dates (``updated`` after ``published``); an entry without a link gives nothing."""
+    listing = read_feed(xml(ATOM, "https://arabic.rt.com/rss/"))
+    assert listing.problem is None
+    assert listing.entries == [
+        ("https://arabic.rt.com/world/1234567-x/", LAST_OF_SECOND + datetime(2026, 11, 23, 7, tzinfo=timezone.utc)),
+        ("/world/1234568-y/", timedelta(seconds=59, microseconds=999999)
+         + datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc))]
+
+
+def test_a_broken_atom_feed_keeps_its_whole_entries_and_names_what_is_wrong():
+    cut = ATOM[:ATOM.index(b"<entry><title>b")] + b"<entry><title>b</title><link href=\"/wor"
+    listing = read_feed(xml(cut))
+    assert [url for url, _ in listing.entries] == ["https://arabic.rt.com/world/1234567-x/"]
+    assert listing.problem.startswith("bad Atom feed (SAXParseException: ") and "\n" not in listing.problem
+    empty = read_feed(xml(b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>'))
+    assert empty.entries == [] and empty.problem == "Atom feed lists no item"
+
+
+def test_garbage_instead_of_a_feed_gives_one_line():
+    for body in (b"", b"\x00\x01garbage", b"<notafeed><x/></notafeed>", b"<rss><channel><item><link>a</link></item>"):
+        listing = read_feed(xml(body, "https://x/rss"))
+        assert listing.problem and "\n" not in listing.problem, body
+    assert read_feed(xml(b"<rss><channel><item><link>a</link></item>")).entries == [("a", None)]
+
+
 def test_urlset_and_index():
     urls = read_sitemap(xml(URLSET), 10**7)
     assert urls.kind == "urlset" and urls.problem is None

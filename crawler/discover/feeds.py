@@ -1,12 +1,14 @@
-"""Reading discovery documents — RSS feeds and sitemaps — with Scrapy's own parsers, tolerating what real
-sites serve: a bad or truncated document gives what could be read plus one line saying what was wrong,
-never an exception.
+"""Reading discovery documents — RSS and Atom feeds (feedparser) and sitemaps (lxml, streamed) — tolerating
+what real sites serve: a bad or truncated document gives what could be read plus one line saying what was
+wrong, never an exception.
 
-Hostile documents: XML is parsed by lxml with entities never resolved and no network access (Scrapy's
-``Sitemap`` and ``xmliter_lxml`` parsers: ``resolve_entities=False``, libxml2's ``huge_tree`` off); a DOCTYPE
-is removed before parsing (feeds and sitemaps need none, and its entity declarations — "billion laughs",
-external entities — would make libxml2 refuse the whole document), gzip is decompressed up to the download
-size limit, and a sitemap gives at most the sitemap protocol's 50,000 URLs.
+Hostile documents: a DOCTYPE is removed before parsing (feeds and sitemaps need none, and its entity
+declarations — "billion laughs", external entities — would make libxml2 refuse the whole document), which
+the problem line says. Feeds are then parsed by feedparser from the response's bytes (no URL, no network):
+expat with external entities off, feedparser's own removal of any entity declaration left. Sitemaps are
+parsed by lxml with entities never resolved and no network access (``resolve_entities=False``, libxml2's
+``huge_tree`` off), gzip is decompressed up to the download size limit, and a sitemap gives at most the
+sitemap protocol's 50,000 URLs. Both come within Scrapy's download size limit (``DOWNLOAD_MAXSIZE``).
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from xml.sax import SAXParseException
 
+import feedparser
 from lxml import etree
 from lxml.etree import XMLSyntaxError
 from scrapy.http import Response
-from scrapy.utils.iterators import xmliter_lxml
 
 from crawler.dates import parse_feed_date
 
@@ -51,25 +54,44 @@ class Listing:
     newest: datetime | None = None       # the newest date it gave
 
 
+def _feed_kind(version: str) -> str:
+    """How a problem line names the feed: by what it declared (feedparser's ``version``), RSS by default."""
+    return "Atom feed" if version.startswith("atom") else "RSS feed"
+
+
+def _newest_date(entry) -> datetime | None:
+    """The newest date a feed entry gives: an RSS ``pubDate``, an Atom ``updated`` or ``published``. The raw
+    texts are read (``dict.get``: feedparser's own ``get`` of ``updated`` falls back to ``published`` with a
+    deprecation warning) and parsed by ``parse_feed_date`` as a sitemap's ``lastmod`` is."""
+    dates = [parse_feed_date(dict.get(entry, name), latest=True) for name in ("updated", "published")]
+    return max((d for d in dates if d is not None), default=None)
+
+
 def read_feed(response: Response) -> Listing:
+    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, read by feedparser: each entry's link (Atom: its
+    ``alternate`` link) and newest date. feedparser reads what an XML parser refuses as far as it can
+    (its lenient parser after the strict one): a broken or cut-short feed gives the entries it could read
+    whole and one line saying what was wrong (feedparser's ``bozo_exception``)."""
     listing = Listing("feed")
     if _HTML.match(response.body[:4096]):
         listing.problem = "not an RSS feed (an HTML page)"
         return listing
     body, declared = _without_doctype(response.body)
-    if declared:
-        response = response.replace(body=body)
-    try:
-        for item in xmliter_lxml(response, "item"):
-            link = (item.xpath("link/text()").get() or "").strip()
-            if link:
-                listing.entries.append((link, parse_feed_date(item.xpath("pubDate/text()").get(), latest=True)))
-    except (XMLSyntaxError, StopIteration, ValueError) as exc:
-        listing.problem = f"bad RSS feed ({type(exc).__name__}: {str(exc)[:120]})"
+    # bytes, never a str: feedparser fetches a str that looks like a URL or opens one that names a file
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    what = _feed_kind(parsed.get("version") or "")
+    for entry in parsed.entries:
+        link = (entry.get("link") or "").strip()
+        if link:
+            listing.entries.append((link, _newest_date(entry)))
+    if parsed.bozo:
+        exc = parsed.bozo_exception
+        message = exc.getMessage() if isinstance(exc, SAXParseException) else str(exc)
+        listing.problem = f"bad {what} ({type(exc).__name__}: {message[:120]})"
     if not listing.entries and listing.problem is None:
-        listing.problem = "RSS feed lists no item"
+        listing.problem = f"{what} lists no item"
     if declared:
-        listing.problem = f"RSS feed {declared}" + (f"; {listing.problem}" if listing.problem else "")
+        listing.problem = f"{what} {declared}" + (f"; {listing.problem}" if listing.problem else "")
     return listing
 
 
