@@ -21,7 +21,6 @@ from xml.sax import SAXParseException
 
 import feedparser
 from lxml import etree
-from lxml.etree import XMLSyntaxError
 from scrapy.http import Response
 
 from crawler.dates import parse_feed_date
