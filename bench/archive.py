@@ -30,7 +30,7 @@ from crawler.sites import SITES  # noqa: E402
 from crawler.urls import article_id  # noqa: E402
 
 ELBALAD = SITES["elbalad"]
-from tests.s3_server import ISOLATING_ENV, WeedServer  # noqa: E402
+from bench.seaweedfs import ISOLATING_ENV, WeedServer  # noqa: E402
 
 PARAGRAPH = ("أعلنت الحكومة اليوم عن خطة جديدة لتطوير البنية التحتية في المحافظات، تشمل إنشاء طرق ومدارس "
              "ومستشفيات، وتوقع الخبراء أن تسهم الخطة في خلق فرص عمل جديدة للشباب خلال السنوات المقبلة. ")

@@ -26,7 +26,7 @@ from crawler.archive.s3 import S3Archive  # noqa: E402
 from crawler.archive.store import plan_article, store_article  # noqa: E402
 from crawler.config import S3Settings  # noqa: E402
 from crawler.dataset.compact import compact_site  # noqa: E402
-from tests.s3_server import ISOLATING_ENV, WeedServer  # noqa: E402
+from bench.seaweedfs import ISOLATING_ENV, WeedServer  # noqa: E402
 
 
 def fill(archive: Archive, articles: int, days: int, workers: int) -> None:

@@ -2,7 +2,7 @@
 
 For each site, every page the replica serves for its corpus (article pages and their AMP variants) goes
 through ``crawler.extract.page.extract`` ("ours") and through plain ``trafilatura.extract(html)`` with default
-options ("plain"), scored by ``crawler.extract.quality`` (bag of tokens common to the output and the gold text).
+options ("plain"), scored by ``bench/quality.py`` (bag of tokens common to the output and the gold text).
 Figures are micro-averaged over the pages that have an article; pages that are not articles are counted
 separately (ours must reject them). Each site is scored in the replica's layouts side by side: 1 the markup
 ``crawler/sites`` knows, 2 a redesign that only the generic fallbacks can read, 3 the other markup public
@@ -28,7 +28,7 @@ import trafilatura  # noqa: E402
 from w3lib.encoding import http_content_type_encoding  # noqa: E402
 
 from crawler.extract.page import NotArticle, extract  # noqa: E402
-from crawler.extract.quality import Score  # noqa: E402
+from bench.quality import Score  # noqa: E402
 from crawler.sites import SITES  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)     # the replica's corpus is a function of it

@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run as a script from anywhere
 
 from crawler.extract.page import NotArticle, extract  # noqa: E402
-from crawler.extract.quality import Score  # noqa: E402
+from bench.quality import Score  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 URLS = {"rt_arabic": "https://arabic.rt.com/society/1600500-x/", "elbalad": "https://www.elbalad.news/6900123"}

@@ -5,7 +5,7 @@
 (a) bare ``trafilatura.extract`` on the replica's article pages, one core; (b) the same on all cores
 (processes); (c) our extractor (``crawler.extract.page.extract``) alone on all cores; (d) a full ``arshif crawl``
 of both sites, politeness off, on loopback into a local archive; (e) the same into a local SeaweedFS
-(``tests/s3_server.py``); then (f) an incremental run after 1% new articles were published
+(``bench/seaweedfs.py``); then (f) an incremental run after 1% new articles were published
 (``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the
 ratios d/a, d/b, e/b, the CPU utilisation of the crawl's process tree (CPU seconds / wall seconds / cores), its
 CPU milliseconds per page fetched (in all, in the crawl process, in the extraction workers: unlike pages/s,
@@ -325,7 +325,7 @@ def main() -> int:
 def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
     from crawler.archive.s3 import S3Archive
     from crawler.config import S3Settings
-    from tests.s3_server import ISOLATING_ENV, WeedServer
+    from bench.seaweedfs import ISOLATING_ENV, WeedServer
 
     server = WeedServer(tmp / "weed")
     server.start()

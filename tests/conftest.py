@@ -3,7 +3,7 @@
 The reliability scenarios (tests/reliability/) each add a row to ``harness.ROWS``; the table is printed once
 at the end of the run. Under pytest-xdist (``make test`` runs ``-n 2``) the rows are made in the workers: each
 worker hands its rows to the controller when it finishes (xdist's ``workeroutput``) and the controller, which
-loads this file but not tests/reliability/conftest.py, prints them."""
+collects no test, prints them."""
 from __future__ import annotations
 
 import dataclasses

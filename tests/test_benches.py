@@ -1,6 +1,5 @@
 """The benchmarks (``bench/``) are run by hand, not by the suite: this keeps them importable, so that a moved
-module does not break one unnoticed (``bench/metadata.py`` imported ``crawler.metadata`` for a while after it
-moved to ``crawler/extract/``)."""
+module does not break one unnoticed."""
 from __future__ import annotations
 
 import subprocess

@@ -21,7 +21,7 @@ from crawler.extract.cleaning import RULES, clean, flatten_boxes
 from crawler.extract.page import NotArticle, extract, extract_file
 from crawler.items import PageItem
 from crawler.extract.pipeline import ExtractPipeline
-from crawler.extract.quality import Score
+from bench.quality import Score
 from crawler.extract.record import problems
 from crawler.run.report import RunReport
 from crawler.sites import get_site

@@ -4,7 +4,7 @@ from functools import cache
 import pytest
 
 from bench.extraction import evaluate, replica_pages
-from crawler.extract.quality import Score, tokens
+from bench.quality import Score, tokens
 
 # Pinned floors of token F1 (micro-averaged over the replica's article pages). Raise them when the
 # extraction improves; a change that drops below them is a regression.

@@ -1,9 +1,15 @@
 """The import graph of crawler/: no subpackage imports a module that leads back into it (no upward imports);
 the stages (discover → fetch → extract → archive) know nothing of the run that drives them, and the storage
-itself (backends, uploader, outbox) nothing of the index either."""
+itself (backends, uploader, outbox) nothing of the index either. Outside crawler/: bench/ never imports
+tests/ (tests may import bench), and the product (crawler/, jobs/, replica/) imports neither."""
+import ast
+from pathlib import Path
+
 import grimp
 
 from bench.upward_imports import upward_imports
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_no_upward_imports_inside_crawler():
@@ -23,3 +29,35 @@ def test_the_storage_does_not_reach_the_index():
     graph = grimp.build_graph("crawler", cache_dir=None, exclude_type_checking_imports=True)
     for storage in ("base", "local", "s3", "store", "uploader", "outbox", "replay", "breaker"):
         assert not graph.chain_exists(importer=f"crawler.archive.{storage}", imported="crawler.archive.index"), storage
+
+
+def _imported_roots(folder: str) -> dict[str, set[str]]:
+    """The top-level packages each module of ``folder`` (the repository's) imports, wherever in the module
+    (functions included), relative imports aside."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        if ".venv" in path.parts:
+            continue
+        roots: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                roots.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                roots.add(node.module.split(".")[0])
+        found[str(path.relative_to(ROOT))] = roots
+    return found
+
+
+def test_bench_never_imports_tests():
+    """One way between the two: tests may import bench (the figure functions they check, the SeaweedFS
+    server, the token score), bench never imports tests."""
+    imports = _imported_roots("bench")
+    assert "bench/extraction.py" in imports
+    assert {path: sorted(roots) for path, roots in imports.items() if "tests" in roots} == {}
+
+
+def test_the_product_imports_neither_bench_nor_tests():
+    """crawler/, jobs/ and replica/ are what is installed (``pyproject.toml``): they hold product code only."""
+    imports = {path: roots for folder in ("crawler", "jobs", "replica") for path, roots in _imported_roots(folder).items()}
+    assert "crawler/extract/page.py" in imports
+    assert {path: sorted(roots & {"bench", "tests"}) for path, roots in imports.items() if roots & {"bench", "tests"}} == {}

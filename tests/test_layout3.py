@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from bench.extraction import BASE_URL, NOW, evaluate, replica_pages
 from crawler.extract.page import extract
-from crawler.extract.quality import Score
+from bench.quality import Score
 from crawler.sites import get_site
 from replica.server import ReplicaServer
 from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,

@@ -1,4 +1,4 @@
-"""The S3 backend against a real S3-compatible server (SeaweedFS, see tests/s3_server.py)."""
+"""The S3 backend against a real S3-compatible server (SeaweedFS, see bench/seaweedfs.py)."""
 from __future__ import annotations
 
 import base64

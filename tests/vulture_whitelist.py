@@ -12,7 +12,7 @@ _._some_discovery, _._default_schedule, _._one_schedule, _._known_sites, _._vers
 # pydantic-settings: the source hooks it calls
 _.settings_customise_sources, _.get_field_value, _.decode_complex_value
 
-# Scrapy: components wired by crawler/settings.py, their hooks, the settings module's names, spider attributes
+# Scrapy: components wired by crawler/run/scrapy_settings.py, their hooks, the settings module's names, spider attributes
 CloseAtDeadline, CrawlDelay, RunReportExtension, CrawlProgress, PageFate, RetryAfterMiddleware, WarcRecorderMiddleware
 RobotsPolicy, _.robot_parser, LetGo, _.process_exception, DOWNLOADER    # crawler/fetch/robots.py, stopping.py
 _.jitter      # a Scrapy download slot's attribute, read by the downloader

@@ -198,7 +198,7 @@ def extract(
     meta charset) or a plain-text dump of it. ``base_url`` is where the site is served (default: the
     site's own); a URL that is not a ``file:`` URL must be an article URL of it. ``fetched_at`` resolves
     relative dates ("منذ ساعتين"); without it they are None. ``hits``, when given, receives which of the
-    site's own selectors matched the page (``crawler/selector_hits.py``), from the same parsed tree.
+    site's own selectors matched the page (``crawler.extract.metadata.selector_hits``), from the same parsed tree.
     ``findings``, when given, receives what the page says against itself (``canonical_elsewhere``: its
     canonical link names another article; the record keeps the identity of the URL fetched).
     """

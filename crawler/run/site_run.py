@@ -45,7 +45,7 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
     The run starts at ``started`` (default now) or, given ``run_id`` (``arshif serve`` names the run of the
     crawl process it starts, to read that very report), at the start that id names; it must end by
     ``deadline`` (default: its start + the site's ``time_limit``), fixed here once: Scrapy's close timeout
-    (``crawler.extensions.deadline``) counts to it, and ``arshif serve`` stops the process at it."""
+    (``crawler.run.deadline``) counts to it, and ``arshif serve`` stops the process at it."""
     spec = get_site(site_key)
     if run_id is not None:
         started = run_started(run_id, site_key)
