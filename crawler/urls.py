@@ -13,7 +13,7 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, safe_url_string
 
 from crawler.sites import SiteSpec
 
@@ -86,14 +86,32 @@ def article_id(url: str, base_url: str, site: SiteSpec) -> str:
 
 
 
-def redirect_refusal(chain: list[str], status: int, location: str, target: str, base_url: str,
-                     site: SiteSpec | None, max_redirects: int) -> str | None:
-    """Why a redirect (``status`` with ``location``, resolved to ``target``, after the URLs of ``chain``) is not
-    followed — it has no Location, leaves the site (its host aliases are the site) or loops — or None."""
+def redirect_target(request_url: str, location: bytes | None) -> str | None:
+    """Where a redirect answer to ``request_url`` leads, its ``Location`` header read as Scrapy's
+    ``RedirectMiddleware`` reads it: made a safe URL by w3lib's ``safe_url_string`` (raw UTF-8 bytes — an
+    Arabic slug as a server may send it — percent-encoded, never read as Latin-1), a scheme-relative
+    ``//host/…`` given the request's scheme, resolved against the request's URL. None without Location."""
     if not location:
+        return None
+    target = safe_url_string(location)
+    if location.startswith(b"//"):
+        target = urlsplit(request_url).scheme + "://" + target.lstrip("/")
+    return urljoin(request_url, target)
+
+
+def redirect_refusal(chain: list[str], status: int, target: str | None, base_url: str, site: SiteSpec | None,
+                     max_redirects: int, *, canonical: bool = False) -> str | None:
+    """Why a redirect (``status`` to ``target``, ``redirect_target``'s reading, after the URLs of ``chain``) is
+    not followed — it has no Location, leaves HTTP (Scrapy's middleware follows no other scheme), leaves the
+    site (its host aliases are the site) or loops (``target`` already in ``chain``; with ``canonical``, the
+    chain holds canonical URLs and ``target`` is compared in its canonical form) — or None."""
+    if target is None:
         return f"HTTP {status} without Location"
+    scheme = urlsplit(target).scheme
+    if scheme not in ("http", "https"):
+        return f"redirect to a {scheme}: URL refused"
     if not same_site(target, base_url, site):
         return f"redirect to another host refused ({urlsplit(target).netloc})"
-    if target in chain or len(chain) > max_redirects:
+    if (canonicalize(target, base_url, site) if canonical else target) in chain or len(chain) > max_redirects:
         return f"redirect loop ({len(chain)} URLs)"
     return None

@@ -31,6 +31,8 @@ Kinds and their parameters (defaults in :data:`KINDS`):
                     ``sitemap.xml.gz`` is served.
 ``redirect_loop``   302 to the same URL.
 ``offsite``         302 to ``to`` + the path (another host).
+``raw_location``    302 to ``to`` (a path of the site, percent-encoded as the replica writes it), its Location
+                    sent as raw UTF-8 bytes, not percent-encoded, as some servers send an Arabic slug.
 ``huge_sitemap``    the page's ``<urlset>`` with ``count`` more URLs that look like the site's articles,
                     with a ``<lastmod>`` a year old, generated while sending (no Content-Length).
 ``malformed_xml``   the first half of the document followed by broken markup.
@@ -72,6 +74,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Callable, Iterator
+from urllib.parse import unquote
 
 from replica.response import Response
 from w3lib.encoding import http_content_type_encoding
@@ -94,6 +97,7 @@ KINDS: dict[str, dict[str, object]] = {
     "gzip_file_bomb": {"size": 64 * 2**20},
     "redirect_loop": {},
     "offsite": {"to": "http://offsite.invalid"},
+    "raw_location": {"to": "/"},
     "huge_sitemap": {"count": 100_000},
     "malformed_xml": {},
     "billion_laughs": {},
@@ -525,6 +529,8 @@ APPLY: dict[str, Callable[[Fault, Context], Delivery]] = {
     "gzip_file_bomb": _gzip_file_bomb,
     "redirect_loop": lambda f, ctx: _redirect(ctx.base_url + ctx.path),
     "offsite": lambda f, ctx: _redirect(str(f.param("to")).rstrip("/") + ctx.path),
+    # the header is written as Latin-1 (http.server): the UTF-8 bytes of the decoded path go out as they are
+    "raw_location": lambda f, ctx: _redirect((ctx.base_url + unquote(str(f.param("to")))).encode().decode("latin-1")),
     "huge_sitemap": _huge_sitemap,
     "malformed_xml": _malformed_xml,
     "billion_laughs": _billion_laughs,

@@ -181,9 +181,30 @@ def test_a_redirect_to_a_host_alias_stays_on_the_site():
 
     rt = get_site("rt_arabic")
     chain = ["https://arabic.rt.com/rss/"]
-    assert redirect_refusal(chain, 301, "https://rtarabic.com/rss/", "https://rtarabic.com/rss/",
+    assert redirect_refusal(chain, 301, "https://rtarabic.com/rss/", "https://arabic.rt.com", rt, 5) is None
+    assert redirect_refusal(["https://rtarabic.com/rss/"], 301, "https://www.arabic.rt.com/rss/",
                             "https://arabic.rt.com", rt, 5) is None
-    assert redirect_refusal(["https://rtarabic.com/rss/"], 301, "x", "https://www.arabic.rt.com/rss/",
-                            "https://arabic.rt.com", rt, 5) is None
-    assert redirect_refusal(chain, 301, "x", "https://example.org/", "https://arabic.rt.com", rt, 5) == \
+    assert redirect_refusal(chain, 301, "https://example.org/", "https://arabic.rt.com", rt, 5) == \
         "redirect to another host refused (example.org)"
+
+
+def test_a_redirect_is_read_as_scrapys_redirect_middleware_reads_it():
+    """Location as Scrapy's RedirectMiddleware reads it (w3lib's safe_url_string): a raw UTF-8 Arabic slug is
+    percent-encoded, not read as Latin-1 (which made another URL of it); ``//host`` takes the request's scheme;
+    a scheme Scrapy would not follow, a missing Location and a loop are refused with one line."""
+    from crawler.sites import get_site
+    from crawler.urls import redirect_refusal, redirect_target
+
+    rt, base = get_site("rt_arabic"), "https://arabic.rt.com"
+    asked = base + "/news/1234567"
+    slug = "/world/1234567-عنوان/"
+    assert redirect_target(asked, slug.encode("utf-8")) == \
+        base + "/world/1234567-%D8%B9%D9%86%D9%88%D8%A7%D9%86/"
+    assert redirect_target(asked, b"//rtarabic.com/world/1/") == "https://rtarabic.com/world/1/"
+    assert redirect_target(asked, None) is None and redirect_target(asked, b"") is None
+    assert redirect_refusal([asked], 302, None, base, rt, 5) == "HTTP 302 without Location"
+    assert redirect_refusal([asked], 302, redirect_target(asked, b"ftp://arabic.rt.com/x"), base, rt, 5) == \
+        "redirect to a ftp: URL refused"
+    assert redirect_refusal([asked], 301, asked + "?utm_source=x", base, rt, 5, canonical=True) == \
+        "redirect loop (1 URLs)"
+    assert redirect_refusal([asked], 301, asked + "?utm_source=x", base, rt, 5) is None

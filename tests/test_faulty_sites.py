@@ -174,3 +174,22 @@ def test_refetch_of_an_id_archived_from_another_host_fetches_it_from_the_current
         assert urlsplit(victim["canonical_url"]).path in {path for _, path in moved.arrivals("elbalad")}
     [report] = [r for r in run_reports(tmp_path / "archive", "elbalad") if r["kind"] == "refetch"]
     assert (report["result"], report["counts"]["fetched"]) == ("ok", 1)
+
+
+@pytest.mark.slow
+def test_a_redirect_with_a_raw_utf8_location_leads_to_the_article_itself(replica, tmp_path):
+    """RT answers /news/<id> with a redirect to the article's own address. Sent as raw UTF-8 bytes (its Arabic
+    slug not percent-encoded), the Location is read as Scrapy's RedirectMiddleware reads it: the article is
+    fetched and archived at its own address, not at a Latin-1 reading of it (which the replica, like RT,
+    would answer too, under another address)."""
+    article = next(a for a in replica.articles("rt_arabic") if a.redirects)
+    replica.inject("raw_location", article.redirects[0], site="rt_arabic", to=article.url_path)
+    base = replica.base_urls["rt_arabic"]
+    done = arshif("refetch", base + article.redirects[0], env=crawl_env(replica, tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert replica.injected("rt_arabic")["raw_location"] >= 1
+    fetched = replica.stats("rt_arabic")
+    misread = [path for path in fetched if f"/{article.article_id}-%C3" in path]
+    assert misread == [] and fetched.get(article.url_path)
+    [record] = [r for r in archived(tmp_path / "archive") if r["canonical_url"] == base + article.url_path]
+    assert record["url"] == base + article.url_path

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import zlib
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from lxml import etree
@@ -157,6 +157,16 @@ def test_offsite_redirect(replica):
     replica.inject("offsite", "/rss/", to="http://elsewhere.invalid:8080")
     response, _ = get(replica.base_urls["rt_arabic"] + "/rss/")
     assert (response.status, response.headers["Location"]) == (302, "http://elsewhere.invalid:8080/rss/")
+
+
+def test_raw_location(replica):
+    """The Location's bytes on the wire are the UTF-8 of the decoded path (http.client reads them as Latin-1)."""
+    article = next(a for a in replica.articles("rt_arabic") if a.redirects)
+    replica.inject("raw_location", article.redirects[0], site="rt_arabic", to=article.url_path)
+    base = replica.base_urls["rt_arabic"]
+    response, _ = get(base + article.redirects[0])
+    assert response.status == 302
+    assert response.headers["Location"].encode("latin-1") == (base + unquote(article.url_path)).encode("utf-8")
 
 
 def test_huge_sitemap_keeps_the_real_entries_and_adds_100000(replica):

@@ -26,7 +26,7 @@ from crawler.discover.candidates import Candidates
 from crawler.discover.feeds import read_feed, read_sitemap
 from crawler.discover.sources import DocState, Document, Source, SourceOutcome, failure_line, validator_changes
 from crawler.outcomes import Count, RunKind
-from crawler.urls import redirect_refusal, same_site
+from crawler.urls import redirect_refusal, redirect_target, same_site
 
 REDIRECTS = [301, 302, 303, 307, 308]
 # Scrapy runs higher priorities first: every discovery document before any article (whose priority is minutes
@@ -178,10 +178,8 @@ class Discovery:
 
     def _redirect(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
         chain = [*response.meta.get("redirect_chain", ()), response.request.url]
-        location = response.headers.get(b"Location", b"").decode("latin-1")
-        target = response.urljoin(location)
-        why = redirect_refusal(chain, response.status, location, target, self.run.base_url, self.run.spec,
-                               self.max_redirects)
+        target = redirect_target(response.request.url, response.headers.get(b"Location"))
+        why = redirect_refusal(chain, response.status, target, self.run.base_url, self.run.spec, self.max_redirects)
         if why:
             self._fail(doc, chain[0], why)
             return

@@ -25,7 +25,7 @@ from crawler.discover.stage import REDIRECTS, Discovery
 from crawler.fetch.failures import GONE, ROBOTS_FORBIDDEN, reason
 from crawler.items import PageItem
 from crawler.outcomes import Count, PageOutcome
-from crawler.urls import article_id, canonicalize, is_article_url, redirect_refusal
+from crawler.urls import article_id, canonicalize, is_article_url, redirect_refusal, redirect_target
 
 GONE_STATUSES = [404, 410]
 
@@ -234,13 +234,13 @@ class NewsSpider(scrapy.Spider):
         the site (its host aliases are the site), loops or has no Location is refused with one line."""
         run = self.run
         chain = [*response.meta.get("redirect_chain", ()), response.request.url]
-        location = response.headers.get(b"Location", b"").decode("latin-1")
-        target = canonicalize(response.urljoin(location), run.base_url, run.spec)
-        why = redirect_refusal(chain, response.status, location, target, run.base_url, run.spec,
-                               self.settings.getint("REDIRECT_MAX_TIMES"))
+        target = redirect_target(response.request.url, response.headers.get(b"Location"))
+        why = redirect_refusal(chain, response.status, target, run.base_url, run.spec,
+                               self.settings.getint("REDIRECT_MAX_TIMES"), canonical=True)
         if why:
             self._article_error(chain[0], why, response.meta.get("doc"))
             return
+        target = canonicalize(target, run.base_url, run.spec)
         if response.meta.get("revisit") and not is_article_url(target, run.base_url, run.spec):
             # an archived article now sent to a section or the home page: taken down
             self._gone(response.meta["requested_id"], f"HTTP {response.status} to {urlsplit(target).path or '/'}",
