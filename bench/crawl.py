@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
 from replica.server import ReplicaServer  # noqa: E402
-from jobs.replica_command import add_size_argument  # noqa: E402
+from replica.arguments import add_size_argument  # noqa: E402
 
 
 def crawl(env: dict[str, str]) -> tuple[float, int, dict]:

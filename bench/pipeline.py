@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
 from replica.server import ReplicaServer  # noqa: E402
-from jobs.replica_command import articles_count  # noqa: E402
+from replica.arguments import articles_count  # noqa: E402
 
 SITES = ("rt_arabic", "elbalad")
 CORES = os.cpu_count() or 1

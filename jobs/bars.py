@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import sys
 
+from tqdm import tqdm
+
 
 def progress_bar(desc: str, unit: str, total: int | None = None):
     """A tqdm bar (``update(n)``, ``close()``, ``total`` settable); a silent one unless stderr is a terminal."""
-    from tqdm import tqdm
-
     return tqdm(desc=desc, unit=unit, total=total, file=sys.stderr, leave=True, dynamic_ncols=True,
                 disable=not sys.stderr.isatty())
 

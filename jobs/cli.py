@@ -7,10 +7,6 @@ import argparse
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from crawler.config import Settings
 
 # Imports at the top stay light: every extraction worker of a crawl runs this module again at its start
 # (multiprocessing's preparation of a child), where it only defines these functions.
@@ -37,31 +33,15 @@ COMMANDS = {
 }
 
 
-def settings_from(args: argparse.Namespace, **overrides) -> Settings:
-    """Validated settings for this invocation: --settings FILE, then ARSHIF_*, then ``--archive``."""
-    tree: dict = {}
-    archive = getattr(args, "archive", None)
-    if archive:
-        tree["archive"] = {"url": archive}
-    for dotted, value in overrides.items():
-        node = tree
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    from crawler.config import load_settings
-
-    return load_settings(getattr(args, "settings", None), overrides=tree)
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``command``, only that sub-command's module is imported and its
-    arguments added (a sub-command's start does not pay for the imports of the fifteen others)."""
+    arguments added (a sub-command's start does not pay for the imports of the fifteen others); with ``""``,
+    none (the list of commands and their one-line help)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--settings", metavar="FILE",
                         help="settings file overriding settings.toml's defaults (or ARSHIF_SETTINGS)")
     parser = argparse.ArgumentParser(prog="arshif", description="Archive clean Arabic news articles.")
-    from crawler import __version__
+    from crawler import __version__         # not at the top: keeps this module light (see the top)
 
     parser.add_argument("--version", action="version", version=f"arshif {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -81,11 +61,13 @@ def chosen_command(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # not at the top: an extraction worker that runs this module again never calls main()
     from crawler.archive.base import ArchiveConfigError
     from crawler.config import SettingsError
 
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(chosen_command(argv)).parse_args(argv)
+    # no command named (``arshif --help``, a typo): the command list alone, no command module imported
+    args = build_parser(chosen_command(argv) or "").parse_args(argv)
     try:
         return int(args._main(args) or 0)
     except (SettingsError, ArchiveConfigError) as exc:

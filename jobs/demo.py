@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.logs import setup_logging
+from crawler.run.session import run_crawl
+from jobs.options import settings_from
+from replica.arguments import add_size_argument
+from replica.server import ReplicaServer
+
 DEMO_ARCHIVE = "file://./demo-archive"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from jobs.replica_command import add_size_argument
-
     parser.add_argument("--archive", metavar="URL", help=f"archive URL (default {DEMO_ARCHIVE})")
     add_size_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    from jobs.cli import settings_from
-    from jobs.crawl import run_crawl
-    from jobs.logs import setup_logging
-    from replica.server import ReplicaServer
-
     with ReplicaServer(port=0, articles=args.articles) as replica:
         overrides = {f"sites.{site}.base_url": url for site, url in replica.base_urls.items()}
         overrides.update({"crawl.download_delay": 0, "crawl.autothrottle": False})

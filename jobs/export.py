@@ -12,12 +12,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
+from crawler.archive.durable import write_atomic
+from crawler.config import SettingsError
+from crawler.dataset.export import FORMATS, write_export
+from crawler.dataset.read import iter_days
 from crawler.dates import day_argument
+from crawler.run.after_run import story_ids
+from jobs.options import settings_from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from crawler.dataset.export import FORMATS
-
     parser.add_argument("out", metavar="OUT", help="output file, or - for standard output (jsonl, csv)")
     parser.add_argument("--since", type=day_argument, required=True, metavar="DATE",
                         help="first publication day (YYYY-MM-DD, UTC)")
@@ -28,14 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
-    from crawler.config import SettingsError
-    from crawler.dataset.export import write_export
-    from crawler.dataset.read import iter_days
-    from crawler.archive.durable import write_atomic
-    from jobs.cli import settings_from
-    from jobs.compact import story_ids
-
     settings = settings_from(args)
     sites = args.site or sorted(settings.sites)
     for site in sites:

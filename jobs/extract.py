@@ -13,6 +13,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from crawler.extract.page import NotArticle, extract
+from crawler.extract.record import complete, problems
+from crawler.sites import SITES
+from jobs.options import settings_from
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", required=True, help="site key: rt_arabic or elbalad")
@@ -21,11 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.extract.page import NotArticle, extract
-    from crawler.extract.record import complete, problems
-    from crawler.sites import SITES
-    from jobs.cli import settings_from
-
     if args.site not in SITES:
         print(f"arshif extract: unknown site {args.site!r} (known: {', '.join(sorted(SITES))})", file=sys.stderr)
         return 2

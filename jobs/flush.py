@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.archive import ArchiveUnavailable, open_archive
+from crawler.logs import setup_logging
+from crawler.run.after_run import compact_after_run
+from crawler.run.uploads import open_uploader
+from jobs.options import settings_from
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.run.uploads import open_uploader
-    from jobs.cli import settings_from
-    from jobs.compact import compact_after_run
-    from jobs.logs import setup_logging
-
     settings = settings_from(args)
     setup_logging(settings)
     archive = open_archive(settings.archive.url, settings)

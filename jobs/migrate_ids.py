@@ -23,6 +23,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from crawler.archive import ArchiveUnavailable, open_archive
+from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.archive.keys import article_key, parse_article_key, parse_version_key, version_key
+from crawler.archive.lease import LeaseHeld
+from crawler.archive.outbox import Outbox
+from crawler.archive.store import JSON, object_metadata
+from crawler.config import SettingsError
+from crawler.extract.record import encode
+from crawler.run.lock import LockBusy, hold_site
+from crawler.sites import get_site
+from crawler.urls import article_id
+from jobs.options import settings_from
+
 ARTICLES, VERSIONS = "articles/", "versions/"
 
 
@@ -64,8 +77,6 @@ def _fetch_many(archive, keys: list[str], workers: int = 8):
 
 def _parse(key: str) -> tuple[str, str, bool] | None:
     """``(date, id, current)`` of an article or version key, or None."""
-    from crawler.archive.keys import parse_article_key, parse_version_key
-
     parts = parse_article_key(key)
     if parts is not None:
         return parts["date"], parts["id"], True
@@ -74,9 +85,6 @@ def _parse(key: str) -> tuple[str, str, bool] | None:
 
 
 def _read_site(archive, site: str, base_url: str, result: Migration) -> list[Stored]:
-    from crawler.sites import get_site
-    from crawler.urls import article_id
-
     spec = get_site(site)
     keys = list(archive.list(f"{ARTICLES}site={site}/")) + list(archive.list(f"{VERSIONS}site={site}/"))
     found = []
@@ -128,10 +136,6 @@ def _migrate_group(archive, site: str, new_id: str, group: list[Stored], key_map
                    result: Migration) -> list[str]:
     """Write ``group`` as one article under ``new_id``; fill ``key_map`` (old key → new key); return the
     old keys to delete once every manifest points at the new ones."""
-    from crawler.archive.keys import article_key, version_key
-    from crawler.archive.store import JSON, object_metadata
-    from crawler.extract.record import encode
-
     records = []
     for _key, data in _fetch_many(archive, [s.key for s in group]):
         if data is None:
@@ -165,8 +169,6 @@ def _migrate_group(archive, site: str, new_id: str, group: list[Stored], key_map
 
 def _rewrite_manifests(archive, key_map: dict[str, str]) -> int:
     """Point every run manifest's ``keys_written`` at the new keys; the number of manifests rewritten."""
-    from crawler.archive.store import JSON
-
     if not key_map:
         return 0
     rewritten = 0
@@ -210,8 +212,6 @@ def migrate(archive, settings, sites: list[str]) -> tuple[dict[str, Migration], 
 
 
 def _sites_in(settings, names: list[str]) -> list[str]:
-    from crawler.config import SettingsError
-
     for name in names:
         if name not in settings.sites:
             raise SettingsError(f"unknown site {name!r} (known: {', '.join(sorted(settings.sites))})")
@@ -219,13 +219,6 @@ def _sites_in(settings, names: list[str]) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.archive.lease import LeaseHeld
-    from crawler.archive.outbox import Outbox
-    from crawler.archive.index import ArticleIndex, archive_state_dir
-    from jobs.cli import settings_from
-    from jobs.lock import LockBusy, hold_site
-
     settings = settings_from(args)
     archive = open_archive(settings.archive.url, settings)
     folder = archive_state_dir(settings.archive.state_dir, archive.url)

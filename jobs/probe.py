@@ -20,6 +20,17 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from protego import Protego
+from scrapy.http import HtmlResponse, XmlResponse
+
+from crawler.discover.feeds import read_feed, read_sitemap
+from crawler.discover.stage import PAGE, children_to_read
+from crawler.extract.selector_hits import extract_page
+from crawler.outcomes import NotArticle
+from crawler.sites import SITES, get_site
+from crawler.urls import article_id, canonicalize, is_article_url
+from jobs.options import settings_from
+
 SAMPLE = 3
 
 
@@ -52,7 +63,6 @@ class Row:
 
 class Prober:
     """Fetches at the crawl's pace with its user agent, obeying robots.txt once read."""
-
     def __init__(self, settings):
         crawl = settings.crawl
         self.user_agent = crawl.user_agent
@@ -93,8 +103,6 @@ class Prober:
 
 
 def _response(url: str, answer: Answer):
-    from scrapy.http import HtmlResponse, XmlResponse
-
     kind = XmlResponse if b"<html" not in answer.body[:2048].lower() else HtmlResponse
     return kind(url, body=answer.body, headers={"Content-Type": answer.headers.get("Content-Type", "")})
 
@@ -108,13 +116,6 @@ def _newest(when: datetime | None) -> str:
 
 
 def probe_site(settings, site: str, sample: int) -> list[Row]:
-    from protego import Protego
-
-    from crawler.discover.feeds import read_feed, read_sitemap
-    from crawler.discover.stage import PAGE, children_to_read
-    from crawler.sites import get_site
-    from crawler.urls import article_id, canonicalize, is_article_url
-
     spec, cfg = get_site(site), settings.sites[site]
     prober = Prober(settings)
     rows: list[Row] = []
@@ -202,9 +203,6 @@ def probe_site(settings, site: str, sample: int) -> list[Row]:
 
 def _sample(prober: Prober, settings, site: str, found: dict, sample: int) -> list[Row]:
     """The newest article pages found, each extracted by the crawl's extractor."""
-    from crawler.extract.selector_hits import extract_page
-    from crawler.outcomes import NotArticle
-
     rows = []
     # the newest dated first (what a run fetches first), then undated listing links
     oldest = datetime.min.replace(tzinfo=timezone.utc)
@@ -254,9 +252,6 @@ def render(site: str, rows: list[Row]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.sites import SITES
-    from jobs.cli import settings_from
-
     unknown = [s for s in args.sites if s not in SITES]
     if unknown or args.articles < 0:
         print(f"arshif probe: unknown site {unknown[0]!r} (known: {', '.join(sorted(SITES))})" if unknown

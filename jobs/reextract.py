@@ -17,9 +17,20 @@ from contextlib import ExitStack
 from typing import Callable
 from urllib.parse import urlsplit
 
+from crawler.archive import ArchiveConfigError, ArchiveUnavailable, open_archive
+from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.archive.lease import LeaseHeld
+from crawler.config import SettingsError
 from crawler.dates import day_argument
+from crawler.extract.workers import ExtractWorkers
+from crawler.logs import setup_logging
 from crawler.outcomes import PageOutcome
-from jobs.compact import recompact_days
+from crawler.reextract import DaskExecutor, ExtractorMismatch, SiteReextraction
+from crawler.run.after_run import recompact_days
+from crawler.run.lock import LockBusy, hold_site
+from jobs.bars import progress_bar
+from jobs.options import check_sites, settings_from
+
 
 log = logging.getLogger("arshif.reextract")
 
@@ -51,16 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _executor(stack: ExitStack, args, settings):
     if args.scheduler:
-        from crawler.archive import ArchiveConfigError
-        from crawler.reextract import DaskExecutor
-
         try:
             executor = DaskExecutor(args.scheduler)
         except (OSError, TimeoutError, ValueError) as exc:
             raise ArchiveConfigError(f"dask scheduler {args.scheduler}: cannot connect ({exc})") from None
         stack.callback(executor.close)
         return executor
-    from crawler.extract.workers import ExtractWorkers
 
     workers = settings.crawl.extract_workers if args.workers is None else args.workers
     return stack.enter_context(ExtractWorkers(workers))
@@ -69,8 +76,6 @@ def _executor(stack: ExitStack, args, settings):
 def _progress(site: str):
     """A bar counting the article captures re-extracted (a WARC file holds hundreds: a bar of files stood at
     0/1 until the end), the files done beside it; on a terminal only (jobs/bars.py)."""
-    from jobs.bars import progress_bar
-
     bar = progress_bar(site, "page")
 
     def update(done: int, total: int, pages: int) -> None:
@@ -83,12 +88,6 @@ def _progress(site: str):
 def run_reextract(settings, sites: list[str], *, since: str | None = None, until: str | None = None,
                   executor, on_days_touched: Callable[..., None] | None = None, out=sys.stdout):
     """Re-extract ``sites``; returns the exit code and the per-site results (``SiteResult``)."""
-    from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.archive.lease import LeaseHeld
-    from crawler.reextract import ExtractorMismatch, SiteReextraction
-    from crawler.archive.index import ArticleIndex, archive_state_dir
-    from jobs.lock import LockBusy, hold_site
-
     archive = open_archive(settings.archive.url, settings)
     archive.check()
     folder = archive_state_dir(settings.archive.state_dir, archive.url)
@@ -143,11 +142,6 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.config import SettingsError
-    from jobs.cli import settings_from
-    from jobs.crawl import check_sites
-    from jobs.logs import setup_logging
-
     settings = settings_from(args)
     setup_logging(settings)
     sites = check_sites(settings, args.sites)

@@ -16,7 +16,14 @@ import logging
 import re
 from urllib.parse import urlsplit
 
+from crawler.archive import open_archive
 from crawler.config import SettingsError
+from crawler.logs import setup_logging
+from crawler.run.session import run_crawl
+from crawler.sites import get_site
+from crawler.urls import article_id, canonicalize, is_article_url, same_site
+from jobs.options import settings_from
+
 
 _ID = re.compile(r"^[0-9a-f]{20}$")
 log = logging.getLogger("arshif.refetch")
@@ -28,9 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _site_of_url(settings, url: str) -> tuple[str, str]:
-    from crawler.sites import get_site
-    from crawler.urls import canonicalize, is_article_url
-
     for site, cfg in settings.sites.items():
         spec = get_site(site)
         canonical = canonicalize(url, cfg.base_url, spec)
@@ -57,9 +61,6 @@ def _on_current_base(settings, site: str, article: str, url: str) -> str:
     """``url`` moved to the site's current ``base_url`` (the same article: its id is the site's article number,
     whatever the host), or ``url`` itself when it is on it. The crawl fetches only the site's own hosts: an
     article archived from another one would be dropped unfetched, and the run would say ok with nothing done."""
-    from crawler.sites import get_site
-    from crawler.urls import article_id, canonicalize, same_site
-
     base, spec = settings.sites[site].base_url, get_site(site)
     if same_site(url, base, spec):
         return url
@@ -87,11 +88,6 @@ def resolve(settings, archive, targets: list[str]) -> dict[str, list[str]]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import open_archive
-    from jobs.cli import settings_from
-    from jobs.crawl import run_crawl
-    from jobs.logs import setup_logging
-
     settings = settings_from(args)
     setup_logging(settings)
     archive = open_archive(settings.archive.url, settings)

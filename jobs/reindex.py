@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import argparse
 
+from crawler.archive import open_archive
+from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.discover.ids import rebuild_index
+from crawler.sites import get_site
+from jobs.options import check_sites, settings_from
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
@@ -12,13 +18,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import open_archive
-    from crawler.archive.index import ArticleIndex, archive_state_dir
-    from crawler.discover.ids import rebuild_index
-    from crawler.sites import get_site
-    from jobs.cli import settings_from
-    from jobs.crawl import check_sites
-
     settings = settings_from(args)
     archive = open_archive(settings.archive.url, settings)
     archive.check()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+from replica.arguments import add_size_argument
+from replica.server import run
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8800,
@@ -25,27 +28,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_size_argument(parser)
 
 
-def articles_count(text: str) -> int:
-    """``--articles`` value: a whole number of articles per site, the base corpus's size to 100,000."""
-    from replica.older import MAX_ARTICLES
-
-    try:
-        count = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 50 <= count <= MAX_ARTICLES:
-        raise argparse.ArgumentTypeError(f"must be 50–{MAX_ARTICLES:,}, got {count}")
-    return count
-
-
-def add_size_argument(parser: argparse.ArgumentParser) -> None:
-    # the base corpus's figures: tests/test_replica.py holds them to what the replica serves
-    parser.add_argument("--articles", type=articles_count, default=None, metavar="N",
-                        help="articles per site, 50–100,000 (default: the base corpus, 54 articles and 3 pages "
-                             "that are none per site)")
-
-
 def main(args: argparse.Namespace) -> int:
-    from replica.server import run
-
     return run(args.port, args.fault, args.layout, args.articles, args.discovery)

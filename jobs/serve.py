@@ -2,7 +2,7 @@
 
 * One APScheduler job per site (``max_instances=1``: never two runs of a site at once; ``coalesce=True``:
   runs missed while the machine slept or a run overran become one). Each run is a child process
-  (:mod:`jobs.runner`), stopped and reported as failed past the site's ``time_limit``.
+  (:mod:`jobs.service.runner`), stopped and reported as failed past the site's ``time_limit``.
 * At start, a site that missed a scheduled run since its last successful one (per the run reports in the
   archive) runs at once: catch-up after a reboot or a deploy. An interval schedule keeps its cadence from
   the last success otherwise.
@@ -11,7 +11,7 @@
 * Between the full runs, a feed watch per site every ``watch_every`` (a job of its own, ``watch-<site>``): a run
   of its own process that reads the feeds alone, conditionally, fetches what is new at once and the revisits
   due (``arshif crawl --watch``); skipped while a run of the site is on, and a full run waits for it to end.
-* Metrics (:mod:`jobs.metrics`) on ``service.metrics_host:metrics_port`` and/or ``service.metrics_textfile``.
+* Metrics (:mod:`jobs.service.metrics`) on ``service.metrics_host:metrics_port`` and/or ``service.metrics_textfile``.
 """
 from __future__ import annotations
 
@@ -22,11 +22,20 @@ import sys
 import threading
 from datetime import datetime, timezone
 
-from crawler.archive import ArchiveError
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.archive import ArchiveError, open_archive
 from crawler.display import human_duration
 from crawler.logctx import site_logger
-from jobs.history import SiteHistory, started
-from jobs.schedule import catch_up_due, describe, next_run_after, trigger
+from crawler.logs import setup_logging
+from jobs.options import settings_from
+from jobs.service.history import SiteHistory, started
+from jobs.service.metrics import ServiceMetrics
+from jobs.service.runner import CrawlRunner
+from jobs.service.schedule import catch_up_due, describe, next_run_after, trigger
+
 
 log = logging.getLogger("arshif.serve")
 
@@ -47,10 +56,6 @@ def crawl_command(args: argparse.Namespace) -> list[str]:
 
 class Service:
     def __init__(self, settings, command: list[str]):
-        from crawler.archive import open_archive
-        from jobs.metrics import ServiceMetrics
-        from jobs.runner import CrawlRunner
-
         self.settings = settings
         self.sites = settings.enabled_sites()
         self.archive = open_archive(settings.archive.url, settings)
@@ -63,9 +68,6 @@ class Service:
         (self.hurry if self.stopping.is_set() else self.stopping).set()
 
     def run(self) -> int:
-        from apscheduler.executors.pool import ThreadPoolExecutor
-        from apscheduler.schedulers.background import BackgroundScheduler
-
         if not self.sites:
             log.error("no site is enabled: nothing to schedule")
             return 2
@@ -120,7 +122,6 @@ class Service:
 
     def _add_watch(self, scheduler, site: str) -> None:
         """The site's feed watch, every ``watch_every`` from now (none when it is 0)."""
-        from apscheduler.triggers.interval import IntervalTrigger
 
         every = self.settings.sites[site].watch_every
         if every:
@@ -155,9 +156,6 @@ def _iso(when: datetime | None) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from jobs.cli import settings_from
-    from jobs.logs import setup_logging
-
     settings = settings_from(args)
     setup_logging(settings)
     return Service(settings, crawl_command(args)).run()

@@ -27,15 +27,18 @@ from datetime import datetime, timedelta, timezone
 
 from crawler.archive import ArchiveError, open_archive
 from crawler.archive.index import archive_state_dir
+from crawler.archive.outbox import Outbox
 from crawler.discover.sources import SourceOutcome
 from crawler.display import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, NotArticle, PageOutcome, RunKind, RunResult
+from crawler.run.lock import live_holder
 from crawler.run.progress import read_progress
 from crawler.run.report import selector_misses
-from jobs.history import SiteHistory, reports_newest_first, started
-from jobs.lag import LAG_WINDOW, lag_summary
-from jobs.lock import live_holder
-from jobs.schedule import describe, next_run_after, upcoming_run
+from jobs.options import check_sites, settings_from
+from jobs.service.history import SiteHistory, reports_newest_first, started
+from jobs.service.lag import LAG_WINDOW, lag_summary
+from jobs.service.schedule import describe, next_run_after, upcoming_run
+
 
 EXIT = {Health.OK: 0, Health.WARNING: 1, Health.FAILING: 2}
 
@@ -153,7 +156,7 @@ def _coverage_lines(ids: dict) -> list[str]:
 
 def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime,
                 crawling: bool | None = None, progress: dict | None = None, day: list | None = None) -> SiteStatus:
-    """The health of one site from its history (a :class:`jobs.history.SiteHistory`); ``crawling``: whether a
+    """The health of one site from its history (a :class:`jobs.service.history.SiteHistory`); ``crawling``: whether a
     live process of this host holds the site's lock (None: not known); ``progress``: the figures the running
     run left so far (``crawler.run.progress``); ``day``: the reports of its runs and feed watches of the last
     ``LAG_WINDOW`` (lag and removals)."""
@@ -231,8 +234,6 @@ def site_status(site: str, cfg, history, pending: int, thresholds, now: datetime
 
 def pending_uploads(settings, site: str) -> int:
     """Writes of ``site`` waiting in the outbox for the archive."""
-    from crawler.archive.outbox import Outbox  # not at the top: keeps `arshif --help` fast
-
     outbox = Outbox(archive_state_dir(settings.archive.state_dir, settings.archive.url) / "outbox")
     return sum(1 for entry in outbox.entries() if entry.site == site)
 
@@ -316,9 +317,6 @@ def _lag_text(lag: dict) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from jobs.cli import settings_from
-    from jobs.crawl import check_sites
-
     settings = settings_from(args)
     sites = check_sites(settings, args.sites) if args.sites else list(settings.sites)
     now = datetime.now(timezone.utc)

@@ -10,10 +10,12 @@ import argparse
 import sys
 from collections import defaultdict
 
+from crawler.archive import ArchiveUnavailable, open_archive
 from crawler.archive.base import Archive
-from crawler.archive.verify import Verification
+from crawler.archive.verify import Verification, verify_archive
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id
+from jobs.options import settings_from
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,10 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.archive.verify import verify_archive
-    from jobs.cli import settings_from
-
     settings = settings_from(args)
     archive = open_archive(settings.archive.url, settings)
     try:

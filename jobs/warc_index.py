@@ -6,6 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from crawler.archive import ArchiveUnavailable, open_archive
+from crawler.archive.warc_index import index_site
+from jobs.options import check_sites, settings_from
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sites", nargs="*", metavar="SITE", help="site keys (default: every enabled site)")
@@ -13,11 +17,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from crawler.archive import ArchiveUnavailable, open_archive
-    from crawler.archive.warc_index import index_site
-    from jobs.cli import settings_from
-    from jobs.crawl import check_sites
-
     settings = settings_from(args)
     sites = check_sites(settings, args.sites)
     archive = open_archive(settings.archive.url, settings)

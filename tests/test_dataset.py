@@ -27,7 +27,7 @@ from crawler.dataset.compact import article_days, compact_day, compact_site, day
 from crawler.dataset.schema import FILE_SCHEMA
 from crawler.config import load_settings
 from crawler.run.report import RunReport
-from jobs.compact import compact_after_run
+from crawler.run.after_run import compact_after_run
 from replica.server import ReplicaServer
 from tests.crawl_helpers import archived, arshif, crawl_env, read_while_rewriting
 from tests.dataset_readers import (ARTICLES_PER_SITE_PER_DAY, STORIES_OF_BOTH_OUTLETS_THIS_WEEK, duckdb_dataset,

@@ -15,7 +15,7 @@ import yaml
 from crawler.config import load_settings
 from crawler.sites import SITES
 from jobs.cli import COMMANDS, build_parser
-from jobs.lock import LockBusy
+from crawler.run.lock import LockBusy
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

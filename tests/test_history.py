@@ -1,7 +1,7 @@
 """A site's history is its crawls: outbox-flush manifests in runs/ are not runs of the site."""
 from crawler.archive.local import LocalArchive
 from crawler.run.report import RunReport
-from jobs.history import SiteHistory
+from jobs.service.history import SiteHistory
 
 
 def store(archive, run_id, result, kind="crawl"):

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from crawler.config import load_settings
-from jobs.lock import LockBusy, SiteLock, lock_path
+from crawler.run.lock import LockBusy, SiteLock, lock_path
 from tests.waiting import wait_until
 
 
@@ -28,7 +28,7 @@ def settings(env):
 HOLDER = textwrap.dedent("""
     import sys
     from crawler.config import load_settings
-    from jobs.lock import SiteLock
+    from crawler.run.lock import SiteLock
     with SiteLock(load_settings(), sys.argv[1]):
         print("locked", flush=True)
         sys.stdin.read()

@@ -8,7 +8,7 @@ import pytest
 
 from crawler.config import load_settings
 from crawler.logctx import site_logger
-from jobs.logs import Redactor, setup_logging
+from crawler.logs import Redactor, setup_logging
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from crawler.run.report import RunReport
-from jobs.metrics import ServiceMetrics
+from jobs.service.metrics import ServiceMetrics
 
 
 def report(site="elbalad", result="ok", duration=12.5, finished="2026-11-23T11:40:14+00:00", **counts):

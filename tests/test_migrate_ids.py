@@ -285,7 +285,7 @@ def test_a_killed_migration_is_finished_by_the_next_run(crawled, tmp_path, dies_
 
 def test_it_does_not_run_beside_a_crawl_of_the_site(tmp_path):
     from crawler.config import load_settings
-    from jobs.lock import SiteLock
+    from crawler.run.lock import SiteLock
 
     root = tmp_path / "archive"
     root.mkdir()

@@ -13,7 +13,7 @@ from lxml import etree
 from crawler.extract.page import extract
 from replica import ReplicaServer, render_elbalad, render_rt_arabic
 from replica.older import MAX_ARTICLES, SITEMAP_PAGE
-from jobs.replica_command import articles_count
+from replica.arguments import articles_count
 
 SITES = ("rt_arabic", "elbalad")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)

@@ -69,7 +69,7 @@ def test_a_removal_is_written_into_the_record_keeping_text_and_versions(tmp_path
 
 
 def test_metrics_give_lag_quantiles_and_removals_and_keep_watches_apart():
-    from jobs.metrics import ServiceMetrics
+    from jobs.service.metrics import ServiceMetrics
     from tests.test_metrics import report, samples
 
     metrics = ServiceMetrics(["elbalad"])

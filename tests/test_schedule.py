@@ -9,7 +9,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import SettingsError, load_settings
 from crawler.display import human_duration
-from jobs.schedule import catch_up_due, describe, next_run_after, trigger, upcoming_run
+from jobs.service.schedule import catch_up_due, describe, next_run_after, trigger, upcoming_run
 
 UTC = timezone.utc
 

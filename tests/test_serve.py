@@ -25,8 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.archive import open_archive
 from crawler.config import load_settings
 from crawler.run.report import RunReport, new_run_id
-from jobs.history import reports_newest_first
-from jobs.runner import CrawlRunner
+from jobs.service.history import reports_newest_first
+from jobs.service.runner import CrawlRunner
 from tests.waiting import wait_until
 
 FAKE_CRAWL = textwrap.dedent("""
@@ -45,7 +45,7 @@ FAKE_CRAWL = textwrap.dedent("""
     from crawler.archive import open_archive
     from crawler.config import load_settings
     from crawler.run.report import RunReport, new_run_id, run_started
-    from jobs.lock import LockBusy, SiteLock
+    from crawler.run.lock import LockBusy, SiteLock
 
     settings = load_settings()
     archive = open_archive(settings.archive.url, settings)
@@ -230,7 +230,7 @@ def test_a_crawl_that_dies_after_storing_its_report_is_marked_killed_with_what_i
 
 
 def test_a_crawl_skipped_for_a_busy_lock_is_not_a_run(fake):
-    from jobs.lock import SiteLock
+    from crawler.run.lock import SiteLock
 
     with SiteLock(load_settings(), "elbalad"):
         assert runner_for(fake).run("elbalad") is None
@@ -249,7 +249,7 @@ def test_a_closed_runner_starts_nothing(fake):
 SERVICE = textwrap.dedent("""
     import sys
     from crawler.config import load_settings
-    from jobs.logs import setup_logging
+    from crawler.logs import setup_logging
     from jobs.serve import Service
     settings = load_settings()
     setup_logging(settings)

@@ -120,7 +120,7 @@ def test_a_run_in_progress_is_shown_and_one_left_by_a_dead_process_warns(setting
     import socket
     import subprocess
 
-    from jobs.lock import SiteLock
+    from crawler.run.lock import SiteLock
 
     history(archive, [("ok", {"new": 3})])
     start = NOW - timedelta(minutes=2)

@@ -276,8 +276,8 @@ def test_articles_the_run_did_not_name_are_found_on_their_day(tmp_path):
 
 def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplog):
     from crawler.run.report import RunReport, new_run_id
-    from jobs.lock import SiteLock
-    from jobs.stories import link_after_run
+    from crawler.run.lock import SiteLock
+    from crawler.run.after_run import link_stories
 
     url = f"file://{tmp_path}/archive"
     archive = LocalArchive(url)
@@ -286,20 +286,20 @@ def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplo
     report = RunReport(new_run_id("elbalad"), "elbalad", url)
     report.keys_written = list(archive.list("articles/"))
     with SiteLock(settings, "stories"):                     # another update holds the lock: skipped
-        assert link_after_run(archive, settings, [report]) is None
+        assert link_stories(archive, settings, [report]) is None
     assert "another update is running" in caplog.text and load_story_ids(archive) == {}
     off = load_settings(environ={"ARSHIF_STORIES__ENABLED": "false"}, overrides={"archive": {"url": url}})
-    assert link_after_run(archive, off, [report]) is None and load_story_ids(archive) == {}
-    result = link_after_run(archive, settings, [report])
+    assert link_stories(archive, off, [report]) is None and load_story_ids(archive) == {}
+    result = link_stories(archive, settings, [report])
     assert result.articles == len(report.keys_written) and result.changed_days
     assert len(load_story_ids(archive)) == len(report.keys_written)
     report.keys_written = []                                # a run that archived nothing: nothing to do
-    assert link_after_run(archive, settings, [report]).articles == 0
+    assert link_stories(archive, settings, [report]).articles == 0
     report.keys_written = list(archive.list("articles/"))
     first_day = report.keys_written[0].split("date=")[1][:10]         # a damaged state file: one error line
     archive.put(f"stories/features/date={first_day}.json.gz", b"not gzip", content_type="application/gzip")
     caplog.clear()
-    assert link_after_run(archive, settings, [report]) is None
+    assert link_stories(archive, settings, [report]) is None
     assert "stories state unreadable" in caplog.text and "--rebuild" in caplog.text
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 #: imported once by the fork server: every command's modules, what a crawl's Scrapy loads from its settings
 #: (not ``twisted.internet.reactor``: importing it installs a reactor, and each crawl installs its own), and
 #: the extraction workers' preload
-PRELOAD = ["tests.warm_cli", "jobs.cli", "jobs.crawl", "jobs.compact", "jobs.lock", "jobs.logs", "jobs.stories",
+PRELOAD = ["tests.warm_cli", "jobs.cli", "jobs.crawl", "jobs.compact", "crawler.run.session", "crawler.run.lock", "crawler.logs", "jobs.stories",
            "crawler.fetch.spider", "crawler.fetch.capture", "crawler.fetch.crawl_delay", "crawler.fetch.retry_after",
            "crawler.run.site_run", "crawler.run.uploads", "crawler.run.scrapy_settings", "crawler.run.dead_runs",
            "crawler.run.deadline", "crawler.run.report_extension", "crawler.archive.s3", "crawler.archive.local",

@@ -22,7 +22,7 @@ from crawler.config import load_settings
 from crawler.discover.feeds import read_feed, read_sitemap
 from crawler.sites import get_site
 from crawler.urls import article_id, canonicalize
-from jobs.metrics import ServiceMetrics
+from jobs.service.metrics import ServiceMetrics
 from replica import ReplicaServer
 from replica.faults import XXE_PATH
 from tests.crawl_helpers import PLAIN, arshif, crawl_env

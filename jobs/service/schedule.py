@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.display import human_duration
 
+
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
 

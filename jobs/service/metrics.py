@@ -29,12 +29,12 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime, timezone
 
-from prometheus_client import (CollectorRegistry, Counter, Enum, Gauge, start_http_server,
-                               write_to_textfile)
+from prometheus_client import CollectorRegistry, Counter, Enum, Gauge, start_http_server, write_to_textfile
 
 from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 from crawler.run.report import RunReport
-from jobs.lag import LAG_WINDOW, SINCE, lag_summary
+from jobs.service.lag import LAG_WINDOW, SINCE, lag_summary
+
 
 #: the results a finished run can have (a report still "running" is not finished)
 RESULTS = tuple(r.value for r in RunResult if r is not RunResult.RUNNING)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from crawler.run.report import RunReport
 
+
 SINCE = ("published", "first_seen")
 #: ``arshif status`` and the metrics give the lag over the runs of this window
 LAG_WINDOW = timedelta(days=1)

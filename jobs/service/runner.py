@@ -31,8 +31,9 @@ from crawler.display import human_duration
 from crawler.logctx import site_logger
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.dead_runs import complete_dead_run
+from crawler.run.lock import LockBusy
 from crawler.run.report import RunReport, new_run_id
-from jobs.lock import LockBusy
+
 
 log = logging.getLogger("arshif.serve")
 
@@ -49,7 +50,6 @@ class _Child:
 
 class CrawlRunner:
     """Runs ``command + [site]`` for one site at a time per call of :meth:`run` (thread-safe)."""
-
     def __init__(self, settings, command: list[str], archive: Archive,
                  on_report: Callable[[RunReport], None] = lambda report: None):
         self.settings = settings

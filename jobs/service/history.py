@@ -14,6 +14,7 @@ from crawler.archive.base import Archive
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport
 
+
 log = logging.getLogger("arshif.history")
 
 #: how far back ``SiteHistory.load`` reads (the number of report bodies fetched is bounded by this)
@@ -51,7 +52,6 @@ def reports_newest_first(archive: Archive, site: str, kinds: tuple[RunKind, ...]
 class SiteHistory:
     """What the latest reports say about a site: the newest first, down to the last success (and at least
     ``window`` runs), never more than ``MAX_REPORTS``."""
-
     site: str
     runs: list[RunReport] = field(default_factory=list)     # finished runs
     running: RunReport | None = None    # the newest report when it is still "running" (on, or its process died)

@@ -18,7 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler import liveness
+from crawler.archive import ArchiveUnavailable
 from crawler.archive.index import archive_state_dir
+from crawler.archive.lease import Lease
 
 log = logging.getLogger("arshif.lock")
 
@@ -123,9 +125,6 @@ def hold_site(stack: ExitStack, settings, archive, name: str, *, outage_ok: bool
     ``LeaseHeld``; a lease whose process is gone is taken over), until ``stack`` closes. With ``outage_ok``,
     an archive that does not answer now is an outage the outbox absorbs: the run goes on without the lease,
     and the conditional writes keep concurrent runs safe."""
-    from crawler.archive import ArchiveUnavailable
-    from crawler.archive.lease import Lease
-
     stack.enter_context(SiteLock(settings, name))                     # one writer on this machine…
     try:
         stack.enter_context(Lease(archive, name, settings.archive.s3.lease))     # …and across
