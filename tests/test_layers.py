@@ -61,3 +61,56 @@ def test_the_product_imports_neither_bench_nor_tests():
     imports = {path: roots for folder in ("crawler", "jobs", "replica") for path, roots in _imported_roots(folder).items()}
     assert "crawler/extract/page.py" in imports
     assert {path: sorted(roots & {"bench", "tests"}) for path, roots in imports.items() if roots & {"bench", "tests"}} == {}
+
+
+# -- the command layer (issue 23): jobs/ is parse, call, print, exit code ------------------------------------------
+
+FIRST_PARTY = ("crawler", "jobs", "replica")
+#: the commands whose subject is the replica itself may import it
+REPLICA_COMMANDS = ("jobs.replica_command", "jobs.demo")
+
+
+def _first_party_graph():
+    return grimp.build_graph(*FIRST_PARTY, cache_dir=None, exclude_type_checking_imports=True)
+
+
+def test_no_import_cycles():
+    graph = _first_party_graph()
+    cycles = sorted(f"{importer} -> {imported} -> … -> {importer}"
+                    for importer in graph.modules for imported in graph.find_modules_directly_imported_by(importer)
+                    if graph.chain_exists(importer=imported, imported=importer))
+    assert cycles == []
+
+
+def test_no_command_module_is_imported_by_another_module():
+    """A command's module is the command line's alone (``jobs/cli.py`` imports the chosen one by name): what two
+    commands share lives in ``crawler/``, ``jobs.service`` or a helper module of ``jobs/``."""
+    from jobs.cli import COMMANDS
+
+    graph = _first_party_graph()
+    commands = {module for module, _ in COMMANDS.values()}
+    assert commands <= graph.modules
+    importers = {command: sorted(graph.find_modules_that_directly_import(command)) for command in sorted(commands)}
+    assert importers == {command: [] for command in sorted(commands)}
+
+
+def test_jobs_holds_commands_and_imports_only_crawler_and_its_service_layer():
+    """``jobs/`` holds the commands, the command line (``cli``) and its two helpers (``options``: settings and
+    sites from the arguments; ``bars``: progress bars), and ``jobs.service`` (serve's machinery). It imports
+    ``crawler``, ``jobs.service``, those helpers and libraries; ``jobs.service`` imports ``crawler`` alone; only
+    the replica's own commands import ``replica``."""
+    from jobs.cli import COMMANDS
+
+    graph = _first_party_graph()
+    commands = {module for module, _ in COMMANDS.values()}
+    helpers = {"jobs.cli", "jobs.options", "jobs.bars"}
+    assert sorted(set(graph.find_children("jobs")) - commands - helpers) == ["jobs.service"]
+    wrong = []
+    for module in sorted(graph.find_descendants("jobs") | {"jobs"}):
+        service = module.startswith("jobs.service")
+        allowed = ("crawler.", "jobs.service") if service else ("crawler.", "jobs.service", *helpers)
+        if module in REPLICA_COMMANDS:
+            allowed += ("replica.",)
+        wrong += [f"{module} -> {imported}" for imported in sorted(graph.find_modules_directly_imported_by(module))
+                  if imported != "crawler" and not imported.startswith(allowed)]
+    assert wrong == []
