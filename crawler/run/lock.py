@@ -1,14 +1,14 @@
 """One crawl per site at a time, across processes: ``arshif crawl`` from cron, a systemd timer or ``arshif serve``;
 and across machines with the archive's write lease (``hold_site``: both, as every writer of a site takes them).
 
-The lock is an ``flock`` on ``<state folder of the archive>/lock-<site>``, taken without waiting. The kernel
-releases it when the holder exits or dies (even by SIGKILL), so a crashed crawl never leaves a stale lock.
-The file records the holder's process (``crawler/liveness.py``: pid, start time, …) and when it took the lock,
-to tell the operator who holds it and ``arshif status`` whether that process still runs.
+The lock is filelock's ``flock`` on ``<state folder of the archive>/lock-<site>``, taken without waiting. The
+kernel releases it when the holder exits or dies (even by SIGKILL), so a crashed crawl never leaves a stale
+lock. The file records the holder's process (``crawler/liveness.py``: pid, start time, …) and when it took the
+lock, to tell the operator who holds it and ``arshif status`` whether that process still runs; it stays, empty,
+when the lock is released.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -16,6 +16,8 @@ import time
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from crawler import liveness
 from crawler.archive import ArchiveUnavailable
@@ -53,32 +55,41 @@ class SiteLock:
     def __init__(self, settings, site: str):
         self.site = site
         self.path = lock_path(settings, site)
-        self._fd: int | None = None
+        # the file stays (preserve_lock_file): readers find it empty when nobody holds the lock
+        self._lock = FileLock(self.path, blocking=False, mode=0o644, preserve_lock_file=True,
+                              on_acquired=_write_holder)
 
     def __enter__(self) -> "SiteLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd, wait=HOLDER_WAIT)
-            os.close(fd)
-            raise LockBusy(self.site, holder) from None
-        except BaseException:
-            os.close(fd)
-            raise
-        since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({**liveness.identity(), "since": since}).encode() + b"\n", 0)
-        self._fd = fd
+            self._lock.acquire()
+        except Timeout:
+            raise LockBusy(self.site, _holder_at(self.path, wait=HOLDER_WAIT)) from None
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._lock.is_locked:
+            os.truncate(self.path, 0)         # still ours: no holder from now on
+            self._lock.release()
+
+
+def _write_holder(fd: int) -> None:
+    """Name this process in the lock file, just taken (filelock's ``on_acquired``: the lock's descriptor)."""
+    since = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps({**liveness.identity(), "since": since}).encode() + b"\n", 0)
+
+
+def _holder_at(path: Path, wait: float = 0) -> dict | None:
+    """The holder's record in the lock file at ``path`` (None when there is none, or no file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        return _read_holder(fd, wait)
+    finally:
+        os.close(fd)
 
 
 def _read_holder(fd: int, wait: float = 0) -> dict | None:
@@ -98,14 +109,7 @@ def _read_holder(fd: int, wait: float = 0) -> dict | None:
 def live_holder(settings, site: str) -> dict | None:
     """``{"pid", "since"}`` of the process that holds the site's lock when it is alive, else None — read
     without taking the lock (a crawl starting now is never turned away by a reader)."""
-    try:
-        fd = os.open(lock_path(settings, site), os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        holder = _read_holder(fd)
-    finally:
-        os.close(fd)
+    holder = _holder_at(lock_path(settings, site))
     if not holder or not isinstance(holder.get("pid"), int):
         return None
     seen = liveness.alive(holder)
