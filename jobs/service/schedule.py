@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
 from crawler.display import human_duration
-
-
-if TYPE_CHECKING:
-    from apscheduler.triggers.base import BaseTrigger
 
 
 def describe(site) -> str:
@@ -23,12 +22,9 @@ def describe(site) -> str:
     return f"{when} ({site.schedule_timezone})"
 
 
-def trigger(site, start: datetime | None = None) -> "BaseTrigger":
+def trigger(site, start: datetime | None = None) -> BaseTrigger:
     """The APScheduler trigger for ``site``. ``start``: the first run of an interval schedule (default: one
     interval from now); a crontab ignores it."""
-    from apscheduler.triggers.cron import CronTrigger  # not at the top: keeps `arshif --help` fast
-    from apscheduler.triggers.interval import IntervalTrigger
-
     tz = ZoneInfo(site.schedule_timezone)
     if site.cron:
         return CronTrigger.from_crontab(site.cron, timezone=tz)
