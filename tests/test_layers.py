@@ -1,7 +1,9 @@
 """The import graph of crawler/: no subpackage imports a module that leads back into it (no upward imports);
 the stages (discover → fetch → extract → archive) know nothing of the run that drives them, and the storage
-itself (backends, uploader, outbox) nothing of the index either. Outside crawler/: bench/ never imports
-tests/ (tests may import bench), and the product (crawler/, jobs/, replica/) imports neither."""
+itself (backends, uploader, outbox) nothing of the index either. And the command layer (issue 23): no import cycle
+anywhere, no command module imported by another module, ``jobs/`` importing only ``crawler`` and its own
+service layer. Outside crawler/: bench/ never imports tests/ (tests may import bench), and the product
+(crawler/, jobs/, replica/) imports neither."""
 import ast
 from pathlib import Path
 
