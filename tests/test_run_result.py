@@ -64,3 +64,29 @@ def test_a_run_whose_discovery_lost_a_source_is_degraded_and_names_it():
     assert reason == "discovery lost 1 of 2 sources: listing /category/2: HTTP 404"
     both = decide(run_with(discovery=lost, fetched=20, new=20, failed=10), "finished")[1]
     assert both.startswith("10 of 30 article pages failed") and both.endswith("listing /category/2: HTTP 404")
+
+
+def test_a_crawls_counts_are_kept_in_scrapys_stats_collector():
+    """In a crawl the report's counters are Scrapy's stats (``arshif/<count>``), not a second tally beside them;
+    the report reads them, writes them in its order, and keeps its final counts when the run finishes."""
+    import json
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.outcomes import Count, PageOutcome, RunResult
+    from crawler.run.report import new_run_id
+
+    stats = get_crawler().stats
+    report = RunReport(new_run_id("elbalad"), "elbalad", "file:///archive")
+    report.count(Count.GONE_FROM_ARCHIVE, 2)                 # counted before the crawl: moved into the stats
+    report.count_in(stats)
+    report.count(Count.FETCHED)
+    report.count(PageOutcome.NEW, 3)
+    assert {k: v for k, v in stats.get_stats().items() if k.startswith("arshif/") and v} == {
+        f"arshif/{Count.GONE_FROM_ARCHIVE}": 2, f"arshif/{Count.FETCHED}": 1, f"arshif/{PageOutcome.NEW}": 3}
+    counts = json.loads(report.to_json())["counts"]
+    assert list(counts)[:2] == [Count.DISCOVERED, Count.FETCHED] and counts[PageOutcome.NEW] == 3
+    assert "fetched 1, new 3" in report.summary()
+    report.finish(RunResult.OK)
+    stats.clear_stats()
+    assert type(report.counts) is dict and report.counts[PageOutcome.NEW] == 3

@@ -42,7 +42,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import MutableMapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from crawler import __version__
@@ -116,6 +117,11 @@ class RunReport:
     def count(self, name: PageOutcome | Count, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
 
+    def count_in(self, stats) -> None:
+        """From now on keep the counts in Scrapy's stats collector ``stats`` (a crawl's: see :class:`StatsCounts`);
+        :meth:`finish` takes them back."""
+        self.counts = StatsCounts(stats, self.counts)
+
     def error(self, reason: str, url: str | None = None) -> None:
         self.errors[reason] = self.errors.get(reason, 0) + 1
         if url is not None and len(self.failures) < MAX_FAILURES:
@@ -151,13 +157,16 @@ class RunReport:
         self.duration_s = round((end - datetime.fromisoformat(self.started_at)).total_seconds(), 3)
         self.result = result
         self.reason = reason
+        self.counts = dict(self.counts)          # the run's final counts, whoever kept them
+
 
     @property
     def key(self) -> str:
         return run_key(self.site, self.started_at[:10], self.run_id)
 
     def to_json(self) -> bytes:
-        return (json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        return (json.dumps(asdict(replace(self, counts=dict(self.counts))), ensure_ascii=False, indent=1)
+                + "\n").encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes | str) -> "RunReport":
@@ -172,6 +181,39 @@ class RunReport:
                 + ", ".join(f"{o.replace('_', ' ')} {c[o]}" for o in PageOutcome)
                 + (f", coverage {self.ids['coverage']:.1%}" if self.ids and self.ids.get("coverage") is not None else "")
                 + (f" — {self.reason}" if self.reason else "") + f" [run {self.run_id}]")
+
+
+class StatsCounts(MutableMapping):
+    """A crawl's counts, kept in its Scrapy stats collector as ``arshif/<count>`` (one counter per thing counted,
+    beside Scrapy's own stats and seen by any stats extension), read as the report's ``counts`` (in the order they
+    were first counted, as the report writes them)."""
+
+    PREFIX = "arshif/"
+
+    def __init__(self, stats, counts: dict[str, int]):
+        self.stats = stats
+        self._names: dict[str, None] = {}
+        for name, n in counts.items():
+            self[name] = n
+
+    def __getitem__(self, name: str) -> int:
+        if name not in self._names:
+            raise KeyError(name)
+        return self.stats.get_value(self.PREFIX + name, 0)
+
+    def __setitem__(self, name: str, n: int) -> None:
+        self._names.setdefault(name)
+        self.stats.set_value(self.PREFIX + name, n)
+
+    def __delitem__(self, name: str) -> None:
+        del self._names[name]
+        self.stats.set_value(self.PREFIX + name, 0)
+
+    def __iter__(self):
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def selector_misses(selectors: dict) -> str:

@@ -77,6 +77,7 @@ class RunReportExtension:
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler, run_from(crawler))
+        ext.run.report.count_in(crawler.stats)      # the run's counters: Scrapy's stats collector
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
