@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 from crawler.config import load_settings  # noqa: E402
 from crawler.discover.ids import number_in  # noqa: E402
 from crawler.sites import get_site  # noqa: E402
-from jobs.lag import quantile  # noqa: E402
+from jobs.service.lag import quantile  # noqa: E402
 from replica.clock import Clock, Publish  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.discover.ids import coverage, number_in
 from crawler.run.report import RunReport
 from crawler.sites import get_site
-from jobs.lag import lag_summary
+from jobs.service.lag import lag_summary
 from replica.clock import Clock, Publish
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, run_reports

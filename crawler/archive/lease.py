@@ -41,7 +41,7 @@ JSON = "application/json"
 class LeaseHeld(Exception):
     """Another run holds the site's lease. ``str()`` is one line for the operator."""
 
-    exit_code = 75   # like jobs.lock.LockBusy: "not started, try later", not a failure
+    exit_code = 75   # like crawler.run.lock.LockBusy: "not started, try later", not a failure
 
     def __init__(self, site: str, holder: dict):
         self.site = site

@@ -10,7 +10,7 @@ and stores files (WARC, run reports); a write the archive cannot take goes to th
   each of ``after_flush`` with the result and the uploader: the crawl's (``crawler/run/uploads.py``) tell the
   sites' indexes and store a manifest per site.
 
-Used by crawler/run/uploads.py (``open_uploader``), jobs/crawl.py and jobs/flush.py (``flush_outbox``, ``close``),
+Used by crawler/run/uploads.py (``open_uploader``), crawler/run/session.py and jobs/flush.py (``flush_outbox``, ``close``),
 crawler/run/site_run.py (``submit_file``), the archive pipeline (``submit_article``) and the run-report extension
 (``submit_bytes``).
 """
