@@ -1,6 +1,6 @@
 """``arshif reextract [SITE ...] [--since DATE] [--until DATE] [--scheduler tcp://HOST:PORT]``: run the
 current extractor and rules over the captures already in the archive (never the sites) and write a new
-version of every article whose text or metadata changed (see crawler/reextract.py).
+version of every article whose text or metadata changed (see crawler/reextract/).
 
 Extraction runs on a local process pool (``--workers``, default ``crawl.extract_workers``), or on the
 workers of an existing Dask cluster with ``--scheduler``; the archive comes out the same either way. A
@@ -25,7 +25,8 @@ from crawler.dates import day_argument
 from crawler.extract.workers import ExtractWorkers
 from crawler.logs import setup_logging
 from crawler.outcomes import PageOutcome
-from crawler.reextract import DaskExecutor, ExtractorMismatch, SiteReextraction
+from crawler.reextract.dask_cluster import DaskExecutor
+from crawler.reextract.site import ExtractorMismatch, SiteReextraction
 from crawler.run.after_run import recompact_days
 from crawler.run.lock import LockBusy, hold_site
 from jobs.bars import progress_bar

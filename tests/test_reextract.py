@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract.page import RULES_VERSION
+from crawler.sites import get_site
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env
 
@@ -278,7 +279,7 @@ def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path
     DamagedWarc: no record is read from past the damage, no page comes out truncated, the file never seems to
     end early — at every record boundary too, where the cut copy is a valid gzip file."""
     from crawler.archive.local import LocalArchive
-    from crawler.reextract import SiteReextraction
+    from crawler.reextract.warc_read import read_captures
     from crawler.fetch.warc_writer import DamagedWarc
 
     root = base[0] / "archive"
@@ -288,13 +289,10 @@ def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path
             def get(self, k):
                 return data
 
-        job = SiteReextraction(OneFile(f"file://{root}"), "elbalad", None, None, tmp_path, base_url="http://127.0.0.1")
         got: dict[int, bytes] = {}
-        try:
-            for capture in job._captures(key, Counter()):
-                got[capture.offset] = capture.body
-        finally:
-            job.checkpoint.close()
+        for capture in read_captures(OneFile(f"file://{root}"), key, "http://127.0.0.1", get_site("elbalad"),
+                                     Counter()):
+            got[capture.offset] = capture.body
         return got
 
     # the file with the most article pages (which pages share a file depends on the crawl's order: the
@@ -328,16 +326,14 @@ def test_a_warc_file_left_open_by_a_killed_run_is_sealed_after_its_last_whole_re
     sealed = left.read_bytes()
     assert sealed[:members[5][0]] == data[:members[5][0]]
     from crawler.archive.local import LocalArchive
-    from crawler.reextract import SiteReextraction
+    from crawler.reextract.warc_read import read_captures
 
     class OneFile(LocalArchive):
         def get(self, k):
             return sealed
 
-    job = SiteReextraction(OneFile(f"file://{tmp_path}"), "elbalad", None, None, tmp_path / "s",
-                           base_url="http://127.0.0.1")
-    list(job._captures("k", Counter()))                        # no DamagedWarc: whole and sealed
-    job.checkpoint.close()
+    list(read_captures(OneFile(f"file://{tmp_path}"), "k", "http://127.0.0.1", get_site("elbalad"),
+                       Counter()))                             # no DamagedWarc: whole and sealed
     with pytest.raises(DamagedWarc):
         gzip_members(data[:cut])
     nothing = tmp_path / "nothing.warc.gz.open"
@@ -431,7 +427,7 @@ def test_a_capture_is_decoded_as_the_crawl_decoded_it(tmp_path, content_type):
 
     from crawler.archive.local import LocalArchive
     from crawler.extract.page import extract
-    from crawler.reextract import SiteReextraction
+    from crawler.reextract.warc_read import read_captures
 
     html = (Path(__file__).parent / "fixtures" / "html" / "elbalad_article.html").read_text("utf-8")
     cp1256 = html.replace('<meta charset="utf-8">', '<meta charset="windows-1256">').encode("cp1256")
@@ -446,9 +442,8 @@ def test_a_capture_is_decoded_as_the_crawl_decoded_it(tmp_path, content_type):
         def get(self, key):
             return data.getvalue()
 
-    job = SiteReextraction(OneFile(f"file://{tmp_path}/archive"), "elbalad", None, None, tmp_path, base_url=base_url)
-    [capture] = job._captures("warc/x.warc.gz", Counter())
-    job.checkpoint.close()
+    [capture] = read_captures(OneFile(f"file://{tmp_path}/archive"), "warc/x.warc.gz", base_url, get_site("elbalad"),
+                              Counter())
     assert capture.encoding == http_content_type_encoding(content_type)
     assert capture.encoding in ("cp1256", "utf-8", None)
     record = extract(capture.body, capture.url, "elbalad", base_url=base_url, encoding=capture.encoding)

@@ -16,7 +16,7 @@ _.settings_customise_sources, _.get_field_value, _.decode_complex_value
 CloseAtDeadline, CrawlDelay, RunReportExtension, CrawlProgress, PageFate, RetryAfterMiddleware, WarcRecorderMiddleware
 RobotsPolicy, _.robot_parser, LetGo, _.process_exception, DOWNLOADER    # crawler/fetch/robots.py, stopping.py
 _.jitter      # a Scrapy download slot's attribute, read by the downloader
-ArchivePipeline, ExtractPipeline, ValidatePipeline
+ArchivePipeline, ExtractPipeline
 _.process_response, _.process_item, _.allowed_domains
 _.handle_referer     # Scrapy's redirect middlewares call it (crawler/fetch/redirects.py)
 BOT_NAME, SPIDER_MODULES, NEWSPIDER_MODULE, ITEM_PIPELINES, DOWNLOADER_MIDDLEWARES, EXTENSIONS
@@ -42,3 +42,7 @@ BaseTrigger
 # read by the tests and benches, whose job it is: the extraction score, the replica's fault reset
 _.f1
 _.clear_faults
+
+# the typed article record (crawler/extract/record.py): fields read through dataclasses.fields() (the stored form,
+# the generated schemas, the cheap check)
+_.schema_version, _.modified_at, _.extractor, _.removed_how

@@ -34,7 +34,7 @@ PRELOAD = ["tests.warm_cli", "jobs.cli", "jobs.crawl", "jobs.compact", "crawler.
            "crawler.run.site_run", "crawler.run.uploads", "crawler.run.scrapy_settings", "crawler.run.dead_runs",
            "crawler.run.deadline", "crawler.run.report_extension", "crawler.archive.s3", "crawler.archive.local",
            "crawler.archive.lease", "crawler.archive.pipeline", "crawler.extract.pipeline",
-           "crawler.extract.validate", "scrapy.crawler", "scrapy.core.downloader.handlers.http11",
+           "scrapy.crawler", "scrapy.core.downloader.handlers.http11",
            "scrapy.core.downloader.contextfactory", "scrapy.downloadermiddlewares.httpcompression",
            "scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.redirect",
            "scrapy.downloadermiddlewares.retry", "scrapy.pqueues", "scrapy.squeues", "scrapy.robotstxt",

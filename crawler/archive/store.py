@@ -21,11 +21,14 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable, Protocol, TypeVar
 
 from crawler.outcomes import PageOutcome
-from crawler.extract.record import encode, same_content
+from crawler.extract.record import ArticleRecord, encode, same_content, versioned
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
-from crawler.archive.keys import article_key, version_key
+from crawler.archive.keys import article_key, utc_date, version_key
+
+T = TypeVar("T")
 
 JSON = "application/json; charset=utf-8"
 
@@ -36,6 +39,7 @@ class Planned:
     key: str
     record: dict
     previous_key: str | None = None   # for UPDATED: where the archived copy is now
+    metadata_only: bool = False       # for UPDATED: the same text with new metadata, replaced in place
 
     def __post_init__(self) -> None:      # an outbox entry carries the outcome as its string
         object.__setattr__(self, "outcome", PageOutcome(self.outcome))
@@ -112,7 +116,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
         return PageOutcome.UNCHANGED, [], None
     record = plan.record
     if plan.outcome == PageOutcome.NEW:
-        rec = {**record, "version": 1}
+        rec = versioned(record, None)
         if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), if_absent=True):
             return PageOutcome.NEW, [plan.key], rec
     written: list[str] = []
@@ -120,7 +124,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
     for _ in range(MAX_CONFLICTS):
         current = _get_tagged(archive, plan.key)
         if current is None:                      # nothing there (any more): create it
-            rec = {**record, "version": 1}
+            rec = versioned(record, None)
             if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec),
                     if_absent=True):
                 return PageOutcome.NEW, written + [plan.key], rec
@@ -140,7 +144,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
         vkey = version_key(old_rec["site"], date, old_rec["id"], old_rec["content_sha256"])
         if _put(archive, vkey, old, content_type=JSON, metadata=object_metadata(old_rec), if_absent=True):
             written.append(vkey)
-        rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
+        rec = versioned(record, old_rec.get("version", 1))
         condition = {"if_match": etag} if etag else {}
         if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
             return PageOutcome.UPDATED, written + [plan.key], rec
@@ -163,20 +167,81 @@ def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[Pag
             return store_article(archive, Planned(PageOutcome.UPDATED, key, record, previous_key=key))
         if same_content(old_rec, record):
             return PageOutcome.UNCHANGED, [], None
-        rec = {**record, "version": int(old_rec.get("version", 1)) + 1}
+        rec = versioned(record, old_rec.get("version", 1))
         condition = {"if_match": etag} if etag else {}
         if _put(archive, key, encode(rec), content_type=JSON, metadata=object_metadata(rec), **condition):
             return PageOutcome.UPDATED, [key], rec
     raise ArchiveError(f"archive {archive.url}: {key} kept changing under {MAX_CONFLICTS} concurrent writes")
 
 
-def plan_article(record: dict, known, date: str) -> Planned:
-    """Decide what ``record`` means for the archive, given what the index knows of its id (or None)."""
+class Known(Protocol):
+    """What is known of an archived article: the index's entry, or :class:`Archived`."""
+
+    key: str
+    content_sha256: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Archived:
+    """An archived article as read from the archive (re-extraction): its key, and the record itself."""
+
+    key: str
+    record: dict
+
+    @property
+    def content_sha256(self) -> str:
+        return self.record["content_sha256"]
+
+    @property
+    def version(self) -> int:
+        return self.record.get("version", 1)
+
+
+def plan_article(record: dict, known: Known | None, date: str) -> Planned:
+    """Decide what ``record`` means for the archive, given what is known of its id (or None). Where the
+    archived record itself is known (:class:`Archived`), the same text with other metadata is a change too
+    (stored in place); the index knows only the text's hash."""
     if known is None:
-        return Planned(PageOutcome.NEW, article_key(record["site"], date, record["id"]), {**record, "version": 1})
-    if known.content_sha256 == record["content_sha256"]:
+        return Planned(PageOutcome.NEW, article_key(record["site"], date, record["id"]), versioned(record, None))
+    archived = known.record if isinstance(known, Archived) else None
+    if archived is not None and same_content(archived, record):
         return Planned(PageOutcome.UNCHANGED, known.key, record)
-    return Planned(PageOutcome.UPDATED, known.key, {**record, "version": known.version + 1}, previous_key=known.key)
+    if known.content_sha256 == record["content_sha256"]:
+        if archived is None:
+            return Planned(PageOutcome.UNCHANGED, known.key, record)
+        return Planned(PageOutcome.UPDATED, known.key, versioned(record, known.version), metadata_only=True)
+    return Planned(PageOutcome.UPDATED, known.key, versioned(record, known.version), previous_key=known.key)
+
+
+def store(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[str], dict | None]:
+    """Carry out ``plan``: :func:`store_metadata_change` for a change of metadata alone, else
+    :func:`store_article`."""
+    if plan.metadata_only:
+        return store_metadata_change(archive, plan.key, plan.record)
+    return store_article(archive, plan)
+
+
+class InvalidRecord(ValueError):
+    """A record built from a page breaks the schema: it is not archived."""
+
+    def __init__(self, record: ArticleRecord, found: list[str]):
+        super().__init__(f"invalid record: {record.url}: {'; '.join(found[:3])}")
+        self.field = found[0].split(":", 1)[0]
+
+
+def ingest(record: ArticleRecord, known: Known | None, write: Callable[[Planned], T]) -> tuple[Planned, T | None]:
+    """The one way a record built from a page goes into the archive, for the crawl and for re-extraction:
+    checked (once, cheaply: :meth:`ArticleRecord.problems`; ``InvalidRecord`` when it breaks the schema), placed
+    by its date, planned against what is ``known`` of its article (its ``version`` decided there), then
+    ``write`` (the crawl's uploader, or :func:`store`) unless nothing changed. Returns the plan and what
+    ``write`` returned (None when unchanged)."""
+    found = record.problems()
+    if found:
+        raise InvalidRecord(record, found)
+    date = utc_date(record.published_at, datetime.fromisoformat(record.fetched_at))
+    plan = plan_article(record.to_dict(), known, date)
+    return plan, (None if plan.outcome == PageOutcome.UNCHANGED else write(plan))
 
 
 def store_removal(archive: Archive, key: str, removed_at: str, how: str) -> bool:

@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import FetchAgain, PageItem
 from crawler.outcomes import Count, NotArticle, PageOutcome
-from crawler.extract.record import complete
+from crawler.extract.record import ArticleRecord
 from crawler.components import RunComponent
 from crawler.extract.selector_hits import extract_page
 from crawler.extract.verdict import PageVerdict
@@ -27,7 +27,7 @@ class ExtractPipeline(RunComponent):
         super().__init__(run)
         self.verdict = PageVerdict(run.index.other_holder)
 
-    async def process_item(self, item: PageItem) -> dict:
+    async def process_item(self, item: PageItem) -> ArticleRecord:
         run = self.run
         job = partial(extract_page, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
                       fetched_at=item.fetched_at)
@@ -68,6 +68,6 @@ class ExtractPipeline(RunComponent):
             run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
                             extra={"url": item.url})
         seen = run.index.first_seen(result["id"]) or run.index.first_seen(requested)
-        return complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc,
-                        first_seen_at=datetime.fromisoformat(seen) if seen else None,
-                        discovered_by=item.discovered_by)
+        return ArticleRecord.complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc,
+                                      first_seen_at=datetime.fromisoformat(seen) if seen else None,
+                                      discovered_by=item.discovered_by)

@@ -12,7 +12,6 @@ NEWSPIDER_MODULE = "crawler.fetch.spider"
 
 ITEM_PIPELINES = {
     "crawler.extract.pipeline.ExtractPipeline": 100,
-    "crawler.extract.validate.ValidatePipeline": 200,
     "crawler.archive.pipeline.ArchivePipeline": 300,
 }
 # a downloader that can be stopped (the run's deadline, SIGTERM): nothing is sent after it
