@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from crawler.extract.page import NotArticle, extract
-from crawler.extract.record import complete, problems
+from crawler.extract.record import ArticleRecord
 from crawler.sites import SITES
 from jobs.options import settings_from
 
@@ -45,11 +45,11 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(result, NotArticle):
         print(f"arshif extract: {path}: not an article ({result.reason})", file=sys.stderr)
         return 1
-    record = complete(result, fetched_at=now, run_id="extract", warc=None)
-    json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
+    record = ArticleRecord.complete(result, fetched_at=now, run_id="extract", warc=None)
+    json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-    for note, count in record["extractor"]["notes"].items():
+    for note, count in (record.extractor.notes or {}).items():
         print(f"arshif extract: cleaning note: {note} ×{count}", file=sys.stderr)
-    for problem in problems(record):
+    for problem in record.problems():
         print(f"arshif extract: note: the crawl would not archive this record as is: {problem}", file=sys.stderr)
     return 0

@@ -128,3 +128,64 @@ def test_a_partial_write_that_cannot_be_removed_is_left_for_a_later_run(tmp_path
     assert archive.sweep_partial_writes(timedelta(hours=1)) == 0
     monkeypatch.undo()
     assert stale.exists() and archive.sweep_partial_writes(timedelta(hours=1)) == 1
+
+
+def typed(text="نص المقال الأول كما هو.", **changes):
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from crawler.extract.record import ArticleRecord
+
+    rec = record(text)
+    extracted = {k: v for k, v in rec.items() if k in ArticleRecord.__dataclass_fields__}
+    made = ArticleRecord.complete(extracted, fetched_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc), run_id="r1",
+                                  warc=None)
+    return replace(made, **changes)
+
+
+def test_ingest_stores_a_checked_record_and_decides_its_version(tmp_path):
+    """The one path of the crawl and re-extraction: placed by its date, planned against what the index knows,
+    written by the caller's writer; unchanged text writes nothing."""
+    from functools import partial
+
+    from crawler.archive.store import ingest, store
+
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    index = ArticleIndex(tmp_path / "idx.sqlite", "elbalad")
+    write = partial(store, archive)
+    key = "articles/site=elbalad/date=2026-11-20/0123456789abcdef0123.json"
+    plan, (outcome, keys, stored) = ingest(typed(), None, write)
+    assert (plan.key, outcome, keys, stored["version"]) == (key, "new", [key], 1)
+    index.record(stored, key)
+    assert ingest(typed(), index.get(stored["id"]), write)[1] is None
+    plan, (outcome, _, stored) = ingest(typed("نص بعد تعديل."), index.get(stored["id"]), write)
+    assert (outcome, plan.record["version"], stored["version"]) == ("updated", 2, 2)
+    assert json.loads(archive.get(key))["version"] == 2
+
+
+def test_ingest_refuses_a_record_that_breaks_the_schema_and_writes_nothing(tmp_path):
+    from crawler.archive.store import InvalidRecord, ingest, store
+    import pytest
+
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    with pytest.raises(InvalidRecord) as caught:
+        ingest(typed(title=""), None, lambda plan: store(archive, plan))
+    assert caught.value.field == "title" and "https://www.elbalad.news/5634973" in str(caught.value)
+    assert list(archive.list("")) == []
+
+
+def test_ingest_against_the_archived_record_stores_a_change_of_metadata_alone_in_place(tmp_path):
+    """Re-extraction reads the archived record: the same text with better metadata is stored in place as the
+    next version (nothing under versions/); the same text and metadata is no write."""
+    from functools import partial
+
+    from crawler.archive.store import Archived, ingest, store
+
+    archive = LocalArchive(f"file://{tmp_path}/a")
+    write = partial(store, archive)
+    plan, (_, _, stored) = ingest(typed(), None, write)
+    assert ingest(typed(), Archived(plan.key, stored), write)[1] is None
+    better = typed(section="اقتصاد")
+    plan, (outcome, keys, stored) = ingest(better, Archived(plan.key, stored), write)
+    assert plan.metadata_only and (outcome, keys) == ("updated", [plan.key])
+    assert (stored["section"], stored["version"]) == ("اقتصاد", 2) and list(archive.list("versions/")) == []

@@ -47,7 +47,7 @@ class ArchivePipeline(RunComponent):
         run.report.count(outcome)
         run.report.keys_written.extend(keys)
         if outcome == PageOutcome.NEW:
-            run.report.lag(plan.record, run.index.built_at())
+            run.report.lag(record, run.index.built_at())
         if outcome != PageOutcome.PENDING:
             run.index.record(stored or plan.record, plan.key)
             run.log.debug("%s: %s → %s", outcome, record.url, plan.key)

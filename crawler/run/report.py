@@ -45,10 +45,14 @@ from collections import Counter
 from collections.abc import MutableMapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from crawler import __version__
 from crawler.archive.keys import run_key
 from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
+
+if TYPE_CHECKING:
+    from crawler.extract.record import ArticleRecord
 
 #: the counts every report starts with, in this order (``backlog`` is added at the run's end; the other ``Count``
 #: members when they happen)
@@ -127,15 +131,15 @@ class RunReport:
         if url is not None and len(self.failures) < MAX_FAILURES:
             self.failures.append({"url": url, "reason": reason})
 
-    def lag(self, record: dict, since: datetime | None) -> None:
+    def lag(self, record: ArticleRecord, since: datetime | None) -> None:
         """A new article archived: its lags, when it was published after ``since`` (the archive's start)."""
-        published, fetched = record.get("published_at"), datetime.fromisoformat(record["fetched_at"])
+        published, fetched = record.published_at, datetime.fromisoformat(record.fetched_at)
         if not published or since is None or datetime.fromisoformat(published) < since - SITE_DATE_PRECISION:
             return
         self.lags["published"].append(max(0, round((fetched - datetime.fromisoformat(published)).total_seconds())))
-        seen = record.get("first_seen_at")
-        if seen:
-            self.lags["first_seen"].append(max(0, round((fetched - datetime.fromisoformat(seen)).total_seconds())))
+        if record.first_seen_at:
+            self.lags["first_seen"].append(
+                max(0, round((fetched - datetime.fromisoformat(record.first_seen_at)).total_seconds())))
 
     def count_selectors(self, hits: dict[str, bool]) -> None:
         """One article page's ``{field: whether the site's own selector matched}``."""
