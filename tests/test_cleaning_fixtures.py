@@ -185,7 +185,7 @@ def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
                               log=logging.getLogger("arshif.test"), index=ArticleIndex(tmp_path / "i.sqlite", "elbalad"))
         with caplog.at_level(logging.WARNING, "arshif.test"):
             record = asyncio.run(ExtractPipeline(run).process_item(item))
-    assert record["extractor"]["notes"] == {"cut_at_box": 1} and problems(record) == []
+    assert record.extractor.notes == {"cut_at_box": 1} and record.problems() == [] and problems(record.to_dict()) == []
     assert run.report.errors == {"cleaning: cut_at_box": 1}
     assert any("cut_at_box" in r.getMessage() and URLS["elbalad"] in r.getMessage() for r in caplog.records)
 

@@ -33,7 +33,7 @@ class PageFate(RunComponent):
 
     def item_error(self, item, response, spider, failure) -> None:
         run, exc = self.run, failure.value
-        url = getattr(item, "url", None)         # a PageItem or an ArticleRecord
+        url = getattr(item, "url", None) or (item.get("url") if isinstance(item, dict) else None)
         run.report.count(PageOutcome.FAILED)
         run.report.error(f"pipeline error: {type(exc).__name__}", url)
         run.log.error("page not archived: %s: %s: %s", url, type(exc).__name__, exc, extra={"url": url})
