@@ -133,7 +133,7 @@ class ArticleRecord:
         doc="Where the raw response is: the WARC file's archive key and the byte offset of its response record (each "
             "record is its own gzip member).",
         column="where the raw response is; null when it was not recorded")
-    version: int = spec(minimum=1, arrow="int32", doc="1 for the first archived text, +1 for each edit seen.",
+    version: int = spec(minimum=1, arrow="int32", default=1, doc="1 for the first archived text, +1 for each edit seen.",
                         column="1 for the first archived text, +1 for each edit seen")
     removed_at: str | None = spec(
         fmt="date-time", pattern=OFFSET, required=False, omit_null=True, default=None,
@@ -152,7 +152,8 @@ class ArticleRecord:
                  first_seen_at: datetime | None = None, discovered_by: str | None = None) -> ArticleRecord:
         """The extractor's fields plus what the crawl knows: when discovery first showed it (``first_seen_at``,
         default the fetch), when it was fetched, which run, which kind of discovery source led to the page,
-        where the raw bytes are. Its ``version`` is 1 until :func:`versioned` decides it against the archive."""
+        where the raw bytes are. Its ``version`` is the default, 1, until :func:`versioned` decides it against what
+        the archive holds."""
         ex = extracted["extractor"]
         return cls(**{**extracted,
                       "schema_version": SCHEMA_VERSION,
@@ -161,8 +162,7 @@ class ArticleRecord:
                       "fetched_at": fetched_at.isoformat(timespec="seconds"),
                       "run_id": run_id,
                       "discovered_by": discovered_by,
-                      "warc": WarcPointer(**warc) if warc is not None else None,
-                      "version": 1})
+                      "warc": WarcPointer(**warc) if warc is not None else None})
 
     def problems(self) -> list[str]:
         """Every way this record breaks the schema, as 'field: message' strings (empty when valid): the
