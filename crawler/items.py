@@ -15,7 +15,7 @@ class PageItem:
     encoding: str | None           # charset from the Content-Type header, if any
     fetched_at: datetime
     warc: dict | None              # {"file", "offset", "record_id"} of the raw response
-    discovered_by: str | None = None   # the kind of discovery source that led to it (feed, sitemap, listing, id_probe)
+    discovered_by: str | None = None   # how it was found: feed, sitemap, listing, id_probe or revisit
 
 
 class FetchAgain(DropItem):

@@ -87,3 +87,36 @@ def test_metrics_give_lag_quantiles_and_removals_and_keep_watches_apart():
     assert values[("arshif_removed_total", (("site", "elbalad"),))] == 2
     assert values[("arshif_watch_runs_total", (("result", "failed"), ("site", "elbalad")))] == 1
     assert values[("arshif_last_run_result", (("arshif_last_run_result", "ok"), ("site", "elbalad")))] == 1
+
+
+def test_a_version_written_by_a_revisit_says_it_was_found_by_a_revisit(tmp_path):
+    """A real revisit: a crawl archives the replica's articles, one is edited, the next crawl fetches it again on
+    its revisit schedule (before any discovery source could lead to it) and writes version 2, whose
+    ``discovered_by`` says ``revisit`` (not null: a record says how this version was found)."""
+    import time
+
+    from crawler.discover.ids import number_in
+    from crawler.extract.record import problems
+    from crawler.sites import get_site
+    from replica.server import ReplicaServer
+    from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, run_reports
+
+    with ReplicaServer(plain=PLAIN) as replica:
+        env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                        ARSHIF_SITES__ELBALAD__REVISIT_AFTER='["1s", "1h"]')
+        first = arshif("crawl", "elbalad", env=env)
+        assert first.returncode == 0, first.stderr[-2000:]
+        [record] = [r for r in archived(tmp_path / "archive") if r["site"] == "elbalad"][:1]
+        replica.edit(str(number_in(record["canonical_url"], get_site("elbalad"))), site="elbalad",
+                     after=datetime.now(timezone.utc))
+        # its revisit is due 1 s after discovery first showed it (the record's first_seen_at, to the second)
+        due_at = datetime.fromisoformat(record["first_seen_at"]) + timedelta(seconds=2)
+        while datetime.now(timezone.utc) < due_at:
+            time.sleep(0.05)
+        second = arshif("crawl", "elbalad", env=env)
+        assert second.returncode == 0, second.stderr[-2000:]
+    assert run_reports(tmp_path / "archive", "elbalad")[-1]["counts"]["revisited"] > 0
+    [edited] = [r for r in archived(tmp_path / "archive") if r["id"] == record["id"]]
+    assert edited["version"] == 2 and edited["text"] != record["text"]
+    assert edited["discovered_by"] == "revisit"
+    assert problems(edited) == []

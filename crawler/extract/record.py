@@ -123,12 +123,14 @@ class ArticleRecord:
     fetched_at: str = spec(fmt="date-time", pattern=OFFSET, column="when this version was fetched, in UTC")
     run_id: str = spec(min_length=1, column="the run that fetched this version")
     discovered_by: str | None = spec(
-        enum=("feed", "sitemap", "listing", "id_probe", None), required=False,
-        doc="The kind of discovery source that led to this version's fetch: a feed, a sitemap (robots.txt's "
-            "included), a listing, or a probe of the site's own article number (id_probe, a page no feed, sitemap or "
-            "listing showed); null for arshif refetch and for records written before the field existed.",
+        enum=("feed", "sitemap", "listing", "id_probe", "revisit", None), required=False,
+        doc="How this version's fetch was found: the kind of discovery source that led to it (a feed, a sitemap "
+            "(robots.txt's included), a listing, or a probe of the site's own article number: id_probe, a page no "
+            "feed, sitemap or listing showed), or revisit (an archived article fetched again on its revisit_after "
+            "schedule); null for arshif refetch and for records written before the field existed.",
         column="the kind of discovery source that led to this version's fetch: feed, sitemap, listing or id_probe "
-               "(a probe of the site's own article number); null for arshif refetch and older records")
+               "(a probe of the site's own article number), or revisit (an archived article fetched again on its "
+               "revisit_after schedule); null for arshif refetch and older records")
     warc: WarcPointer | None = spec(
         doc="Where the raw response is: the WARC file's archive key and the byte offset of its response record (each "
             "record is its own gzip member).",

@@ -225,7 +225,9 @@ class NewsSpider(scrapy.Spider):
             encoding=encoding,
             fetched_at=datetime.now(timezone.utc),
             warc=response.meta.get("warc"),
-            discovered_by=doc.kind if (doc := response.meta.get("doc")) is not None else None,
+            # how this version was found: a revisit of an archived article, or the discovery source that led to it
+            discovered_by="revisit" if response.meta.get("revisit")
+            else doc.kind if (doc := response.meta.get("doc")) is not None else None,
         )
 
     def follow_redirect(self, response: Response) -> Iterable[scrapy.Request]:
