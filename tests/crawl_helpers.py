@@ -138,3 +138,25 @@ def read_while_rewriting(read, rewrite, *, min_rewrites: int, max_rewrites: int,
         thread.join()
     assert not errors, errors
     return seen
+
+
+def layout_crawl_fixtures(layout: int):
+    """The module-scoped fixtures of a test module about one replica layout: ``replica`` (serving ``layout``)
+    and ``crawled`` (``(tmp, env, result)`` of one ``arshif crawl`` of it). In the module:
+    ``replica, crawled = layout_crawl_fixtures(2)``."""
+    import pytest
+
+    from replica.server import ReplicaServer
+
+    @pytest.fixture(scope="module")
+    def replica():
+        with ReplicaServer(port=0, layout=layout) as server:
+            yield server
+
+    @pytest.fixture(scope="module")
+    def crawled(replica, tmp_path_factory):
+        tmp = tmp_path_factory.mktemp(f"layout{layout}")
+        env = crawl_env(replica, tmp)
+        return tmp, env, arshif("crawl", env=env)
+
+    return replica, crawled

@@ -15,9 +15,8 @@ from bench.extraction import BASE_URL, NOW, evaluate, replica_pages
 from crawler.extract.page import extract
 from bench.quality import Score
 from crawler.sites import get_site
-from replica.server import ReplicaServer
-from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
-                                 expected_urls, run_reports)
+from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise,
+                                 expected_urls, layout_crawl_fixtures, run_reports)
 
 SITES = ("rt_arabic", "elbalad")
 F1_FLOOR = 0.97
@@ -103,18 +102,7 @@ def test_the_credit_goes_by_structure_even_where_no_line_rule_knows_it():
 
 # --- a whole crawl of layout 3 -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def replica():
-    with ReplicaServer(port=0, layout=3) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def crawled(replica, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("layout3")
-    env = crawl_env(replica, tmp)
-    result = arshif("crawl", env=env)
-    return tmp, env, result
+replica, crawled = layout_crawl_fixtures(3)
 
 
 @pytest.mark.slow

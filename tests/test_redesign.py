@@ -10,7 +10,7 @@ import pytest
 from bench.extraction import Score
 from replica.server import ReplicaServer
 from tests.crawl_helpers import (archived, arshif, assert_each_article_archived_once, assert_no_noise, crawl_env,
-                                 expected_urls, run_reports)
+                                 expected_urls, layout_crawl_fixtures, run_reports)
 
 pytestmark = pytest.mark.slow   # whole crawls in child processes (deselect: -m 'not slow')
 
@@ -19,18 +19,7 @@ F1_FLOOR = 0.95
 REDESIGN_WARNING = "did the site change its layout?"
 
 
-@pytest.fixture(scope="module")
-def replica():
-    with ReplicaServer(port=0, layout=2) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def crawled(replica, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("redesign")
-    env = crawl_env(replica, tmp)
-    result = arshif("crawl", env=env)
-    return tmp, env, result
+replica, crawled = layout_crawl_fixtures(2)
 
 
 def _by_url(tmp) -> dict[str, dict]:
