@@ -365,38 +365,28 @@ def second_crawl_while_the_first_runs(replica, archive, first_env: dict, second_
     return second, first_then, first.returncode, stderr
 
 
-def test_second_crawl_from_another_state_folder_on_s3(s3, replica, tmp_path):
-    """Two crawls of one bucket on one host, each with its own state folder (so their local locks differ):
-    the second finds the first's lease held by a live process and does not start (exit 75) — it neither takes
-    the lease over nor marks the first run killed."""
-    first_env = s3.env_(ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-a"))
-    second_env = s3.env_(ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-b"))
-    archive = s3.archive()
+@pytest.mark.parametrize("backend", ["S3", "local"])
+def test_second_crawl_from_another_state_folder(backend, replica, tmp_path, request):
+    """Two crawls of one archive on one host, each with its own state folder (so their local locks differ), on
+    a bucket (its lease an object) and on a local archive folder (its lease a lock in the folder itself): the
+    second finds the first's lease held by a live process and does not start (exit 75) — it neither takes the
+    lease over nor marks the first run killed."""
+    states = [{"ARSHIF_ARCHIVE__STATE_DIR": str(tmp_path / name)} for name in ("state-a", "state-b")]
+    s3 = request.getfixturevalue("s3") if backend == "S3" else None
+    if s3 is not None:
+        first_env, second_env = (s3.env_(**state) for state in states)
+        archive = s3.archive()
+    else:
+        first_env, second_env = (crawl_env(replica, tmp_path, **state) for state in states)
+        archive = open_archive(first_env["ARSHIF_ARCHIVE__URL"])
     second, first_then, code, stderr = second_crawl_while_the_first_runs(replica, archive, first_env, second_env)
-    s3.outputs += [second.stderr, stderr]
-    row = measure("second crawl, other state folder (S3)", "a crawl with another state folder started while the "
-                  "first ran (same host)", archive, expected_articles(replica, [SITE]))
+    if s3 is not None:
+        s3.outputs += [second.stderr, stderr]
+    row = measure(f"second crawl, other state folder ({backend})", "a crawl with another state folder started "
+                  "while the first ran (same host)", archive, expected_articles(replica, [SITE]))
     assert second.returncode == 75, second.stderr[-3000:]
     assert "another crawl holds the archive's write lease" in second.stderr, second.stderr[-3000:]
-    assert "taking over" not in second.stderr + stderr
-    assert first_then["result"] == "running", first_then
-    assert code == 0, stderr[-3000:]
-    assert [r["result"] for r in run_report_of(archive)] == ["ok"]
-    clean(row)
-
-
-def test_second_crawl_from_another_state_folder_on_a_local_archive(replica, tmp_path):
-    """The same with a local archive folder: its lease is a lock in the folder itself, so the second crawl does
-    not start, and the first run is never marked killed."""
-    first_env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-a"))
-    second_env = crawl_env(replica, tmp_path, ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path / "state-b"))
-    archive = open_archive(first_env["ARSHIF_ARCHIVE__URL"])
-    second, first_then, code, stderr = second_crawl_while_the_first_runs(replica, archive, first_env, second_env)
-    row = measure("second crawl, other state folder (local)", "a crawl with another state folder started while "
-                  "the first ran (same host)", archive, expected_articles(replica, [SITE]))
-    assert second.returncode == 75, second.stderr[-3000:]
-    assert "another crawl holds the archive's write lease" in second.stderr, second.stderr[-3000:]
-    assert "marked killed" not in second.stderr + stderr
+    assert "taking over" not in second.stderr + stderr and "marked killed" not in second.stderr + stderr
     assert first_then["result"] == "running", first_then
     assert code == 0, stderr[-3000:]
     assert [r["result"] for r in run_report_of(archive)] == ["ok"]
