@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS not_articles (id TEXT PRIMARY KEY, reason TEXT NOT NU
                                          attempts INTEGER NOT NULL DEFAULT 1, retry_at TEXT);
 -- the validators of feeds and sitemaps, for conditional requests (ETag / Last-Modified)
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT);
+-- which discovery documents listed each article (and those that led to them: a sitemap index, a listing's first
+-- page), so that an article gone from the archive has only their validators forgotten (``forget_gone``)
+CREATE TABLE IF NOT EXISTS listings (id TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (id, url));
 -- when discovery first showed each article (kept when the index is rebuilt: the archive's records carry it too)
 CREATE TABLE IF NOT EXISTS first_seen (id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
 -- the revisit schedule of each archived article: its publication and its last fetch (crawler/discover/revisits.py)
@@ -112,6 +115,9 @@ class ArticleIndex:
         for column, decl in (("attempts", "INTEGER NOT NULL DEFAULT 1"), ("retry_at", "TEXT")):
             if column not in columns:       # an index written before transient answers were told apart
                 self._db.execute(f"ALTER TABLE not_articles ADD COLUMN {column} {decl}")
+        # the articles fetched before this index recorded their documents (``listings``) are not known to them
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('listings_since', ?)",
+                         (datetime.now().astimezone().isoformat(),))
 
     @staticmethod
     def path(folder: Path, site: str) -> Path:
@@ -140,12 +146,14 @@ class ArticleIndex:
             parts = parse_article_key(key)
             if parts is None:
                 continue
-            rows.append((parts["id"], "", key, "", 0, stored_at.isoformat()))
+            url = ""
             if number is not None and since is not None and parts["date"] >= since:
                 data = archive.get(key)
-                num = number(json.loads(data)["canonical_url"]) if data else None
+                url = json.loads(data)["canonical_url"] if data else ""
+                num = number(url) if url else None
                 if num is not None:
                     numbers.append((num, ARCHIVED, parts["date"], 0, stored_at.isoformat()))
+            rows.append((parts["id"], url, key, "", 0, stored_at.isoformat()))
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM articles")
@@ -157,21 +165,38 @@ class ArticleIndex:
             self._db.execute("COMMIT")
         return len(rows)
 
-    def forget_gone(self, archive: Archive) -> list[str]:
+    def forget_gone(self, archive: Archive, number: Callable[[str], int | None] | None = None) -> list[str]:
         """Forget the articles whose objects the archive no longer holds (deleted behind our back, between runs
         or during one): one listing of the site's ``articles/`` (a LIST request per 1,000 keys), compared with
-        the keys known here. Their URLs are then fetched again and written as new; the feeds' and sitemaps'
-        validators are forgotten with them, so that no 304 hides the documents that list those URLs. Returns
-        the keys forgotten."""
+        the keys known here. Their URLs are then fetched again and written as new. Forgotten with them: the
+        validators of the discovery documents that listed them (``listings``), so that their next read is a
+        full answer that lists those URLs again while every other document keeps its 304 (all validators, for
+        an article fetched before its documents were recorded); and, with ``number`` (canonical URL → the
+        site's article number), their numbers' "archived" in ``ids``, so that an article only its own URL
+        shows is probed and archived again (``crawler/discover/ids.py``). Returns the keys forgotten."""
         listed = {key for key, _ in archive.list_info(f"articles/site={self.site}/")}
         with self._lock:
-            gone = [(aid, key) for aid, key in self._db.execute("SELECT id, key FROM articles") if key not in listed]
+            gone = [(aid, key, url, fetched) for aid, key, url, fetched in
+                    self._db.execute("SELECT id, key, canonical_url, fetched_at FROM articles") if key not in listed]
             if gone:
+                since = self._db.execute("SELECT value FROM meta WHERE name='listings_since'").fetchone()[0]
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany("DELETE FROM articles WHERE id=? AND key=?", gone)
-                self._db.execute("DELETE FROM validators")
+                self._db.executemany("DELETE FROM articles WHERE id=? AND key=?", [(a, k) for a, k, _, _ in gone])
+                if any(datetime.fromisoformat(fetched) < datetime.fromisoformat(since) for *_, fetched in gone):
+                    self._db.execute("DELETE FROM validators")
+                else:
+                    self._db.executemany("DELETE FROM validators WHERE url IN (SELECT url FROM listings WHERE id=?)",
+                                         [(aid,) for aid, _, _, _ in gone])
+                self._db.executemany("DELETE FROM listings WHERE id=?", [(aid,) for aid, _, _, _ in gone])
+                numbers = [(n,) for _, _, url, _ in gone if url and number and (n := number(url)) is not None]
+                self._db.executemany("DELETE FROM ids WHERE num=? AND state='archived'", numbers)
                 self._db.execute("COMMIT")
-        return [key for _, key in gone]
+        return [key for _, key, _, _ in gone]
+
+    def remember_listings(self, listings: set[tuple[str, str]]) -> None:
+        """``{(article id, URL)}``: the discovery documents that listed each article, or led to one that did."""
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO listings VALUES (?,?)", sorted(listings))
 
     def built_at(self) -> datetime | None:
         """When this index was first built (the archive's first run on this machine), or None."""

@@ -35,6 +35,7 @@ class Candidates:
         self.seen: set[str] = set()
         self.known_skipped: dict[str, datetime | None] = {}   # id → the date it was skipped as archived for
         self.failed: set[str] = set()      # article URLs that failed this run: not asked for again until next run
+        self.listed: list[tuple[str, Document]] = []   # (id, the document that listed it), ids.probe's aside
         # (-priority, order, URL, id, lastmod, document), a heap (newest first)
         self._heap: list[tuple[int, int, str, str, datetime | None, Document | None]] = []
         self._order = itertools.count()
@@ -51,7 +52,7 @@ class Candidates:
         """A discovered article: kept to be asked for, newest first (True), unless it is not to be fetched.
         ``probe``: an id probe (``crawler/discover/ids.py``), asked for whatever the index says (its plan left
         out what is archived), in the order probes are added, after the articles discovery listed."""
-        wanted = self.wanted(url, lastmod, force=probe)
+        wanted = self.wanted(url, lastmod, force=probe, doc=None if probe else doc)
         if not wanted:
             return False
         priority = -next(self._order) if probe else article_priority(lastmod)
@@ -65,16 +66,19 @@ class Candidates:
         return heapq.heappop(self._heap)[2:]
 
     def wanted(self, url: str, lastmod: datetime | None, *, redirect_of: str | None = None,
-               force: bool = False) -> tuple[str, str] | None:
+               force: bool = False, doc: Document | None = None) -> tuple[str, str] | None:
         """The article at ``url`` as (canonical URL, id) if it is to be asked for: not when its id was seen in
         this run (one article under several addresses is one request) or (unless ``force``) the index says it
         is archived and unchanged. ``redirect_of``: the id of the article URL that redirected here (the same
-        article may answer under its canonical address)."""
+        article may answer under its canonical address). ``doc``: the discovery document that listed it (kept
+        in ``listed``, whether it is asked for or not)."""
         run = self.run
         canonical = canonicalize(url, run.base_url, run.spec)
         if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.failed:
             return None
         aid = article_id(canonical, run.base_url, run.spec)
+        if doc is not None:
+            self.listed.append((aid, doc))
         if aid in self.seen:
             if aid != redirect_of and not _later(lastmod, self.known_skipped.get(aid, lastmod)):
                 return None

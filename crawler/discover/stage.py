@@ -300,3 +300,18 @@ class Discovery:
 
     def validator_changes(self):
         return validator_changes(self.sources)
+
+    def listings(self) -> set[tuple[str, str]]:
+        """``(article id, URL)``: each article this run was shown, with the document that listed it and those
+        that led to that one (a sitemap index, a listing's first page), at their final URLs — forgetting their
+        validators has the article listed again (``ArticleIndex.forget_gone``)."""
+        chains: dict[int, list[str]] = {}
+
+        def walk(doc, above: list[str]) -> None:
+            chains[id(doc)] = [*above, doc.url]
+            for child in doc.children:
+                walk(child, chains[id(doc)])
+
+        for source in self.sources:
+            walk(source.root, [])
+        return {(aid, url) for aid, doc in self.candidates.listed for url in chains.get(id(doc), [doc.url])}

@@ -13,6 +13,7 @@ import socket
 import threading
 from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.index import ArticleIndex, archive_state_dir
 from crawler.archive.keys import warc_key
 from crawler.archive.uploader import Uploader
-from crawler.discover.ids import rebuild_index
+from crawler.discover.ids import number_in, rebuild_index
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
@@ -72,7 +73,7 @@ def _check_index(run: "SiteRun") -> None:
     (deleted behind the crawler's back) are forgotten, so that this run fetches and writes them again. One
     warning line and the count ``gone_from_archive``; an archive that does not answer is checked next run."""
     try:
-        gone = run.index.forget_gone(run.archive)
+        gone = run.index.forget_gone(run.archive, partial(number_in, spec=run.spec))
     except ArchiveError as exc:
         run.log.warning("index not checked against the archive, archive unavailable: %s", exc)
         return
@@ -190,6 +191,7 @@ class SiteRun:
             self.ids.remember(not_articles_too=bool(archived))
         if self.discovery is not None and (archived or not self.not_articles):
             self.index.remember_validators(*self.discovery.validator_changes())
+            self.index.remember_listings(self.discovery.listings())
 
     def transient_backoff(self, answer: NotArticle, attempts: int) -> timedelta:
         """How long a page that was not the article ``attempts`` times in a row waits before it is fetched
