@@ -149,7 +149,8 @@ def _coverage_lines(ids: dict) -> list[str]:
                 + (" (sparse)" if ids["sparse"] else ""))]
     for day, tally in ids["days"].items():
         day_share = "—" if tally["coverage"] is None else f"{tally['coverage']:.1%}"
-        lines.append(f"    {day}  {day_share}  ({tally['archived']} archived of {tally['ids'] - tally['gaps']}"
+        articles = tally["archived"] + tally["unprobed"] * ids.get("open_rate", 1.0)   # estimated where sparse
+        lines.append(f"    {day}  {day_share}  ({tally['archived']} archived of {articles:.0f}"
                      f" articles, {tally['unprobed']} unprobed)")
     return lines
 

@@ -289,3 +289,49 @@ def test_numbers_long_past_the_range_are_forgotten(tmp_path):
     IdLedger(SimpleNamespace(cfg=cfg, spec=get_site("elbalad"), index=index, base_url=cfg.base_url)).remember(True)
     assert sorted(index.numbers(1000)) == [1000]           # 979 and below: more than two ranges below the top
     assert index.lowest_archived_number() == 1000
+
+
+def _crawl_sparse(tmp_path, clock=None) -> tuple[subprocess.CompletedProcess, dict]:
+    """``arshif crawl elbalad`` of the replica at the default probe settings: the base corpus numbers its
+    articles 7–400 apart (sparse ids), ``clock`` may publish more above them."""
+    import re
+
+    with ReplicaServer(plain=PLAIN, clock=clock) as replica:
+        assert clock is None or clock.done.wait(60)
+        env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                        ARSHIF_SITES__ELBALAD__ID_PROBES="200")
+        done = arshif("crawl", "elbalad", env=env)
+    [report] = run_reports(tmp_path / "archive", "elbalad")
+    summary = re.search(r"not article (\d+), .*, probed (\d+) numbers: (\d+) articles, (\d+) gaps, (\d+) not "
+                        r"published yet, coverage ([\d.]+)%", done.stdout + done.stderr)
+    assert summary, (done.stdout + done.stderr)[-3000:]
+    not_article, probed, articles, gaps, unpublished = map(int, summary.groups()[:5])
+    # probed numbers that were gaps are told apart from fetched pages that were no article
+    assert (probed, articles, gaps, unpublished) == (report["ids"]["probed"], *report["ids"]["probes"].values())
+    assert not_article + gaps + unpublished == report["counts"]["not_article"]
+    assert float(summary.group(6)) == round(report["ids"]["coverage"] * 100, 1)
+    return done, report
+
+
+def test_a_healthy_run_over_sparse_numbers_says_what_its_probes_found_and_coverage_100(tmp_path):
+    """The replica's base corpus (numbers 7–400 apart, every article in a feed, sitemap or listing): the probes
+    find gaps only, so the unprobed numbers of the sparse range are no missed articles: coverage 100%, ok (it
+    was 0.6%: 16 archived ÷ 2,805 numbers not known gaps)."""
+    done, report = _crawl_sparse(tmp_path)
+    ids = report["ids"]
+    assert ids["sparse"] and ids["unprobed"] > 1000 and ids["probes"]["articles"] == 0, ids
+    assert ids["probes"]["gaps"] > 100 and ids["open_rate"] == 0
+    assert ids["coverage"] == 1.0 and report["result"] == "ok" and done.returncode == 0
+    assert report["counts"]["not_article"] - ids["probes"]["gaps"] - ids["probes"]["not_given_yet"] < 10
+
+
+def test_a_run_whose_probes_find_hidden_articles_among_sparse_numbers_is_not_ok(tmp_path):
+    """Sparse numbers, and articles only their own URL shows (half of 10 published): the probes archive them,
+    and the numbers left unprobed are estimated to hold more at the rate the probes found them: coverage under
+    100%, degraded, saying so."""
+    clock = Clock(every=0.05, ticks=10, steps=[Publish(per_tick=1, hide_every=2, gap_every=0)])
+    done, report = _crawl_sparse(tmp_path, clock)
+    ids = report["ids"]
+    assert ids["sparse"] and ids["probes"]["articles"] == 5 and 0 < ids["open_rate"] < 0.1, ids
+    assert ids["coverage"] < 1 and report["result"] == "degraded" and done.returncode == 3
+    assert "the probes found 5 articles no discovery source showed" in report["reason"], report["reason"]

@@ -18,7 +18,12 @@ Where a site's numbers are sparse (below ``id_sparse_below``: numbers shared wit
 probes find nothing, so the budget follows the density: ``ceil(id_probes × density ÷ id_sparse_below)``.
 
 *Coverage* = archived ÷ (numbers in the range − known gaps), per day (a number's day is its archived article's,
-else that of the nearest archived number below it) and in all; ``unprobed`` counts the numbers left open.
+else that of the nearest archived number below it) and in all; ``unprobed`` counts the numbers left open. Each
+unprobed number counts as an article the archive misses — except where the ids are sparse: there most of them
+are no article, and they count for the share of articles this run's probes found among the holes they asked
+for (``open_rate``; the density when no probe of the range answered). A healthy run over sparse numbers whose
+probes found nothing discovery had not shown is at 100%; one whose probes did find such articles estimates
+those left among the unprobed numbers, and is not ``ok`` (``crawler/run/report_extension.py``).
 """
 from __future__ import annotations
 
@@ -53,8 +58,9 @@ def rebuild_index(index, archive, spec, lookback_days: float) -> int:
     return index.rebuild(archive, partial(number_in, spec=spec), since)
 
 
-def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: int) -> dict:
-    """Coverage of the range ``low``–``high`` from the numbers seen in it (number → (state, day, checks))."""
+def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: int, open_rate: float = 1.0) -> dict:
+    """Coverage of the range ``low``–``high`` from the numbers seen in it (number → (state, day, checks)), each
+    unprobed number counted as ``open_rate`` of an article (1: every one; sparse ids: see the module)."""
     days: dict[str, dict[str, int]] = defaultdict(lambda: {"ids": 0, "archived": 0, "gaps": 0, "unprobed": 0})
     open_numbers: list[int] = []
     first_day = next((numbers[n][1] for n in range(low, high + 1) if n in numbers and numbers[n][1]), None)
@@ -72,10 +78,11 @@ def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: in
     total = {name: sum(t[name] for t in days.values()) for name in ("ids", "archived", "gaps", "unprobed")}
 
     def ratio(t: dict[str, int]) -> float | None:
-        articles = t["ids"] - t["gaps"]
+        articles = t["archived"] + t["unprobed"] * open_rate      # = ids − gaps, at open_rate 1
         return round(t["archived"] / articles, 4) if articles else None
 
-    return {"low": low, "high": high, **total, "coverage": ratio(total), "open": open_numbers[-OPEN_SHOWN:][::-1],
+    return {"low": low, "high": high, **total, "coverage": ratio(total), "open_rate": open_rate,
+            "open": open_numbers[-OPEN_SHOWN:][::-1],
             "days": {d: {**t, "coverage": ratio(t)} for d, t in sorted(days.items())}}
 
 
@@ -93,6 +100,7 @@ class IdLedger:
         self.probing = run.spec.id_url is not None and cfg.id_probes > 0 and not watch
         self.seen: set[int] = set()             # numbers discovery (or a probe) led this run to
         self.gaps: dict[int, str] = {}          # numbers found to be no article in this run
+        self.planned: set[int] = set()          # the numbers this run probes
         self.probed = 0
         self.budget = 0
         self.density: float | None = None
@@ -152,6 +160,7 @@ class IdLedger:
             if state == ARCHIVED or num in self.seen or (state is not None and checks >= self.rechecks):
                 continue
             urls.append(self.run.cfg.url(self.run.spec.id_url.format(id=num)))
+            self.planned.add(num)
         self.probed = len(urls)
         return urls
 
@@ -187,6 +196,23 @@ class IdLedger:
         if len(resolved) > archived:
             self.density = round(archived / len(resolved), 4)
         sparse = self.density is not None and self.density < cfg.id_sparse_below
-        return {**coverage(numbers, *span), "probing": self.probing, "probed": self.probed,
+        found = self.probe_findings(numbers, span[1])
+        open_rate = 1.0
+        if sparse:      # the unprobed numbers of sparse ids: articles at the rate this run's probes found some
+            answered = found["articles"] + found["gaps"]
+            open_rate = round(found["articles"] / answered, 4) if answered else self.density
+        return {**coverage(numbers, *span, open_rate=open_rate), "probes": found, "probing": self.probing,
+                "probed": self.probed,
                 "budget": self.budget, "density": self.density, "sparse": sparse,
                 "id_url": self.run.spec.id_url, "window": self.window}
+
+    def probe_findings(self, numbers: dict, high: int) -> dict[str, int]:
+        """What this run's probes found: ``articles`` (archived now), ``gaps`` (no article, or nothing, in the
+        range) and ``not_given_yet`` (nothing above the range's top: not published yet); the rest failed."""
+        found = {"articles": 0, "gaps": 0, "not_given_yet": 0}
+        for num in self.planned:
+            if numbers.get(num, (None,))[0] == ARCHIVED:
+                found["articles"] += 1
+            elif num in self.gaps:
+                found["gaps" if num <= high else "not_given_yet"] += 1
+        return found

@@ -180,10 +180,16 @@ class RunReport:
 
     def summary(self) -> str:
         c = Counter(self.counts)
+        ids = self.ids or {}
+        probes = ids.get("probes") or {}
+        # an id probe that found no article is a gap in the numbers, not a page that was no article: told apart
+        c[PageOutcome.NOT_ARTICLE] -= probes.get("gaps", 0) + probes.get("not_given_yet", 0)
         return (f"{self.site}: {self.result} in {self.duration_s or 0:.1f}s — discovered {c[Count.DISCOVERED]}, "
                 f"fetched {c[Count.FETCHED]}, "
                 + ", ".join(f"{o.replace('_', ' ')} {c[o]}" for o in PageOutcome)
-                + (f", coverage {self.ids['coverage']:.1%}" if self.ids and self.ids.get("coverage") is not None else "")
+                + (f", probed {ids['probed']} numbers: {probes['articles']} articles, {probes['gaps']} gaps, "
+                   f"{probes['not_given_yet']} not published yet" if ids.get("probed") and probes else "")
+                + (f", coverage {ids['coverage']:.1%}" if ids.get("coverage") is not None else "")
                 + (f" — {self.reason}" if self.reason else "") + f" [run {self.run_id}]")
 
 
