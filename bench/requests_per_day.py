@@ -1,19 +1,27 @@
 """Requests per day per site at the real sites' volumes, and the lag the schedule gives, computed from the
 settings (``settings.toml`` and the site modules: feeds, sitemaps, listings, ``every``, ``watch_every``,
-``revisit_after``), then checked against a short ``arshif serve`` of the replica on a clock.
+``revisit_after``, ``id_probes``), then checked kind by kind against a short ``arshif serve`` of the replica on a
+clock.
 
 The model, per site and day, for N new articles a day (El Balad ~1,000, RT ~300: the ids' growth,
-``/work/shared/reference/sites.md``):
+``/work/shared/reference/sites.md``), R = 86400/every full runs and W = 86400/watch_every − R feed watches:
 
-* full runs: 86400/every, each robots.txt + every feed + every sitemap + each listing's ``listing_pages`` pages
-  (a sitemap index's children are not counted: none is confirmed on either site);
-* feed watches: 86400/watch_every (less the full runs' slots), each robots.txt (every run is its own process,
-  and Scrapy reads robots.txt once a process) + every feed, most answered 304;
+* robots.txt: R + W (every run is its own process, and Scrapy reads robots.txt once a process);
+* feeds: (R + W) × the feeds (a watch reads the feeds alone, most answered 304 — still a request);
+* sitemaps: R × (the settings' sitemaps + those robots.txt names + the index children read within the
+  look-back), ``SITEMAP_DOCS``;
+* listing pages: R × listings × ``listing_pages``;
 * new articles: N, each fetched once;
-* revisits: N × len(revisit_after), each conditional (a 304 unless edited), plus the takedown checks (a second
-  request for each article found gone: a few a day);
-* id probes (another part of the crawl, ``id_probes`` a run where the settings have it): at most that many a
-  full run.
+* revisits: N × len(revisit_after), each conditional (a 304 unless edited), plus one confirming re-check per
+  takedown (``TAKEDOWN_SHARE`` of N);
+* id probes, full runs only: each run probes ``AHEAD`` (5) numbers above the top, each new number no source
+  showed once (``HIDDEN_SHARE`` of the run's N/R articles: archived then) and each number that is no article
+  ``id_rechecks`` times before it is closed (``GAP_SHARE`` per article), at most ``id_probes``; a probe at
+  RT's ``/news/<id>`` that finds an article is redirected to it: one request more.
+
+The politeness budget: the most requests a day the site's pacing allows, 86400 ÷ ``crawl.download_delay``
+(Scrapy spaces a site's requests by it; AutoThrottle only lengthens the delay, to latency ÷
+``autothrottle_target_concurrency``: at ``LATENCY`` s, 86400 ÷ max(delay, LATENCY ÷ target)).
 
 Lag (publication → archive) at these settings: an article appears in the feed at a uniform moment of the watch
 interval and is archived by the next watch, a watch's duration D later: p50 ≈ watch_every/2 + D, p95 ≈
@@ -21,9 +29,11 @@ interval and is archived by the next watch, a watch's duration D later: p50 ≈ 
 articles to the minute, so the lag read from their dates is up to a minute more than this.
 
 The check: ``arshif serve`` of both replica sites for ``--seconds`` (default 60) with short intervals (watch 3 s,
-full run 30 s, revisits 5–60 s) while the replica publishes; the requests each site answered, by kind, against
-the model's figure for the runs that actually happened (the number of full runs and watches from their reports,
-the articles archived). Run: ``python bench/requests_per_day.py [--seconds S]`` (about a minute and a half).
+full run 30 s, revisits 5–60 s) while the replica publishes, edits and takes down; what each site answered, by
+kind (from the path: robots.txt, feed, sitemap, listing, article page), against the model's figure for the
+runs that actually happened (their reports: full runs and watches, and the article requests they made —
+new, revisits, probes — which no path tells apart on El Balad, whose probes ask for the article URL itself).
+Run: ``python bench/requests_per_day.py [--seconds S]`` (about a minute and a half).
 """
 from __future__ import annotations
 
@@ -42,37 +52,84 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
 from crawler.config import load_settings  # noqa: E402
+from crawler.discover.ids import AHEAD  # noqa: E402
 
 #: new articles a day: El Balad's ids grow by roughly a thousand a day, RT's by a few hundred (sites.md)
 VOLUMES = {"elbalad": 1000, "rt_arabic": 300}
+#: sitemap documents a full run reads beyond the settings' own. RT: ``/sitemap.xml`` is an index of yearly parts
+#: of up to 50,000 URLs each (sites.md); at ~300 articles a day, about 110,000 a year: 2 parts of the current
+#: year within the look-back (3 by December). El Balad: its robots.txt is not known publicly (sites.md: "sitemap
+#: location unknown (read robots.txt)"): the replica's names 2 sitemaps, counted here (an estimate, not a fact)
+SITEMAP_DOCS = {"elbalad": 2, "rt_arabic": 2}
+#: assumptions, no public figure: the shares of the replica on a clock (``replica/clock.py``: ``Publish``
+#: hides one new article in 5 from every source, and leaves one number that is no article after every 4th)
+HIDDEN_SHARE, GAP_SHARE = 0.2, 0.25
+#: articles taken down (each costs one confirming re-check beyond its scheduled revisit): an assumption
+TAKEDOWN_SHARE = 0.01
+#: a page's latency assumed for AutoThrottle's share of the budget (seconds)
+LATENCY = 1.0
 DAY = 86400
+#: the kinds of requests, in print order; the last three are the shares the issue asks for
+KINDS = ("robots.txt", "feeds (full runs)", "sitemaps", "listing pages", "new articles", "watch", "revisits",
+         "id probes")
 
 
-def per_run(cfg) -> dict[str, int]:
-    """Discovery requests of one full run and of one feed watch."""
-    return {"full": 1 + len(cfg.feeds) + len(cfg.sitemaps) + len(cfg.listings) * cfg.listing_pages,
-            "watch": 1 + len(cfg.feeds)}
-
-
-def per_day(cfg, new: int) -> dict[str, float]:
-    runs = per_run(cfg)
+def runs_per_day(cfg) -> tuple[float, float]:
+    """(full runs, feed watches) a day."""
     full = DAY / cfg.every if cfg.every else 48
-    watches = max(0.0, DAY / cfg.watch_every - full) if cfg.watch_every else 0.0
-    probes = getattr(cfg, "id_probes", 0) * full
-    return {"full runs": full * runs["full"], "watch": watches * runs["watch"], "new articles": new,
-            "revisits": new * len(cfg.revisit_after), "id probes (at most)": probes}
+    return full, max(0.0, DAY / cfg.watch_every - full) if cfg.watch_every else 0.0
+
+
+def probes_per_run(cfg, site: str, new_per_run: float) -> float:
+    """The id probes of one full run at ``new_per_run`` new articles (see the module), redirects included."""
+    if not cfg.id_probes:
+        return 0.0
+    hidden = new_per_run * HIDDEN_SHARE
+    wanted = min(cfg.id_probes, AHEAD + hidden + new_per_run * GAP_SHARE * cfg.id_rechecks)
+    return wanted + (hidden if site == "rt_arabic" else 0.0)     # /news/<id> answers a redirect to the article
+
+
+def per_day(cfg, site: str, new: int) -> dict[str, float]:
+    """Requests a day by kind (``KINDS``); "watch": the watches' robots.txt and feeds."""
+    full, watches = runs_per_day(cfg)
+    feeds = len(cfg.feeds)
+    return {"robots.txt": full, "feeds (full runs)": full * feeds,
+            "sitemaps": full * (len(cfg.sitemaps) + SITEMAP_DOCS[site]),
+            "listing pages": full * len(cfg.listings) * cfg.listing_pages, "new articles": new,
+            "watch": watches * (1 + feeds),
+            "revisits": new * len(cfg.revisit_after) + new * TAKEDOWN_SHARE,
+            "id probes": full * probes_per_run(cfg, site, new / full)}
+
+
+def budget(settings) -> tuple[float, float]:
+    """Requests a day a site's pacing allows: at ``download_delay``, and under AutoThrottle at ``LATENCY``."""
+    crawl = settings.crawl
+    floor = DAY / crawl.download_delay if crawl.download_delay else float("inf")
+    throttled = DAY / max(crawl.download_delay, LATENCY / crawl.autothrottle_target_concurrency) \
+        if crawl.autothrottle else floor
+    return floor, throttled
 
 
 def lag(watch_every: float, duration: float) -> tuple[float, float]:
     return watch_every / 2 + duration, 0.95 * watch_every + duration
 
 
-def kind_of(path: str, site: str) -> str:
+def kind_of(path: str, site: str, cfg) -> str:
+    """What a request to ``path`` of the replica was, from the path alone."""
     from crawler.sites import get_site
 
+    spec = get_site(site)
     if path == "/robots.txt":
-        return "robots"
-    return "article" if get_site(site).is_article_path(path) else "discovery"
+        return "robots.txt"
+    if path in cfg.feeds:
+        return "feed"
+    if "sitemap" in path:
+        return "sitemap"
+    if any(path.startswith(listing.split("{page}")[0]) for listing in cfg.listings):
+        return "listing"
+    if spec.is_article_path(path) or (spec.native_id is not None and spec.native_id.fullmatch(path)):
+        return "article page"
+    return "other"
 
 
 def check(seconds: float) -> tuple[dict, dict]:
@@ -81,7 +138,7 @@ def check(seconds: float) -> tuple[dict, dict]:
     from replica.changes import Edit, TakeDown
     from replica.clock import Clock, Publish
 
-    clock = Clock(every=2, ticks=None, steps=[Publish(per_tick=1, hide_every=0, gap_every=0),
+    clock = Clock(every=2, ticks=None, steps=[Publish(per_tick=1),     # a fifth hidden, a gap after every 4th
                                               Edit(every=4, min_ticks=5), TakeDown(every=6, min_ticks=5)])
     tmp = Path(tempfile.mkdtemp(prefix="arshif-bench-rpd-"))
     with ReplicaServer(plain=6, clock=clock, keep_alive=True) as replica:
@@ -92,17 +149,21 @@ def check(seconds: float) -> tuple[dict, dict]:
         for site, url in replica.base_urls.items():
             prefix = f"ARSHIF_SITES__{site.upper()}__"
             env.update({prefix + "BASE_URL": url, prefix + "EVERY": "30s", prefix + "WATCH_EVERY": "3s",
-                        prefix + "REVISIT_AFTER": '["5s", "15s", "30s", "60s"]'})
+                        prefix + "REVISIT_AFTER": '["5s", "15s", "30s", "60s"]',
+                        # probes over the numbers published during the check (the base corpus's are 7–400 apart)
+                        prefix + "ID_WINDOW": "60", prefix + "ID_SPARSE_BELOW": "0.01"})
         proc = subprocess.Popen([sys.executable, "-m", "jobs.cli", "serve"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(seconds)        # the bench's measuring window (a bench, not a test: time is what it measures)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=300)
         answered = {}
+        settings = load_settings()
         for site in replica.base_urls:
             counts: dict[str, int] = {}
             for _, path in replica.arrivals(site):
-                counts[kind_of(path, site)] = counts.get(kind_of(path, site), 0) + 1
+                kind = kind_of(path.split("?")[0], site, settings.sites[site])
+                counts[kind] = counts.get(kind, 0) + 1
             answered[site] = counts
     reports = {}
     for path in sorted((tmp / "archive" / "runs").rglob("*.json")):
@@ -120,34 +181,56 @@ def main() -> None:
     watch_s = statistics.median(durations) if durations else 0.0
 
     settings = load_settings()
+    floor, throttled = budget(settings)
     print("requests per day per site at default settings (computed from the schedule and settings):")
     for site, new in VOLUMES.items():
         cfg = settings.sites[site]
-        day = per_day(cfg, new)
+        day = per_day(cfg, site, new)
         total = sum(day.values())
-        shares = ", ".join(f"{name} {n:,.0f} ({n / total:.0%})" for name, n in day.items())
-        print(f"  {site}: {total:,.0f} a day, {total / DAY * 60:.1f} a minute — {shares}")
+        kinds = ", ".join(f"{name} {day[name]:,.0f}" for name in KINDS)
+        shares = ", ".join(f"{name} {day[name] / total:.0%}" for name in ("watch", "revisits", "id probes"))
+        print(f"  {site} ({new:,} new articles a day): {total:,.0f} requests a day, {total / DAY * 60:.1f} a minute"
+              f" — {kinds}")
+        print(f"    shares: {shares}; politeness budget {floor:,.0f} a day at download_delay "
+              f"{settings.crawl.download_delay:g}s ({total / floor:.1%} used), {throttled:,.0f} under AutoThrottle "
+              f"at {LATENCY:g}s latency ({total / throttled:.1%} used)")
         p50, p95 = lag(cfg.watch_every, watch_s)
-        print(f"  {site}: lag publication → archive at watch_every {cfg.watch_every:.0f}s and a watch of "
+        print(f"    lag publication → archive at watch_every {cfg.watch_every:.0f}s and a watch of "
               f"{watch_s:.1f}s (median measured): p50 ≈ {p50 / 60:.1f} min, p95 ≈ {p95 / 60:.1f} min")
 
-    print(f"\ncheck: a {args.seconds:.0f}s arshif serve of the replica (watch 3s, full run 30s, revisits 5s–60s):")
+    print(f"\ncheck: a {args.seconds:.0f}s arshif serve of the replica (watch 3s, full run 30s, revisits 5s–60s), "
+          "requests by kind: the model for the runs that happened / what the replica answered")
     for site, counts in answered.items():
-        runs = [r for r in reports.get(site, []) if r["result"] != "running"]
+        runs = [r for r in reports.get(site, [])]
         full = [r for r in runs if r["kind"] == "crawl"]
         watches = [r for r in runs if r["kind"] == "watch"]
         cfg = settings.sites[site]
-        model = per_run(cfg)
-        discovery = len(full) * model["full"] + len(watches) * model["watch"]
-        measured_discovery = sum(n for k, n in counts.items() if k != "article")
-        articles = sum(r["counts"].get("requested", 0) for r in runs)
+        # the sitemap documents a full run reads, as the replica has them (settings' + robots.txt's + children)
+        sitemap_docs = max((sum(s["documents"] for s in r["sources"] if s["kind"] == "sitemap") for r in full),
+                           default=0)
+        listing_docs = max((sum(s["documents"] for s in r["sources"] if s["kind"] == "listing") for r in full),
+                           default=0)
+        requested = sum(r["counts"].get("requested", 0) for r in runs)
         revisited = sum(r["counts"].get("revisited", 0) for r in runs)
-        print(f"  {site}: {len(full)} full runs, {len(watches)} watches; discovery requests model "
-              f"{discovery}, answered {measured_discovery} ({counts}); article requests {articles} "
-              f"(of which revisits {revisited}, 304 {sum(r['counts'].get('revisit_not_modified', 0) for r in runs)})")
+        probed = sum((r.get("ids") or {}).get("probed", 0) for r in runs)
+        found = sum(((r.get("ids") or {}).get("probes") or {}).get("articles", 0) for r in runs)
+        # (a probe's redirect to the article, RT's /news/<id>, is a request made: among ``requested``)
+        model = {"robots.txt": len(runs), "feed": len(runs) * len(cfg.feeds),
+                 "sitemap": len(full) * sitemap_docs, "listing": len(full) * listing_docs,
+                 "article page": requested, "other": 0}
+        print(f"  {site}: {len(full)} full runs, {len(watches)} watches ({len(runs)} processes); a full run reads "
+              f"{sitemap_docs} sitemap documents (settings {len(cfg.sitemaps)}, the rest robots.txt's and index "
+              f"children) and {listing_docs} listing pages (settings: {len(cfg.listings)} × {cfg.listing_pages})")
+        for kind, figure in model.items():
+            got = counts.get(kind, 0)
+            if figure or got:
+                print(f"    {kind:13} {figure:5} / {got:5}" + ("" if figure == got else f"  ({got - figure:+})"))
+        print(f"    article requests made (reports): {requested} — revisits {revisited} (304: "
+              f"{sum(r['counts'].get('revisit_not_modified', 0) for r in runs)}), id probes {probed} "
+              f"({found} found an article), new and other {requested - revisited - probed}")
         lags = [x for r in runs for x in r.get("lags", {}).get("first_seen", [])]
         if lags:
-            print(f"  {site}: first seen → archived p50 {statistics.median(lags):.0f}s over {len(lags)} articles")
+            print(f"    first seen → archived p50 {statistics.median(lags):.0f}s over {len(lags)} articles")
 
 
 if __name__ == "__main__":
