@@ -208,19 +208,27 @@ def main() -> None:
         # the sitemap documents a full run reads, as the replica has them (settings' + robots.txt's + children)
         sitemap_docs = max((sum(s["documents"] for s in r["sources"] if s["kind"] == "sitemap") for r in full),
                            default=0)
-        listing_docs = max((sum(s["documents"] for s in r["sources"] if s["kind"] == "listing") for r in full),
-                           default=0)
+        # a listing's pages as the replica has them (its most read); a first page answering 304 ends it there
+        pages = {}
+        for r in full:
+            for src in r["sources"]:
+                if src["kind"] == "listing":
+                    pages[src["source"]] = max(pages.get(src["source"], 0), src["documents"])
+        listing_docs = max(pages.values(), default=0) * len(pages)
+        listings_read = sum(1 if src["not_modified"] else pages[src["source"]]
+                            for r in full for src in r["sources"] if src["kind"] == "listing")
         requested = sum(r["counts"].get("requested", 0) for r in runs)
         revisited = sum(r["counts"].get("revisited", 0) for r in runs)
         probed = sum((r.get("ids") or {}).get("probed", 0) for r in runs)
         found = sum(((r.get("ids") or {}).get("probes") or {}).get("articles", 0) for r in runs)
         # (a probe's redirect to the article, RT's /news/<id>, is a request made: among ``requested``)
         model = {"robots.txt": len(runs), "feed": len(runs) * len(cfg.feeds),
-                 "sitemap": len(full) * sitemap_docs, "listing": len(full) * listing_docs,
+                 "sitemap": len(full) * sitemap_docs, "listing": listings_read,
                  "article page": requested, "other": 0}
         print(f"  {site}: {len(full)} full runs, {len(watches)} watches ({len(runs)} processes); a full run reads "
               f"{sitemap_docs} sitemap documents (settings {len(cfg.sitemaps)}, the rest robots.txt's and index "
-              f"children) and {listing_docs} listing pages (settings: {len(cfg.listings)} × {cfg.listing_pages})")
+              f"children) and up to {listing_docs} listing pages (settings: {len(cfg.listings)} × {cfg.listing_pages}; "
+              "a first page answering 304 ends its listing)")
         for kind, figure in model.items():
             got = counts.get(kind, 0)
             if figure or got:
