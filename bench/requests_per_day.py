@@ -33,6 +33,10 @@ full run 30 s, revisits 5–60 s) while the replica publishes, edits and takes d
 kind (from the path: robots.txt, feed, sitemap, listing, article page), against the model's figure for the
 runs that actually happened (their reports: full runs and watches, and the article requests they made —
 new, revisits, probes — which no path tells apart on El Balad, whose probes ask for the article URL itself).
+A listing has as many pages as it holds articles (up to ``listing_pages``), and a first page answering 304 ends
+it: the check counts, for every full run, the most pages a listing showed in any of them, so a listing that grew
+while the replica published (El Balad's categories: one page at the first run, two later) makes the model a few
+listing pages higher than the replica's count; every other kind agrees to the request.
 Run: ``python bench/requests_per_day.py [--seconds S]`` (about a minute and a half).
 """
 from __future__ import annotations
