@@ -101,6 +101,7 @@ class IdLedger:
         self.seen: set[int] = set()             # numbers discovery (or a probe) led this run to
         self.gaps: dict[int, str] = {}          # numbers found to be no article in this run
         self.planned: set[int] = set()          # the numbers this run probes
+        self.top: int | None = None             # the highest archived number when they were planned
         self.probed = 0
         self.budget = 0
         self.density: float | None = None
@@ -144,6 +145,7 @@ class IdLedger:
         if span is None:
             return []
         low, high = span
+        self.top = high
         resolved = [state for n, (state, _, _) in numbers.items() if low <= n <= high]
         archived = resolved.count(ARCHIVED)
         self.density = round(archived / len(resolved), 4) if len(resolved) > archived else None
@@ -199,20 +201,23 @@ class IdLedger:
         found = self.probe_findings(numbers, span[1])
         open_rate = 1.0
         if sparse:      # the unprobed numbers of sparse ids: articles at the rate this run's probes found some
-            answered = found["articles"] + found["gaps"]
-            open_rate = round(found["articles"] / answered, 4) if answered else self.density
+            answered = found["missed"] + found["gaps"]
+            open_rate = round(found["missed"] / answered, 4) if answered else self.density
         return {**coverage(numbers, *span, open_rate=open_rate), "probes": found, "probing": self.probing,
                 "probed": self.probed,
                 "budget": self.budget, "density": self.density, "sparse": sparse,
                 "id_url": self.run.spec.id_url, "window": self.window}
 
     def probe_findings(self, numbers: dict, high: int) -> dict[str, int]:
-        """What this run's probes found: ``articles`` (archived now), ``gaps`` (no article, or nothing, in the
-        range) and ``not_given_yet`` (nothing above the range's top: not published yet); the rest failed."""
-        found = {"articles": 0, "gaps": 0, "not_given_yet": 0}
+        """What this run's probes found: ``articles`` (archived now; ``missed``: those below the highest number
+        archived when the probes were planned, which discovery had not shown — above it, an article may be one
+        published since), ``gaps`` (no article, or nothing, in the range) and ``not_given_yet`` (nothing above
+        the range's top: not published yet); the rest failed."""
+        found = {"articles": 0, "gaps": 0, "not_given_yet": 0, "missed": 0}
         for num in self.planned:
             if numbers.get(num, (None,))[0] == ARCHIVED:
                 found["articles"] += 1
+                found["missed"] += self.top is not None and num < self.top
             elif num in self.gaps:
                 found["gaps" if num <= high else "not_given_yet"] += 1
         return found

@@ -64,10 +64,10 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     if ids and ids["probing"] and ids["unprobed"] and not ids["sparse"]:   # holes left in the numbers: not ok
         degraded.append(f"coverage {ids['coverage']:.1%}: {ids['unprobed']} article numbers of "
                         f"{ids['low']}–{ids['high']} neither archived nor known gaps (id_probes {ids['budget']} a run)")
-    elif ids and ids["probing"] and ids["unprobed"] and ids.get("probes", {}).get("articles"):
+    elif ids and ids["probing"] and ids["unprobed"] and ids.get("probes", {}).get("missed"):
         # sparse numbers whose probes found articles no feed, sitemap or listing showed: more are left unprobed
-        degraded.append(f"coverage {ids['coverage']:.1%}: the probes found {ids['probes']['articles']} articles no "
-                        f"discovery source showed among {ids['probes']['articles'] + ids['probes']['gaps']} numbers "
+        degraded.append(f"coverage {ids['coverage']:.1%}: the probes found {ids['probes']['missed']} articles no "
+                        f"discovery source showed among {ids['probes']['missed'] + ids['probes']['gaps']} numbers "
                         f"of sparse ids, so about {ids['unprobed'] * ids['open_rate']:.0f} more are estimated among "
                         f"the {ids['unprobed']} numbers of {ids['low']}–{ids['high']} left unprobed "
                         f"(id_probes {ids['budget']} a run)")
