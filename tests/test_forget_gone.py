@@ -25,7 +25,9 @@ def test_articles_gone_from_the_archive_are_fetched_again_once_by_their_document
         assert first.returncode == 0, first.stderr[-3000:]
         records = archived(tmp_path / "archive")
         hidden = {str(n) for n in replica.unlisted("elbalad")}
-        [probed] = [r for r in records if str(number_in(r["canonical_url"], SPEC)) in hidden][:1]
+        found = [r for r in records if str(number_in(r["canonical_url"], SPEC)) in hidden]
+        assert found, (hidden, run_reports(tmp_path / "archive", "elbalad")[-1]["ids"], first.stderr[-2000:])
+        probed = found[0]
         assert probed["discovered_by"] == "id_probe"
         [listed] = [r for r in records if r["discovered_by"] == "feed"][:1]
         for rec in (probed, listed):

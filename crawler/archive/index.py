@@ -116,8 +116,9 @@ class ArticleIndex:
             if column not in columns:       # an index written before transient answers were told apart
                 self._db.execute(f"ALTER TABLE not_articles ADD COLUMN {column} {decl}")
         # the articles fetched before this index recorded their documents (``listings``) are not known to them
+        # (to the second, as a record's fetched_at: one fetched in the second the index was made is known)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('listings_since', ?)",
-                         (datetime.now().astimezone().isoformat(),))
+                         (datetime.now().astimezone().isoformat(timespec="seconds"),))
 
     @staticmethod
     def path(folder: Path, site: str) -> Path:
