@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 
 from crawler.archive import ArchiveUnavailable, open_archive
 from crawler.archive.index import ArticleIndex, archive_state_dir
-from crawler.archive.keys import article_key, parse_article_key, parse_version_key, version_key
+from crawler.archive.keys import (article_key, articles_prefix, parse_article_key, parse_version_key, runs_prefix,
+                                  version_key, versions_prefix)
 from crawler.archive.lease import LeaseHeld
 from crawler.archive.outbox import Outbox
 from crawler.archive.store import JSON, object_metadata
@@ -35,8 +36,6 @@ from crawler.run.lock import LockBusy, hold_site
 from crawler.sites import get_site
 from crawler.urls import article_id
 from jobs.options import settings_from
-
-ARTICLES, VERSIONS = "articles/", "versions/"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +85,7 @@ def _parse(key: str) -> tuple[str, str, bool] | None:
 
 def _read_site(archive, site: str, base_url: str, result: Migration) -> list[Stored]:
     spec = get_site(site)
-    keys = list(archive.list(f"{ARTICLES}site={site}/")) + list(archive.list(f"{VERSIONS}site={site}/"))
+    keys = list(archive.list(articles_prefix(site))) + list(archive.list(versions_prefix(site)))
     found = []
     for key, data in _fetch_many(archive, keys):
         parsed = _parse(key)
@@ -172,7 +171,7 @@ def _rewrite_manifests(archive, key_map: dict[str, str]) -> int:
     if not key_map:
         return 0
     rewritten = 0
-    keys = list(archive.list("runs/"))
+    keys = list(archive.list(runs_prefix()))
     for key, data in _fetch_many(archive, keys):
         try:
             report = json.loads(data or b"")

@@ -17,6 +17,7 @@ import re
 from urllib.parse import urlsplit
 
 from crawler.archive import open_archive
+from crawler.archive.keys import articles_prefix
 from crawler.config import SettingsError
 from crawler.logs import setup_logging
 from crawler.run.session import run_crawl
@@ -47,7 +48,7 @@ def _archived(archive, settings, article: str) -> tuple[str, str]:
     """(site, URL to fetch) of the archived article ``article``: its canonical URL, on the site's current
     ``base_url`` when it was archived from another host (a replica's, after ``make demo``; an old base URL)."""
     for site in settings.sites:
-        for key in archive.list(f"articles/site={site}/"):
+        for key in archive.list(articles_prefix(site)):
             if key.endswith(f"/{article}.json"):
                 data = archive.get(key)
                 url = json.loads(data).get("canonical_url") if data else None

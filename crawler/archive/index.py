@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from crawler.archive.base import Archive
-from crawler.archive.keys import parse_article_key
+from crawler.archive.keys import articles_prefix, parse_article_key
 from crawler.outcomes import NotArticle
 
 _SCHEMA = """
@@ -143,7 +143,7 @@ class ArticleIndex:
         read back too (those records are read: the id range's days, ``crawler/discover/ids.py``); known gaps
         are not in the archive, they are probed again. Returns the count."""
         rows, numbers = [], []
-        for key, stored_at in archive.list_info(f"articles/site={self.site}/"):
+        for key, stored_at in archive.list_info(articles_prefix(self.site)):
             parts = parse_article_key(key)
             if parts is None:
                 continue
@@ -175,7 +175,7 @@ class ArticleIndex:
         an article fetched before its documents were recorded); and, with ``number`` (canonical URL → the
         site's article number), their numbers' "archived" in ``ids``, so that an article only its own URL
         shows is probed and archived again (``crawler/discover/ids.py``). Returns the keys forgotten."""
-        listed = {key for key, _ in archive.list_info(f"articles/site={self.site}/")}
+        listed = {key for key, _ in archive.list_info(articles_prefix(self.site))}
         with self._lock:
             gone = [(aid, key, url, fetched) for aid, key, url, fetched in
                     self._db.execute("SELECT id, key, canonical_url, fetched_at FROM articles") if key not in listed]

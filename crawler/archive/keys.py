@@ -5,6 +5,13 @@
     warc/site=<site>/date=<YYYY-MM-DD>/<run_id>-<NNNNN>.warc.gz      raw requests and responses
     runs/site=<site>/date=<YYYY-MM-DD>/<run_id>.json                 run report + manifest of keys written
     datasets/articles/site=<site>/date=<YYYY-MM-DD>/part-<time>-<fp>.parquet   the day: the newest file
+    leases/site=<site>.json                                          a site's write lease (S3)
+    leases/.site=<site>.lock                                         a local folder's lease (an flock; hidden)
+    stories/features/date=<D>.json.gz, stories/links/date=<D>.json, stories/ids/date=<D>.json   crawler/stories
+
+Every key and key prefix is built (and parsed) here and nowhere else: a prefix function with fewer arguments
+names a wider listing (``articles_prefix()`` every article, ``articles_prefix(site)`` a site's,
+``articles_prefix(site, date)`` one day's).
 
 ``date`` of an article is the UTC date of publication, or of its first fetch when the page has no date;
 an article keeps its first key for life (edits never move it).
@@ -14,9 +21,20 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+ARTICLES, VERSIONS, WARC, RUNS = "articles/", "versions/", "warc/", "runs/"
+DATASETS, LEASES, STORIES = "datasets/", "leases/", "stories/"
+#: every top-level prefix an archive holds (``arshif verify`` reports any other object)
+KNOWN_PREFIXES = (ARTICLES, VERSIONS, RUNS, WARC, LEASES, DATASETS, STORIES)
+STORY_FEATURES, STORY_LINKS, STORY_IDS = STORIES + "features/", STORIES + "links/", STORIES + "ids/"
+
 _ARTICLE_KEY = re.compile(r"^articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/(?P<id>[0-9a-f]{20})\.json$")
 _VERSION_KEY = re.compile(r"^versions/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
                           r"(?P<id>[0-9a-f]{20})/(?P<sha>[0-9a-f]{64})\.json$")
+_WARC_KEY = re.compile(r"^warc/site=(?P<site>[^/]+)/date=(?P<date>[^/]+)/(?P<name>[^/]+)$")
+_RUN_KEY = re.compile(r"^runs/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/(?P<name>[^/]+)\.json$")
+_DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
+                          r"(?P<name>[^/]+)$")
+_DATE = "/date="
 
 
 def utc_date(iso: str | None, fallback: datetime) -> str:
@@ -54,6 +72,68 @@ def dataset_day_prefix(site: str, date: str) -> str:
     return f"datasets/articles/site={site}/date={date}/"
 
 
+def cdxj_key(warc_key: str) -> str:
+    """The CDXJ index stored beside the WARC file ``warc_key`` (``crawler/archive/warc_index.py``)."""
+    return warc_key.removesuffix(".warc.gz") + ".cdxj"
+
+
+def _partitioned(top: str, site: str | None, date: str | None = None) -> str:
+    if site is None:
+        return top
+    return f"{top}site={site}/" if date is None else f"{top}site={site}/date={date}/"
+
+
+def articles_prefix(site: str | None = None, date: str | None = None) -> str:
+    """Every article (no ``site``), a site's, or a site's articles of one ``date``."""
+    return _partitioned(ARTICLES, site, date)
+
+
+def versions_prefix(site: str | None = None) -> str:
+    return _partitioned(VERSIONS, site)
+
+
+def warc_prefix(site: str | None = None) -> str:
+    return _partitioned(WARC, site)
+
+
+def runs_prefix(site: str | None = None) -> str:
+    return _partitioned(RUNS, site)
+
+
+def key_date(key: str) -> str | None:
+    """The ``date=`` partition (``YYYY-MM-DD``) of any partitioned key, or None for a key without one."""
+    if _DATE not in key:
+        return None
+    return key.split(_DATE, 1)[1].split("/", 1)[0].split(".", 1)[0]
+
+
+def top_prefix(key: str) -> str:
+    """The top-level prefix of ``key`` (``articles/``…), to compare with :data:`KNOWN_PREFIXES`."""
+    return key.split("/", 1)[0] + "/"
+
+
+def lease_key(site: str) -> str:
+    """A site's write lease on an object store (``crawler/archive/lease.py``)."""
+    return f"{LEASES}site={site}.json"
+
+
+def lease_lock_key(site: str) -> str:
+    """A local folder's lease: the hidden file its ``flock`` is held on (no listing sees it)."""
+    return f"{LEASES}.site={site}.lock"
+
+
+def story_features_key(day: str) -> str:
+    return f"{STORY_FEATURES}date={day}.json.gz"
+
+
+def story_links_key(day: str) -> str:
+    return f"{STORY_LINKS}date={day}.json"
+
+
+def story_ids_key(day: str) -> str:
+    return f"{STORY_IDS}date={day}.json"
+
+
 def parse_article_key(key: str) -> dict | None:
     """``{'site', 'date', 'id'}`` of an article key, or None for any other key."""
     match = _ARTICLE_KEY.match(key)
@@ -63,4 +143,22 @@ def parse_article_key(key: str) -> dict | None:
 def parse_version_key(key: str) -> dict | None:
     """``{'site', 'date', 'id', 'sha'}`` of a past version's key, or None for any other key."""
     match = _VERSION_KEY.match(key)
+    return match.groupdict() if match else None
+
+
+def parse_warc_key(key: str) -> dict | None:
+    """``{'site', 'date', 'name'}`` of a key in a site's day of ``warc/`` (a WARC file or its index)."""
+    match = _WARC_KEY.match(key)
+    return match.groupdict() if match else None
+
+
+def parse_run_key(key: str) -> dict | None:
+    """``{'site', 'date', 'name'}`` of a run report's key, or None for any other key."""
+    match = _RUN_KEY.match(key)
+    return match.groupdict() if match else None
+
+
+def parse_dataset_key(key: str) -> dict | None:
+    """``{'site', 'date', 'name'}`` of a file of the Parquet dataset, or None for any other key."""
+    match = _DATASET_KEY.match(key)
     return match.groupdict() if match else None

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 
 from crawler import liveness
 from crawler.archive.base import Archive, ArchiveError
+from crawler.archive.keys import lease_key, lease_lock_key
 
 log = logging.getLogger("arshif.lease")
 
@@ -49,10 +50,6 @@ class LeaseHeld(Exception):
         super().__init__(
             f"site {site}: another crawl holds the archive's write lease (owner {holder.get('owner', '?')} on "
             f"{holder.get('host', '?')}, until {holder.get('expires_at', '?')}); not starting a second one")
-
-
-def lease_key(site: str) -> str:
-    return f"leases/site={site}.json"
 
 
 def _now() -> datetime:
@@ -131,7 +128,7 @@ class Lease:
         raise LeaseHeld(self.site, current[0] if current else {})
 
     def _lock_folder(self) -> "Lease":
-        key = f"leases/.site={self.site}.lock"          # hidden: no listing sees it, it is no archive object
+        key = lease_lock_key(self.site)          # hidden: no listing sees it, it is no archive object
         self._fd = self.archive.lock(key)
         if self._fd is None:
             raise LeaseHeld(self.site, {"owner": f"the process that holds {key} in the archive folder",

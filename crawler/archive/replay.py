@@ -12,6 +12,7 @@ from typing import Callable
 
 from crawler.archive.base import Archive, ArchiveError
 from crawler.archive.breaker import CircuitBreaker
+from crawler.archive.keys import RUNS
 from crawler.archive.outbox import Entry, Outbox
 from crawler.archive.store import store_article
 
@@ -106,6 +107,6 @@ class OutboxReplay:
                     by_site[outcome] = by_site.get(outcome, 0) + 1
                     if record is not None:
                         result.stored.append((site, record, entry.key))
-                listed = [k for k in keys if not k.startswith("runs/")]     # reports are not in manifests
+                listed = [k for k in keys if not k.startswith(RUNS)]     # reports are not in manifests
                 if listed:
                     result.keys.setdefault(site, []).extend(listed)

@@ -26,7 +26,7 @@ from typing import Callable, Protocol, TypeVar
 from crawler.outcomes import PageOutcome
 from crawler.extract.record import ArticleRecord, encode, same_content, versioned
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
-from crawler.archive.keys import article_key, utc_date, version_key
+from crawler.archive.keys import article_key, key_date, utc_date, version_key
 
 T = TypeVar("T")
 
@@ -120,7 +120,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
         if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec), if_absent=True):
             return PageOutcome.NEW, [plan.key], rec
     written: list[str] = []
-    date = plan.key.split("/date=", 1)[1].split("/", 1)[0]
+    date = key_date(plan.key)
     for _ in range(MAX_CONFLICTS):
         current = _get_tagged(archive, plan.key)
         if current is None:                      # nothing there (any more): create it

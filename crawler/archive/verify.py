@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,12 +29,8 @@ from typing import Iterable
 from crawler.extract.garbled import garbled
 from crawler.extract.record import problems as schema_problems
 from crawler.archive.base import Archive
-from crawler.archive.keys import article_key, parse_article_key, parse_version_key
-
-_DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?P<date>\d{4}-\d{2}-\d{2})/"
-                          r"(?P<name>[^/]+)$")
-_RUN_KEY = re.compile(r"^runs/site=[a-z0-9_]+/date=\d{4}-\d{2}-\d{2}/[^/]+\.json$")
-KNOWN_PREFIXES = ("articles/", "versions/", "runs/", "warc/", "leases/", "datasets/", "stories/")   # stories/: crawler/stories
+from crawler.archive.keys import (ARTICLES, DATASETS, KNOWN_PREFIXES, RUNS, VERSIONS, WARC, article_key,
+                                  parse_article_key, parse_dataset_key, parse_run_key, parse_version_key, top_prefix)
 MAX_SCHEMA_MESSAGES = 3
 
 
@@ -114,19 +109,19 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
     fetch = _Fetcher(archive, workers)
     by_prefix: dict[str, list[str]] = defaultdict(list)
     for key in archive.list(""):
-        prefix = key.split("/", 1)[0] + "/"
+        prefix = top_prefix(key)
         if prefix in KNOWN_PREFIXES:
             by_prefix[prefix].append(key)
         else:
             v.problem(key, "unexpected object outside articles/, versions/, runs/, warc/, datasets/")
     all_keys = {k for keys in by_prefix.values() for k in keys}
-    v.counts["warc"] = sum(1 for k in by_prefix["warc/"] if k.endswith(".warc.gz"))   # not their .cdxj indexes
+    v.counts["warc"] = sum(1 for k in by_prefix[WARC] if k.endswith(".warc.gz"))   # not their .cdxj indexes
 
     # ---- articles
     where_id: dict[str, list[str]] = defaultdict(list)
     ids_of_url: dict[str, set[str]] = defaultdict(set)
     latest_sha: dict[tuple[str, str, str], str] = {}
-    for key, data, info in fetch.many(by_prefix["articles/"]):
+    for key, data, info in fetch.many(by_prefix[ARTICLES]):
         parts = parse_article_key(key)
         if parts is None:
             v.problem(key, "unexpected key under articles/ (expected articles/site=S/date=D/<id>.json)")
@@ -163,7 +158,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
                       "(a page that stood in for them? fetch them again with `arshif refetch`)")
 
     # ---- past versions
-    for key, data, info in fetch.many(by_prefix["versions/"]):
+    for key, data, info in fetch.many(by_prefix[VERSIONS]):
         match = parse_version_key(key)
         if match is None:
             v.problem(key, "unexpected key under versions/ (expected versions/site=S/date=D/<id>/<sha256>.json)")
@@ -182,8 +177,8 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
 
     # ---- run manifests
     listed: set[str] = set()
-    for key, data, _ in fetch.many(by_prefix["runs/"]):
-        if not _RUN_KEY.match(key):
+    for key, data, _ in fetch.many(by_prefix[RUNS]):
+        if parse_run_key(key) is None:
             v.problem(key, "unexpected key under runs/")
             continue
         v.counts["runs"] += 1
@@ -202,12 +197,12 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         if len(missing) > 5:
             v.problem(key, f"manifest lists {len(missing) - 5} more keys that are not in the archive")
         listed.update(written)
-    v.unlisted = sorted(k for k in by_prefix["articles/"] + by_prefix["versions/"] if k not in listed)
-    v.counts["unlisted"] = sum(1 for k in v.unlisted if k.startswith("articles/"))
+    v.unlisted = sorted(k for k in by_prefix[ARTICLES] + by_prefix[VERSIONS] if k not in listed)
+    v.counts["unlisted"] = sum(1 for k in v.unlisted if k.startswith(ARTICLES))
     for key in v.unlisted:
         v.problem(key, "in no run manifest (written by a run that died before its report?); "
                        "`arshif verify --repair` lists it in a recovery manifest")
-    _verify_dataset(v, fetch, by_prefix["datasets/"], {k for k in by_prefix["articles/"] if parse_article_key(k)})
+    _verify_dataset(v, fetch, by_prefix[DATASETS], {k for k in by_prefix[ARTICLES] if parse_article_key(k)})
     return v
 
 
@@ -221,7 +216,7 @@ def _verify_dataset(v: Verification, fetch: _Fetcher, keys: list[str], article_k
 
     newest: dict[str, str] = {}
     for key in keys:
-        match = _DATASET_KEY.match(key)
+        match = parse_dataset_key(key)
         if match is None or PartName.parse(match["name"]) is None:
             v.problem(key, "unexpected key under datasets/ (expected datasets/articles/site=S/date=D/part-….parquet)")
             continue
@@ -229,7 +224,7 @@ def _verify_dataset(v: Verification, fetch: _Fetcher, keys: list[str], article_k
         newest[folder] = max(newest.get(folder, ""), key)
     v.counts["dataset_days"] = len(newest)
     for key, data, _ in fetch.many(sorted(newest.values())):
-        match = _DATASET_KEY.match(key)
+        match = parse_dataset_key(key)
         try:
             ids = from_parquet(data or b"").column("id").to_pylist()
         except Exception as exc:             # pyarrow raises several kinds for a file it cannot read

@@ -15,12 +15,9 @@ from pathlib import PurePosixPath
 from cdxj_indexer.main import write_cdx_index
 
 from crawler.archive.base import Archive
+from crawler.archive.keys import cdxj_key, warc_prefix
 
 CDXJ = "text/x-cdxj; charset=utf-8"
-
-
-def cdxj_key(warc_key: str) -> str:
-    return warc_key.removesuffix(".warc.gz") + ".cdxj"
 
 
 def cdxj_of(data: bytes, filename: str) -> bytes:
@@ -32,7 +29,7 @@ def cdxj_of(data: bytes, filename: str) -> bytes:
 
 def index_site(archive: Archive, site: str) -> tuple[int, int]:
     """Write the missing CDXJ indexes of ``site``'s WARC files: (files indexed now, files indexed before)."""
-    keys = set(archive.list(f"warc/site={site}/"))
+    keys = set(archive.list(warc_prefix(site)))
     written = before = 0
     for key in sorted(k for k in keys if k.endswith(".warc.gz")):
         if cdxj_key(key) in keys:

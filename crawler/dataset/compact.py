@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
 from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
-from crawler.archive.keys import dataset_day_prefix, parse_article_key
+from crawler.archive.keys import articles_prefix, dataset_day_prefix, parse_article_key
 from crawler.dataset.naming import PartName, next_name, parts
 from crawler.dataset.table import PARQUET_TYPE, DayFile
 
@@ -75,7 +75,7 @@ class CompactResult:
 def article_days(archive: Archive, site: str, since: str | None = None) -> dict[str, list[str]]:
     """The site's article keys by publication day (``date >= since`` when given)."""
     days: dict[str, list[str]] = defaultdict(list)
-    for key in archive.list(f"articles/site={site}/"):
+    for key in archive.list(articles_prefix(site)):
         found = parse_article_key(key)
         if found and (since is None or found["date"] >= since):
             days[found["date"]].append(key)
@@ -116,7 +116,7 @@ def compact_day(archive: Archive, site: str, date: str, *, keys: Iterable[str] |
     holds one batch and the compressed file, not the day (a day of 25,000 articles is ~150 MB of JSON)."""
     newest_article = None
     if keys is None:
-        listed = [(k, at) for k, at in archive.list_info(f"articles/site={site}/date={date}/") if parse_article_key(k)]
+        listed = [(k, at) for k, at in archive.list_info(articles_prefix(site, date)) if parse_article_key(k)]
         keys = [k for k, _ in listed]
         newest_article = max((at for _, at in listed), default=None)
     by_id = {parse_article_key(key)["id"]: key for key in keys}
@@ -184,7 +184,7 @@ def lagging_days(archive: Archive, site: str, dates: Iterable[str], skew: float 
     lagging = set()
     current = current or {}
     for date in dates:
-        stored = [at for key, at in archive.list_info(f"articles/site={site}/date={date}/") if parse_article_key(key)]
+        stored = [at for key, at in archive.list_info(articles_prefix(site, date)) if parse_article_key(key)]
         if not stored:
             continue
         if date in current:

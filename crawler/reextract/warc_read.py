@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.archive.base import Archive
+from crawler.archive.keys import parse_warc_key, warc_prefix
 from crawler.fetch.warc_writer import DamagedWarc, check_sealed, gzip_members, warc_fields
 from crawler.outcomes import Count
 from crawler.urls import is_article_url
@@ -55,11 +56,11 @@ def warc_files(archive: Archive, site: str, since: str | None = None, until: str
     """Keys of ``site``'s WARC files captured between ``since`` and ``until`` (``YYYY-MM-DD``, inclusive), in
     capture order."""
     keys = []
-    for key in archive.list(f"warc/site={site}/"):
-        parts = key.split("/")
-        if len(parts) != 4 or not parts[3].endswith(".warc.gz"):
+    for key in archive.list(warc_prefix(site)):
+        parts = parse_warc_key(key)
+        if parts is None or not parts["name"].endswith(".warc.gz"):
             continue
-        date = parts[2].removeprefix("date=")
+        date = parts["date"]
         if (since and date < since) or (until and date > until):
             continue
         keys.append(key)

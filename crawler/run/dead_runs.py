@@ -13,6 +13,7 @@ from datetime import datetime
 
 from crawler import liveness
 from crawler.archive.base import Archive, ArchiveError
+from crawler.archive.keys import articles_prefix, key_date, runs_prefix, versions_prefix
 from crawler.outcomes import RunResult
 from crawler.run.report import RunReport
 
@@ -27,14 +28,14 @@ def _keys_since(archive: Archive, site: str, report: RunReport) -> list[str]:
     """Keys of ``site`` stored since ``report`` started that no manifest dated from then on lists."""
     since = datetime.fromisoformat(report.started_at)
     listed: set[str] = set()
-    for key in archive.list(f"runs/site={site}/"):
-        if key != report.key and key.split("/date=", 1)[1][:10] >= report.started_at[:10]:
+    for key in archive.list(runs_prefix(site)):
+        if key != report.key and (key_date(key) or "") >= report.started_at[:10]:
             data = archive.get(key)
             try:
                 listed.update(json.loads(data or b"{}").get("keys_written") or [])
             except ValueError:
                 continue
-    return [key for prefix in (f"articles/site={site}/", f"versions/site={site}/")
+    return [key for prefix in (articles_prefix(site), versions_prefix(site))
             for key, stored in archive.list_info(prefix) if stored >= since and key not in listed]
 
 
@@ -53,7 +54,7 @@ def settle_dead_runs(archive: Archive, site: str, found_by: str) -> list[RunRepo
     left for the next run."""
     settled = []
     try:
-        keys = [k for k in archive.list(f"runs/site={site}/") if k.endswith(".json")][-LOOK_BACK:]
+        keys = [k for k in archive.list(runs_prefix(site)) if k.endswith(".json")][-LOOK_BACK:]
         for key in reversed(keys):
             data = archive.get(key)
             try:

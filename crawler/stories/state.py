@@ -22,32 +22,16 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable
 
 from crawler.archive.base import Archive
-from crawler.archive.keys import parse_article_key
+from crawler.archive.keys import (STORY_FEATURES, STORY_IDS, STORY_LINKS, articles_prefix, key_date, parse_article_key,
+                                  story_features_key, story_ids_key, story_links_key)
 from crawler.stories.features import Features, features_of
 from crawler.stories.link import Link, LinkParams, day_offset, link, stories
 
 JSON = "application/json; charset=utf-8"
-_DAY = "date="
-
-
-def features_key(day: str) -> str:
-    return f"stories/features/date={day}.json.gz"
-
-
-def links_key(day: str) -> str:
-    return f"stories/links/date={day}.json"
-
-
-def ids_key(day: str) -> str:
-    return f"stories/ids/date={day}.json"
-
-
-def _day_of(key: str) -> str:
-    return key.split(_DAY, 1)[1].split(".", 1)[0]
 
 
 def _days(archive: Archive, prefix: str) -> list[str]:
-    return [_day_of(key) for key in archive.list(prefix)]
+    return [key_date(key) for key in archive.list(prefix)]
 
 
 def _json(data: object) -> bytes:
@@ -90,7 +74,7 @@ class StoryStore:
 
     def features(self, day: str) -> dict[str, Features]:
         if day not in self._features:
-            data = self._get(features_key(day))
+            data = self._get(story_features_key(day))
             rows = json.loads(gzip.decompress(data)) if data else {}
             self._features[day] = {aid: Features.from_json(aid, day, row) for aid, row in rows.items()
                                    if Features.current(row)}
@@ -104,7 +88,7 @@ class StoryStore:
         updating store saves them (a reader keeps them in memory only)."""
         feats = self._features[day]
         for site in sorted(set(stale.values())):
-            for key in self.archive.list(f"articles/site={site}/date={day}/"):
+            for key in self.archive.list(articles_prefix(site, day)):
                 parts = parse_article_key(key)
                 data = self.archive.get(key) if parts and parts["id"] in stale else None
                 if data is not None:
@@ -115,7 +99,7 @@ class StoryStore:
 
     def _save_features(self, day: str) -> None:
         rows = {aid: feat.to_json() for aid, feat in sorted(self._features[day].items())}
-        self._put(features_key(day), gzip.compress(_json(rows), compresslevel=6, mtime=0),
+        self._put(story_features_key(day), gzip.compress(_json(rows), compresslevel=6, mtime=0),
                   content_type="application/gzip")
 
     def _doc_freq(self, day: str) -> tuple[int, Counter]:
@@ -128,11 +112,11 @@ class StoryStore:
     # -- links and ids ---------------------------------------------------------------------------------
 
     def _links(self, day: str) -> list[dict]:
-        data = self._get(links_key(day))
+        data = self._get(story_links_key(day))
         return json.loads(data) if data else []
 
     def _ids(self, day: str) -> dict[str, str] | None:
-        data = self._get(ids_key(day))
+        data = self._get(story_ids_key(day))
         return json.loads(data) if data else None
 
     def stored_days(self, prefix: str, key) -> list[str]:
@@ -194,7 +178,7 @@ class StoryStore:
         for day in sorted(d for d in days if d in set(all_days)):
             ids = {aid: assigned.get(aid, aid) for aid in sorted(self.features(day))}
             if ids != self._ids(day):
-                self._put(ids_key(day), _json(ids))
+                self._put(story_ids_key(day), _json(ids))
                 changed.append(day)
         return UpdateResult(0, sum(map(len, new_links.values())), changed)
 
@@ -205,7 +189,7 @@ class StoryStore:
         if not touched and not self.migrated:
             return UpdateResult(0, 0, [])
         self.forget_before(day_offset(min(set(touched) | self.migrated), -3 * self.params.window_days - 3))
-        all_days = sorted(set(self.stored_days("stories/features/", features_key)) | set(touched)
+        all_days = sorted(set(self.stored_days(STORY_FEATURES, story_features_key)) | set(touched)
                           | set(self._features))
         all_days = [day for day in all_days if self.features(day) or day in touched]
         touched = sorted(set(touched) | self.migrated)    # features made again: their links are made again
@@ -219,7 +203,7 @@ class _LinkFiles:
 
     def __init__(self, store: StoryStore):
         self.store = store
-        self.days = set(store.stored_days("stories/links/", links_key))
+        self.days = set(store.stored_days(STORY_LINKS, story_links_key))
         self._rows: dict[str, list[dict]] = {}
 
     def get(self, day: str) -> list[dict]:
@@ -228,8 +212,8 @@ class _LinkFiles:
         return self._rows[day]
 
     def replace(self, day: str, rows: list[dict]) -> None:
-        if rows != self.get(day) or (self.store.fresh and links_key(day) not in self.store._written):
-            self.store._put(links_key(day), _json(rows))
+        if rows != self.get(day) or (self.store.fresh and story_links_key(day) not in self.store._written):
+            self.store._put(story_links_key(day), _json(rows))
             self.days.add(day)
         self._rows[day] = rows
 
@@ -275,7 +259,7 @@ def pending(archive: Archive, keys: Iterable[str], scan_sites: Iterable[str] = (
     days |= {(today - timedelta(days=n)).isoformat() for n in range(scan_days + 1)}
     for site in scan_sites:
         for day in sorted(days):
-            for key in archive.list(f"articles/site={site}/date={day}/"):
+            for key in archive.list(articles_prefix(site, day)):
                 parts = parse_article_key(key)
                 if parts and parts["id"] not in store.features(day):
                     keys.add(key)
@@ -295,7 +279,7 @@ def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7,
     ``progress(articles done, articles)`` is called before the first batch and after each."""
     store = StoryStore(archive, params, fresh=True)
     by_day: dict[str, list[str]] = {}
-    for key in archive.list("articles/"):
+    for key in archive.list(articles_prefix()):
         parts = parse_article_key(key)
         if parts:
             by_day.setdefault(parts["date"], []).append(key)
@@ -318,7 +302,7 @@ def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7,
 def load_story_ids(archive: Archive, days: Iterable[str] | None = None) -> dict[str, str]:
     """Article id → story_id for every article linked so far, or for those of the archive ``days``
     (YYYY-MM-DD) only. An article no other article matches is its own story: its story_id is its id."""
-    keys = archive.list("stories/ids/") if days is None else (ids_key(day) for day in sorted(set(days)))
+    keys = archive.list(STORY_IDS) if days is None else (story_ids_key(day) for day in sorted(set(days)))
     out: dict[str, str] = {}
     for key in keys:
         data = archive.get(key)
@@ -341,10 +325,10 @@ def list_stories(archive: Archive, since: date) -> list[Story]:
     first."""
     store = StoryStore(archive)
     members: dict[str, list[Features]] = {}
-    for day in _days(archive, "stories/ids/"):
+    for day in _days(archive, STORY_IDS):
         if day < since.isoformat():
             continue
-        ids = json.loads(archive.get(ids_key(day)) or b"{}")
+        ids = json.loads(archive.get(story_ids_key(day)) or b"{}")
         feats = store.features(day)
         for aid, story in ids.items():
             if aid in feats:

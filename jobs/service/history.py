@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from crawler.archive.base import Archive
+from crawler.archive.keys import key_date, runs_prefix
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport
 
@@ -29,10 +30,10 @@ def reports_newest_first(archive: Archive, site: str, kinds: tuple[RunKind, ...]
                          since: datetime | None = None) -> Iterator[RunReport]:
     """Every readable crawl report of ``site``, newest first (keys sort by date, then by run id, i.e. by
     time); the manifests of outbox flushes are not runs of the site and are left out."""
-    keys = [key for key in archive.list(f"runs/site={site}/") if key.endswith(".json")]
+    keys = [key for key in archive.list(runs_prefix(site)) if key.endswith(".json")]
     if since is not None:       # a day's folder before the window's start holds none of its runs
-        first = since.astimezone(timezone.utc).strftime("date=%Y-%m-%d")
-        keys = [key for key in keys if key.split("/")[2] >= first]
+        first = since.astimezone(timezone.utc).date().isoformat()
+        keys = [key for key in keys if (key_date(key) or "") >= first]
     for key in reversed(keys):
         data = archive.get(key)
         if data is None:
