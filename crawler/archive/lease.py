@@ -70,10 +70,6 @@ class Lease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @staticmethod
-    def supported(archive: Archive) -> bool:
-        return hasattr(archive, "get_with_etag") and hasattr(archive, "delete")
-
     @property
     def held(self) -> bool:
         return self.etag is not None and not self.lost
@@ -98,10 +94,8 @@ class Lease:
 
     def acquire(self) -> "Lease":
         """Take the lease or raise :class:`LeaseHeld`; archive errors (outage…) propagate."""
-        if hasattr(self.archive, "lock"):
+        if self.archive.has_locks:
             return self._lock_folder()
-        if not self.supported(self.archive):
-            return self
         for _ in range(3):
             if self.archive.put(self.key, self._body(), content_type=JSON, if_absent=True):
                 return self._taken()

@@ -16,7 +16,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from crawler.archive.durable import fsync_dir, make_folders, write_atomic
-from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
+from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable, ObjectInfo
 
 
 def path_from_url(url: str) -> Path:
@@ -25,6 +25,9 @@ def path_from_url(url: str) -> Path:
 
 
 class LocalArchive(Archive):
+    remote = False            # a write's answer is never lost; no metadata is kept beside the bytes
+    has_locks = True          # one crawl of a site at a time: the flock of lock()
+
     def __init__(self, url: str, file_mode: int | None = None):
         self.url = url
         self.root = path_from_url(url)
@@ -53,7 +56,14 @@ class LocalArchive(Archive):
             reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
             raise ArchiveError(f"archive {self.url}: cannot write {target}: {reason}") from None
 
-    def put(self, key, data, *, content_type, content_encoding=None, metadata=None, if_absent=False) -> bool:
+    @staticmethod
+    def _no_etags(if_match: str | None) -> None:
+        if if_match is not None:        # get_with_etag never gives one here
+            raise ValueError("a local archive has no ETags to match")
+
+    def put(self, key, data, *, content_type, content_encoding=None, metadata=None, if_absent=False,
+            if_match=None) -> bool:
+        self._no_etags(if_match)
         target = self._path(key)
         if if_absent and target.exists():
             return False
@@ -75,11 +85,28 @@ class LocalArchive(Archive):
         except OSError as exc:
             raise ArchiveError(f"archive {self.url}: cannot read {key}: {exc.strerror}") from None
 
+    def get_with_etag(self, key: str) -> tuple[bytes, None] | None:
+        """The object's bytes and no ETag: a local folder has one writer per site (its lock), no If-Match."""
+        data = self.get(key)
+        return None if data is None else (data, None)
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        """The object's size; a folder keeps no ETag, content type, metadata or checksum."""
+        try:
+            size = self._path(key).stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise ArchiveError(f"archive {self.url}: cannot stat {key}: {exc.strerror}") from None
+        return ObjectInfo(key=key, size=size, etag="", content_type=None, content_encoding=None, metadata={},
+                          checksum_sha256=None)
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
-    def delete(self, key: str) -> bool:
+    def delete(self, key: str, *, if_match: str | None = None) -> bool:
         """Remove ``key``, then the folders it leaves empty (up to the archive's root), durably."""
+        self._no_etags(if_match)
         path = self._path(key)
         try:
             path.unlink()
@@ -132,10 +159,9 @@ class LocalArchive(Archive):
             return None
         return fd
 
-    @staticmethod
-    def unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    def unlock(self, handle: int) -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        os.close(handle)
 
     def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         # Walk only the folder that the prefix names, then filter by the rest of the prefix.

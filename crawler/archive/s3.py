@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -29,7 +28,7 @@ from botocore.config import Config
 
 from crawler import __version__
 from crawler.config import S3Settings
-from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
+from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable, ObjectInfo
 
 # S3 error codes that mean "these credentials are not accepted".
 _REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired",
@@ -40,18 +39,6 @@ _PRECONDITION = {"PreconditionFailed", "ConditionalRequestConflict"}
 # Answers that mean the service is there but not able to serve now (after botocore's retries).
 _OUTAGE_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeTooSkewed"}
 _OUTAGE_EXC = (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.HTTPClientError, bx.ProxyConnectionError)
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    """What ``stat`` tells about an object: enough for ``arshif verify``."""
-    key: str
-    size: int
-    etag: str
-    content_type: str | None
-    content_encoding: str | None
-    metadata: dict[str, str]
-    checksum_sha256: str | None      # base64, as S3 returns it; None when the server keeps none
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -81,6 +68,8 @@ def client_config(s3: S3Settings) -> Config:
 class S3Archive(Archive):
     #: keys asked per LIST request (S3's maximum is 1000; tests lower it to exercise pagination)
     page_size = 1000
+    remote = True
+    has_locks = False         # the site lease is an object taken with conditional writes (lease.py)
 
     def __init__(self, url: str, settings: S3Settings, *, session: boto3.session.Session | None = None):
         self.url = url.rstrip("/")
@@ -270,6 +259,12 @@ class S3Archive(Archive):
         except bx.BotoCoreError as exc:
             raise self._error(exc, "delete", key) from None
         return True
+
+    def lock(self, key: str) -> int | None:
+        raise NotImplementedError(f"archive {self.url}: an object store has no locks (the site lease is an object)")
+
+    def unlock(self, handle: int) -> None:
+        raise NotImplementedError(f"archive {self.url}: an object store has no locks (the site lease is an object)")
 
     def list_info(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         paginator = self._client.get_paginator("list_objects_v2")

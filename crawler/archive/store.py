@@ -58,15 +58,6 @@ def object_metadata(record: dict) -> dict[str, str]:
 MAX_CONFLICTS = 8
 
 
-def _get_tagged(archive: Archive, key: str) -> tuple[bytes, str | None] | None:
-    """The object and its ETag where the backend offers conditional replaces (S3), else the object alone."""
-    getter = getattr(archive, "get_with_etag", None)
-    if getter is not None:
-        return getter(key)
-    data = archive.get(key)
-    return None if data is None else (data, None)
-
-
 def _superseded(archive: Archive, record: dict, current: dict, date: str) -> bool:
     """Is ``record`` older than the archived ``current``? By fetch time; on a tie, by whether its text is
     already kept among the article's past versions."""
@@ -82,11 +73,10 @@ def _superseded(archive: Archive, record: dict, current: dict, date: str) -> boo
 
 def _put(archive: Archive, key: str, data: bytes, *, metadata: dict[str, str], **how) -> bool:
     """``archive.put(key, data, **how)``, true when this very write is at ``key`` afterwards. Where a write's
-    answer can be lost (a backend over the network, with ``stat``), each write carries a random ``write-id``
+    answer can be lost (a backend over the network: ``archive.remote``), each write carries a random ``write-id``
     in its metadata, and a conditional write refused, or a write whose answer never came
     (``ArchiveUnavailable`` after the retries), is read back (HEAD) before it is counted as not done."""
-    stat = getattr(archive, "stat", None)
-    if stat is None:
+    if not archive.remote:
         return archive.put(key, data, metadata=metadata, **how)
     write_id = secrets.token_hex(8)
     try:
@@ -94,13 +84,13 @@ def _put(archive: Archive, key: str, data: bytes, *, metadata: dict[str, str], *
             return True
     except ArchiveUnavailable:
         try:
-            info = stat(key)
+            info = archive.stat(key)
         except ArchiveError:
             info = None
         if info is not None and info.metadata.get("write-id") == write_id:
             return True
         raise
-    info = stat(key)
+    info = archive.stat(key)
     return info is not None and info.metadata.get("write-id") == write_id
 
 
@@ -122,7 +112,7 @@ def store_article(archive: Archive, plan: Planned) -> tuple[PageOutcome, list[st
     written: list[str] = []
     date = key_date(plan.key)
     for _ in range(MAX_CONFLICTS):
-        current = _get_tagged(archive, plan.key)
+        current = archive.get_with_etag(plan.key)
         if current is None:                      # nothing there (any more): create it
             rec = versioned(record, None)
             if _put(archive, plan.key, encode(rec), content_type=JSON, metadata=object_metadata(rec),
@@ -158,7 +148,7 @@ def store_metadata_change(archive: Archive, key: str, record: dict) -> tuple[Pag
     (``versions/…/<content_sha256>.json``) and this text is the current one, so nothing goes to ``versions/``.
     Returns what ``store_article`` returns; a text that changed meanwhile goes through ``store_article``."""
     for _ in range(MAX_CONFLICTS):
-        current = _get_tagged(archive, key)
+        current = archive.get_with_etag(key)
         if current is None:
             return store_article(archive, Planned(PageOutcome.NEW, key, record))
         old, etag = current
@@ -249,7 +239,7 @@ def store_removal(archive: Archive, key: str, removed_at: str, how: str) -> bool
     its text, version and past versions stay as they are. False when there is no record at ``key``; a record
     already marked is left as it is (True)."""
     for _ in range(MAX_CONFLICTS):
-        current = _get_tagged(archive, key)
+        current = archive.get_with_etag(key)
         if current is None:
             return False
         old, etag = current

@@ -60,15 +60,15 @@ def _b64_sha256(data: bytes) -> str:
 
 
 class _Fetcher:
-    """Bytes (and, where the backend has ``stat``, stored checksum and metadata) of many keys, in parallel."""
+    """Bytes (and, where the backend keeps them: ``archive.remote``, stored checksum and metadata) of many
+    keys, in parallel."""
 
     def __init__(self, archive: Archive, workers: int):
         self.archive = archive
         self.workers = workers
-        self.stat = getattr(archive, "stat", None)
 
     def one(self, key: str):
-        info = self.stat(key) if self.stat else None
+        info = self.archive.stat(key) if self.archive.remote else None
         return key, self.archive.get(key), info
 
     def many(self, keys: Iterable[str]):
