@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 
 from crawler.archive.base import ArchiveError
 from crawler.archive.index import archive_state_dir
+from crawler.archive.keys import ARTICLES
 from crawler.archive.lease import LeaseHeld
 from crawler.dataset.pending import CurrentDays, PendingDays
 from crawler.logctx import site_logger
@@ -37,7 +38,7 @@ def link_stories(archive, settings, reports):
         return None
     from crawler.stories import LinkParams, UpdateResult, pending, update   # scipy: only once the runs are over
 
-    keys = [key for report in reports for key in report.keys_written if key.startswith("articles/")]
+    keys = [key for report in reports for key in report.keys_written if key.startswith(ARTICLES)]
     sites = sorted({report.site for report in reports})
     try:
         todo = pending(archive, keys, scan_sites=sites)
