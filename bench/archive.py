@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.archive.s3 import S3Archive  # noqa: E402
-from crawler.archive.store import plan_article  # noqa: E402
-from crawler.archive.uploader import Uploader  # noqa: E402
+from crawler.archive.storage.s3 import S3Archive  # noqa: E402
+from crawler.archive.storage.store import plan_article  # noqa: E402
+from crawler.archive.delivery.uploader import Uploader  # noqa: E402
 from crawler.config import S3Settings  # noqa: E402
 from crawler.extract.record import complete  # noqa: E402
 from crawler.sites import SITES  # noqa: E402

@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.archive import record  # noqa: E402
-from crawler.archive.base import Archive  # noqa: E402
-from crawler.archive.local import LocalArchive  # noqa: E402
-from crawler.archive.s3 import S3Archive  # noqa: E402
-from crawler.archive.store import plan_article, store_article  # noqa: E402
+from crawler.archive.storage.base import Archive  # noqa: E402
+from crawler.archive.storage.local import LocalArchive  # noqa: E402
+from crawler.archive.storage.s3 import S3Archive  # noqa: E402
+from crawler.archive.storage.store import plan_article, store_article  # noqa: E402
 from crawler.config import S3Settings  # noqa: E402
 from crawler.dataset.compact import compact_site  # noqa: E402
 from bench.seaweedfs import ISOLATING_ENV, WeedServer  # noqa: E402

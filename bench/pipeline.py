@@ -323,7 +323,7 @@ def main() -> int:
 
 
 def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
-    from crawler.archive.s3 import S3Archive
+    from crawler.archive.storage.s3 import S3Archive
     from crawler.config import S3Settings
     from bench.seaweedfs import ISOLATING_ENV, WeedServer
 

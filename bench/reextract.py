@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
-from crawler.archive.local import LocalArchive  # noqa: E402
+from crawler.archive.storage.local import LocalArchive  # noqa: E402
 from crawler.reextract.dask_cluster import DaskExecutor  # noqa: E402
 from crawler.reextract.site import SiteReextraction  # noqa: E402
-from crawler.archive.index import ArticleIndex  # noqa: E402
+from crawler.archive.state.index import ArticleIndex  # noqa: E402
 from crawler.extract.workers import ExtractWorkers  # noqa: E402
 from replica.server import ReplicaServer  # noqa: E402
 

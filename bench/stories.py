@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
 
-from crawler.archive.keys import article_key  # noqa: E402
-from crawler.archive.local import LocalArchive  # noqa: E402
+from crawler.archive.storage.keys import article_key  # noqa: E402
+from crawler.archive.storage.local import LocalArchive  # noqa: E402
 from crawler.config import load_settings  # noqa: E402
 from crawler.extract.record import encode  # noqa: E402
 from crawler.stories import LinkParams, load_story_ids, rebuild  # noqa: E402

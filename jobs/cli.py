@@ -62,7 +62,7 @@ def chosen_command(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     # not at the top: an extraction worker that runs this module again never calls main()
-    from crawler.archive.base import ArchiveConfigError
+    from crawler.archive.storage.base import ArchiveConfigError
     from crawler.config import SettingsError
 
     argv = sys.argv[1:] if argv is None else argv

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
+from crawler.archive.storage import ArchiveConfigError, ArchiveError, open_archive
 from crawler.dataset.compact import compact_site
 from crawler.dates import day_argument
 from crawler.logs import setup_logging

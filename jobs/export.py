@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from crawler.archive import ArchiveConfigError, ArchiveError, open_archive
-from crawler.archive.durable import write_atomic
+from crawler.archive.storage import ArchiveConfigError, ArchiveError, open_archive
+from crawler.archive.storage.durable import write_atomic
 from crawler.config import SettingsError
 from crawler.dataset.export import FORMATS, write_export
 from crawler.dataset.read import iter_days

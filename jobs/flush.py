@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from crawler.archive import ArchiveUnavailable, open_archive
+from crawler.archive.storage import ArchiveUnavailable, open_archive
 from crawler.logs import setup_logging
 from crawler.run.after_run import compact_after_run
 from crawler.run.uploads import open_uploader

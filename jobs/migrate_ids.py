@@ -23,13 +23,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from crawler.archive import ArchiveUnavailable, open_archive
-from crawler.archive.index import ArticleIndex, archive_state_dir
-from crawler.archive.keys import (article_key, articles_prefix, parse_article_key, parse_version_key, runs_prefix,
+from crawler.archive.storage import ArchiveUnavailable, open_archive
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
+from crawler.archive.storage.keys import (article_key, articles_prefix, parse_article_key, parse_version_key, runs_prefix,
                                   version_key, versions_prefix)
-from crawler.archive.lease import LeaseHeld
-from crawler.archive.outbox import Outbox
-from crawler.archive.store import JSON, object_metadata
+from crawler.archive.state.lease import LeaseHeld
+from crawler.archive.delivery.outbox import Outbox
+from crawler.archive.storage.store import JSON, object_metadata
 from crawler.config import SettingsError
 from crawler.extract.record import encode
 from crawler.run.lock import LockBusy, hold_site

@@ -17,9 +17,9 @@ from contextlib import ExitStack
 from typing import Callable
 from urllib.parse import urlsplit
 
-from crawler.archive import ArchiveConfigError, ArchiveUnavailable, open_archive
-from crawler.archive.index import ArticleIndex, archive_state_dir
-from crawler.archive.lease import LeaseHeld
+from crawler.archive.storage import ArchiveConfigError, ArchiveUnavailable, open_archive
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
+from crawler.archive.state.lease import LeaseHeld
 from crawler.config import SettingsError
 from crawler.dates import day_argument
 from crawler.extract.workers import ExtractWorkers

@@ -16,8 +16,8 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from crawler.archive import open_archive
-from crawler.archive.keys import articles_prefix
+from crawler.archive.storage import open_archive
+from crawler.archive.storage.keys import articles_prefix
 from crawler.config import SettingsError
 from crawler.logs import setup_logging
 from crawler.run.session import run_crawl

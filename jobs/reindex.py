@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from crawler.archive import open_archive
-from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.archive.storage import open_archive
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
 from crawler.discover.ids import rebuild_index
 from crawler.sites import get_site
 from jobs.options import check_sites, settings_from

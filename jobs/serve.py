@@ -26,7 +26,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.archive import ArchiveError, open_archive
+from crawler.archive.storage import ArchiveError, open_archive
 from crawler.display import human_duration
 from crawler.logctx import site_logger
 from crawler.logs import setup_logging

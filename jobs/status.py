@@ -25,9 +25,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from crawler.archive import ArchiveError, open_archive
-from crawler.archive.index import archive_state_dir
-from crawler.archive.outbox import Outbox
+from crawler.archive.storage import ArchiveError, open_archive
+from crawler.archive.state.index import archive_state_dir
+from crawler.archive.delivery.outbox import Outbox
 from crawler.discover.sources import SourceOutcome
 from crawler.display import human_duration
 from crawler.outcomes import ARTICLE_OUTCOMES, Count, Health, NotArticle, PageOutcome, RunKind, RunResult

@@ -9,9 +9,9 @@ import sys
 from contextlib import ExitStack
 from datetime import date, datetime, timedelta, timezone
 
-from crawler.archive import open_archive
-from crawler.archive.base import ArchiveConfigError, ArchiveError
-from crawler.archive.lease import LeaseHeld
+from crawler.archive.storage import open_archive
+from crawler.archive.storage.base import ArchiveConfigError, ArchiveError
+from crawler.archive.state.lease import LeaseHeld
 from crawler.dates import day_argument
 from crawler.logs import setup_logging
 from crawler.run.after_run import STORIES_LOCK

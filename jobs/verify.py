@@ -1,5 +1,5 @@
 """``arshif verify [--archive URL] [--repair]``: check every archived article, past version, checksum and run
-manifest (see crawler/archive/verify.py). Prints the counts, then each problem on its own line; exit 0 when
+manifest (see crawler/verify.py). Prints the counts, then each problem on its own line; exit 0 when
 there is none, 1 when there are problems (or the archive does not answer), 2 for bad configuration.
 
 ``--repair`` lists the keys that are in no run manifest in a recovery manifest per site, then verifies again
@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections import defaultdict
 
-from crawler.archive import ArchiveUnavailable, open_archive
-from crawler.archive.base import Archive
-from crawler.archive.verify import Verification, verify_archive
+from crawler.archive.storage import ArchiveUnavailable, open_archive
+from crawler.archive.storage.base import Archive
+from crawler.verify import Verification, verify_archive
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id
 from jobs.options import settings_from

@@ -1,13 +1,13 @@
 """``arshif warc-index [SITE ...]``: write a CDXJ index beside every WARC file of the archive that has none
-(crawler/archive/warc_index.py), for pywb-style replay. One line per site; exit 0, 1 when the archive does not
+(crawler/dataset/warc_index.py), for pywb-style replay. One line per site; exit 0, 1 when the archive does not
 answer, 2 for bad configuration."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from crawler.archive import ArchiveUnavailable, open_archive
-from crawler.archive.warc_index import index_site
+from crawler.archive.storage import ArchiveUnavailable, open_archive
+from crawler.dataset.warc_index import index_site
 from jobs.options import check_sites, settings_from
 
 

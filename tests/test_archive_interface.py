@@ -1,12 +1,12 @@
-"""The backend interface (``crawler/archive/base.py``) declares every method a backend has: the code above
+"""The backend interface (``crawler/archive/storage/base.py``) declares every method a backend has: the code above
 the backends calls only what ``Archive`` declares, and each backend implements all of it."""
 import inspect
 
 import pytest
 
-from crawler.archive.base import Archive
-from crawler.archive.local import LocalArchive
-from crawler.archive.s3 import S3Archive
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.storage.s3 import S3Archive
 
 
 def _public_methods(cls) -> set[str]:

@@ -25,7 +25,7 @@ from bench.quality import Score
 from crawler.extract.record import problems
 from crawler.run.report import RunReport
 from crawler.sites import get_site
-from crawler.archive.index import ArticleIndex
+from crawler.archive.state.index import ArticleIndex
 from crawler.extract.vocabulary import containment, content_words
 from crawler.extract.workers import ExtractWorkers
 

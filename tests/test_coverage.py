@@ -236,7 +236,7 @@ def test_sparse_numbers_shrink_the_probe_budget_and_status_says_so(tmp_path):
     says sparse, status warns."""
     from types import SimpleNamespace
 
-    from crawler.archive.index import GONE, ArticleIndex
+    from crawler.archive.state.index import GONE, ArticleIndex
     from crawler.config import load_settings
     from crawler.discover.ids import IdLedger
     from jobs.status import _coverage_warning
@@ -278,7 +278,7 @@ def test_a_number_probed_before_it_was_given_is_fetched_when_a_feed_lists_it(tmp
 def test_numbers_long_past_the_range_are_forgotten(tmp_path):
     from types import SimpleNamespace
 
-    from crawler.archive.index import ArticleIndex
+    from crawler.archive.state.index import ArticleIndex
     from crawler.config import load_settings
     from crawler.discover.ids import IdLedger
 

@@ -20,9 +20,9 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 import pytest
 
-from crawler.archive.local import LocalArchive
-from crawler.archive.store import Planned, store_article
-from crawler.archive.keys import dataset_day_prefix, parse_article_key
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.storage.store import Planned, store_article
+from crawler.archive.storage.keys import dataset_day_prefix, parse_article_key
 from crawler.dataset.compact import article_days, compact_day, compact_site, day_files
 from crawler.dataset.schema import FILE_SCHEMA
 from crawler.config import load_settings

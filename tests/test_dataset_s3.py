@@ -13,7 +13,7 @@ import duckdb
 import pyarrow.fs as pafs
 import pytest
 
-from crawler.archive.s3 import S3Archive
+from crawler.archive.storage.s3 import S3Archive
 from crawler.dataset.compact import compact_day
 from replica.server import ReplicaServer
 from tests.crawl_helpers import NO_ID_PROBES, PLAIN, arshif, read_while_rewriting

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.archive.local import LocalArchive
-from crawler.archive.uploader import Uploader
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.delivery.uploader import Uploader
 from crawler.config import load_settings
 from crawler.run.report import new_run_id, run_started
 from crawler.run.site_run import open_run

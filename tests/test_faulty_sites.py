@@ -10,7 +10,7 @@ import pytest
 
 from crawler.extract.garbled import garbled
 from crawler.extract.record import encode
-from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, expected_urls, run_reports
 

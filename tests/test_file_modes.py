@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from crawler.archive.durable import write_atomic
-from crawler.archive.local import LocalArchive
+from crawler.archive.storage.durable import write_atomic
+from crawler.archive.storage.local import LocalArchive
 from crawler.config import SettingsError, load_settings
 
 
@@ -46,7 +46,7 @@ def test_a_stricter_mode_from_the_settings_holds_whatever_the_umask(tmp_path, mo
     monkeypatch.setenv("ARSHIF_ARCHIVE__FILE_MODE", "0640")
     settings = load_settings(None)
     assert settings.archive.file_mode == 0o640
-    from crawler.archive import open_archive
+    from crawler.archive.storage import open_archive
 
     with umask(0o002):
         archive = open_archive(f"file://{tmp_path}/archive", settings)

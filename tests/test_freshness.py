@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.archive.index import ArticleIndex
+from crawler.archive.state.index import ArticleIndex
 from crawler.discover.freshness import FreshnessPolicy
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)

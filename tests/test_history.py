@@ -1,5 +1,5 @@
 """A site's history is its crawls: outbox-flush manifests in runs/ are not runs of the site."""
-from crawler.archive.local import LocalArchive
+from crawler.archive.storage.local import LocalArchive
 from crawler.run.report import RunReport
 from jobs.service.history import SiteHistory
 

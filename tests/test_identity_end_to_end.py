@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.sites import get_site
-from crawler.archive.index import ArticleIndex, archive_state_dir
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
 from crawler.urls import article_id
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env, expected_urls, run_reports

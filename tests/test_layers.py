@@ -30,7 +30,7 @@ def test_the_stages_do_not_reach_the_run():
 def test_the_storage_does_not_reach_the_index():
     graph = grimp.build_graph("crawler", cache_dir=None, exclude_type_checking_imports=True)
     for storage in ("base", "local", "s3", "store", "uploader", "outbox", "replay", "breaker"):
-        assert not graph.chain_exists(importer=f"crawler.archive.{storage}", imported="crawler.archive.index"), storage
+        assert not graph.chain_exists(importer=f"crawler.archive.{storage}", imported="crawler.archive.state.index"), storage
 
 
 def _imported_roots(folder: str) -> dict[str, set[str]]:

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.archive.lease import Lease, LeaseHeld, lease_key
-from crawler.archive.s3 import S3Archive
-from crawler.archive.store import plan_article, store_article
-from crawler.archive.verify import verify_archive
-from crawler.archive.index import Known
+from crawler.archive.state.lease import Lease, LeaseHeld, lease_key
+from crawler.archive.storage.s3 import S3Archive
+from crawler.archive.storage.store import plan_article, store_article
+from crawler.verify import verify_archive
+from crawler.archive.state.index import Known
 from tests.s3_server import s3_settings
 from tests.test_outbox import make_record
 from tests.waiting import wait_until
@@ -54,8 +54,8 @@ def test_lease_left_by_a_dead_process_on_this_host_is_taken_over_a_live_ones_nev
         Lease(arc, "elbalad", 600, owner="second-crawl").acquire()
     arc.delete(lease_key("elbalad"))
     left = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
-        from crawler.archive.lease import Lease
-        from crawler.archive.s3 import S3Archive
+        from crawler.archive.state.lease import Lease
+        from crawler.archive.storage.s3 import S3Archive
         from crawler.config import S3Settings
         Lease(S3Archive({arc.url!r}, S3Settings(**{arc.settings.model_dump()!r})), "elbalad", 600,
               owner="killed-run").acquire()             # never released: the process ends with it held

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive.keys import parse_article_key, parse_version_key
-from crawler.archive.s3 import S3Archive
-from crawler.archive.store import JSON
+from crawler.archive.storage.keys import parse_article_key, parse_version_key
+from crawler.archive.storage.s3 import S3Archive
+from crawler.archive.storage.store import JSON
 from crawler.extract.record import encode
 from crawler.sites import get_site
 from crawler.urls import article_id
@@ -197,8 +197,8 @@ def test_after_migrating_a_crawl_archives_nothing_again(crawled, now, tmp_path):
 
 
 def test_a_busy_outbox_is_flushed_first(crawled, tmp_path):
-    from crawler.archive.outbox import Outbox
-    from crawler.archive.index import archive_state_dir
+    from crawler.archive.delivery.outbox import Outbox
+    from crawler.archive.state.index import archive_state_dir
 
     tmp, _ = crawled
     root = tmp_path / "archive"
@@ -246,7 +246,7 @@ class Killed(Exception):
 def test_a_killed_migration_is_finished_by_the_next_run(crawled, tmp_path, dies_at):
     """New objects and manifests are written before any old key goes: a kill among the writes or the
     deletes leaves old and new side by side, which the next run sorts out; nothing is lost."""
-    from crawler.archive.local import LocalArchive
+    from crawler.archive.storage.local import LocalArchive
     from crawler.config import load_settings
     from jobs.migrate_ids import migrate as migrate_archive
 

@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.archive.outbox import Outbox
-from crawler.archive.s3 import S3Archive
-from crawler.archive.store import plan_article
-from crawler.archive.uploader import Uploader
+from crawler.archive.delivery.outbox import Outbox
+from crawler.archive.storage.s3 import S3Archive
+from crawler.archive.storage.store import plan_article
+from crawler.archive.delivery.uploader import Uploader
 from crawler.config import S3Settings
 from crawler.extract.record import complete
 from crawler.run.report import RunReport
@@ -104,7 +104,7 @@ def test_flush_lock_is_exclusive(tmp_path):
 _WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-from crawler.archive.outbox import Outbox
+from crawler.archive.delivery.outbox import Outbox
 from tests.test_outbox import make_record, new_plan
 box = Outbox({folder!r})
 n = 0
@@ -179,7 +179,7 @@ def test_replaying_twice_duplicates_nothing(s3_url, live, tmp_path):
     edited = make_record(1, "نص المقال بعد تعديل المحرر.", hour=10)
     # Both the first text and an edit of it wait in the outbox, in that order.
     down.submit_article(new_plan(rec)).result()
-    from crawler.archive.index import Known
+    from crawler.archive.state.index import Known
     known = Known(rec["id"], rec["canonical_url"], new_plan(rec).key, rec["content_sha256"], 1, datetime.now())
     down.submit_article(plan_article(edited, known, "2026-11-20")).result()
     down.close()
@@ -221,7 +221,7 @@ def test_server_stopped_mid_writes_nothing_lost(s3_server, s3_url, tmp_path):
 
 
 def test_cli_flush(s3_server, s3_url, tmp_path, monkeypatch, capsys):
-    from crawler.archive.index import archive_state_dir
+    from crawler.archive.state.index import archive_state_dir
     from jobs.cli import main
 
     state = tmp_path / "state"

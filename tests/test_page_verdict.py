@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from crawler.archive.index import ArticleIndex
-from crawler.archive.keys import utc_date
+from crawler.archive.state.index import ArticleIndex
+from crawler.archive.storage.keys import utc_date
 from crawler.extract.page import extract
 from crawler.extract.verdict import PageVerdict
 from crawler.outcomes import NotArticle

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from crawler.archive.index import archive_state_dir
+from crawler.archive.state.index import archive_state_dir
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, arshif, crawl_env
 

@@ -278,7 +278,7 @@ def test_a_warc_file_cut_short_is_an_error_never_a_truncated_page(base, tmp_path
     """Wherever a WARC file is cut or damaged (and whatever follows the cut), reading it fails with one
     DamagedWarc: no record is read from past the damage, no page comes out truncated, the file never seems to
     end early — at every record boundary too, where the cut copy is a valid gzip file."""
-    from crawler.archive.local import LocalArchive
+    from crawler.archive.storage.local import LocalArchive
     from crawler.reextract.warc_read import read_captures
     from crawler.fetch.warc_writer import DamagedWarc
 
@@ -325,7 +325,7 @@ def test_a_warc_file_left_open_by_a_killed_run_is_sealed_after_its_last_whole_re
     assert "sealed after 5 whole records" in seal_left_open(left)
     sealed = left.read_bytes()
     assert sealed[:members[5][0]] == data[:members[5][0]]
-    from crawler.archive.local import LocalArchive
+    from crawler.archive.storage.local import LocalArchive
     from crawler.reextract.warc_read import read_captures
 
     class OneFile(LocalArchive):
@@ -391,7 +391,7 @@ def test_touched_days_go_to_the_recompaction_hook_until_it_succeeds(base, local,
 def test_the_dataset_shows_the_reextracted_text(base, local):
     """Re-extraction hands the days it wrote to the Parquet compaction: each article's row in the dataset
     holds its new text and version, once."""
-    from crawler.archive import open_archive
+    from crawler.archive.storage import open_archive
     from crawler.dataset.read import current_file
     from crawler.dataset.table import from_parquet
 
@@ -425,7 +425,7 @@ def test_a_capture_is_decoded_as_the_crawl_decoded_it(tmp_path, content_type):
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    from crawler.archive.local import LocalArchive
+    from crawler.archive.storage.local import LocalArchive
     from crawler.extract.page import extract
     from crawler.reextract.warc_read import read_captures
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from crawler.archive.index import ArticleIndex
-from crawler.archive.local import LocalArchive
-from crawler.archive.store import PageOutcome, Planned, store_article, store_removal
+from crawler.archive.state.index import ArticleIndex
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.storage.store import PageOutcome, Planned, store_article, store_removal
 from crawler.discover.revisits import due
 from crawler.extract.record import encode
 

@@ -4,14 +4,14 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.archive.local import LocalArchive
-from crawler.archive.uploader import Uploader
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.delivery.uploader import Uploader
 from crawler.config import load_settings
 from crawler.components import attach, run_from
 from crawler.run.site_run import open_run
 from crawler.run.scrapy_settings import scrapy_settings
 from crawler.fetch.spider import NewsSpider
-from crawler.archive.index import archive_state_dir
+from crawler.archive.state.index import archive_state_dir
 
 
 @pytest.fixture

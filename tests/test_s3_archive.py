@@ -8,9 +8,9 @@ import socket
 
 import pytest
 
-from crawler.archive import open_archive
-from crawler.archive.base import ArchiveConfigError, ArchiveUnavailable
-from crawler.archive.s3 import S3Archive, split_url
+from crawler.archive.storage import open_archive
+from crawler.archive.storage.base import ArchiveConfigError, ArchiveUnavailable
+from crawler.archive.storage.s3 import S3Archive, split_url
 from crawler.config import SettingsError, load_settings
 from tests.s3_server import free_ports, s3_settings
 
@@ -199,7 +199,7 @@ def test_server_counts_requests(s3_server, archive):
 
 
 def test_index_rebuilt_from_the_bucket_listing_reads_no_object(archive, s3_server, tmp_path):
-    from crawler.archive.index import ArticleIndex
+    from crawler.archive.state.index import ArticleIndex
 
     ids = [f"{n:020x}" for n in range(25)]
     for aid in ids:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from crawler.archive import open_archive
+from crawler.archive.storage import open_archive
 from crawler.config import load_settings
 from crawler.run.report import RunReport, new_run_id
 from jobs.service.history import reports_newest_first
@@ -42,7 +42,7 @@ FAKE_CRAWL = textwrap.dedent("""
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     from datetime import datetime
-    from crawler.archive import open_archive
+    from crawler.archive.storage import open_archive
     from crawler.config import load_settings
     from crawler.run.report import RunReport, new_run_id, run_started
     from crawler.run.lock import LockBusy, SiteLock

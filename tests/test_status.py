@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.archive import open_archive
-from crawler.archive.outbox import Outbox
+from crawler.archive.storage import open_archive
+from crawler.archive.delivery.outbox import Outbox
 from crawler.config import load_settings
 from crawler.run.report import RunReport, new_run_id
-from crawler.archive.index import archive_state_dir
+from crawler.archive.state.index import archive_state_dir
 from jobs import status
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

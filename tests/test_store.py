@@ -2,10 +2,10 @@
 import hashlib
 import json
 
-from crawler.archive.local import LocalArchive
-from crawler.archive.store import plan_article, store_article
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.storage.store import plan_article, store_article
 from crawler.extract.record import complete, problems
-from crawler.archive.index import ArticleIndex
+from crawler.archive.state.index import ArticleIndex
 
 
 def record(text="نص المقال الأول كما هو."):
@@ -148,7 +148,7 @@ def test_ingest_stores_a_checked_record_and_decides_its_version(tmp_path):
     written by the caller's writer; unchanged text writes nothing."""
     from functools import partial
 
-    from crawler.archive.store import ingest, store
+    from crawler.archive.storage.store import ingest, store
 
     archive = LocalArchive(f"file://{tmp_path}/a")
     index = ArticleIndex(tmp_path / "idx.sqlite", "elbalad")
@@ -164,7 +164,7 @@ def test_ingest_stores_a_checked_record_and_decides_its_version(tmp_path):
 
 
 def test_ingest_refuses_a_record_that_breaks_the_schema_and_writes_nothing(tmp_path):
-    from crawler.archive.store import InvalidRecord, ingest, store
+    from crawler.archive.storage.store import InvalidRecord, ingest, store
     import pytest
 
     archive = LocalArchive(f"file://{tmp_path}/a")
@@ -179,7 +179,7 @@ def test_ingest_against_the_archived_record_stores_a_change_of_metadata_alone_in
     next version (nothing under versions/); the same text and metadata is no write."""
     from functools import partial
 
-    from crawler.archive.store import Archived, ingest, store
+    from crawler.archive.storage.store import Archived, ingest, store
 
     archive = LocalArchive(f"file://{tmp_path}/a")
     write = partial(store, archive)

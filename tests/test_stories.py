@@ -11,8 +11,8 @@ import pytest
 
 from bench.stories import (NOW, SITES, archive_replica, candidate_pairs, eval_reports, evaluate, evaluate_set,
                            gold_pairs, record_of, score)
-from crawler.archive.keys import article_key
-from crawler.archive.local import LocalArchive
+from crawler.archive.storage.keys import article_key
+from crawler.archive.storage.local import LocalArchive
 from crawler.config import load_settings
 from crawler.extract.record import encode
 from crawler.stories import LinkParams, list_stories, load_story_ids, pending, rebuild, update
@@ -240,7 +240,7 @@ def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
 
 
 def test_stories_on_s3_match_the_local_archive(tmp_path, s3_server, s3_url):
-    from crawler.archive.s3 import S3Archive
+    from crawler.archive.storage.s3 import S3Archive
     from tests.s3_server import s3_settings
 
     s3 = S3Archive(s3_url, s3_settings(s3_server))

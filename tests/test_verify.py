@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from crawler.archive.local import LocalArchive
-from crawler.archive.s3 import S3Archive
-from crawler.archive.store import plan_article, store_article
-from crawler.archive.verify import verify_archive
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.storage.s3 import S3Archive
+from crawler.archive.storage.store import plan_article, store_article
+from crawler.verify import verify_archive
 from crawler.extract.record import encode
 from crawler.run.report import RunReport
-from crawler.archive.index import Known
+from crawler.archive.state.index import Known
 from tests.s3_server import s3_settings
 from tests.test_outbox import make_record
 

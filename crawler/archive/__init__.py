@@ -1,23 +1,13 @@
-"""Archive backends, chosen by the archive URL's scheme."""
-from __future__ import annotations
+"""The archive, in three rooms (none imports a room above it):
 
-from urllib.parse import urlsplit
+* ``storage`` — where objects are kept: the backend interface (``base``) and its backends (``local``, ``s3``),
+  atomic file writes (``durable``), the key layout (``keys``: every key built and parsed there), and the
+  idempotent, versioned article writes on top of any backend (``store``). ``open_archive`` picks the backend.
+* ``delivery`` — how writes reach storage while it is down: the uploader, the outbox and its replay, the
+  circuit breaker. Imports storage.
+* ``state`` — what a crawl remembers between runs: the per-site index (``index``, SQLite) and the write
+  lease (``lease``). Imports storage.
 
-from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable
-
-__all__ = ["Archive", "ArchiveError", "ArchiveConfigError", "ArchiveUnavailable", "open_archive"]
-
-
-def open_archive(url: str, settings=None) -> Archive:
-    """The backend for ``url``; ``settings`` is the validated ``Settings`` (the S3 backend's settings, the
-    local archive's file mode)."""
-    scheme = urlsplit(url).scheme
-    if scheme == "file":
-        from crawler.archive.local import LocalArchive
-
-        return LocalArchive(url, settings.archive.file_mode if settings is not None else None)
-    if scheme == "s3":
-        from crawler.archive.s3 import S3Archive
-
-        return S3Archive(url, settings.archive.s3)
-    raise ArchiveConfigError(f"archive {url}: unsupported scheme {scheme!r} (use file:// or s3://)")
+Nothing here imports the crawl (``crawler.run``), the dataset (``crawler.dataset``) or ``crawler.verify``:
+they are above the archive.
+"""

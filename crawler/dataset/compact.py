@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
-from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
-from crawler.archive.keys import articles_prefix, dataset_day_prefix, parse_article_key
+from crawler.archive.storage.base import Archive, ArchiveError, ArchiveUnavailable
+from crawler.archive.storage.keys import articles_prefix, dataset_day_prefix, parse_article_key
 from crawler.dataset.naming import PartName, next_name, parts
 from crawler.dataset.table import PARQUET_TYPE, DayFile
 

@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from crawler.archive.durable import write_atomic
+from crawler.archive.storage.durable import write_atomic
 
 
 def _load(path: Path):

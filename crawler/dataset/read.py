@@ -8,8 +8,8 @@ from typing import Iterator, Mapping
 
 import pyarrow as pa
 
-from crawler.archive.base import Archive
-from crawler.archive.keys import dataset_day_prefix
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import dataset_day_prefix
 from crawler.dataset.compact import READ_WORKERS, article_days, day_files, read_day
 from crawler.dataset.schema import DATASET_SCHEMA
 from crawler.dataset.table import from_parquet, to_table

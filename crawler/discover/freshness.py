@@ -5,7 +5,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
-from crawler.archive.index import ArticleIndex
+from crawler.archive.state.index import ArticleIndex
 from crawler.dates import sane
 from crawler.outcomes import NotArticle
 from crawler.sites import SITES

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from urllib.parse import urlsplit
 
-from crawler.archive.index import ARCHIVED, GONE, NOT_ARTICLE
+from crawler.archive.state.index import ARCHIVED, GONE, NOT_ARTICLE
 from crawler.outcomes import RunKind
 from crawler.urls import article_path, canonicalize
 

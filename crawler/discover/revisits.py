@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crawler.archive.index import ArticleIndex
+from crawler.archive.state.index import ArticleIndex
 
 
 def next_revisit(published: datetime, checked: datetime, delays: list[float]) -> datetime | None:

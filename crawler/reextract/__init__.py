@@ -3,7 +3,7 @@
 The package: ``warc_read`` (which WARC files, their captures, each file checked whole), ``workers`` (the pure
 extraction of captures that workers run, and the extractor's fingerprint), ``dask_cluster`` (the workers of a
 Dask cluster), ``checkpoint`` (a site's progress in the local state folder), ``site`` (one site's run: reads,
-hands batches to the workers, and stores each result through ``crawler.archive.store.ingest``, as the crawl
+hands batches to the workers, and stores each result through ``crawler.archive.storage.store.ingest``, as the crawl
 does). It imports the stages (fetch, extract, archive) and the run's report; nothing below imports it.
 
 The sites are never asked again. For each site, the WARC files under ``warc/site=<site>/`` (optionally only

@@ -9,7 +9,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from crawler.archive.durable import write_atomic
+from crawler.archive.storage.durable import write_atomic
 from crawler.outcomes import RunKind
 from crawler.run.report import RunReport, new_run_id
 

@@ -1,5 +1,5 @@
 """One site's re-extraction: its WARC files read in order (``warc_read``), captures handed in batches to the
-workers (``workers``), results stored in capture order here, each through ``crawler.archive.store.ingest`` (the
+workers (``workers``), results stored in capture order here, each through ``crawler.archive.storage.store.ingest`` (the
 crawl's own path: checked, planned against the archived record, ``version`` decided there), progress kept in
 the ``checkpoint``."""
 from __future__ import annotations
@@ -14,10 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
-from crawler.archive.base import Archive, ArchiveUnavailable
-from crawler.archive.index import ArticleIndex
-from crawler.archive.keys import parse_article_key
-from crawler.archive.store import Archived, InvalidRecord, ingest, store
+from crawler.archive.storage.base import Archive, ArchiveUnavailable
+from crawler.archive.state.index import ArticleIndex
+from crawler.archive.storage.keys import parse_article_key
+from crawler.archive.storage.store import Archived, InvalidRecord, ingest, store
 from crawler.extract.record import ArticleRecord
 from crawler.outcomes import Count, PageOutcome, RunResult
 from crawler.reextract.checkpoint import Checkpoint

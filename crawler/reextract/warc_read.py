@@ -17,8 +17,8 @@ from w3lib.encoding import http_content_type_encoding
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.archive.base import Archive
-from crawler.archive.keys import parse_warc_key, warc_prefix
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import parse_warc_key, warc_prefix
 from crawler.fetch.warc_writer import DamagedWarc, check_sealed, gzip_members, warc_fields
 from crawler.outcomes import Count
 from crawler.urls import is_article_url

@@ -15,10 +15,10 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping
 
-from crawler.archive.base import ArchiveError
-from crawler.archive.index import archive_state_dir
-from crawler.archive.keys import ARTICLES
-from crawler.archive.lease import LeaseHeld
+from crawler.archive.storage.base import ArchiveError
+from crawler.archive.state.index import archive_state_dir
+from crawler.archive.storage.keys import ARTICLES
+from crawler.archive.state.lease import LeaseHeld
 from crawler.dataset.pending import CurrentDays, PendingDays
 from crawler.logctx import site_logger
 from crawler.run.lock import LockBusy, hold_site

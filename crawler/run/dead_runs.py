@@ -12,8 +12,8 @@ import logging
 from datetime import datetime
 
 from crawler import liveness
-from crawler.archive.base import Archive, ArchiveError
-from crawler.archive.keys import articles_prefix, key_date, runs_prefix, versions_prefix
+from crawler.archive.storage.base import Archive, ArchiveError
+from crawler.archive.storage.keys import articles_prefix, key_date, runs_prefix, versions_prefix
 from crawler.outcomes import RunResult
 from crawler.run.report import RunReport
 

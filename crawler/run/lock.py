@@ -20,9 +20,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from crawler import liveness
-from crawler.archive import ArchiveUnavailable
-from crawler.archive.index import archive_state_dir
-from crawler.archive.lease import Lease
+from crawler.archive.storage import ArchiveUnavailable
+from crawler.archive.state.index import archive_state_dir
+from crawler.archive.state.lease import Lease
 
 log = logging.getLogger("arshif.lock")
 

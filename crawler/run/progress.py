@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.archive.index import archive_state_dir
+from crawler.archive.state.index import archive_state_dir
 from crawler.components import run_from
 from crawler.outcomes import Count, PageOutcome
 

@@ -48,7 +48,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from crawler import __version__
-from crawler.archive.keys import run_key
+from crawler.archive.storage.keys import run_key
 from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ NEWSPIDER_MODULE = "crawler.fetch.spider"
 
 ITEM_PIPELINES = {
     "crawler.extract.pipeline.ExtractPipeline": 100,
-    "crawler.archive.pipeline.ArchivePipeline": 300,
+    "crawler.run.archive_pipeline.ArchivePipeline": 300,
 }
 # a downloader that can be stopped (the run's deadline, SIGTERM): nothing is sent after it
 DOWNLOADER = "crawler.fetch.stopping.Downloader"

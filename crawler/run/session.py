@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 from scrapy.crawler import Crawler
 
-from crawler.archive import ArchiveUnavailable, open_archive
-from crawler.archive.lease import LeaseHeld
+from crawler.archive.storage import ArchiveUnavailable, open_archive
+from crawler.archive.state.lease import LeaseHeld
 from crawler.components import attach
 from crawler.extract.workers import ExtractWorkers, stop_fork_server
 from crawler.fetch.spider import NewsSpider

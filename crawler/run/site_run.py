@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler import liveness
-from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
-from crawler.archive.index import ArticleIndex, archive_state_dir
-from crawler.archive.keys import warc_key
-from crawler.archive.uploader import Uploader
+from crawler.archive.storage.base import Archive, ArchiveError, ArchiveUnavailable
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
+from crawler.archive.storage.keys import warc_key
+from crawler.archive.delivery.uploader import Uploader
 from crawler.discover.ids import number_in, rebuild_index
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open

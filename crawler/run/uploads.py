@@ -1,7 +1,7 @@
-"""The crawl's archive uploader (``crawler/archive/uploader.py``), wired for arshif: its outbox in the
+"""The crawl's archive uploader (``crawler/archive/delivery/uploader.py``), wired for arshif: its outbox in the
 archive's local state folder, and after every outbox replay the sites' local indexes told about the articles
 written and one manifest stored per site (a run report of kind "flush"). This is the part of uploading that
-knows the index (``crawler/archive/index.py``) and the run report (``crawler/run/report.py``), which ``crawler/archive``
+knows the index (``crawler/archive/state/index.py``) and the run report (``crawler/run/report.py``), which ``crawler/archive``
 does not."""
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from collections import defaultdict
 from functools import partial
 from pathlib import Path
 
-from crawler.archive.base import Archive
-from crawler.archive.index import ArticleIndex, archive_state_dir
-from crawler.archive.outbox import Outbox
-from crawler.archive.uploader import FlushResult, Uploader
+from crawler.archive.storage.base import Archive
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
+from crawler.archive.delivery.outbox import Outbox
+from crawler.archive.delivery.uploader import FlushResult, Uploader
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport, new_run_id
 

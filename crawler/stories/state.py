@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable
 
-from crawler.archive.base import Archive
-from crawler.archive.keys import (STORY_FEATURES, STORY_IDS, STORY_LINKS, articles_prefix, key_date, parse_article_key,
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import (STORY_FEATURES, STORY_IDS, STORY_LINKS, articles_prefix, key_date, parse_article_key,
                                   story_features_key, story_ids_key, story_links_key)
 from crawler.stories.features import Features, features_of
 from crawler.stories.link import Link, LinkParams, day_offset, link, stories

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterator
 
-from crawler.archive.base import Archive
-from crawler.archive.keys import key_date, runs_prefix
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import key_date, runs_prefix
 from crawler.outcomes import RunKind, RunResult
 from crawler.run.report import RunReport
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from crawler.archive.base import Archive
+from crawler.archive.storage.base import Archive
 from crawler.display import human_duration
 from crawler.logctx import site_logger
 from crawler.outcomes import RunKind, RunResult

@@ -10,8 +10,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.archive.base import Archive
-from crawler.archive.verify import verify_archive
+from crawler.archive.storage.base import Archive
+from crawler.verify import verify_archive
 
 ROWS: list["Row"] = []
 COLUMNS = ("scenario", "faults injected", "expected", "archived", "lost", "duplicated", "garbled", "unaccounted")

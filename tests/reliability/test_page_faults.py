@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from crawler.archive import open_archive
+from crawler.archive.storage import open_archive
 from replica import ReplicaServer
 from tests.crawl_helpers import PLAIN, arshif, crawl_env
 from tests.reliability.harness import archived_records, describe, expected_articles, measure

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.archive import open_archive
+from crawler.archive.storage import open_archive
 from replica import ReplicaServer
 from tests.crawl_helpers import PLAIN, arshif, crawl_env, run_reports
 from tests.reliability.harness import describe, expected_articles, measure

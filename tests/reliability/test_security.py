@@ -15,9 +15,9 @@ from scrapy.http import XmlResponse
 from scrapy.utils.iterators import xmliter_lxml
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.archive.keys import article_key, parse_article_key, utc_date
-from crawler.archive.local import LocalArchive
-from crawler.archive.base import ArchiveError
+from crawler.archive.storage.keys import article_key, parse_article_key, utc_date
+from crawler.archive.storage.local import LocalArchive
+from crawler.archive.storage.base import ArchiveError
 from crawler.config import load_settings
 from crawler.discover.feeds import read_feed, read_sitemap
 from crawler.sites import get_site

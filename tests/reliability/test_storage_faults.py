@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive import open_archive
-from crawler.archive.s3 import S3Archive
+from crawler.archive.storage import open_archive
+from crawler.archive.storage.s3 import S3Archive
 from replica import ReplicaServer
 from tests.crawl_helpers import PLAIN, arshif, crawl_env
 from tests.reliability.harness import expected_articles, measure, scan_for

@@ -10,11 +10,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Callable
 
-from crawler.archive.base import Archive, ArchiveError
-from crawler.archive.breaker import CircuitBreaker
-from crawler.archive.keys import RUNS
-from crawler.archive.outbox import Entry, Outbox
-from crawler.archive.store import store_article
+from crawler.archive.storage.base import Archive, ArchiveError
+from crawler.archive.delivery.breaker import CircuitBreaker
+from crawler.archive.storage.keys import RUNS
+from crawler.archive.delivery.outbox import Entry, Outbox
+from crawler.archive.storage.store import store_article
 
 log = logging.getLogger("arshif.uploader")
 

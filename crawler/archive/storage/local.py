@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from crawler.archive.durable import fsync_dir, make_folders, write_atomic
-from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable, ObjectInfo
+from crawler.archive.storage.durable import fsync_dir, make_folders, write_atomic
+from crawler.archive.storage.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable, ObjectInfo
 
 
 def path_from_url(url: str) -> Path:
@@ -125,7 +125,7 @@ class LocalArchive(Archive):
         return True
 
     def sweep_partial_writes(self, older_than: timedelta) -> int:
-        """The hidden temporary files (``.tmp-*.part``, ``crawler/archive/durable.py``) that a process killed
+        """The hidden temporary files (``.tmp-*.part``, ``crawler/archive/storage/durable.py``) that a process killed
         inside a write left in the archive's folders: no listing or reader sees them, but they hold disk."""
         cutoff = time.time() - older_than.total_seconds()
         removed = 0

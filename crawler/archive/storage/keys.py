@@ -73,7 +73,7 @@ def dataset_day_prefix(site: str, date: str) -> str:
 
 
 def cdxj_key(warc_key: str) -> str:
-    """The CDXJ index stored beside the WARC file ``warc_key`` (``crawler/archive/warc_index.py``)."""
+    """The CDXJ index stored beside the WARC file ``warc_key`` (``crawler/dataset/warc_index.py``)."""
     return warc_key.removesuffix(".warc.gz") + ".cdxj"
 
 
@@ -113,7 +113,7 @@ def top_prefix(key: str) -> str:
 
 
 def lease_key(site: str) -> str:
-    """A site's write lease on an object store (``crawler/archive/lease.py``)."""
+    """A site's write lease on an object store (``crawler/archive/state/lease.py``)."""
     return f"{LEASES}site={site}.json"
 
 

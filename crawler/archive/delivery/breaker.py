@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 
-from crawler.archive.base import ArchiveError, ArchiveUnavailable
+from crawler.archive.storage.base import ArchiveError, ArchiveUnavailable
 
 log = logging.getLogger("arshif.uploader")
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from crawler.archive.base import Archive
-from crawler.archive.keys import articles_prefix, parse_article_key
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import articles_prefix, parse_article_key
 from crawler.outcomes import NotArticle
 
 _SCHEMA = """

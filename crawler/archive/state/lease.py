@@ -31,8 +31,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from crawler import liveness
-from crawler.archive.base import Archive, ArchiveError
-from crawler.archive.keys import lease_key, lease_lock_key
+from crawler.archive.storage.base import Archive, ArchiveError
+from crawler.archive.storage.keys import lease_key, lease_lock_key
 
 log = logging.getLogger("arshif.lease")
 

@@ -25,8 +25,8 @@ from typing import Callable, Protocol, TypeVar
 
 from crawler.outcomes import PageOutcome
 from crawler.extract.record import ArticleRecord, encode, same_content, versioned
-from crawler.archive.base import Archive, ArchiveError, ArchiveUnavailable
-from crawler.archive.keys import article_key, key_date, utc_date, version_key
+from crawler.archive.storage.base import Archive, ArchiveError, ArchiveUnavailable
+from crawler.archive.storage.keys import article_key, key_date, utc_date, version_key
 
 T = TypeVar("T")
 

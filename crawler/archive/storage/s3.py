@@ -28,7 +28,7 @@ from botocore.config import Config
 
 from crawler import __version__
 from crawler.config import S3Settings
-from crawler.archive.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable, ObjectInfo
+from crawler.archive.storage.base import Archive, ArchiveConfigError, ArchiveError, ArchiveUnavailable, ObjectInfo
 
 # S3 error codes that mean "these credentials are not accepted".
 _REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired",

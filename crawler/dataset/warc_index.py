@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 
 from cdxj_indexer.main import write_cdx_index
 
-from crawler.archive.base import Archive
-from crawler.archive.keys import cdxj_key, warc_prefix
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import cdxj_key, warc_prefix
 
 CDXJ = "text/x-cdxj; charset=utf-8"
 

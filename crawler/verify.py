@@ -28,8 +28,8 @@ from typing import Iterable
 
 from crawler.extract.garbled import garbled
 from crawler.extract.record import problems as schema_problems
-from crawler.archive.base import Archive
-from crawler.archive.keys import (ARTICLES, DATASETS, KNOWN_PREFIXES, RUNS, VERSIONS, WARC, article_key,
+from crawler.archive.storage.base import Archive
+from crawler.archive.storage.keys import (ARTICLES, DATASETS, KNOWN_PREFIXES, RUNS, VERSIONS, WARC, article_key,
                                   parse_article_key, parse_dataset_key, parse_run_key, parse_version_key, top_prefix)
 MAX_SCHEMA_MESSAGES = 3
 

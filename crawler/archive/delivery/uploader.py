@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from crawler.outcomes import PageOutcome
-from crawler.archive.base import Archive, ArchiveError
-from crawler.archive.breaker import DEFAULT_COOLDOWN_S, CircuitBreaker
-from crawler.archive.outbox import Outbox
-from crawler.archive.replay import FlushResult, OutboxReplay
-from crawler.archive.store import Planned, store_article, store_removal
+from crawler.archive.storage.base import Archive, ArchiveError
+from crawler.archive.delivery.breaker import DEFAULT_COOLDOWN_S, CircuitBreaker
+from crawler.archive.delivery.outbox import Outbox
+from crawler.archive.delivery.replay import FlushResult, OutboxReplay
+from crawler.archive.storage.store import Planned, store_article, store_removal
 
 __all__ = ["FlushResult", "Uploader"]
 

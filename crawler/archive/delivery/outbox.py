@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from crawler.archive.durable import fsync_dir, write_atomic
-from crawler.archive.store import Planned
+from crawler.archive.storage.durable import fsync_dir, write_atomic
+from crawler.archive.storage.store import Planned
 
 _counter = itertools.count()
 #: a file description older than this without its data is the trace of a kill mid-move: dropped

@@ -1,4 +1,4 @@
-"""Archive a record the extraction built, through :func:`crawler.archive.store.ingest` (checked against the
+"""Archive a record the extraction built, through :func:`crawler.archive.storage.store.ingest` (checked against the
 schema once, cheaply; new, updated — previous version kept — or unchanged, no write at all), written by the
 run's uploader (off the reactor); writes the archive cannot take now are pending in the outbox. A record that
 fails the schema is counted ``invalid`` and logged with its URL and reason, never archived half-empty."""
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from crawler.archive.keys import parse_article_key
-from crawler.archive.store import InvalidRecord, ingest
+from crawler.archive.storage.keys import parse_article_key
+from crawler.archive.storage.store import InvalidRecord, ingest
 from crawler.extract.record import ArticleRecord
 from crawler.outcomes import Count, PageOutcome
 from crawler.components import RunComponent
