@@ -1,9 +1,11 @@
 """The import graph of crawler/: no subpackage imports a module that leads back into it (no upward imports);
-the stages (discover → fetch → extract → archive) know nothing of the run that drives them, and the storage
-itself (backends, uploader, outbox) nothing of the index either. And the command layer (issue 23): no import cycle
-anywhere, no command module imported by another module, ``jobs/`` importing only ``crawler`` and its own
-service layer. Outside crawler/: bench/ never imports tests/ (tests may import bench), and the product
-(crawler/, jobs/, replica/) imports neither."""
+the stages (discover → fetch → extract → archive) know nothing of the run that drives them; inside the archive,
+the storage (backends, keys, article writes) knows nothing of the delivery (uploader, outbox) or the state
+(index, lease), the delivery nothing of the state, and no room of the archive anything of the dataset or of
+``crawler.verify``, which sit above it. And the command layer (issue 23): no import cycle anywhere, no command
+module imported by another module, ``jobs/`` importing only ``crawler`` and its own service layer. Outside
+crawler/: bench/ never imports tests/ (tests may import bench), and the product (crawler/, jobs/, replica/)
+imports neither."""
 import ast
 from pathlib import Path
 
@@ -27,10 +29,50 @@ def test_the_stages_do_not_reach_the_run():
         assert not graph.chain_exists(importer=stage, imported="crawler.run", as_packages=True), stage
 
 
-def test_the_storage_does_not_reach_the_index():
+def _chains(graph, importer: str, imported: str) -> list[tuple[str, ...]]:
+    return sorted(graph.find_shortest_chains(importer=importer, imported=imported, as_packages=True))
+
+
+def test_the_storage_reaches_neither_the_delivery_nor_the_state():
     graph = grimp.build_graph("crawler", cache_dir=None, exclude_type_checking_imports=True)
-    for storage in ("base", "local", "s3", "store", "uploader", "outbox", "replay", "breaker"):
-        assert not graph.chain_exists(importer=f"crawler.archive.{storage}", imported="crawler.archive.state.index"), storage
+    assert {"base", "local", "s3", "durable", "keys", "store"} <= {
+        m.rsplit(".", 1)[1] for m in graph.find_children("crawler.archive.storage")}
+    for room in ("crawler.archive.delivery", "crawler.archive.state"):
+        assert _chains(graph, "crawler.archive.storage", room) == [], room
+
+
+def test_the_delivery_does_not_reach_the_state():
+    graph = grimp.build_graph("crawler", cache_dir=None, exclude_type_checking_imports=True)
+    assert _chains(graph, "crawler.archive.delivery", "crawler.archive.state") == []
+
+
+def _imported_by(path: Path) -> set[str]:
+    """Every module ``path`` imports, in functions too (grimp does not see ``crawler/dataset``: it has no
+    ``__init__``, so its modules are not in the graph)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_the_archive_reaches_neither_the_dataset_nor_verify():
+    graph = grimp.build_graph("crawler", cache_dir=None, exclude_type_checking_imports=True)
+    assert _chains(graph, "crawler.archive", "crawler.verify") == []
+    # what the archive imports, and what those modules import in turn, is never the dataset or verify
+    inside = graph.find_descendants("crawler.archive") | {"crawler.archive"}
+    reached = inside | {m for importer in inside for m in graph.find_upstream_modules(importer)}
+    root = Path(__file__).resolve().parent.parent
+    found = {}
+    for module in sorted(reached):
+        path = root / (module.replace(".", "/") + ".py")
+        path = path if path.exists() else root / module.replace(".", "/") / "__init__.py"
+        hits = sorted(n for n in _imported_by(path) if n.startswith(("crawler.dataset", "crawler.verify")))
+        if hits:
+            found[module] = hits
+    assert "crawler.archive.storage.store" in reached and found == {}
 
 
 def _imported_roots(folder: str) -> dict[str, set[str]]:

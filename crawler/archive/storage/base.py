@@ -2,9 +2,9 @@
 
 Backends (``local.LocalArchive`` for ``file://``, ``s3.S3Archive`` for ``s3://``) implement all of them; the
 article logic (idempotence, versions) is written once on top of them in ``store.py``, the site lease in
-``lease.py``. What a backend can or cannot do is said by what these methods answer (an ETag of None: no
-conditional replace) and by two declared facts (:attr:`Archive.remote`, :attr:`Archive.has_locks`), never by
-asking an object which methods it happens to have.
+``crawler/archive/state/lease.py``. What a backend can or cannot do is said by what these methods answer (an
+ETag of None: no conditional replace) and by two declared facts (:attr:`Archive.remote`,
+:attr:`Archive.has_locks`), never by asking an object which methods it happens to have.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class Archive(ABC):
     #: returns the metadata a write stored: ``store.py`` then reads a refused or unanswered write back
     remote: ClassVar[bool]
     #: :meth:`lock` holds a lock that goes with its holder (a local folder's ``flock``); without one, the
-    #: site lease is an object taken with conditional writes (``lease.py``)
+    #: site lease is an object taken with conditional writes (``crawler/archive/state/lease.py``)
     has_locks: ClassVar[bool]
 
     @abstractmethod

@@ -12,7 +12,8 @@ Cloudflare R2, Backblaze B2) through boto3.
   the server stores and returns (``x-amz-checksum-sha256``); reads ask for it back and botocore checks it.
 * ``if_absent`` is ``If-None-Match: *`` and ``if_match`` is ``If-Match: <etag>``: a 412 answer means "the
   condition failed" and the call returns False. Servers that ignore these headers still work, without
-  protection against concurrent writers (the site lease then is the only guard, see ``lease.py``).
+  protection against concurrent writers (the site lease then is the only guard, see
+  ``crawler/archive/state/lease.py``).
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class S3Archive(Archive):
     #: keys asked per LIST request (S3's maximum is 1000; tests lower it to exercise pagination)
     page_size = 1000
     remote = True
-    has_locks = False         # the site lease is an object taken with conditional writes (lease.py)
+    has_locks = False         # the site lease is an object taken with conditional writes (state/lease.py)
 
     def __init__(self, url: str, settings: S3Settings, *, session: boto3.session.Session | None = None):
         self.url = url.rstrip("/")
