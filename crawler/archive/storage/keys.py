@@ -134,31 +134,31 @@ def story_ids_key(day: str) -> str:
     return f"{STORY_IDS}date={day}.json"
 
 
+def _groups(pattern: re.Pattern, key: str) -> dict | None:
+    match = pattern.match(key)
+    return match.groupdict() if match else None
+
+
 def parse_article_key(key: str) -> dict | None:
     """``{'site', 'date', 'id'}`` of an article key, or None for any other key."""
-    match = _ARTICLE_KEY.match(key)
-    return match.groupdict() if match else None
+    return _groups(_ARTICLE_KEY, key)
 
 
 def parse_version_key(key: str) -> dict | None:
     """``{'site', 'date', 'id', 'sha'}`` of a past version's key, or None for any other key."""
-    match = _VERSION_KEY.match(key)
-    return match.groupdict() if match else None
+    return _groups(_VERSION_KEY, key)
 
 
 def parse_warc_key(key: str) -> dict | None:
     """``{'site', 'date', 'name'}`` of a key in a site's day of ``warc/`` (a WARC file or its index)."""
-    match = _WARC_KEY.match(key)
-    return match.groupdict() if match else None
+    return _groups(_WARC_KEY, key)
 
 
 def parse_run_key(key: str) -> dict | None:
     """``{'site', 'date', 'name'}`` of a run report's key, or None for any other key."""
-    match = _RUN_KEY.match(key)
-    return match.groupdict() if match else None
+    return _groups(_RUN_KEY, key)
 
 
 def parse_dataset_key(key: str) -> dict | None:
     """``{'site', 'date', 'name'}`` of a file of the Parquet dataset, or None for any other key."""
-    match = _DATASET_KEY.match(key)
-    return match.groupdict() if match else None
+    return _groups(_DATASET_KEY, key)
