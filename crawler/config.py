@@ -241,6 +241,10 @@ class SiteSettings(_Section):
     time_limit: Duration = 1500.0
     # the feed watch between full runs (feeds only, conditional; 0 = off) and the revisits after publication
     watch_every: Duration = Field(180.0, ge=0)
+    # numbers each watch probes at most: the newest holes since the last full run (crawler/discover/ids.py); a
+    # site publishing N numbers a day gives N × watch_every / 86400 new ones a watch (El Balad ~1,000 a day: ~2
+    # every 3 min; RT ~300: under 1), the holes among them fewer still: default_settings.toml sizes it per site
+    watch_id_probes: int = Field(5, ge=0)
     revisit_after: list[Duration] = Field(default_factory=lambda: [3600.0, 21600.0, 86400.0, 259200.0, 604800.0])
     # Renamed in 0.2 (it read as the site's own time zone, which is SiteSpec.timezone): refused with a line
     # that names the new key.

@@ -338,3 +338,53 @@ def test_a_run_whose_probes_find_hidden_articles_among_sparse_numbers_is_not_ok(
     assert 0 < ids["open_rate"] < 0.1, ids
     assert ids["coverage"] < 1 and report["result"] == "degraded" and done.returncode == 3
     assert "the probes found 4 articles no discovery source showed" in report["reason"], report["reason"]
+
+
+def _published_after_go(count: int, hide_every: int):
+    """The clock's step: once ``go`` is set, ``count`` articles a site, one a tick, every ``hide_every``-th of
+    them hidden from every discovery source; ``done`` set once every site has them all."""
+    import threading
+
+    publish = Publish(per_tick=1, hide_every=hide_every, gap_every=0)
+    go, done, made = threading.Event(), threading.Event(), {}
+
+    def step(state, tick):
+        if go.is_set() and made.get(state.site, 0) < count:
+            publish(state, tick)
+            made[state.site] = made.get(state.site, 0) + 1
+        if made and all(n >= count for n in made.values()) and len(made) == len(SITES):
+            done.set()
+    return publish, go, done, step
+
+
+@pytest.mark.parametrize("budget", ["4", "0"])
+def test_a_feed_watch_probes_the_newest_holes_since_the_last_full_run_within_its_budget(tmp_path, budget):
+    """A full run, then the site publishes five articles, the second and the fourth shown by no feed, sitemap
+    or listing: the next feed watch archives the listed ones from the feed and the hidden ones through their
+    id (``discovered_by`` id_probe), probing no number above the newest the feed showed; with
+    ``watch_id_probes`` 0 it probes nothing (the hidden ones wait for the full run)."""
+    publish, go, done, step = _published_after_go(5, hide_every=2)
+    with ReplicaServer(plain=PLAIN, clock=Clock(every=0.05, steps=[step])) as replica:
+        env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                        ARSHIF_SITES__ELBALAD__ID_PROBES="10", ARSHIF_SITES__ELBALAD__ID_WINDOW="10",
+                        ARSHIF_SITES__ELBALAD__WATCH_ID_PROBES=budget)
+        assert arshif("crawl", "elbalad", env=env).returncode in (0, 3)
+        go.set()
+        assert done.wait(60)
+        before = dict(replica.stats("elbalad"))
+        watch = arshif("crawl", "elbalad", "--watch", env=env)
+        assert watch.returncode == 0, watch.stderr
+        asked = {path for path, n in replica.stats("elbalad").items() if n > before.get(path, 0)}
+        hidden = replica.unlisted("elbalad") & set(publish.published_at["elbalad"])
+    new = list(publish.published_at["elbalad"])
+    assert len(new) == 5 and hidden == {new[1], new[3]}
+    records = {_number(r): r for r in archived(tmp_path / "archive", "articles/site=elbalad")}
+    report = next(r for r in run_reports(tmp_path / "archive", "elbalad") if r["kind"] == "watch")
+    assert all(records[n]["discovered_by"] == "feed" for n in (new[0], new[2], new[4]))
+    assert f"/{int(new[4]) + 1}" not in asked                  # nothing past the newest number the feed shows
+    if budget == "0":
+        assert report["ids"]["probed"] == 0 and not hidden & set(records)
+        assert not {f"/{n}" for n in hidden} & asked
+    else:
+        assert report["ids"]["probed"] == 2 and report["result"] == "ok", report
+        assert all(records[n]["discovered_by"] == "id_probe" for n in hidden)

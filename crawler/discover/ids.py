@@ -12,6 +12,13 @@ it are probed at the site's own id URL (``SiteSpec.id_url``), newest first, at m
 probe finds is an article like any other (its record's ``discovered_by`` is ``id_probe``), or a gap. A gap is
 probed again on later runs until it has been found so ``id_rechecks`` times, then it is closed.
 
+A feed watch between full runs (``RunKind.WATCH``) probes too, lightly: at most ``watch_id_probes`` numbers, the
+newest holes above the top of the range at the end of the last full run (``FULL_RUN_TOP``, kept in the index)
+and up to the newest number archived (what the watch's feeds showed), never a number any run has seen (archived
+or a known gap: its rechecks are the full runs'), and none above the top (a number not given yet). So an article
+that only its own URL shows is archived by the next watch after a newer listed one, not by the next full run;
+a gap a watch finds counts as one check, and the full runs recheck it as any other.
+
 *Density* is the share of articles among the numbers resolved in the range (archived ÷ archived + known gaps;
 none before a gap is known).
 Where a site's numbers are sparse (below ``id_sparse_below``: numbers shared with other editions, say), most
@@ -41,7 +48,9 @@ __all__ = ["GONE", "NOT_ARTICLE", "IdLedger", "coverage"]
 
 #: the open numbers (neither archived nor known gaps) a report names, newest first
 OPEN_SHOWN = 20
-#: numbers probed above the highest archived one, each run: articles published since that only their own URL
+#: the index's record of the range's top at the end of the last full run: the feed watches probe above it
+FULL_RUN_TOP = "ids_full_run_top"
+#: numbers probed above the highest archived one, each full run: articles published since that only their own URL
 #: shows (a 404 there is no gap: the number is not given yet)
 AHEAD = 5
 
@@ -95,9 +104,10 @@ class IdLedger:
         cfg = run.cfg
         self.window = cfg.id_window
         self.rechecks = cfg.id_rechecks
-        # the feed watch between full runs (``RunKind.WATCH``) probes nothing: the full runs do, within their budget
-        watch = getattr(getattr(run, "report", None), "kind", None) == RunKind.WATCH
-        self.probing = run.spec.id_url is not None and cfg.id_probes > 0 and not watch
+        # the feed watch between full runs (``RunKind.WATCH``) probes only the newest holes, within its own budget
+        self.watch = getattr(getattr(run, "report", None), "kind", None) == RunKind.WATCH
+        self.probes = cfg.watch_id_probes if self.watch else cfg.id_probes
+        self.probing = run.spec.id_url is not None and self.probes > 0
         self.seen: set[int] = set()             # numbers discovery (or a probe) led this run to
         self.gaps: dict[int, str] = {}          # numbers found to be no article in this run
         self.planned: set[int] = set()          # the numbers this run probes
@@ -137,7 +147,8 @@ class IdLedger:
     def plan(self) -> list[str]:
         """The URLs to probe (made once every article this run led to has answered), newest first, within the
         budget: the holes of the range, and ``AHEAD`` numbers above it (what was published since, and is only at
-        its own URL); empty when the site's ids are not probed."""
+        its own URL); a watch's: the holes above the last full run's top never seen; empty when the site's ids
+        are not probed."""
         if not self.probing:
             return []
         numbers = self.run.index.numbers(self.window)
@@ -150,16 +161,22 @@ class IdLedger:
         archived = resolved.count(ARCHIVED)
         self.density = round(archived / len(resolved), 4) if len(resolved) > archived else None
         cfg = self.run.cfg
-        self.budget = cfg.id_probes
+        self.budget = self.probes
         if self.density is not None and self.density < cfg.id_sparse_below:
-            self.budget = max(1, math.ceil(cfg.id_probes * self.density / cfg.id_sparse_below))
-        wanted = [*range(high + AHEAD, high, -1), *range(high, low - 1, -1)]
+            self.budget = max(1, math.ceil(self.probes * self.density / cfg.id_sparse_below))
+        if self.watch:
+            floor = self.run.index.meta(FULL_RUN_TOP)
+            if floor is None:           # no full run yet: the first one probes the range
+                return []
+            wanted = [*range(high, max(low - 1, int(floor)), -1)]
+        else:
+            wanted = [*range(high + AHEAD, high, -1), *range(high, low - 1, -1)]
         urls = []
         for num in wanted:
             if len(urls) >= self.budget:
                 break
             state, _, checks = numbers.get(num, (None, None, 0))
-            if state == ARCHIVED or num in self.seen or (state is not None and checks >= self.rechecks):
+            if state == ARCHIVED or num in self.seen or (state is not None and (self.watch or checks >= self.rechecks)):
                 continue
             urls.append(self.run.cfg.url(self.run.spec.id_url.format(id=num)))
             self.planned.add(num)
@@ -177,6 +194,8 @@ class IdLedger:
         gaps = {n: s for n, s in self.gaps.items() if n <= span[1] and (s == GONE or not_articles_too)}
         if gaps:
             self.run.index.remember_gaps(gaps, datetime.now().astimezone())
+        if not self.watch:
+            self.run.index.set_meta(FULL_RUN_TOP, str(span[1]))
         self.run.index.forget_numbers_below(span[1] - 2 * self.window)     # one range back is kept
 
     def report(self) -> dict | None:

@@ -10,7 +10,7 @@ from crawler.components import run_from
 from crawler.display import human_duration
 from crawler.fetch.retry_after import PAUSE_PAST_DEADLINE
 from crawler.fetch.stopping import SHUTDOWN
-from crawler.outcomes import Count, PageOutcome, RunResult
+from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 from crawler.run.report import selector_misses
 
 JSON = "application/json; charset=utf-8"
@@ -61,10 +61,12 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     if sources_lost:
         degraded.append(sources_lost)
     ids = report.ids
-    if ids and ids["probing"] and ids["unprobed"] and not ids["sparse"]:   # holes left in the numbers: not ok
+    # holes left in the numbers: not ok (a full run's: a watch probes only the newest few, the full runs the rest)
+    full_run_holes = ids and ids["probing"] and ids["unprobed"] and report.kind != RunKind.WATCH
+    if full_run_holes and not ids["sparse"]:
         degraded.append(f"coverage {ids['coverage']:.1%}: {ids['unprobed']} article numbers of "
                         f"{ids['low']}–{ids['high']} neither archived nor known gaps (id_probes {ids['budget']} a run)")
-    elif ids and ids["probing"] and ids["unprobed"] and ids.get("probes", {}).get("missed"):
+    elif full_run_holes and ids.get("probes", {}).get("missed"):
         # sparse numbers whose probes found articles no feed, sitemap or listing showed: more are left unprobed
         degraded.append(f"coverage {ids['coverage']:.1%}: the probes found {ids['probes']['missed']} articles no "
                         f"discovery source showed among {ids['probes']['missed'] + ids['probes']['gaps']} numbers "

@@ -199,6 +199,16 @@ class ArticleIndex:
         with self._lock:
             self._db.executemany("INSERT OR IGNORE INTO listings VALUES (?,?)", sorted(listings))
 
+    def meta(self, name: str) -> str | None:
+        """The value kept under ``name`` (``set_meta``), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (name, value))
+
     def built_at(self) -> datetime | None:
         """When this index was first built (the archive's first run on this machine), or None."""
         with self._lock:
