@@ -14,10 +14,12 @@ The model, per site and day, for N new articles a day (El Balad ~1,000, RT ~300:
 * new articles: N, each fetched once;
 * revisits: N × len(revisit_after), each conditional (a 304 unless edited), plus one confirming re-check per
   takedown (``TAKEDOWN_SHARE`` of N);
-* id probes, full runs only: each run probes ``AHEAD`` (5) numbers above the top, each new number no source
-  showed once (``HIDDEN_SHARE`` of the run's N/R articles: archived then) and each number that is no article
+* id probes: each full run probes ``AHEAD`` (5) numbers above the top, each new number no source showed once
+  (``HIDDEN_SHARE`` of the run's N/R articles: archived then) and each number that is no article
   ``id_rechecks`` times before it is closed (``GAP_SHARE`` per article), at most ``id_probes``; a probe at
-  RT's ``/news/<id>`` that finds an article is redirected to it: one request more.
+  RT's ``/news/<id>`` that finds an article is redirected to it: one request more. The feed watches take the
+  newest of those numbers first (a hidden article, a gap's first check; at most ``watch_id_probes`` a watch)
+  and the full runs the rest: the same numbers, so the same count a day, counted here as the full runs'.
 
 The politeness budget: the most requests a day the site's pacing allows, 86400 ÷ ``crawl.download_delay``
 (Scrapy spaces a site's requests by it; AutoThrottle only lengthens the delay, to latency ÷

@@ -86,6 +86,8 @@ def test_settings_file_from_environment(tmp_path):
     ({"ARSHIF_SITES__NOWHERE__ENABLED": "true"}, "settings: sites: unknown site 'nowhere'"),
     ({"ARSHIF_LOGGING__FORMAT": "xml"}, "settings: logging.format: Input should be 'text' or 'json'"),
     ({"ARSHIF_SITES__ELBALAD__WATCH_EVERY": "-3m"}, "settings: sites.elbalad.watch_every:"),
+    ({"ARSHIF_SITES__RT_ARABIC__WATCH_ID_PROBES": "-1"},
+     "settings: sites.rt_arabic.watch_id_probes: Input should be greater than or equal to 0"),
     ({"ARSHIF_SITES__ELBALAD__REVISIT_AFTER": '["6h", "1h"]'},
      "settings: sites.elbalad.revisit_after: expected increasing delays"),
     ({"ARSHIF_SITES__ELBALAD__REVISIT_AFTER": '["1h", "later"]'}, "settings: sites.elbalad.revisit_after.1:"),
