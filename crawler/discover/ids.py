@@ -15,9 +15,10 @@ probed again on later runs until it has been found so ``id_rechecks`` times, the
 A feed watch between full runs (``RunKind.WATCH``) probes too, lightly: at most ``watch_id_probes`` numbers, the
 newest holes above the top of the range at the end of the last full run (``FULL_RUN_TOP``, kept in the index)
 and up to the newest number archived (what the watch's feeds showed), never a number any run has seen (archived
-or a known gap: its rechecks are the full runs'), and none above the top (a number not given yet). So an article
-that only its own URL shows is archived by the next watch after a newer listed one, not by the next full run;
-a gap a watch finds counts as one check, and the full runs recheck it as any other.
+or a known gap: its rechecks are the full runs'), and none above the top (a number not given yet); its budget
+follows the density of those numbers, since the last full run. So an article that only its own URL shows is
+archived by the next watch after a newer listed one, not by the next full run; a gap a watch finds counts as one
+check, and the full runs recheck it as any other.
 
 *Density* is the share of articles among the numbers resolved in the range (archived ÷ archived + known gaps;
 none before a gap is known).
@@ -157,6 +158,11 @@ class IdLedger:
             return []
         low, high = span
         self.top = high
+        if self.watch:      # a watch: the numbers since the last full run's end (none before the first one)
+            floor = self.run.index.meta(FULL_RUN_TOP)
+            if floor is None:
+                return []
+            low = max(low, int(floor) + 1)
         resolved = [state for n, (state, _, _) in numbers.items() if low <= n <= high]
         archived = resolved.count(ARCHIVED)
         self.density = round(archived / len(resolved), 4) if len(resolved) > archived else None
@@ -164,13 +170,8 @@ class IdLedger:
         self.budget = self.probes
         if self.density is not None and self.density < cfg.id_sparse_below:
             self.budget = max(1, math.ceil(self.probes * self.density / cfg.id_sparse_below))
-        if self.watch:
-            floor = self.run.index.meta(FULL_RUN_TOP)
-            if floor is None:           # no full run yet: the first one probes the range
-                return []
-            wanted = [*range(high, max(low - 1, int(floor)), -1)]
-        else:
-            wanted = [*range(high + AHEAD, high, -1), *range(high, low - 1, -1)]
+        wanted = [*range(high, low - 1, -1)] if self.watch else [*range(high + AHEAD, high, -1),
+                                                                 *range(high, low - 1, -1)]
         urls = []
         for num in wanted:
             if len(urls) >= self.budget:
