@@ -359,14 +359,16 @@ def _published_after_go(count: int, hide_every: int):
 
 @pytest.mark.parametrize("budget", ["4", "0"])
 def test_a_feed_watch_probes_the_newest_holes_since_the_last_full_run_within_its_budget(tmp_path, budget):
-    """A full run, then the site publishes five articles, the second and the fourth shown by no feed, sitemap
-    or listing: the next feed watch archives the listed ones from the feed and the hidden ones through their
-    id (``discovered_by`` id_probe), probing no number above the newest the feed showed; with
-    ``watch_id_probes`` 0 it probes nothing (the hidden ones wait for the full run)."""
-    publish, go, done, step = _published_after_go(5, hide_every=2)
+    """A full run, then the site publishes seven articles, every second one shown by no feed, sitemap or
+    listing: the next feed watch archives the listed ones from the feed and the hidden ones through their id
+    (``discovered_by`` id_probe), probing no number above the newest the feed showed, its budget not cut by
+    the sparse numbers of the range below (the replica's base corpus: the full run's probes find them sparse);
+    with ``watch_id_probes`` 0 it probes nothing (the hidden ones wait for the full run)."""
+    publish, go, done, step = _published_after_go(7, hide_every=2)
     with ReplicaServer(plain=PLAIN, clock=Clock(every=0.05, steps=[step])) as replica:
+        # a range reaching two of the base corpus's numbers (7–400 apart): the full run finds it sparse
         env = crawl_env(replica, tmp_path, ARSHIF_SITES__RT_ARABIC__ENABLED="false",
-                        ARSHIF_SITES__ELBALAD__ID_PROBES="10", ARSHIF_SITES__ELBALAD__ID_WINDOW="10",
+                        ARSHIF_SITES__ELBALAD__ID_PROBES="400", ARSHIF_SITES__ELBALAD__ID_WINDOW="400",
                         ARSHIF_SITES__ELBALAD__WATCH_ID_PROBES=budget)
         assert arshif("crawl", "elbalad", env=env).returncode in (0, 3)
         go.set()
@@ -377,14 +379,14 @@ def test_a_feed_watch_probes_the_newest_holes_since_the_last_full_run_within_its
         asked = {path for path, n in replica.stats("elbalad").items() if n > before.get(path, 0)}
         hidden = replica.unlisted("elbalad") & set(publish.published_at["elbalad"])
     new = list(publish.published_at["elbalad"])
-    assert len(new) == 5 and hidden == {new[1], new[3]}
+    assert len(new) == 7 and hidden == {new[1], new[3], new[5]}
     records = {_number(r): r for r in archived(tmp_path / "archive", "articles/site=elbalad")}
     report = next(r for r in run_reports(tmp_path / "archive", "elbalad") if r["kind"] == "watch")
-    assert all(records[n]["discovered_by"] == "feed" for n in (new[0], new[2], new[4]))
-    assert f"/{int(new[4]) + 1}" not in asked                  # nothing past the newest number the feed shows
+    assert all(records[n]["discovered_by"] == "feed" for n in new[::2])
+    assert f"/{int(new[6]) + 1}" not in asked                  # nothing past the newest number the feed shows
     if budget == "0":
         assert report["ids"]["probed"] == 0 and not hidden & set(records)
         assert not {f"/{n}" for n in hidden} & asked
     else:
-        assert report["ids"]["probed"] == 2 and report["result"] == "ok", report
+        assert report["ids"]["probed"] == 3 and report["result"] == "ok", report
         assert all(records[n]["discovered_by"] == "id_probe" for n in hidden)
