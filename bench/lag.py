@@ -1,8 +1,8 @@
 """Lag at default settings: ``arshif serve`` as shipped (settings.toml; only the replica's addresses and the
 archive's paths set) against the replica on a clock that publishes one article per site every ``--every``
 seconds for ``--minutes``, every ``--hide-every``-th shown by no feed, sitemap or listing (reachable only at its
-own URL, so found by a full run's id probes), with id gaps that are no article. Once the publishing is over it
-waits until every published article is archived (the next full run finds the hidden ones), then stops serve.
+own URL, so found by the id probes: a watch's, else a full run's), with id gaps that are no article. Once the
+publishing is over it waits until every published article is archived, then stops serve.
 
 Per site it prints, from the archived records, seconds from publication to archive and from discovery's first
 sight to archive, p50 and p95 (nearest rank, as ``arshif status``), over all the published articles and over the
@@ -13,10 +13,10 @@ prints ``arshif status``'s own figures too (from the run reports, read from the 
 
 Defaults (settings.toml): a full run every 30 min (``every``, the first at once on a new archive) and a feed
 watch every 3 min (``watch_every``). ``--minutes`` defaults to one full-run interval less a minute (29): the
-articles published over a whole interval, a dozen watches pass, and the second full run, at its end, finds the
-hidden ones — each hidden article waits for it as it would in steady state (a uniform share of the interval).
-Lag is set by those intervals, not by the machine: a listed article waits for the next watch (≤ 3 min plus
-the watch's own seconds), a hidden one for the next full run (≤ 30 min plus the run's).
+articles published over a whole interval, a dozen watches pass, and the second full run, at its end, probes
+what the watches left. Lag is set by those intervals, not by the machine: a listed article waits for the next
+watch (≤ 3 min plus the watch's own seconds), a hidden one for the first watch after a newer listed one (its
+probes of the newest holes, ``watch_id_probes``), else for the next full run (≤ 30 min plus the run's).
 
 Run: ``python bench/lag.py [--minutes M] [--every 30] [--hide-every 5]`` (the minutes, then the full run).
 """
