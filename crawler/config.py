@@ -13,6 +13,7 @@ import re
 import tomllib
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Mapping
 from urllib.parse import urlsplit
@@ -21,7 +22,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_settings import (BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
                                TomlConfigSettingsSource)
 
-from crawler.sites import SITES
+from crawler.outcomes import NotArticle
+from crawler.sites import SITES, SiteSpec, get_site
 
 # The project's settings.toml; the package reaches it through a link, which a wheel turns into a copy.
 DEFAULTS_FILE = Path(__file__).resolve().parent / "default_settings.toml"
@@ -368,6 +370,40 @@ class Settings(BaseSettings):
         layers.append((_toml_file(settings_cls, DEFAULTS_FILE), lambda loc: f"defaults {DEFAULTS_FILE.name}"))
         layers.append((_site_modules, lambda loc: f"site module crawler/sites/{loc[1]}.py"))
         return tuple(_Layer(settings_cls, source, where, load.read) for source, where in layers)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """One site's settings for its crawl, the one settings object the crawl's components read (``from_crawler``:
+    ``crawler.components.config_from``): the site's validated section (``site``: ``[sites.<key>]``), its spec
+    (``spec``: ``crawler/sites/<key>.py``) and the sections every site is crawled with (``crawl``, ``status``)."""
+
+    spec: SiteSpec
+    site: SiteSettings
+    crawl: CrawlSettings
+    status: StatusSettings
+
+    @classmethod
+    def of(cls, settings: "Settings", key: str) -> "SiteConfig":
+        return cls(get_site(key), settings.sites[key], settings.crawl, settings.status)
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def base_url(self) -> str:
+        return self.site.base_url
+
+    def transient_backoff(self, answer: NotArticle, attempts: int) -> timedelta:
+        """How long a page that was not the article ``attempts`` times in a row waits before it is fetched
+        again, doubling from ``crawl.recheck_transient``, never past the look-back (an article is wanted within
+        it): a page known to stand in for the article (a challenge, a garbled text: ``answer.rejected``) is
+        fetched by the very next run the first time; a page without body or title (a video page, or a page
+        cut short) waits ``recheck_transient`` first. ``crawl.recheck_not_article`` bounds it too (freshness)."""
+        base = self.crawl.recheck_transient
+        steps = 2 ** min(attempts - 1, 32) - (1 if answer.rejected else 0)
+        return timedelta(seconds=min(base * steps, self.site.lookback_days * 86400))
 
 
 # ---------------------------------------------------------------------------------------------- loading

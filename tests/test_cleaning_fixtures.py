@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from lxml import html as lxml_html
+from scrapy.utils.test import get_crawler
 
 from crawler.extract.cleaning import RULES, clean, flatten_boxes
 from crawler.extract.page import NotArticle, extract, extract_file
@@ -179,12 +180,12 @@ def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
     item = PageItem(URLS["elbalad"], URLS["elbalad"], page.read_bytes(), "utf-8",
                     datetime(2026, 5, 2, 12, 0, tzinfo=timezone.utc), None)
     with ExtractWorkers(1, preload=()) as workers:
-        run = SimpleNamespace(site="elbalad", spec=get_site("elbalad"), base_url="https://www.elbalad.news",
-                              extract_pool=workers,
+        run = SimpleNamespace(site="elbalad", extract_pool=workers,
                               report=RunReport("r1", "elbalad", "file:///tmp/archive"),
                               log=logging.getLogger("arshif.test"), index=ArticleIndex(tmp_path / "i.sqlite", "elbalad"))
         with caplog.at_level(logging.WARNING, "arshif.test"):
-            record = asyncio.run(ExtractPipeline(run).process_item(item))
+            config = SimpleNamespace(spec=get_site("elbalad"), base_url="https://www.elbalad.news")
+            record = asyncio.run(ExtractPipeline(run, config, get_crawler().stats).process_item(item))
     assert record.extractor.notes == {"cut_at_box": 1} and record.problems() == [] and problems(record.to_dict()) == []
     assert run.report.errors == {"cleaning: cut_at_box": 1}
     assert any("cut_at_box" in r.getMessage() and URLS["elbalad"] in r.getMessage() for r in caplog.records)

@@ -234,10 +234,8 @@ def test_sparse_numbers_shrink_the_probe_budget_and_status_says_so(tmp_path):
     """A range where one number in ten is an article (numbers shared with other editions, say): the budget
     follows the density (10 archived of the 91 numbers 1000–1090: 200 × 0.1099 ÷ 0.5 → 44 probes), the report
     says sparse, status warns."""
-    from types import SimpleNamespace
-
     from crawler.archive.state.index import GONE, ArticleIndex
-    from crawler.config import load_settings
+    from crawler.config import SiteConfig, load_settings
     from crawler.discover.ids import IdLedger
     from jobs.status import _coverage_warning
 
@@ -247,8 +245,7 @@ def test_sparse_numbers_shrink_the_probe_budget_and_status_says_so(tmp_path):
         index.archived_number(number, "2026-12-01")
     index.remember_gaps({n: GONE for n in range(1000, 1100) if n % 10}, datetime.now(timezone.utc))
     cfg = settings.sites["elbalad"]
-    run = SimpleNamespace(cfg=cfg, spec=get_site("elbalad"), index=index, base_url=cfg.base_url)
-    ledger = IdLedger(run)
+    ledger = IdLedger(index, SiteConfig.of(settings, "elbalad"))
     urls = ledger.plan()
     assert (ledger.density, ledger.budget, len(urls)) == (0.1099, 44, 44)
     # newest first: the 5 numbers above the range, then its open gaps (rechecked), never an archived number
@@ -276,17 +273,15 @@ def test_a_number_probed_before_it_was_given_is_fetched_when_a_feed_lists_it(tmp
 
 
 def test_numbers_long_past_the_range_are_forgotten(tmp_path):
-    from types import SimpleNamespace
-
     from crawler.archive.state.index import ArticleIndex
-    from crawler.config import load_settings
+    from crawler.config import SiteConfig, load_settings
     from crawler.discover.ids import IdLedger
 
     index = ArticleIndex.at(tmp_path, "elbalad")
     for number in (100, 500, 979, 1000):
         index.archived_number(number, "2026-12-01")
-    cfg = load_settings(environ={"ARSHIF_SITES__ELBALAD__ID_WINDOW": "10"}).sites["elbalad"]
-    IdLedger(SimpleNamespace(cfg=cfg, spec=get_site("elbalad"), index=index, base_url=cfg.base_url)).remember(True)
+    settings = load_settings(environ={"ARSHIF_SITES__ELBALAD__ID_WINDOW": "10"})
+    IdLedger(index, SiteConfig.of(settings, "elbalad")).remember(True)
     assert sorted(index.numbers(1000)) == [1000]           # 979 and below: more than two ranges below the top
     assert index.lowest_archived_number() == 1000
 

@@ -54,7 +54,7 @@ def _policy(index, now, recheck=7 * 86400):
     return FreshnessPolicy(index, lookback_days=3, now=now, recheck_not_article=recheck)
 
 
-def _backoff(answer, attempts: int) -> timedelta:     # as SiteRun.transient_backoff with recheck_transient = 1h
+def _backoff(answer, attempts: int) -> timedelta:     # as SiteConfig.transient_backoff with recheck_transient = 1h
     return timedelta(hours=2 ** (attempts - 1) - (1 if answer.rejected else 0))
 
 

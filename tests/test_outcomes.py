@@ -41,13 +41,18 @@ REPORT_COUNT = "report.count at "
 
 
 def counted_names():
-    """Every ``report.count(<name>)``, ``counts[<name>]`` and ``counts.get(<name>)`` in the code: (where, the
-    name's node). Other counters (``arshif verify``'s) may use their own words, never an outcome's."""
+    """Every ``report.count(<name>)``, ``count(stats, <name>)`` and ``self.count(<name>)`` (a crawl's counters:
+    ``crawler.components.count``, ``counter``), ``counts[<name>]`` and ``counts.get(<name>)`` in the code: (where,
+    the name's node). Other counters (``arshif verify``'s) may use their own words, never an outcome's."""
     for path, tree in sources():
         for node in ast.walk(tree):
             where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
-                if node.func.attr == "count" and _is_report(node.func.value):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "count" \
+                    and len(node.args) >= 2:
+                yield REPORT_COUNT + where, node.args[1]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                if node.func.attr == "count" and (_is_report(node.func.value) or (
+                        isinstance(node.func.value, ast.Name) and node.func.value.id == "self")):
                     yield REPORT_COUNT + where, node.args[0]
                 elif node.func.attr == "get" and _counts(node.func.value):
                     yield where, node.args[0]

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler.discover.sources import DocState, Source, validator_changes
@@ -32,7 +33,9 @@ def _answer(doc, n):
 
 def _fate():
     run = SimpleNamespace(report=RunReport("r1", "elbalad", "file:///tmp/a"), log=logging.getLogger("test"))
-    return PageFate(run), run
+    stats = get_crawler().stats
+    run.report.count_in(stats)              # the report's counts are the crawl's stats, where PageFate counts
+    return PageFate(run, None, stats), run
 
 
 def test_a_page_dropped_to_be_fetched_again_forgets_its_documents_validators_only():

@@ -6,8 +6,8 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.archive.storage.local import LocalArchive
 from crawler.archive.delivery.uploader import Uploader
-from crawler.config import load_settings
-from crawler.components import attach, run_from
+from crawler.config import SiteConfig, load_settings
+from crawler.components import attach, config_from, run_from
 from crawler.run.site_run import open_run
 from crawler.run.scrapy_settings import scrapy_settings
 from crawler.fetch.spider import NewsSpider

@@ -6,8 +6,14 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.discover.sources import Source, failure_line
-from crawler.run.report_extension import decide
+from crawler.run import report_extension
 from crawler.run.report import RunReport
+
+
+def decide(run, close_reason: str):
+    """The result the run's end decides for ``run`` (what it reads of the run, as ``run_with`` makes it)."""
+    return report_extension.decide(run.report, close_reason, discovery=run.discovery, config=run.config,
+                                   write_failures=run.write_failures)
 
 
 def discovery_of(*sources: Source):
@@ -27,9 +33,9 @@ def run_with(max_failed_share=0.1, discovery=None, **counts):
     report = RunReport("20261123T114002Z-elbalad-abcd", "elbalad", "file:///tmp/a")
     report.counts.update(counts)
     return SimpleNamespace(report=report, discovery=discovery or discovery_of(read("feed", "/rss.aspx")),
-                           write_failures=[], stop_why=None, robots_unreadable=None,
-                           cfg=SimpleNamespace(time_limit=1500.0),
-                           settings=SimpleNamespace(crawl=SimpleNamespace(max_failed_share=max_failed_share)))
+                           write_failures=[],
+                           config=SimpleNamespace(site=SimpleNamespace(time_limit=1500.0),
+                                                  crawl=SimpleNamespace(max_failed_share=max_failed_share)))
 
 
 def test_a_run_that_failed_a_third_of_its_pages_is_degraded():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from crawler.discover.freshness import Decision, FreshnessPolicy
@@ -26,12 +27,23 @@ def _later(date: datetime | None, than: datetime | None) -> bool:
 
 
 class Candidates:
-    """The articles to fetch of one run (``run``: report, index, spec, base_url, queued), newest first."""
+    """The articles to fetch of one run, newest first: ``index``, the run's archive index; ``config``, the
+    site's ``SiteConfig``; ``count(name, n=1)``, the run's counter (``crawler.components.counter``); ``ids``, the
+    run's ``IdLedger`` (None: the site's numbers are not followed).
 
-    def __init__(self, run):
-        self.run = run
-        self.freshness = FreshnessPolicy(run.index, run.cfg.lookback_days,
-                                         recheck_not_article=run.settings.crawl.recheck_not_article)
+    It keeps the run's memory of its article requests, which the spider and the pipelines write and the run's end
+    reads (``crawler/run/report_extension.py``): ``queued``, the ids of article requests not answered yet (the
+    backlog); ``not_articles``, article id → why its page gave no article (remembered for the next runs)."""
+
+    def __init__(self, index, config, count: Callable[..., None], ids=None):
+        self.index = index
+        self.config = config
+        self.count = count
+        self.ids = ids
+        self.freshness = FreshnessPolicy(index, config.site.lookback_days,
+                                         recheck_not_article=config.crawl.recheck_not_article)
+        self.queued: set[str] = set()
+        self.not_articles: dict[str, str] = {}
         self.seen: set[str] = set()
         self.known_skipped: dict[str, datetime | None] = {}   # id → the date it was skipped as archived for
         self.failed: set[str] = set()      # article URLs that failed this run: not asked for again until next run
@@ -72,11 +84,11 @@ class Candidates:
         is archived and unchanged. ``redirect_of``: the id of the article URL that redirected here (the same
         article may answer under its canonical address). ``doc``: the discovery document that listed it (kept
         in ``listed``, whether it is asked for or not)."""
-        run = self.run
-        canonical = canonicalize(url, run.base_url, run.spec)
-        if not is_article_url(canonical, run.base_url, run.spec) or canonical in self.failed:
+        base_url, spec = self.config.base_url, self.config.spec
+        canonical = canonicalize(url, base_url, spec)
+        if not is_article_url(canonical, base_url, spec) or canonical in self.failed:
             return None
-        aid = article_id(canonical, run.base_url, run.spec)
+        aid = article_id(canonical, base_url, spec)
         if doc is not None:
             self.listed.append((aid, doc))
         if aid in self.seen:
@@ -86,24 +98,24 @@ class Candidates:
             # then the sitemap's lastmod of an edit): decided again, whichever source answered first
         else:
             self.seen.add(aid)
-            run.report.count(Count.DISCOVERED)
-            if run.ids is not None:
-                run.ids.saw(canonical)
+            self.count(Count.DISCOVERED)
+            if self.ids is not None:
+                self.ids.saw(canonical)
         decision = Decision.FETCH if force else self.freshness.decide(aid, lastmod)
         if decision != Decision.FETCH:
             if aid not in self.known_skipped:
-                run.report.count(PageOutcome.SKIPPED)
+                self.count(PageOutcome.SKIPPED)
                 if decision == Decision.NOT_ARTICLE:
-                    run.report.count(Count.SKIPPED_NOT_ARTICLE)
+                    self.count(Count.SKIPPED_NOT_ARTICLE)
             if decision == Decision.KNOWN:
                 self.known_skipped[aid] = lastmod
             return None
         if not force:   # discovery showed it, kept only the first time (the record's first_seen_at); an id probe
-            run.index.saw(aid, datetime.now(timezone.utc))  # asks for a number whether or not it is given yet
+            self.index.saw(aid, datetime.now(timezone.utc))  # asks for a number whether or not it is given yet
         if aid in self.known_skipped:                     # skipped on an earlier date, fetched after all
             del self.known_skipped[aid]
-            run.report.count(PageOutcome.SKIPPED, -1)
-        run.queued.add(aid)
+            self.count(PageOutcome.SKIPPED, -1)
+        self.queued.add(aid)
         return canonical, aid
 
     @staticmethod

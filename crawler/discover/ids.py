@@ -42,7 +42,6 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from crawler.archive.state.index import ARCHIVED, GONE, NOT_ARTICLE
-from crawler.outcomes import RunKind
 from crawler.urls import article_path, canonicalize
 
 __all__ = ["GONE", "NOT_ARTICLE", "IdLedger", "coverage"]
@@ -97,18 +96,19 @@ def coverage(numbers: dict[int, tuple[str, str | None, int]], low: int, high: in
 
 
 class IdLedger:
-    """The article numbers of one run (``run``: spec, cfg, base_url, index, log): its probes and what they
-    found, the run's coverage."""
+    """The article numbers of one run (``index``: the run's archive index; ``config``: the site's
+    ``SiteConfig``): its probes and what they found, the run's coverage. ``watch``: the run is a feed watch."""
 
-    def __init__(self, run):
-        self.run = run
-        cfg = run.cfg
+    def __init__(self, index, config, *, watch: bool = False):
+        self.index = index
+        self.config = config
+        cfg = config.site
         self.window = cfg.id_window
         self.rechecks = cfg.id_rechecks
         # the feed watch between full runs (``RunKind.WATCH``) probes only the newest holes, within its own budget
-        self.watch = getattr(getattr(run, "report", None), "kind", None) == RunKind.WATCH
+        self.watch = watch
         self.probes = cfg.watch_id_probes if self.watch else cfg.id_probes
-        self.probing = run.spec.id_url is not None and self.probes > 0
+        self.probing = config.spec.id_url is not None and self.probes > 0
         self.seen: set[int] = set()             # numbers discovery (or a probe) led this run to
         self.gaps: dict[int, str] = {}          # numbers found to be no article in this run
         self.planned: set[int] = set()          # the numbers this run probes
@@ -119,10 +119,11 @@ class IdLedger:
 
     def number(self, url: str) -> int | None:
         """The site's article number in ``url``, or None."""
-        run = self.run
-        if run.spec.native_id is None:
+        config = self.config
+        if config.spec.native_id is None:
             return None
-        match = run.spec.native_id.fullmatch(article_path(canonicalize(url, run.base_url, run.spec), run.base_url))
+        match = config.spec.native_id.fullmatch(article_path(canonicalize(url, config.base_url, config.spec),
+                                                             config.base_url))
         return int(match["id"]) if match else None
 
     def saw(self, url: str) -> None:
@@ -143,7 +144,7 @@ class IdLedger:
         if not archived:
             return None
         high = max(archived)
-        return max(high - self.window + 1, self.run.index.lowest_archived_number()), high
+        return max(high - self.window + 1, self.index.lowest_archived_number()), high
 
     def plan(self) -> list[str]:
         """The URLs to probe (made once every article this run led to has answered), newest first, within the
@@ -152,21 +153,21 @@ class IdLedger:
         are not probed."""
         if not self.probing:
             return []
-        numbers = self.run.index.numbers(self.window)
+        numbers = self.index.numbers(self.window)
         span = self._range(numbers)
         if span is None:
             return []
         low, high = span
         self.top = high
         if self.watch:      # a watch: the numbers since the last full run's end (none before the first one)
-            floor = self.run.index.meta(FULL_RUN_TOP)
+            floor = self.index.meta(FULL_RUN_TOP)
             if floor is None:
                 return []
             low = max(low, int(floor) + 1)
         resolved = [state for n, (state, _, _) in numbers.items() if low <= n <= high]
         archived = resolved.count(ARCHIVED)
         self.density = round(archived / len(resolved), 4) if len(resolved) > archived else None
-        cfg = self.run.cfg
+        cfg = self.config.site
         self.budget = self.probes
         if self.density is not None and self.density < cfg.id_sparse_below:
             self.budget = max(1, math.ceil(self.probes * self.density / cfg.id_sparse_below))
@@ -179,7 +180,7 @@ class IdLedger:
             state, _, checks = numbers.get(num, (None, None, 0))
             if state == ARCHIVED or num in self.seen or (state is not None and (self.watch or checks >= self.rechecks)):
                 continue
-            urls.append(self.run.cfg.url(self.run.spec.id_url.format(id=num)))
+            urls.append(self.config.site.url(self.config.spec.id_url.format(id=num)))
             self.planned.add(num)
         self.probed = len(urls)
         return urls
@@ -189,21 +190,21 @@ class IdLedger:
         not published yet: not a gap), those that answered a page that is no article only when
         ``not_articles_too`` (a run whose every page was "no article" may be a redesign); the numbers more than
         two ranges below its top are forgotten."""
-        span = self._range(self.run.index.numbers(self.window))
+        span = self._range(self.index.numbers(self.window))
         if span is None:
             return
         gaps = {n: s for n, s in self.gaps.items() if n <= span[1] and (s == GONE or not_articles_too)}
         if gaps:
-            self.run.index.remember_gaps(gaps, datetime.now().astimezone())
+            self.index.remember_gaps(gaps, datetime.now().astimezone())
         if not self.watch:
-            self.run.index.set_meta(FULL_RUN_TOP, str(span[1]))
-        self.run.index.forget_numbers_below(span[1] - 2 * self.window)     # one range back is kept
+            self.index.set_meta(FULL_RUN_TOP, str(span[1]))
+        self.index.forget_numbers_below(span[1] - 2 * self.window)     # one range back is kept
 
     def report(self) -> dict | None:
         """The run report's ``ids``: the range's coverage (after this run), the probes, the density."""
-        if self.run.spec.native_id is None:
+        if self.config.spec.native_id is None:
             return None
-        numbers = self.run.index.numbers(self.window)
+        numbers = self.index.numbers(self.window)
         for num, state in self.gaps.items():        # this run's findings count (remembered at its end)
             if numbers.get(num, (None,))[0] != ARCHIVED:
                 old = numbers.get(num, (None, None, 0))
@@ -211,7 +212,7 @@ class IdLedger:
         span = self._range(numbers)
         if span is None:
             return None
-        cfg = self.run.cfg
+        cfg = self.config.site
         # the density again with this run's findings: a first run knows it only once its probes have answered
         resolved = [state for n, (state, _, _) in numbers.items() if span[0] <= n <= span[1] and state is not None]
         archived = resolved.count(ARCHIVED)
@@ -226,7 +227,7 @@ class IdLedger:
         return {**coverage(numbers, *span, open_rate=open_rate), "probes": found, "probing": self.probing,
                 "probed": self.probed,
                 "budget": self.budget, "density": self.density, "sparse": sparse,
-                "id_url": self.run.spec.id_url, "window": self.window}
+                "id_url": self.config.spec.id_url, "window": self.window}
 
     def probe_findings(self, numbers: dict, high: int) -> dict[str, int]:
         """What this run's probes found: ``articles`` (archived now; ``missed``: those below the highest number

@@ -54,15 +54,19 @@ def children_to_read(entries: list[tuple[str, datetime | None]], horizon: dateti
 
 
 class Discovery:
-    """The discovery of one run (``run``: settings, cfg, spec, base_url, index, report, log). ``callback`` and
-    ``errback`` are the spider's, which hands their answers back here (``response``, ``failed``)."""
+    """The discovery of one run (``run``: its index, report and log; ``config``: the site's ``SiteConfig``).
+    ``callback`` and ``errback`` are the spider's, which hands their answers back here (``response``,
+    ``failed``); ``count(name, n=1)`` is the run's counter (``crawler.components.counter``)."""
 
-    def __init__(self, run, candidates: Candidates, callback: Callable, errback: Callable):
+    def __init__(self, run, config, candidates: Candidates, callback: Callable, errback: Callable,
+                 count: Callable[..., None]):
         self.run = run
+        self.config = config
         self.candidates = candidates
         self.callback = callback
         self.errback = errback
-        crawl = run.settings.crawl
+        self.count = count
+        crawl = config.crawl
         self.conditional = crawl.conditional_discovery
         self.sitemap_maxsize = crawl.sitemap_maxsize
         self.max_redirects = 5
@@ -77,7 +81,7 @@ class Discovery:
 
     def start(self) -> list[scrapy.Request]:
         """The requests of the sources the site's settings name."""
-        cfg = self.run.cfg
+        cfg = self.config.site
         kinds = (("feed", cfg.feeds), ("sitemap", cfg.sitemaps), ("listing", cfg.listings))
         if self.watch:                     # the feed watch between full runs: the feeds alone
             kinds = kinds[:1]
@@ -85,7 +89,7 @@ class Discovery:
             for path in paths:
                 numbered = kind == "listing" and PAGE in path
                 self.sources.append(Source(kind, path, cfg.url(path.replace(PAGE, "0")), numbered=numbered))
-        if not self.run.settings.crawl.obey_robots and not self.watch:     # else Scrapy reads it first (the spider's robots_parsed)
+        if not self.config.crawl.obey_robots and not self.watch:     # else Scrapy reads it first (the spider's robots_parsed)
             self.sources.append(Source("robots", "/robots.txt", cfg.url("/robots.txt")))
         return [self._request(source.root) for source in self.sources]
 
@@ -98,8 +102,8 @@ class Discovery:
         known = {source.root.url for source in self.sources}
         requests = []
         for url in urls:
-            url = urljoin(run.base_url + "/", url.strip())
-            if not same_site(url, run.base_url, run.spec):
+            url = urljoin(self.config.base_url + "/", url.strip())
+            if not same_site(url, self.config.base_url, self.config.spec):
                 run.log.info("robots.txt names a sitemap on another site, not read: %s", url)
                 continue
             url = self._on_base_host(url)
@@ -120,7 +124,7 @@ class Discovery:
         ``id_probe <the site's id URL>``, whose URLs go to the candidates as they are (no document to read)."""
         if not urls:
             return
-        source = Source("id_probe", self.run.spec.id_url, urls[0])
+        source = Source("id_probe", self.config.spec.id_url, urls[0])
         source.root.state = DocState.READ
         source.root.urls = len(urls)
         self.sources.append(source)
@@ -129,7 +133,7 @@ class Discovery:
 
     def _on_base_host(self, url: str) -> str:
         """``url`` (of the site) on the base URL's scheme and host, as the sources the settings name are."""
-        base, parts = urlsplit(self.run.base_url), urlsplit(url)
+        base, parts = urlsplit(self.config.base_url), urlsplit(url)
         return parts._replace(scheme=base.scheme, netloc=base.netloc).geturl()
 
     # -- requests --------------------------------------------------------------------------------------
@@ -163,7 +167,7 @@ class Discovery:
                 return
             if response.status == 304:
                 doc.state = DocState.NOT_MODIFIED
-                self.run.report.count(Count.NOT_MODIFIED)
+                self.count(Count.NOT_MODIFIED)
                 return
             doc.state = DocState.READ
             doc.bytes = len(response.body)
@@ -179,7 +183,7 @@ class Discovery:
     def _redirect(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
         chain = [*response.meta.get("redirect_chain", ()), response.request.url]
         target = redirect_target(response.request.url, response.headers.get(b"Location"))
-        why = redirect_refusal(chain, response.status, target, self.run.base_url, self.run.spec, self.max_redirects)
+        why = redirect_refusal(chain, response.status, target, self.config.base_url, self.config.spec, self.max_redirects)
         if why:
             self._fail(doc, chain[0], why)
             return
@@ -248,7 +252,7 @@ class Discovery:
         return self.robots_sitemaps(sitemaps)
 
     def _listing(self, doc: Document, response: Response) -> Iterable[scrapy.Request]:
-        spec, cfg, source = self.run.spec, self.run.cfg, doc.source
+        spec, cfg, source = self.config.spec, self.config.site, doc.source
         links = response.css(spec.listing_link_css).getall()
         doc.urls = len(links)
         if not links and doc is source.root:

@@ -16,39 +16,49 @@ from scrapy.exceptions import DropItem
 from crawler.items import FetchAgain, PageItem
 from crawler.outcomes import Count, NotArticle, PageOutcome
 from crawler.extract.record import ArticleRecord
-from crawler.components import RunComponent
+from crawler.components import RunComponent, config_from, count, run_from
 from crawler.extract.selector_hits import extract_page
 from crawler.extract.verdict import PageVerdict
 from crawler.urls import article_id
 
 
 class ExtractPipeline(RunComponent):
-    def __init__(self, run):
-        super().__init__(run)
+    """``ids``: the run's ``IdLedger`` (None: numbers not followed); ``not_articles``: the run's memory of the
+    pages that gave no article (the spider's, ``Candidates.not_articles``)."""
+
+    def __init__(self, run, config, stats, ids=None, not_articles: dict[str, str] | None = None):
+        super().__init__(run, config, stats)
+        self.ids = ids
+        self.not_articles = {} if not_articles is None else not_articles
         self.verdict = PageVerdict(run.index.other_holder)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        spider = crawler.spider          # made before the pipelines: the run's discovery state is its
+        return cls(run_from(crawler), config_from(crawler), crawler.stats, spider.ids, spider.candidates.not_articles)
 
     async def process_item(self, item: PageItem) -> ArticleRecord:
         run = self.run
-        job = partial(extract_page, item.body, item.url, run.site, base_url=run.base_url, encoding=item.encoding,
+        job = partial(extract_page, item.body, item.url, run.site, base_url=self.config.base_url, encoding=item.encoding,
                       fetched_at=item.fetched_at)
         try:
             result, hits, findings = await run.extract_pool.run(job)
         except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
-            run.report.count(PageOutcome.FAILED)
+            count(self.stats, PageOutcome.FAILED)
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
             run.log.error("extraction failed: %s: %s: %s", item.url, type(exc).__name__, exc, extra={"url": item.url})
             raise FetchAgain(f"extraction error on {item.url}") from None
-        requested = article_id(item.requested_url, run.base_url, run.spec)
+        requested = article_id(item.requested_url, self.config.base_url, self.config.spec)
         if not isinstance(result, NotArticle):
             result = self.verdict.judge(result, requested) or result
         if isinstance(result, NotArticle):
-            run.not_articles[requested] = result.reason
-            if run.ids is not None and not result.rejected:   # the number's page is no article (a stand-in for
-                run.ids.gap(item.requested_url, PageOutcome.NOT_ARTICLE)   # the article is not: tried again)
-            run.report.count(PageOutcome.NOT_ARTICLE)
+            self.not_articles[requested] = result.reason
+            if self.ids is not None and not result.rejected:   # the number's page is no article (a stand-in for
+                self.ids.gap(item.requested_url, PageOutcome.NOT_ARTICLE)   # the article is not: tried again)
+            count(self.stats, PageOutcome.NOT_ARTICLE)
             run.report.error(f"not an article: {result.reason}")
             if result.rejected:      # a stand-in for the article: ours to look at, fetched again on a backoff
-                run.report.count(Count.REJECTED)
+                count(self.stats, Count.REJECTED)
                 run.log.warning("not the article (for now): %s (%s), fetched again later", item.url, result.reason,
                                 extra={"url": item.url})
             else:
@@ -56,7 +66,7 @@ class ExtractPipeline(RunComponent):
             raise (FetchAgain if result.rejected else DropItem)(f"not an article: {item.url}")
         elsewhere = findings.get("canonical_elsewhere")
         if elsewhere:
-            run.report.count(Count.MISMATCHED)
+            count(self.stats, Count.MISMATCHED)
             run.report.error("page names another article as its canonical URL", item.url)
             run.log.warning("%s names another article as its canonical URL (%s): archived as the URL fetched",
                             item.url, elsewhere, extra={"url": item.url})

@@ -7,20 +7,20 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.extensions.throttle import AutoThrottle
 
-from crawler.components import RunComponent, run_from
+from crawler.components import RunComponent, config_from, run_from
 from crawler.display import human_duration
 
 
 class CrawlDelay(RunComponent):
-    def __init__(self, run, crawler):
-        super().__init__(run)
+    def __init__(self, run, config, crawler):
+        super().__init__(run, config, crawler.stats)
         self.crawler = crawler
         self.max_delay = crawler.settings.getfloat("AUTOTHROTTLE_MAX_DELAY")
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(run_from(crawler), crawler)
+        return cls(run_from(crawler), config_from(crawler), crawler)
 
     def robots_parsed(self, robotparser, request) -> None:
         asked = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))

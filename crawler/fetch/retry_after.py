@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from scrapy.http import Request, Response
 
-from crawler.components import RunComponent, run_from
+from crawler.components import RunComponent, config_from, count, run_from
 from crawler.dates import parse_http_date
 from crawler.outcomes import Count
 from crawler.display import human_duration
@@ -21,6 +21,8 @@ from crawler.fetch.stopping import stop_run
 THROTTLING = (429, 503)
 #: the close reason of a run stopped because the site asked for a pause past its deadline
 PAUSE_PAST_DEADLINE = "retry_after"
+#: why it stopped (one line), in the crawl's stats collector: the run's reason (``crawler/run/report_extension.py``)
+STOP_WHY = "arshif_stop/why"
 
 
 def retry_after(value: bytes | None, now: datetime | None = None) -> float | None:
@@ -37,14 +39,14 @@ def retry_after(value: bytes | None, now: datetime | None = None) -> float | Non
 
 
 class RetryAfterMiddleware(RunComponent):
-    def __init__(self, run, crawler):
-        super().__init__(run)
+    def __init__(self, run, config, crawler):
+        super().__init__(run, config, crawler.stats)
         self.crawler = crawler
         self.max_delay = crawler.settings.getfloat("AUTOTHROTTLE_MAX_DELAY")
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(run_from(crawler), crawler)
+        return cls(run_from(crawler), config_from(crawler), crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in THROTTLING:
@@ -52,15 +54,16 @@ class RetryAfterMiddleware(RunComponent):
         wait = retry_after(response.headers.get(b"Retry-After"))
         if wait is None:
             return response
-        self.run.report.count(Count.THROTTLED)
+        count(self.stats, Count.THROTTLED)
         deadline = self.run.deadline
         left = (deadline - datetime.now(timezone.utc)).total_seconds() if deadline else float("inf")
         if wait >= left:
-            if self.run.stop_why is None:
-                self.run.stop_why = (f"the site asked for a pause of {human_duration(wait)} (HTTP {response.status} "
-                                     f"Retry-After), past the run's deadline in {human_duration(max(left, 0))}: "
-                                     "stopped at once, its articles left for the next run")
-                self.run.log.warning("%s: %s", self.run.site, self.run.stop_why, extra={"url": request.url})
+            if self.stats.get_value(STOP_WHY) is None:
+                stop_why = (f"the site asked for a pause of {human_duration(wait)} (HTTP {response.status} "
+                            f"Retry-After), past the run's deadline in {human_duration(max(left, 0))}: "
+                            "stopped at once, its articles left for the next run")
+                self.stats.set_value(STOP_WHY, stop_why)
+                self.run.log.warning("%s: %s", self.run.site, stop_why, extra={"url": request.url})
             stop_run(self.crawler, PAUSE_PAST_DEADLINE)
             return response
         delay = min(wait, self.max_delay)

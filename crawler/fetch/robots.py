@@ -33,6 +33,11 @@ from crawler.fetch.failures import reason
 from crawler.fetch.stopping import RunStopped
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+# robots.txt unreadable, said in the crawl's stats collector (the crawl's facts, read through the crawler): why
+# (the run's reason, ``crawler/run/report_extension.py``), and what a request refused for it failed of, in brief
+# (the spider's discovery failures)
+ROBOTS_UNREADABLE = "arshif_robots/unreadable"
+ROBOTS_REFUSAL = "arshif_robots/refusal"
 
 
 class RobotsPolicy(RobotsTxtMiddleware):
@@ -79,10 +84,12 @@ class RobotsPolicy(RobotsTxtMiddleware):
                 "(RFC 9309: an unreachable robots.txt means complete disallow)")
         self.run.log.error("%s", said)
         # the run's reason: a site that does not answer at all is "unreachable", as any other request says it
-        self.run.robots_unreadable = f"site unreachable: {urlsplit(robots_url).netloc}: {why} ({said})" if network else said
+        stats = self.crawler.stats
+        stats.set_value(ROBOTS_UNREADABLE,
+                        f"site unreachable: {urlsplit(robots_url).netloc}: {why} ({said})" if network else said)
         # each request it refuses failed of this, not of a rule: a site that does not answer at all is named
         # so by its discovery sources too, whichever came first, robots.txt or they
-        self.run.robots_refusal = why if network else f"robots.txt unreadable ({why})"
+        stats.set_value(ROBOTS_REFUSAL, why if network else f"robots.txt unreadable ({why})")
         return self._rules(DISALLOW_ALL)
 
     def _rules(self, body: bytes):

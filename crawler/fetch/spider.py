@@ -16,15 +16,16 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.components import run_from
+from crawler.components import config_from, counter, run_from
 from crawler.discover import revisits
 from crawler.discover.candidates import Candidates, article_priority
 from crawler.discover import ids
 from crawler.discover.sources import Document
 from crawler.discover.stage import REDIRECTS, Discovery
 from crawler.fetch.failures import GONE, ROBOTS_FORBIDDEN, reason
+from crawler.fetch.robots import ROBOTS_REFUSAL
 from crawler.items import PageItem
-from crawler.outcomes import Count, PageOutcome
+from crawler.outcomes import Count, PageOutcome, RunKind
 from crawler.urls import article_id, canonicalize, is_article_url, redirect_refusal, redirect_target
 
 GONE_STATUSES = [404, 410]
@@ -41,21 +42,25 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
-        run = run_from(crawler)
-        spider = super().from_crawler(crawler, *args, name=run.site, **kwargs)
+        run, config = run_from(crawler), config_from(crawler)
+        spider = super().from_crawler(crawler, *args, name=config.key, **kwargs)
         spider.run = run
-        run.ids = ids.IdLedger(run)
-        spider.candidates = Candidates(run)
-        spider.discovery = run.discovery = Discovery(run, spider.candidates, spider.discovery_response,
-                                                     spider.discovery_failed)
+        spider.config = config
+        spider.count = counter(crawler)       # the run's counters: Scrapy's stats collector (made after the spider)
+        # the run's discovery: its article numbers, its candidates (and the run's memory of its article requests),
+        # its sources; the pipelines reach them here (``crawler.spider``), the run's end reads them
+        spider.ids = ids.IdLedger(run.index, config, watch=run.report.kind == RunKind.WATCH)
+        spider.candidates = Candidates(run.index, config, spider.count, spider.ids)
+        spider.discovery = Discovery(run, config, spider.candidates, spider.discovery_response,
+                                     spider.discovery_failed, spider.count)
         spider.discovery.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
         spider.room = asyncio.Event()        # set when a candidate, an answer or a free download slot came
         crawler.signals.connect(spider.room.set, signal=signals.request_left_downloader)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         # Scrapy's OffsiteMiddleware refuses requests (redirects included) to any other host than the site's
         # own (its host aliases are the site)
-        spider.allowed_domains = sorted({urlsplit(run.base_url).hostname,
-                                         *(urlsplit(run.spec.default_base_url).hostname, *run.spec.host_aliases)})
+        spider.allowed_domains = sorted({urlsplit(config.base_url).hostname,
+                                         *(urlsplit(config.spec.default_base_url).hostname, *config.spec.host_aliases)})
         return spider
 
     # -- discovery: its requests, its answers handed back ------------------------------------------------
@@ -83,7 +88,7 @@ class NewsSpider(scrapy.Spider):
     def robots_parsed(self, robotparser, request) -> None:
         """The site's robots.txt read (by Scrapy's RobotsTxtMiddleware, before any other request to it): its
         ``Sitemap:`` lines are discovery sources too."""
-        if urlsplit(request.url).netloc != urlsplit(self.run.base_url).netloc or getattr(self, "refetch", None):
+        if urlsplit(request.url).netloc != urlsplit(self.config.base_url).netloc or getattr(self, "refetch", None):
             return
         sitemaps = list(getattr(getattr(robotparser, "rp", None), "sitemaps", ()) or ())
         for sitemap in self.discovery.robots_sitemaps(sitemaps):
@@ -95,7 +100,7 @@ class NewsSpider(scrapy.Spider):
         discovery is over and no candidate is left."""
         engine = self.crawler.engine
         window = WINDOW_PER_SLOT * self.settings.getint("CONCURRENT_REQUESTS")
-        probed = not self.run.ids.probing       # a site whose numbers are not probed ends with discovery
+        probed = not self.ids.probing       # a site whose numbers are not probed ends with discovery
         while True:
             if self.candidates and len(engine.scheduler) < window:
                 yield self._article(*self.candidates.pop())
@@ -106,7 +111,7 @@ class NewsSpider(scrapy.Spider):
                 # every other source read and every article it led to answered (archived, a gap): the holes in
                 # the site's numbers are probed
                 probed = True
-                self.discovery.probe(self.run.ids.plan())
+                self.discovery.probe(self.ids.plan())
             else:
                 self.room.clear()
                 try:      # the timeout: to look again at whether the engine is idle (``_engine_idle``)
@@ -129,8 +134,8 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> None:
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
-            self.run.report.count(Count.ROBOTS_FORBIDDEN)
-            why = self.run.robots_refusal or why
+            self.count(Count.ROBOTS_FORBIDDEN)
+            why = self.crawler.stats.get_value(ROBOTS_REFUSAL) or why
         status = getattr(getattr(failure.value, "response", None), "status", None)
         self.discovery.failed(failure.request, why, status)
         self.room.set()
@@ -141,13 +146,14 @@ class NewsSpider(scrapy.Spider):
         """The archived articles due for a revisit: asked for conditionally (their last ETag), after every
         new article (priority 0); at most half the run's page cap."""
         run = self.run
-        for aid, url in revisits.due(run.index, run.cfg.revisit_after, datetime.now(timezone.utc),
-                                     max(1, run.cfg.max_pages // 2)):
+        site = self.config.site
+        for aid, url in revisits.due(run.index, site.revisit_after, datetime.now(timezone.utc),
+                                     max(1, site.max_pages // 2)):
             if aid in self.candidates.seen:
                 continue
             self.candidates.seen.add(aid)
-            run.queued.add(aid)
-            run.report.count(Count.REVISITED)
+            self.candidates.queued.add(aid)
+            self.count(Count.REVISITED)
             etag, modified = run.index.validators(url)
             headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
             request = self._article(url, aid, None, None, priority=0, revisit=True)
@@ -158,8 +164,8 @@ class NewsSpider(scrapy.Spider):
         """A revisit's 304 (unchanged) or gone answer (404/410) dealt with here: True; else False."""
         aid = response.meta["requested_id"]
         if response.status == 304:
-            self.run.report.count(Count.REVISIT_NOT_MODIFIED)
-            self.run.report.count(PageOutcome.UNCHANGED)
+            self.count(Count.REVISIT_NOT_MODIFIED)
+            self.count(PageOutcome.UNCHANGED)
             self.run.index.checked(aid, datetime.now(timezone.utc).isoformat(timespec="seconds"))
             return True
         if response.status in GONE_STATUSES:
@@ -171,7 +177,7 @@ class NewsSpider(scrapy.Spider):
         """An archived article answered gone: suspected the first time; at the second check (a later run),
         recorded as removed in the archived record (``removed_at``, ``removed_how``), text and versions kept."""
         run = self.run
-        run.report.count(Count.GONE)
+        self.count(Count.GONE)
         now = datetime.now(timezone.utc)
         first_how = run.index.gone(aid, how, now)
         known = run.index.get(aid)
@@ -198,14 +204,14 @@ class NewsSpider(scrapy.Spider):
 
     def _article(self, url: str, aid: str, lastmod: datetime | None, doc: Document | None,
                  priority: int | None = None, **meta: Any) -> scrapy.Request:
-        self.run.report.count(Count.REQUESTED)
+        self.count(Count.REQUESTED)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
                               priority=article_priority(lastmod) if priority is None else priority,
                               meta={"lastmod": lastmod, "requested_id": aid, "doc": doc, "dont_redirect": True,
                                     "handle_httpstatus_list": REDIRECTS, **meta})
 
     def parse_article(self, response: Response) -> Iterable[PageItem | scrapy.Request]:
-        self.run.queued.discard(response.meta.get("requested_id"))
+        self.candidates.queued.discard(response.meta.get("requested_id"))
         if response.status in REDIRECTS:
             yield from self.follow_redirect(response)
             return
@@ -216,10 +222,10 @@ class NewsSpider(scrapy.Spider):
                                 response.meta.get("doc"))
             return
         self.candidates.answered(response.meta.get("doc"))
-        self.run.report.count(Count.FETCHED)
+        self.count(Count.FETCHED)
         etag = response.headers.get(b"ETag")
         if etag:                                # a revisit asks with it (a 304 costs nearly nothing)
-            self.run.index.remember_validators({canonicalize(response.url, self.run.base_url, self.run.spec):
+            self.run.index.remember_validators({canonicalize(response.url, self.config.base_url, self.config.spec):
                                                 (etag.decode("latin-1"), None)})
         encoding = http_content_type_encoding(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         yield PageItem(
@@ -238,24 +244,24 @@ class NewsSpider(scrapy.Spider):
         """An article URL that moved (legacy form, old id): remember where it leads, so that next time it is
         known without a fetch, and go there unless the target is archived and unchanged. A redirect that leaves
         the site (its host aliases are the site), loops or has no Location is refused with one line."""
-        run = self.run
+        run, base_url, spec = self.run, self.config.base_url, self.config.spec
         chain = [*response.meta.get("redirect_chain", ()), response.request.url]
         target = redirect_target(response.request.url, response.headers.get(b"Location"))
-        why = redirect_refusal(chain, response.status, target, run.base_url, run.spec,
+        why = redirect_refusal(chain, response.status, target, base_url, spec,
                                self.settings.getint("REDIRECT_MAX_TIMES"), canonical=True)
         if why:
             self._article_error(chain[0], why, response.meta.get("doc"))
             return
-        target = canonicalize(target, run.base_url, run.spec)
-        if response.meta.get("revisit") and not is_article_url(target, run.base_url, run.spec):
+        target = canonicalize(target, base_url, spec)
+        if response.meta.get("revisit") and not is_article_url(target, base_url, spec):
             # an archived article now sent to a section or the home page: taken down
             self._gone(response.meta["requested_id"], f"HTTP {response.status} to {urlsplit(target).path or '/'}",
                        chain[0])
             return
-        if is_article_url(target, run.base_url, run.spec):
-            run.index.add_alias(response.meta["requested_id"], article_id(target, run.base_url, run.spec))
-        if run.ids.number(target) != run.ids.number(chain[0]):    # the number asked for is no article of its
-            run.ids.gap(chain[0], ids.NOT_ARTICLE)                   # own (a programme, a gallery, an old number)
+        if is_article_url(target, base_url, spec):
+            run.index.add_alias(response.meta["requested_id"], article_id(target, base_url, spec))
+        if self.ids.number(target) != self.ids.number(chain[0]):    # the number asked for is no article of its
+            self.ids.gap(chain[0], ids.NOT_ARTICLE)                   # own (a programme, a gallery, an old number)
         lastmod, doc = response.meta.get("lastmod"), response.meta.get("doc")
         probe = doc is not None and doc.kind == "id_probe"
         wanted = self.candidates.wanted(target, lastmod, redirect_of=response.meta["requested_id"], force=probe)
@@ -266,30 +272,30 @@ class NewsSpider(scrapy.Spider):
 
     def _article_error(self, url: str, why: str, doc: Document | None) -> None:
         self.candidates.answered(doc, lost=True)
-        self.run.report.count(PageOutcome.FAILED)
+        self.count(PageOutcome.FAILED)
         self.run.report.error(why, url)
         self.run.log.warning("article failed: %s: %s", url, why, extra={"url": url})
 
     def article_failed(self, failure: Failure) -> None:
         url = failure.request.url
         meta = failure.request.meta
-        self.run.queued.discard(meta.get("requested_id"))
+        self.candidates.queued.discard(meta.get("requested_id"))
         # another address of the article, found later in this run, may still answer
         self.candidates.seen.discard(meta.get("requested_id"))
         self.candidates.failed.add(url)
         why = reason(failure)
         if why == ROBOTS_FORBIDDEN:
             self.candidates.answered(meta.get("doc"))
-            self.run.report.count(Count.ROBOTS_FORBIDDEN)
+            self.count(Count.ROBOTS_FORBIDDEN)
             return
         if why in GONE:     # a dead link is no article (and no fault of the run); remembered like one
             self.candidates.answered(meta.get("doc"))
             probe = meta.get("doc") is not None and meta["doc"].kind == "id_probe"
             if not probe:   # a probed number that is not given yet may be an article by the next run: its
-                self.run.not_articles[meta["requested_id"]] = why      # memory is the id range's (ids)
-            self.run.report.count(Count.FETCHED)           # answered: fetched = the sum of the pages' outcomes
-            self.run.ids.gap(url, ids.GONE)
-            self.run.report.count(PageOutcome.NOT_ARTICLE)
+                self.candidates.not_articles[meta["requested_id"]] = why      # memory is the id range's (ids)
+            self.count(Count.FETCHED)           # answered: fetched = the sum of the pages' outcomes
+            self.ids.gap(url, ids.GONE)
+            self.count(PageOutcome.NOT_ARTICLE)
             self.run.report.error(f"not an article: {why}")
             (self.run.log.debug if probe else self.run.log.info)("not an article: %s (%s)", url, why,
                                                                  extra={"url": url})

@@ -10,14 +10,21 @@ from crawler.archive.storage.keys import parse_article_key
 from crawler.archive.storage.store import InvalidRecord, ingest
 from crawler.extract.record import ArticleRecord
 from crawler.outcomes import Count, PageOutcome
-from crawler.components import RunComponent
+from crawler.components import RunComponent, config_from, count, run_from
 from crawler.items import FetchAgain
 
 
 class ArchivePipeline(RunComponent):
-    def __init__(self, run):
-        super().__init__(run)
-        self.short_words = run.settings.status.short_words
+    """``ids``: the run's ``IdLedger`` (the spider's; None: numbers not followed)."""
+
+    def __init__(self, run, config, stats, ids=None):
+        super().__init__(run, config, stats)
+        self.ids = ids
+        self.short_words = config.status.short_words
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(run_from(crawler), config_from(crawler), crawler.stats, crawler.spider.ids)
 
     async def process_item(self, record: ArticleRecord) -> ArticleRecord:
         run = self.run
@@ -25,16 +32,16 @@ class ArchivePipeline(RunComponent):
         try:
             plan, pending = ingest(record, known, run.uploader.submit_article)
         except InvalidRecord as exc:
-            run.report.count(PageOutcome.INVALID)
+            count(self.stats, PageOutcome.INVALID)
             run.report.error(f"invalid record: {exc.field}", record.url)
             run.log.warning("%s, not archived", exc, extra={"url": record.url})
             raise FetchAgain(f"invalid record: {record.url}") from None
         if record.published_at is None:
-            run.report.count(Count.UNDATED)
+            count(self.stats, Count.UNDATED)
         if record.word_count < self.short_words:
-            run.report.count(Count.SHORT_TEXT)
+            count(self.stats, Count.SHORT_TEXT)
         if pending is None:
-            run.report.count(PageOutcome.UNCHANGED)
+            count(self.stats, PageOutcome.UNCHANGED)
             run.index.checked(known.id, record.fetched_at)
             self._archived_number(record, plan.key)
             return record
@@ -42,9 +49,9 @@ class ArchivePipeline(RunComponent):
             outcome, keys, stored = await asyncio.wrap_future(pending)
         except Exception as exc:  # neither the archive nor the outbox took it (disk full…): the index is not
             run.write_failed("article", exc)     # advanced, so the next run fetches the article again
-            run.report.count(PageOutcome.FAILED)
+            count(self.stats, PageOutcome.FAILED)
             raise FetchAgain(f"not archived: {record.url}: {exc}") from None
-        run.report.count(outcome)
+        count(self.stats, outcome)
         run.report.keys_written.extend(keys)
         if outcome == PageOutcome.NEW:
             run.report.lag(record, run.index.built_at())
@@ -57,6 +64,6 @@ class ArchivePipeline(RunComponent):
     def _archived_number(self, record: ArticleRecord, key: str) -> None:
         """The site's article number of ``record`` is archived (``crawler/discover/ids.py``)."""
         run = self.run
-        num = run.ids.number(record.canonical_url) if run.ids is not None else None
+        num = self.ids.number(record.canonical_url) if self.ids is not None else None
         if num is not None:
             run.index.archived_number(num, parse_article_key(key)["date"])

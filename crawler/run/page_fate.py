@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scrapy import signals
 
-from crawler.components import RunComponent
+from crawler.components import RunComponent, count
 from crawler.items import FetchAgain
 from crawler.outcomes import PageOutcome
 
@@ -34,7 +34,7 @@ class PageFate(RunComponent):
     def item_error(self, item, response, spider, failure) -> None:
         run, exc = self.run, failure.value
         url = getattr(item, "url", None) or (item.get("url") if isinstance(item, dict) else None)
-        run.report.count(PageOutcome.FAILED)
+        count(self.stats, PageOutcome.FAILED)
         run.report.error(f"pipeline error: {type(exc).__name__}", url)
         run.log.error("page not archived: %s: %s: %s", url, type(exc).__name__, exc, extra={"url": url})
         _lose(response)

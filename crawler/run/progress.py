@@ -10,8 +10,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler.archive.state.index import archive_state_dir
-from crawler.components import run_from
+from crawler.components import config_from, counts_in, run_from
 from crawler.outcomes import Count, PageOutcome
 
 
@@ -34,7 +33,7 @@ class CrawlProgress:
         self.crawler = crawler
         self.run = run
         self.interval = interval
-        self.path = progress_path(archive_state_dir(run.settings.archive.state_dir, run.archive.url), run.site)
+        self.path = progress_path(run.state_dir, run.site)
         self.loop = None
         self.started = time.monotonic()
 
@@ -44,7 +43,7 @@ class CrawlProgress:
         from scrapy.exceptions import NotConfigured
 
         run = run_from(crawler)
-        interval = run.settings.crawl.progress_interval
+        interval = config_from(crawler).crawl.progress_interval
         if not interval:
             raise NotConfigured("crawl.progress_interval is 0")
         ext = cls(crawler, run, interval)
@@ -65,10 +64,10 @@ class CrawlProgress:
         self.path.unlink(missing_ok=True)
 
     def tick(self) -> None:
-        counts = dict(self.run.report.counts)
+        counts = counts_in(self.crawler.stats)
         fetched = counts.get(Count.FETCHED, 0)
         rate = fetched / max(time.monotonic() - self.started, 1e-9)
-        queued = len(self.run.queued)
+        queued = len(self.crawler.spider.candidates.queued)
         self.run.log.info(
             "progress: %d pages fetched (%.1f/s), %d new, %d updated, %d unchanged, %d not article, %d failed; "
             "%d articles to fetch", fetched, rate, counts.get(PageOutcome.NEW, 0), counts.get(PageOutcome.UPDATED, 0),

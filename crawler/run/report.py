@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 
 from crawler import __version__
 from crawler.archive.storage.keys import run_key
+from crawler.components import STATS_PREFIX, counts_in
 from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 
 if TYPE_CHECKING:
@@ -89,6 +90,13 @@ SITE_DATE_PRECISION = timedelta(minutes=1)
 
 @dataclass
 class RunReport:
+    """One run's report (the fields above). In a crawl its ``counts`` are the crawl's Scrapy stats (``count_in``:
+    the components count there, ``crawler.components.count``; :meth:`count` is for a report counted outside a
+    crawl — a flush, a re-extraction — and for what its run counts before the crawl or off the reactor); the
+    rest is no counter and stays here, added to by the components: ``errors`` and ``failures`` (a reason per
+    page, the first 100 URLs), ``keys_written``, ``sources``, ``selectors`` (per-field hits) and ``lags`` (a
+    list of seconds) are the report's own document fields, which Scrapy's flat stats do not hold."""
+
     run_id: str
     site: str
     archive: str
@@ -195,35 +203,33 @@ class RunReport:
 
 class StatsCounts(MutableMapping):
     """A crawl's counts, kept in its Scrapy stats collector as ``arshif/<count>`` (one counter per thing counted,
-    beside Scrapy's own stats and seen by any stats extension), read as the report's ``counts`` (in the order they
-    were first counted, as the report writes them)."""
-
-    PREFIX = "arshif/"
+    beside Scrapy's own stats and seen by any stats extension; the crawl's components count there directly:
+    ``crawler.components.count``), read as the report's ``counts`` (in the order they were first counted, as the
+    report writes them)."""
 
     def __init__(self, stats, counts: dict[str, int]):
         self.stats = stats
-        self._names: dict[str, None] = {}
         for name, n in counts.items():
             self[name] = n
 
     def __getitem__(self, name: str) -> int:
-        if name not in self._names:
+        value = self.stats.get_value(STATS_PREFIX + name)
+        if value is None:
             raise KeyError(name)
-        return self.stats.get_value(self.PREFIX + name, 0)
+        return value
 
     def __setitem__(self, name: str, n: int) -> None:
-        self._names.setdefault(name)
-        self.stats.set_value(self.PREFIX + name, n)
+        self.stats.set_value(STATS_PREFIX + name, n)
 
     def __delitem__(self, name: str) -> None:
-        del self._names[name]
-        self.stats.set_value(self.PREFIX + name, 0)
+        self[name]
+        del self.stats.get_stats()[STATS_PREFIX + name]
 
     def __iter__(self):
-        return iter(list(self._names))
+        return iter(list(counts_in(self.stats)))
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(counts_in(self.stats))
 
 
 def selector_misses(selectors: dict) -> str:

@@ -2,13 +2,16 @@
 archive write awaited, the result decided, the run report stored and one summary line logged."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.components import run_from
+from crawler.components import config_from, count, run_from
 from crawler.display import human_duration
-from crawler.fetch.retry_after import PAUSE_PAST_DEADLINE
+from crawler.fetch.retry_after import PAUSE_PAST_DEADLINE, STOP_WHY
+from crawler.fetch.robots import ROBOTS_UNREADABLE
 from crawler.fetch.stopping import SHUTDOWN
 from crawler.outcomes import Count, PageOutcome, RunKind, RunResult
 from crawler.run.report import selector_misses
@@ -19,29 +22,30 @@ JSON = "application/json; charset=utf-8"
 _NORMAL = {"finished", "closespider_pagecount"}
 
 
-def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
-    """The run's result and, unless ok, why (one line)."""
-    report = run.report
+def decide(report, close_reason: str, *, discovery, config, write_failures=(), robots_unreadable: str | None = None,
+           stop_why: str | None = None) -> tuple[RunResult, str | None]:
+    """The run's result and, unless ok, why (one line): from its ``report`` (counts, ids), its ``discovery``
+    stage, its site's ``config``, the archive writes that failed, and why robots.txt was unreadable or the run
+    stopped at a pause past its deadline (the crawl's stats: ``crawler.fetch.robots``, ``crawler.fetch.retry_after``)."""
     failed = RunResult.FAILED
     if close_reason == SHUTDOWN:                   # SIGTERM/SIGINT (crawler.fetch.stopping.RunProcess)
         return RunResult.STOPPED, ("stopped by a signal (SIGTERM or SIGINT) before its end; "
                                    f"{report.counts[Count.BACKLOG]} articles left for the next run")
-    if run.robots_unreadable:                      # every request refused (crawler.fetch.robots)
-        return failed, run.robots_unreadable
-    if close_reason == PAUSE_PAST_DEADLINE and run.stop_why:
-        return failed, run.stop_why
-    discovery = run.discovery
+    if robots_unreadable:                          # every request refused (crawler.fetch.robots)
+        return failed, robots_unreadable
+    if close_reason == PAUSE_PAST_DEADLINE and stop_why:
+        return failed, stop_why
     read_any = discovery is not None and discovery.read_any()
     if not read_any and discovery is not None and discovery.unreachable():
         return failed, "site unreachable: " + "; ".join(sorted(set(discovery.unreachable()))[:3])
     if close_reason == "closespider_timeout":      # the run's deadline (crawler.extensions.deadline)
-        return failed, f"time limit {human_duration(run.cfg.time_limit)} exceeded"
+        return failed, f"time limit {human_duration(config.site.time_limit)} exceeded"
     if not read_any:
         return failed, "no feed, sitemap or listing of the site could be read"
     if close_reason not in _NORMAL:
         return failed, f"stopped early ({close_reason})"
-    if run.write_failures:
-        return failed, f"{len(run.write_failures)} archive writes failed: {run.write_failures[0]}"
+    if write_failures:
+        return failed, f"{len(write_failures)} archive writes failed: {write_failures[0]}"
     if report.counts.get(PageOutcome.PENDING):
         return failed, f"{report.counts[PageOutcome.PENDING]} writes pending in the outbox (archive unavailable)"
     fetched, lost = report.counts[Count.FETCHED], report.counts[PageOutcome.FAILED]
@@ -51,7 +55,7 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     # share errs on the low side); a page that was not the article asked for (a challenge, denial or paywall
     # page, a garbled text: ``rejected``) is an article this run did not get either
     rejected = report.counts.get(Count.REJECTED, 0)
-    pages, limit, missed = fetched + lost, run.settings.crawl.max_failed_share, lost + rejected
+    pages, limit, missed = fetched + lost, config.crawl.max_failed_share, lost + rejected
     degraded = []
     if pages and missed / pages > limit:
         what = "failed" if not rejected else f"failed or were not the article ({rejected} rejected)"
@@ -78,14 +82,39 @@ def decide(run, close_reason: str) -> tuple[RunResult, str | None]:
     return RunResult.OK, None
 
 
+def remember(run, config, candidates, ids, discovery, result: RunResult) -> None:
+    """At the end of a run that was not failed: URLs that answered no article, when the run also archived
+    articles (so a layout change that hides every article is not taken for good); the validators of each
+    discovery document dealt with in full, and those of every other document forgotten
+    (``crawler/discover/sources.py``), but none after a run whose every article page answered no article
+    (its articles are listed again next time, not skipped behind a 304). A document one of whose pages must
+    be fetched again (``rejected``, a pipeline error: ``crawler/run/page_fate.py``) is not dealt with in full."""
+    counts = run.report.counts
+    if result not in (RunResult.OK, RunResult.DEGRADED):
+        return
+    archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
+    not_articles = candidates.not_articles
+    if not_articles and archived:
+        run.index.remember_not_articles(not_articles, datetime.now(timezone.utc), config.transient_backoff)
+    if ids is not None:
+        ids.remember(not_articles_too=bool(archived))
+    if discovery is not None and (archived or not not_articles):
+        run.index.remember_validators(*discovery.validator_changes())
+        run.index.remember_listings(discovery.listings())
+
+
 class RunReportExtension:
-    def __init__(self, crawler, run):
+    """Reads, at the run's end, the run (``SiteRun``: its report and writes), its site's ``config``, the spider's
+    discovery state (``discovery``, ``candidates``, ``ids``) and the crawl's stats (the counts, why it stopped)."""
+
+    def __init__(self, crawler, run, config):
         self.crawler = crawler
         self.run = run
+        self.config = config
 
     @classmethod
     def from_crawler(cls, crawler):
-        ext = cls(crawler, run_from(crawler))
+        ext = cls(crawler, run_from(crawler), config_from(crawler))
         ext.run.report.count_in(crawler.stats)      # the run's counters: Scrapy's stats collector
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -93,25 +122,27 @@ class RunReportExtension:
 
     def spider_opened(self, spider) -> None:
         run = self.run
-        run.log.info("run started: %s at %s, archive %s", run.site, run.base_url, run.archive.url)
+        run.log.info("run started: %s at %s, archive %s", run.site, self.config.base_url, run.archive.url)
 
     async def spider_closed(self, spider, reason: str) -> None:
         # waiting for the archive writes blocks: do it off the reactor
-        await maybe_deferred_to_future(deferToThread(self._finish, reason))
+        await maybe_deferred_to_future(deferToThread(self._finish, spider, reason))
 
-    def _finish(self, close_reason: str) -> None:
-        run = self.run
+    def _finish(self, spider, close_reason: str) -> None:
+        run, stats = self.run, self.crawler.stats
+        discovery, candidates, ids = spider.discovery, spider.candidates, spider.ids
         run.warc.close()
         run.wait_for_writes()
         # article pages discovered but left for the next run (the page cap or the time limit came first)
-        run.report.count(Count.BACKLOG, len(run.queued))
-        if run.discovery is not None:
-            run.discovery.close()
-        if run.ids is not None and not run.discovery.skipped:
-            run.report.ids = run.ids.report()
-        result, why = decide(run, close_reason)
+        count(stats, Count.BACKLOG, len(candidates.queued))
+        discovery.close()
+        if not discovery.skipped:
+            run.report.ids = ids.report()
+        result, why = decide(run.report, close_reason, discovery=discovery, config=self.config,
+                             write_failures=run.write_failures, robots_unreadable=stats.get_value(ROBOTS_UNREADABLE),
+                             stop_why=stats.get_value(STOP_WHY))
         run.report.finish(result, why)
-        run.remember(result)
+        remember(run, self.config, candidates, ids, discovery, result)
         fut = run.uploader.submit_bytes(run.report.key, run.report.to_json(), content_type=JSON,
                                         metadata={"site": run.site, "run-id": run.report.run_id})
         try:
@@ -127,7 +158,7 @@ class RunReportExtension:
         """One warning line when the site's own selectors stopped matching its article pages (a redesign)."""
         run = self.run
         selectors = run.report.selectors
-        threshold = run.settings.status.min_selector_hit_rate
+        threshold = self.config.status.min_selector_hit_rate
         if selectors["rate"] is None or selectors["rate"] >= threshold:
             return
         run.log.warning("site selectors matched %.0f%% of %d checks on %d article pages (threshold %.0f%%): "

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from crawler.archive.storage import ArchiveUnavailable, open_archive
 from crawler.archive.state.lease import LeaseHeld
 from crawler.components import attach
+from crawler.config import SiteConfig
 from crawler.extract.workers import ExtractWorkers, stop_fork_server
 from crawler.fetch.spider import NewsSpider
 from crawler.fetch.stopping import RunProcess
@@ -134,7 +135,7 @@ def crawl(process: RunProcess, settings, runs: list, refetch: dict[str, list[str
     for n, run in enumerate(runs):
         # each site has its own settings and its run (attached to its crawler); the first installs the reactor
         crawler = Crawler(NewsSpider, scrapy_settings(settings, run.site), init_reactor=n == 0)
-        process.crawl(attach(crawler, run), **({"refetch": refetch[run.site]} if refetch else {}))
+        process.crawl(attach(crawler, run, SiteConfig.of(settings, run.site)), **({"refetch": refetch[run.site]} if refetch else {}))
     process.start()
 
 

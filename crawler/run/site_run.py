@@ -1,10 +1,10 @@
-"""One site's run: the objects every component of that site's crawler shares — settings, the site's spec,
-the run report, the archive index, the uploader, the WARC writer and the extraction worker pool.
+"""One site's run: the resources every component of that site's crawler shares — the archive, the uploader, the
+archive index, the WARC writer, the extraction worker pool, the log — and the run report.
 
 :func:`open_run` does the I/O a run starts with (the index rebuilt from the archive when missing, WARC files
-left by a killed run archived, a WARC writer opened) and returns a :class:`SiteRun`, plain state;
-:func:`crawler.components.attach` hands it to a Scrapy crawler, whose components find it with
-:func:`crawler.components.run_from`."""
+left by a killed run archived, a WARC writer opened) and returns a :class:`SiteRun`;
+:func:`crawler.components.attach` hands it, with the site's ``SiteConfig`` (its settings: ``crawler/config.py``),
+to a Scrapy crawler, whose components find them with :func:`crawler.components.run_from` and ``config_from``."""
 from __future__ import annotations
 
 import logging
@@ -15,24 +15,20 @@ from concurrent.futures import Future
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from crawler import liveness
 from crawler.archive.storage.base import Archive, ArchiveError, ArchiveUnavailable
 from crawler.archive.state.index import ArticleIndex, archive_state_dir
 from crawler.archive.storage.keys import warc_key
 from crawler.archive.delivery.uploader import Uploader
+from crawler.config import SiteConfig
 from crawler.discover.ids import number_in, rebuild_index
 from crawler.extract.workers import ExtractWorkers
 from crawler.fetch.warc_writer import RollingWarcWriter, seal_left_open
 from crawler.logctx import site_logger
-from crawler.outcomes import Count, NotArticle, PageOutcome, RunKind, RunResult
+from crawler.outcomes import Count, PageOutcome, RunKind
 from crawler.run.report import RunReport, new_run_id, run_started
-from crawler.sites import SiteSpec, get_site
-
-if TYPE_CHECKING:
-    from crawler.discover.ids import IdLedger
-    from crawler.discover.stage import Discovery
+from crawler.sites import SiteSpec
 
 log = logging.getLogger("arshif.run")
 
@@ -47,7 +43,8 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
     crawl process it starts, to read that very report), at the start that id names; it must end by
     ``deadline`` (default: its start + the site's ``time_limit``), fixed here once: Scrapy's close timeout
     (``crawler.run.deadline``) counts to it, and ``arshif serve`` stops the process at it."""
-    spec = get_site(site_key)
+    config = SiteConfig.of(settings, site_key)
+    spec = config.spec
     if run_id is not None:
         started = run_started(run_id, site_key)
     started = (started or datetime.now(timezone.utc)).astimezone(timezone.utc)
@@ -56,10 +53,10 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
                        process=liveness.identity())
     run_log = site_logger(log, site_key, report.run_id)
     state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
-    run = SiteRun(settings, spec, archive, uploader, extract_pool, report, run_log,
-                  _open_index(state_dir, spec, archive, run_log, settings.sites[site_key].lookback_days),
-                  deadline=deadline or started + timedelta(seconds=settings.sites[site_key].time_limit))
-    _check_index(run)
+    run = SiteRun(site_key, archive, uploader, extract_pool, report, run_log,
+                  _open_index(state_dir, spec, archive, run_log, config.site.lookback_days), state_dir=state_dir,
+                  deadline=deadline or started + timedelta(seconds=config.site.time_limit))
+    _check_index(run, spec)
     warc_dir = state_dir / "warc" / site_key
     _recover_warc(run, warc_dir)
     run.warc = RollingWarcWriter(warc_dir, report.run_id, settings.archive.warc_max_bytes, on_close=run.warc_closed,
@@ -68,12 +65,12 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
     return run
 
 
-def _check_index(run: "SiteRun") -> None:
+def _check_index(run: "SiteRun", spec: SiteSpec) -> None:
     """The archive is the truth, the index its cache: articles the index knows but the archive no longer holds
     (deleted behind the crawler's back) are forgotten, so that this run fetches and writes them again. One
     warning line and the count ``gone_from_archive``; an archive that does not answer is checked next run."""
     try:
-        gone = run.index.forget_gone(run.archive, partial(number_in, spec=run.spec))
+        gone = run.index.forget_gone(run.archive, partial(number_in, spec=spec))
     except ArchiveError as exc:
         run.log.warning("index not checked against the archive, archive unavailable: %s", exc)
         return
@@ -115,15 +112,26 @@ def _recover_warc(run: "SiteRun", folder: Path) -> None:
 
 
 class SiteRun:
-    """One site's run, plain state (built by :func:`open_run`): what it reads (settings, spec, the site's
-    settings ``cfg``), what it writes through (archive, uploader, index, WARC writer) and what it counts."""
+    """One site's run (built by :func:`open_run`): its resources, which the crawl's components use and nobody
+    replaces — ``site`` (the site's key), ``archive``, ``uploader``, ``index`` (the archive index), ``warc`` (the
+    WARC writer), ``extract_pool``, ``log``, ``state_dir`` (the archive's state folder), ``deadline`` — and the run
+    ``report``, the document this run leaves: components add its errors, keys written, sources, selector hits and
+    lags; its counts are the crawl's stats (``crawler.components.count``; the run counts through its report only
+    what it counts itself: articles gone from the archive, before the crawl, and its tracked writes, off the
+    reactor). ``write_failures`` is written here only (:meth:`write_failed`, by the archive writes this run
+    tracks) and read at the run's end.
 
-    def __init__(self, settings, spec: SiteSpec, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
+    Not here: the site's settings (``SiteConfig``, attached beside it: ``crawler.components.config_from``); the
+    run's discovery state, the spider's (``discovery``, ``candidates`` — what is queued, what was no article —,
+    ``ids``), and why robots.txt was unreadable or a pause stopped the run (the crawl's stats:
+    ``crawler.fetch.robots``, ``crawler.fetch.retry_after``), read at the end through the crawler
+    (``crawler/run/report_extension.py``)."""
+
+    def __init__(self, site: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
                  report: RunReport, log: logging.LoggerAdapter | logging.Logger, index: ArticleIndex,
-                 warc: RollingWarcWriter | None = None, deadline: datetime | None = None):
-        self.settings = settings
-        self.spec = spec
-        self.cfg = settings.sites[spec.key]
+                 warc: RollingWarcWriter | None = None, *, state_dir: Path | None = None,
+                 deadline: datetime | None = None):
+        self.site = site
         self.archive = archive
         self.uploader = uploader
         self.extract_pool = extract_pool
@@ -131,26 +139,11 @@ class SiteRun:
         self.log = log
         self.index = index
         self.warc = warc
+        self.state_dir = state_dir
         self.deadline = deadline            # the run is closed (closespider_timeout) at this instant
         self._lock = threading.Lock()
         self._futures: list[Future] = []
-        self.discovery: "Discovery | None" = None     # the run's discovery stage (set by the spider)
-        self.ids: "IdLedger | None" = None            # the run's article numbers and probes (set by the spider)
         self.write_failures: list[str] = []
-        # what this run learnt for the next runs, kept only when it ends cleanly (``remember``)
-        self.queued: set[str] = set()                     # ids of article requests not answered yet
-        self.not_articles: dict[str, str] = {}            # article id → why it gave no article
-        self.stop_why: str | None = None                  # why the run stopped before its end (one line)
-        self.robots_unreadable: str | None = None         # why robots.txt could not be read (all refused)
-        self.robots_refusal: str | None = None            # what a request refused for it failed of, in brief
-
-    @property
-    def site(self) -> str:
-        return self.spec.key
-
-    @property
-    def base_url(self) -> str:
-        return self.cfg.base_url
 
     def store_start_report(self) -> None:
         """The report, ``running``, stored before the run writes anything: a run that dies leaves it behind
@@ -171,37 +164,6 @@ class SiteRun:
         """The WARC writer closed a file: archive it."""
         self.track_file(self.uploader.submit_file(self.warc_key(name), path, content_type="application/warc",
                                                   metadata={"site": self.site, "run-id": self.report.run_id}))
-
-    # -- what the next runs need not ask again ------------------------------------------------------------
-
-    def remember(self, result: str) -> None:
-        """At the end of a run that was not failed: URLs that answered no article, when the run also archived
-        articles (so a layout change that hides every article is not taken for good); the validators of each
-        discovery document dealt with in full, and those of every other document forgotten
-        (``crawler/discover/sources.py``), but none after a run whose every article page answered no article
-        (its articles are listed again next time, not skipped behind a 304). A document one of whose pages must
-        be fetched again (``rejected``, a pipeline error: ``crawler/run/page_fate.py``) is not dealt with in full."""
-        counts = self.report.counts
-        if result not in (RunResult.OK, RunResult.DEGRADED):
-            return
-        archived = sum(counts.get(o, 0) for o in (PageOutcome.NEW, PageOutcome.UPDATED, PageOutcome.UNCHANGED))
-        if self.not_articles and archived:
-            self.index.remember_not_articles(self.not_articles, datetime.now(timezone.utc), self.transient_backoff)
-        if self.ids is not None:
-            self.ids.remember(not_articles_too=bool(archived))
-        if self.discovery is not None and (archived or not self.not_articles):
-            self.index.remember_validators(*self.discovery.validator_changes())
-            self.index.remember_listings(self.discovery.listings())
-
-    def transient_backoff(self, answer: NotArticle, attempts: int) -> timedelta:
-        """How long a page that was not the article ``attempts`` times in a row waits before it is fetched
-        again, doubling from ``crawl.recheck_transient``, never past the look-back (an article is wanted within
-        it): a page known to stand in for the article (a challenge, a garbled text: ``answer.rejected``) is
-        fetched by the very next run the first time; a page without body or title (a video page, or a page
-        cut short) waits ``recheck_transient`` first. ``crawl.recheck_not_article`` bounds it too (freshness)."""
-        base = self.settings.crawl.recheck_transient
-        steps = 2 ** min(attempts - 1, 32) - (1 if answer.rejected else 0)
-        return timedelta(seconds=min(base * steps, self.cfg.lookback_days * 86400))
 
     # -- archive writes --------------------------------------------------------------------------------
 
