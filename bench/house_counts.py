@@ -17,6 +17,15 @@ Figures:
   the commands moved to), from grimp's graph.
 - ``command modules imported by another module``: a module named in ``jobs/cli.py``'s command table that some
   other first-party module imports.
+- ``SiteRun attributes``: the public attributes and properties of ``crawler/run/site_run.py``'s ``SiteRun``
+  (``self.<name> = …`` in any of its methods, ``@property``).
+- ``run.report reaches``: ``run.report`` / ``self.run.report`` in ``crawler/`` and ``jobs/`` (any use: counting,
+  errors, keys written…); ``run.report.count calls``: those that count through the report.
+- ``classes reading settings by more than one route``: classes in ``crawler/`` that read arshif's settings by
+  more than one of the run's ``settings``, ``cfg`` (``base_url`` too), ``spec`` and the site's one ``config``
+  (Scrapy's own settings, ``crawler.settings``, are not counted: they are Scrapy's).
+
+    .venv/bin/python bench/house_counts.py --root /work/main     # the figures of another checkout (before)
 """
 from __future__ import annotations
 
@@ -155,10 +164,70 @@ def _command_modules() -> list[str]:
     return sorted(set(re.findall(r'\(\s*"((?:jobs|service)\.[a-z_.]+)"', cli.read_text()))) if cli.exists() else []
 
 
+def _is_run(node: ast.AST) -> bool:
+    """``run`` or ``self.run``."""
+    return (isinstance(node, ast.Name) and node.id == "run") or (isinstance(node, ast.Attribute) and node.attr == "run")
+
+
+def site_run_attributes() -> list[str]:
+    path = ROOT / "crawler/run/site_run.py"
+    tree = ast.parse(path.read_text(), str(path))
+    [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "SiteRun"]
+    names = set()
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name) \
+                and node.value.id == "self" and not node.attr.startswith("_"):
+            names.add(node.attr)
+        elif isinstance(node, ast.FunctionDef) and any(isinstance(d, ast.Name) and d.id == "property"
+                                                        for d in node.decorator_list):
+            names.add(node.name)
+    return sorted(names)
+
+
+def report_reaches(files, count_only: bool = False) -> list[str]:
+    hits = []
+    for path in files:
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and node.attr == "report" and _is_run(node.value)):
+                continue
+            if count_only:
+                continue
+            hits.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        if count_only:
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "count"
+                        and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "report"
+                        and _is_run(node.func.value.value)):
+                    hits.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return hits
+
+
+def settings_routes(files) -> list[str]:
+    hits = []
+    for path in files:
+        tree = ast.parse(path.read_text(), str(path))
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            routes = set()
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Attribute) and _is_run(node.value) and node.attr in (
+                        "settings", "cfg", "spec", "base_url"):
+                    routes.add("run." + {"base_url": "cfg"}.get(node.attr, node.attr))
+                elif (isinstance(node, ast.Attribute) and node.attr == "config") or (
+                        isinstance(node, ast.Name) and node.id == "config"):
+                    routes.add("config")
+            if len(routes) > 1:
+                hits.append(f"{path.relative_to(ROOT)}:{cls.lineno} {cls.name}: {', '.join(sorted(routes))}")
+    return hits
+
+
 def main() -> int:
+    global ROOT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print where each counted thing is")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to count (default: this one)")
     args = parser.parse_args()
+    ROOT = args.root.resolve()
     figures = {
         "function imports in jobs/": function_imports(py_files("jobs")),
         "key prefixes outside keys.py": key_literals(py_files("crawler", "jobs", "service")),
@@ -167,6 +236,10 @@ def main() -> int:
     cycles, command_imports = graph_figures()
     figures["import cycles"] = [" -> ".join(c) for c in cycles]
     figures["command modules imported by another module"] = command_imports
+    figures["SiteRun attributes"] = site_run_attributes()
+    figures["run.report reaches"] = report_reaches(py_files("crawler", "jobs"))
+    figures["run.report.count calls"] = report_reaches(py_files("crawler", "jobs"), count_only=True)
+    figures["classes reading settings by more than one route"] = settings_routes(py_files("crawler"))
     for name, hits in figures.items():
         print(f"{name}: {len(hits)}")
         if args.list:

@@ -45,10 +45,11 @@ def test_components_find_the_run_attached_to_their_crawler(started):
     settings, _, run = started
     scrapy = scrapy_settings(settings, "elbalad")
     assert all(value is not run for value in scrapy.values())
-    crawler = attach(Crawler(NewsSpider, scrapy), run)
-    assert run_from(crawler) is run
+    config = SiteConfig.of(settings, "elbalad")
+    crawler = attach(Crawler(NewsSpider, scrapy), run, config)
+    assert run_from(crawler) is run and config_from(crawler) is config
     spider = NewsSpider.from_crawler(crawler)
-    assert spider.name == "elbalad" and spider.run is run
+    assert spider.name == "elbalad" and spider.run is run and spider.config is config
     with pytest.raises(NotConfigured):
         run_from(Crawler(NewsSpider, scrapy))
 
@@ -66,3 +67,16 @@ def test_no_spider_callback_is_a_generator_returning_a_value():
     callbacks += [getattr(Discovery, name) for name in ("response", "_redirect", "_feed", "_sitemap", "_listing")]
     assert len(callbacks) >= 10
     assert not [c.__name__ for c in callbacks if is_generator_with_return_value(c)]
+
+
+def test_components_count_in_scrapys_stats_and_read_one_settings_object():
+    """Issue 23: the crawl's components count in Scrapy's stats collector, not through the run's report (only
+    the run itself does, for what it counts before the crawl); no class reads arshif's settings by more than one
+    route (the run's settings, cfg, spec and the site's SiteConfig); SiteRun holds the run's resources only."""
+    from bench.house_counts import py_files, report_reaches, settings_routes, site_run_attributes
+
+    assert {hit.split(":")[0] for hit in report_reaches(py_files("crawler", "jobs"), count_only=True)} <= {
+        "crawler/run/site_run.py"}
+    assert settings_routes(py_files("crawler")) == []
+    assert not {"settings", "cfg", "spec", "base_url", "discovery", "ids", "queued", "not_articles", "stop_why",
+                "robots_unreadable", "robots_refusal"} & set(site_run_attributes())
