@@ -1,5 +1,6 @@
 """``arshif replica [--port P]``: serve the replica of both sites on 127.0.0.1 — ``rt_arabic`` on P,
-``elbalad`` on P+1 (0: any free ports) — printing ``SITE BASE_URL`` per site, until SIGINT/SIGTERM.
+``elbalad`` on P+1 (0: any free ports) — printing ``SITE BASE_URL`` per site, until SIGINT/SIGTERM; it keeps
+connections open between requests (HTTP/1.1), as the real sites do.
 ``--layout 2`` serves every page in the redesigned markup (what a redesign of the real sites looks like),
 ``--layout 3`` the other markup public scrapers know (RT's newer ``main-article__*`` pages beside the older ones);
 ``--fault`` injects hostile answers (replica/faults.py); ``--articles N`` serves N articles per site

@@ -95,13 +95,39 @@ def _failure(status: int) -> Response:
 
 
 class _SiteServer(ThreadingHTTPServer):
+    """One site's server: a thread per connection (daemon threads: never waited for), the connections open now
+    kept so that stopping the server hangs them up, idle kept-alive ones included."""
     daemon_threads = True
 
-    def __init__(self, address, state: SiteState, respond, verbose: bool, keep_alive: bool = False):
+    def __init__(self, address, state: SiteState, respond, verbose: bool, keep_alive: bool = True):
         self.state = state
         self.respond = respond
         self.verbose = verbose
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, _KeepAliveHandler if keep_alive else _Handler)
+
+    def process_request(self, request, client_address):
+        self.state.count_connection()
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def hang_up(self) -> None:
+        """Shut every open connection down: a handler waiting for a kept-alive connection's next request reads
+        its end and returns, and the client sees the connection closed."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:          # closed meanwhile
+                pass
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], ConnectionError):   # a client that hung up is no error
@@ -129,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = quote(unquote(parts.path))
         query = dict(parse_qsl(parts.query))
         state = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 0:                       # a request's body (a control POSTed with one) is read, not
+            self.rfile.read(length)          # left to be taken for the connection's next request
         if path.startswith(CONTROL_PREFIX):
             self._send(Delivery(_control(state, path[len(CONTROL_PREFIX):], query)), send_body)
             return
@@ -214,7 +243,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _KeepAliveHandler(_Handler):
     """HTTP/1.1 with persistent connections, as the real sites answer; an idle connection is closed after
-    ``timeout`` seconds. Every answer but a streamed one has a Content-Length, so the client knows its end."""
+    ``timeout`` seconds. Every answer but a streamed one has a Content-Length, so the client knows its end.
+    The faults that break an answer end its connection themselves (``_send``): a reset, a truncated body
+    (closed after the bytes sent), a streamed body (``Connection: close``), a stall cut short by the server's
+    stop; any other answer, a 5xx or a 429 too, leaves the connection open for the next request, as a web
+    server in front of a failing application does."""
     protocol_version = "HTTP/1.1"
     timeout = 15
 
@@ -226,16 +259,17 @@ class ReplicaServer:
     ``articles=N`` serves N articles per site (up to 100,000; default the base corpus, ~44), the ones past the
     base corpus older and generated on demand (``older``); ``plain=N`` keeps only N of the base corpus's plain
     articles (every special page, shape, event, URL variant and redirect stays): a site with every kind of
-    page in half the pages, for tests of the crawl's mechanics rather than of extraction. ``keep_alive=True``
-    answers HTTP/1.1 and keeps connections open between requests, as the real sites do (the benches); by
-    default every answer closes its connection (HTTP/1.0), so that each request of a test meets the faults and
-    stalls on a connection of its own. ``discovery="real"`` serves the feeds, sitemaps, listings and robots.txt
+    page in half the pages, for tests of the crawl's mechanics rather than of extraction. By default the
+    replica answers HTTP/1.1 and keeps connections open between requests, as the real sites do, so that tests
+    and benches crawl over persistent connections (``connections`` counts those a site accepted); the faults
+    that break an answer close its connection themselves; ``keep_alive=False`` answers HTTP/1.0, one request
+    a connection. ``discovery="real"`` serves the feeds, sitemaps, listings and robots.txt
     in the shapes the real sites have them (``replica/real_discovery.py``) instead of ours. ``clock`` (a
     ``replica.clock.Clock``) changes the sites over time once the servers are up (new articles, some unlisted,
     id gaps: ``replica.clock.Publish``); it stops with the servers."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", now: datetime | None = None, verbose: bool = False,
-                 layout: int = 1, articles: int | None = None, plain: int | None = None, keep_alive: bool = False,
+                 layout: int = 1, articles: int | None = None, plain: int | None = None, keep_alive: bool = True,
                  discovery: str = "replica", clock: Clock | None = None):
         self.port = port
         self.clock = clock
@@ -281,6 +315,7 @@ class ReplicaServer:
         for server in self._servers.values():
             server.shutdown()
             server.server_close()
+            server.hang_up()
         for thread in self._threads:
             thread.join()
         self._servers.clear()
@@ -314,6 +349,10 @@ class ReplicaServer:
     def taken_down(self, site: str) -> dict[str, tuple[int, str | None]]:
         """The articles of ``site`` taken down (``replica.changes.TakeDown``): id → (status, Location)."""
         return self._state(site).taken_down()
+
+    def connections(self, site: str) -> int:
+        """How many TCP connections ``site`` accepted (control requests' too), since it started or was reset."""
+        return self._state(site).connections()
 
     def arrivals(self, site: str) -> list[tuple[float, str]]:
         """``(time.monotonic(), path)`` of every request the site answered, in order of arrival."""

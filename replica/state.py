@@ -124,6 +124,7 @@ class SiteState:
             self._layout = self._initial_layout
             self._fail_status: int | None = None
             self._stats: Counter[str] = Counter()
+            self._connections = 0                 # TCP connections accepted
             self._arrivals: list[tuple[float, str]] = []     # (time.monotonic(), path) of each request
             self._hold: tuple[frozenset[str], int] | None = None  # stall_after: (paths, how many more to answer)
             self._unlisted: set[str] = set()      # ids shown by no discovery document (``publish(hidden=True)``)
@@ -273,6 +274,14 @@ class SiteState:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return dict(self._stats)
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self._connections += 1
+
+    def connections(self) -> int:
+        with self._lock:
+            return self._connections
 
     def arrivals(self) -> list[tuple[float, str]]:
         with self._lock:

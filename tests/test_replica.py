@@ -184,7 +184,7 @@ def test_corpus_follows_now():
 # --- server and pages ------------------------------------------------------------------------------------------
 
 def test_keep_alive_serves_many_requests_on_one_connection_until_stopped():
-    server = ReplicaServer(now=NOW, keep_alive=True).start()
+    server = ReplicaServer(now=NOW).start()          # keep-alive by default, as the real sites
     try:
         host, port = urlsplit(server.base_urls["rt_arabic"]).netloc.split(":")
         article = server.articles("rt_arabic")[0]
@@ -203,8 +203,9 @@ def test_keep_alive_serves_many_requests_on_one_connection_until_stopped():
     connection.request("GET", "/robots.txt")          # a stopped site hangs up its kept-alive connections too
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         connection.getresponse()
-    # by default every answer closes its connection
-    with ReplicaServer(now=NOW) as plain:
+    assert server.connections("rt_arabic") == 1
+    # keep_alive=False: every answer closes its connection
+    with ReplicaServer(now=NOW, keep_alive=False) as plain:
         host, port = urlsplit(plain.base_urls["rt_arabic"]).netloc.split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=5)
         connection.request("GET", "/robots.txt")

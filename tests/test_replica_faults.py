@@ -85,7 +85,7 @@ def test_stall_in_the_middle_of_the_body(replica):
             while chunk := sock.recv(65536):
                 got += chunk
     head, _, body = got.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.0 200")                # the headers came at once, then half the body
+    assert head.startswith(b"HTTP/1.1 200")                # the headers came at once, then half the body
     length = int(next(l for l in head.split(b"\r\n") if l.startswith(b"Content-Length:")).split(b":")[1])
     assert 0 < len(body) == length // 2
 
