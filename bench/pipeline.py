@@ -1,33 +1,48 @@
-"""The whole pipeline against bare Trafilatura, in one run, on a replica of N articles per site.
+"""The whole pipeline against bare Trafilatura and the peers a user could run instead, in rounds, in one run.
 
-    .venv/bin/python bench/pipeline.py [--articles 5000] [--no-s3] [--crawl-only] [--stories] [--profile FILE]
+On a replica of N articles per site.
 
-(a) bare ``trafilatura.extract`` on the replica's article pages, one core; (b) the same on all cores
-(processes); (c) our extractor (``crawler.extract.page.extract``) alone on all cores; (d) a full ``arshif crawl``
-of both sites, politeness off, on loopback into a local archive; (e) the same into a local SeaweedFS
-(``bench/seaweedfs.py``); then (f) an incremental run after 1% new articles were published
-(``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). Prints pages/s, the
-ratios d/a, d/b, e/b, the CPU utilisation of the crawl's process tree (CPU seconds / wall seconds / cores), its
-CPU milliseconds per page fetched (in all, in the crawl process, in the extraction workers: unlike pages/s,
-these hardly depend on the machine's load; compare them with (a)'s CPU/page) and its peak RSS (sum over the
-tree, sampled every 0.2 s; and the peak sum of PSS, which counts pages the workers share with their fork
-server once). ``--profile FILE`` runs (d) under cProfile.
+    .venv/bin/python bench/pipeline.py [--articles 1000] [--rounds 3] [--no-s3] [--crawl-only] [--no-stories]
+                                       [--profile FILE]
 
-Story linking (run by ``arshif crawl`` after its runs) is off unless ``--stories``: the replica's articles all
-come from one small prose bank within three days, so nearly every pair of them is a candidate (2,000
-articles: 393,000 pairs, 18 s), which no news site gives; ``bench/stories.py`` measures linking.
+Each round, back to back: (a) bare ``trafilatura.extract`` on the replica's article pages, one process; (b) the
+same on all cores (processes); (c) our extractor (``crawler.extract.page.extract``) alone on all cores; (d) a full
+``arshif crawl`` of both sites into an empty local archive (every round does the same work), default settings
+but politeness (no download delay, no AutoThrottle, 32 requests at once, 16 a site), story linking on as
+``arshif crawl`` runs by default; then the peers over the same article URLs: (g) trafilatura's own command line
+(``trafilatura -i urls.txt --parallel 4 -o DIR``: its fetcher and its extractor; with a settings file that lifts
+its politeness as the crawl's is, no pause between two requests to a host, and lets it reach loopback), pages =
+the files it wrote; (h) ``bench/plain_script.py``, a plain fetch-and-extract script as a user would write it
+(8 fetch threads with kept-alive connections, ``trafilatura.extract`` in one process per core). Prints each
+measure as it runs, the load average at the start and end of each round, then per measure min / median / max
+of pages/s and of CPU milliseconds a page where measured: (a) in its process; (d) over the crawl's process tree
+(sampled from /proc every 0.2 s), split into the crawl process and the extraction workers; (g), (h) over their
+process trees. (d), (g), (h) are timed from their process's start to its end, start-up included (the plain
+script's own figure, from its first fetch, beside it). Unlike pages/s, CPU per page hardly depends on the
+machine's load. Then the ratios of the medians, and issue 25's targets, each ``met`` or ``NOT met``: crawl
+pages/s ≥ (g), ≥ 0.7 × (h), crawl CPU/page ≤ 2.0 × (a)'s.
 
-The replica keeps connections open between requests (HTTP/1.1, ``keep_alive=True``), as the real sites do: a
-new TCP connection for every page cost the crawl process and the replica ~1 ms of CPU a page that no real
-crawl pays. It runs in this process (threads), so during (d)-(f) it competes with the crawl for the same cores:
-the crawl figures are a lower bound of what the crawler does against remote sites. Figures vary with the
-machine's load: compare runs made together.
+Once, after the rounds: (e) the same crawl into a local SeaweedFS (``bench/seaweedfs.py``; ``--no-s3``: not
+run); (f) an incremental run into the last round's archive after 1% new articles were published
+(``ReplicaServer.publish``): pages fetched, requests made and wall time as a share of (d). The crawls' peak RSS
+(sum over the tree) and peak PSS (which counts pages the workers share with their fork server once) are printed
+with them. ``--crawl-only`` runs (d)-(f) alone (crawl figures of a big replica in less time; no ratios, no
+targets); ``--no-stories`` crawls without story linking (the replica's articles all come from one small prose
+bank within three days, so nearly every pair of them is a candidate, which no news site gives;
+``bench/stories.py`` measures linking); ``--profile FILE`` runs the first round's (d) under cProfile.
+
+The replica keeps connections open between requests (HTTP/1.1), as the real sites do. It runs in this process
+(threads), so during (d)-(h) it competes with the crawl and the peers for the same cores: the figures are a
+lower bound of what each does against remote sites. Figures vary with the machine's load: compare runs made
+together.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -161,15 +176,15 @@ def _pss(pids: list[int]) -> int:
     return total
 
 
-def crawl(env: dict[str, str], profile: str | None = None) -> dict:
-    """One ``arshif crawl``: wall s, CPU s of its process tree (sampled from /proc, so that workers that are
-    never waited for count too), peak RSS of the tree (sum of its processes), its summary lines."""
+def run_tree(command: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``command``: wall s, CPU s of its process tree (sampled from /proc, so that workers that are never
+    waited for count too; or the children's rusage when larger), CPU s of its first process, peak RSS of the
+    tree (sum of its processes) and PSS, its exit code and output."""
     before = os.times()
     used: dict[int, float] = {}
     start = time.perf_counter()
-    profiler = ["-m", "cProfile", "-o", profile] if profile else []
-    process = subprocess.Popen([sys.executable, *profiler, "-m", "jobs.cli", "crawl"], env=env, cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     peak = peak_pss = 0
     stop = threading.Event()
 
@@ -188,12 +203,19 @@ def crawl(env: dict[str, str], profile: str | None = None) -> dict:
     stop.set()
     sampler.join()
     after = os.times()
-    if process.returncode != 0:
-        sys.exit(f"bench: crawl failed ({process.returncode}): {err[-2000:]}")
     cpu = max((after.children_user - before.children_user) + (after.children_system - before.children_system),
               sum(used.values()))
     return {"wall": wall, "cpu": cpu, "cpu_main": used.get(process.pid, 0.0), "peak": peak, "peak_pss": peak_pss,
-            "summary": out.strip()}
+            "returncode": process.returncode, "out": out, "err": err}
+
+
+def crawl(env: dict[str, str], profile: str | None = None) -> dict:
+    """One ``arshif crawl`` (``run_tree``); ``profile``: under cProfile, its statistics written there."""
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    result = run_tree([sys.executable, *profiler, "-m", "jobs.cli", "crawl"], env)
+    if result["returncode"] != 0:
+        sys.exit(f"bench: crawl failed ({result['returncode']}): {result['err'][-2000:]}")
+    return result
 
 
 def cpu_note(result: dict, pages: int) -> str:
@@ -217,7 +239,7 @@ def reports(archive: Path, seen: set[str]) -> list[dict]:
 
 
 def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int, extra: dict | None = None,
-              stories: bool = False) -> dict:
+              stories: bool = True) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
     for site, url in replica.base_urls.items():
         env[f"ARSHIF_SITES__{site.upper()}__BASE_URL"] = url
@@ -232,9 +254,7 @@ def crawl_env(replica: ReplicaServer, tmp: Path, archive_url: str, articles: int
         "ARSHIF_CRAWL__CONCURRENT_REQUESTS": "32",
         "ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "16",
         "ARSHIF_LOGGING__LEVEL": "WARNING",
-        # story linking after the runs is measured by bench/stories.py: the replica writes every article from
-        # one small prose bank within three days, so nearly all pairs are candidates (2,000 articles: 393,000
-        # pairs), a density no news site has, and it would swamp the crawl's figures
+        # story linking after the runs, on as `arshif crawl` runs by default (--no-stories: off)
         "ARSHIF_STORIES__ENABLED": "true" if stories else "false",
         **(extra or {}),
     })
@@ -251,75 +271,214 @@ def line(label: str, pages: int, seconds: float, extra: str = "") -> float:
     return rate
 
 
+# --- the peers: what a user could run instead ------------------------------------------------------------------
+
+#: trafilatura's own settings for (g), politeness off as for the crawl: no pause between two requests to one host
+#: (5 s by default) and requests to loopback allowed (its SSRF protection refuses them by default)
+TRAFILATURA_CONFIG = "[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\n"
+#: ``trafilatura --parallel``: its download threads (it takes one URL a host at a time, so with two sites no more
+#: than two downloads run at once, whatever the number; it extracts in its main thread)
+CLI_PARALLEL = 4
+
+
+def trafilatura_cli(urls: Path, folder: Path) -> tuple[int, dict]:
+    """(g) ``trafilatura -i urls --parallel N -o folder`` (its fetcher and extractor): pages it wrote, run_tree."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    config = folder.with_suffix(".cfg")
+    config.write_text(TRAFILATURA_CONFIG, "utf-8")
+    command = [str(Path(sys.executable).with_name("trafilatura")), "-i", str(urls), "--parallel", str(CLI_PARALLEL),
+               "-o", str(folder / "out"), "--config-file", str(config)]
+    result = run_tree(command)
+    if result["returncode"] not in (0, 1):      # 1: some URLs gave no page
+        sys.exit(f"bench: trafilatura failed ({result['returncode']}): {result['err'][-2000:]}")
+    return sum(1 for path in (folder / "out").rglob("*") if path.is_file()), result
+
+
+def plain_script(urls: Path) -> tuple[int, float, dict]:
+    """(h) ``bench/plain_script.py urls``: pages it fetched and extracted, its own pages/s (from its first fetch
+    on, without its start), run_tree."""
+    result = run_tree([sys.executable, str(ROOT / "bench" / "plain_script.py"), str(urls)])
+    if result["returncode"] != 0:
+        sys.exit(f"bench: plain_script.py failed ({result['returncode']}): {result['err'][-2000:]}")
+    words = result["out"].split()      # "N pages, M with text, S s, R pages/s"
+    return int(words[0]), float(words[-2]), result
+
+
+# --- rounds ----------------------------------------------------------------------------------------------------
+
+def spread(values: list[float], digits: int = 1) -> str:
+    """min / median / max"""
+    return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+
+
+class Figures:
+    """Each measure's figures over the rounds: pages/s, and CPU ms/page where measured."""
+
+    def __init__(self):
+        self.rates: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.labels: dict[str, str] = {}
+
+    def add(self, key: str, label: str, rate: float | None, cpu_ms: float | None = None) -> None:
+        self.labels[key] = label
+        if rate is not None:
+            self.rates.setdefault(key, []).append(rate)
+        if cpu_ms is not None:
+            self.cpu.setdefault(key, []).append(cpu_ms)
+
+    def median(self, key: str, cpu: bool = False) -> float:
+        return statistics.median((self.cpu if cpu else self.rates)[key])
+
+    def print(self) -> None:
+        rounds = max(len(v) for v in self.rates.values())
+        print(f"over {rounds} round{'s' * (rounds > 1)}, min / median / max:")
+        for key, label in self.labels.items():
+            rate = f"{spread(self.rates[key]):>22} pages/s" if key in self.rates else " " * 30
+            cpu = f"   CPU/page {spread(self.cpu[key])} ms" if key in self.cpu else ""
+            print(f"  {label:<44} {rate}{cpu}", flush=True)
+
+
+def crawl_round(replica: ReplicaServer, folder: Path, n: int, stories: bool, profile: str | None) -> tuple[dict, int]:
+    """(d): one ``arshif crawl`` into an empty archive and state at ``folder``: (run_tree, pages fetched)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    env = crawl_env(replica, folder, f"file://{folder}/archive", n, stories=stories)
+    result = crawl(env, profile)
+    run_reports = reports(folder / "archive", set())
+    fetched = counts(run_reports, "fetched")
+    result.update(env=env, fetched=fetched, new=counts(run_reports, "new"))
+    return result, fetched
+
+
+def extraction_round(figures: Figures, pages: list[tuple[str, str, str]]) -> None:
+    """(a)-(c): the extraction alone over the pages saved from the replica."""
+    rate = timed_extraction(_bare, pages, 1)
+    cpu_ms = timed_extraction.cpu_per_page * 1000
+    line("(a) bare Trafilatura, 1 process", len(pages), len(pages) / rate, f"CPU/page {cpu_ms:.1f} ms")
+    figures.add("a", "(a) bare Trafilatura, 1 process", rate, cpu_ms)
+    rate = timed_extraction(_bare, pages, CORES)
+    line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / rate)
+    figures.add("b", f"(b) bare Trafilatura, {CORES} processes", rate)
+    rate = timed_extraction(_ours, pages, CORES)
+    line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / rate)
+    figures.add("c", f"(c) our extractor, {CORES} processes", rate)
+
+
+def peers_round(figures: Figures, urls: Path, count: int, tmp: Path) -> None:
+    """(g) trafilatura's command line and (h) the plain script over the URL list, each a process tree of its own."""
+    written, result = trafilatura_cli(urls, tmp / "trafilatura")
+    cpu_ms = result["cpu"] * 1000 / max(written, 1)
+    rate = line(f"(g) trafilatura -i urls.txt --parallel {CLI_PARALLEL}", written, result["wall"],
+                f"wrote {written} of {count} URLs, CPU/page {cpu_ms:.1f} ms")
+    figures.add("g", "(g) trafilatura's command line", rate, cpu_ms)
+    extracted, own_rate, result = plain_script(urls)
+    cpu_ms = result["cpu"] * 1000 / max(extracted, 1)
+    rate = line(f"(h) bench/plain_script.py ({CORES} processes)", extracted, result["wall"],
+                f"its own pages/s {own_rate:.1f} (without its start), CPU/page {cpu_ms:.1f} ms")
+    figures.add("h", "(h) a plain script", rate, cpu_ms)
+    figures.add("h_own", "    (h) its own pages/s, without its start", own_rate)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=articles_count, default=5000, help="articles per site (default 5,000)")
+    parser.add_argument("--articles", type=articles_count, default=1000, help="articles per site (default 1,000)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of (a)-(d), (g), (h), back to back (default 3)")
     parser.add_argument("--no-s3", action="store_true", help="skip (e), the crawl into a local SeaweedFS")
-    parser.add_argument("--crawl-only", action="store_true", help="skip (a)-(c), the extraction alone: crawl "
-                        "figures (CPU per page, peak RSS) of a big replica in less time; no ratios")
-    parser.add_argument("--stories", action="store_true", help="link stories after (d)-(f), as `arshif crawl` does "
-                        "by default (off: on the replica's dense prose it costs more than the crawl)")
-    parser.add_argument("--profile", metavar="FILE", help="run (d) under cProfile, its statistics written to FILE "
-                        "(read them with `python -m pstats FILE`); the crawl is slower")
+    parser.add_argument("--crawl-only", action="store_true", help="skip (a)-(c), (g), (h): crawl figures (CPU per "
+                        "page, peak RSS) of a big replica in less time; no ratios, no targets")
+    parser.add_argument("--no-stories", action="store_true", help="no story linking after (d)-(f) (`arshif crawl` "
+                        "links stories by default; on the replica's dense prose it costs more than on a news site)")
+    parser.add_argument("--profile", metavar="FILE", help="run the first round's (d) under cProfile, its statistics "
+                        "written to FILE (read them with `python -m pstats FILE`); the crawl is slower")
     args = parser.parse_args()
-    n = args.articles
-    load = os.getloadavg()[0]
-    print(f"bench/pipeline.py: {n:,} articles per site, {CORES} cores, load average {load:.1f} at start", flush=True)
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
+    n, stories, peers = args.articles, not args.no_stories, not args.crawl_only
+    print(f"bench/pipeline.py: {n:,} articles per site, {CORES} cores, {args.rounds} round(s), story linking "
+          f"{'on' if stories else 'off'}, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    figures = Figures()
     with tempfile.TemporaryDirectory(prefix="arshif-pipeline-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "pages").mkdir()
         with ReplicaServer(articles=n, keep_alive=True) as replica:
-            a = b = c = None
-            if not args.crawl_only:
+            if peers:
                 started = time.perf_counter()
                 pages = fetch_pages(replica, tmp / "pages")
-                print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s",
-                      flush=True)
-            print(f"  {'':<52}{'pages':>7}{'wall s':>9}{'pages/s':>9}")
-            if not args.crawl_only:
-                a = timed_extraction(_bare, pages, 1)
-                line("(a) bare Trafilatura, 1 core", len(pages), len(pages) / a,
-                     f"CPU/page {timed_extraction.cpu_per_page * 1000:.1f} ms")
-                b = timed_extraction(_bare, pages, CORES)
-                line(f"(b) bare Trafilatura, {CORES} processes", len(pages), len(pages) / b)
-                c = timed_extraction(_ours, pages, CORES)
-                line(f"(c) our extractor, {CORES} processes", len(pages), len(pages) / c)
-
-            env = crawl_env(replica, tmp / "local", f"file://{tmp}/local/archive", n, stories=args.stories)
-            seen: set[str] = set()
-            full = crawl(env, args.profile)
-            full_reports = reports(tmp / "local" / "archive", seen)
-            fetched = counts(full_reports, "fetched")
-            d = line("(d) arshif crawl → local folder", fetched, full["wall"],
-                     f"new {counts(full_reports, 'new')}, {cpu_note(full, fetched)}, "
-                     f"peak RSS {full['peak'] / 2**20:.0f} MiB (PSS {full['peak_pss'] / 2**20:.0f})")
+                urls = tmp / "urls.txt"
+                urls.write_text("".join(url + "\n" for _, url, _ in pages), "utf-8")
+                print(f"  {len(pages):,} pages fetched from the replica in {time.perf_counter() - started:.0f} s; "
+                      f"the same article URLs for (g) and (h)", flush=True)
+            for number in range(1, args.rounds + 1):
+                print(f"round {number}/{args.rounds}: load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+                print(f"  {'':<52}{'pages':>7}{'wall s':>9}{'pages/s':>9}")
+                if peers:
+                    extraction_round(figures, pages)
+                folder = tmp / f"crawl-{number}"
+                full, fetched = crawl_round(replica, folder, n, stories, args.profile if number == 1 else None)
+                per = 1000 / max(fetched, 1)
+                rate = line("(d) arshif crawl → local folder, empty at start", fetched, full["wall"],
+                            f"new {full['new']}, {cpu_note(full, fetched)}, "
+                            f"peak RSS {full['peak'] / 2**20:.0f} MiB (PSS {full['peak_pss'] / 2**20:.0f})")
+                figures.add("d", f"(d) arshif crawl, linking {'on' if stories else 'off'}", rate, full["cpu"] * per)
+                figures.add("d_main", "    (d) in the crawl process", None, full["cpu_main"] * per)
+                figures.add("d_workers", "    (d) in the extraction workers", None,
+                            (full["cpu"] - full["cpu_main"]) * per)
+                if number > 1:
+                    shutil.rmtree(tmp / f"crawl-{number - 1}")      # the last round's archive stays for (f)
+                if peers:
+                    peers_round(figures, urls, len(pages), tmp)
+                print(f"round {number}/{args.rounds}: load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
             e = None
             if not args.no_s3:
-                e = crawl_s3(replica, tmp, n, args.stories)
+                e = crawl_s3(replica, tmp, n, stories)
 
-            # (f): 1% new articles per site, published now (the newest of each site)
+            # (f): 1% new articles per site, published now (the newest of each site), into the last round's archive
             new = max(n // 100, 1)
             replica.publish(new)
             before = {site: sum(replica.stats(site).values()) for site in SITES}
-            inc = crawl(env)
-            inc_reports = reports(tmp / "local" / "archive", seen)
+            seen = {r["run_id"] for r in reports(folder / "archive", set())}
+            inc = crawl(full["env"])
+            inc_reports = reports(folder / "archive", seen)
             requests = sum(sum(replica.stats(site).values()) - before[site] for site in SITES)
         line(f"(f) incremental, {new} new per site", counts(inc_reports, "fetched"), inc["wall"],
              f"new {counts(inc_reports, 'new')}, requests {requests} (not modified "
-             f"{counts(inc_reports, 'not_modified')}), wall {inc['wall'] / full['wall']:.1%} of (d), "
+             f"{counts(inc_reports, 'not_modified')}), wall {inc['wall'] / full['wall']:.1%} of (d)'s last round, "
              f"CPU {inc['cpu']:.1f} s, "
              f"peak RSS {inc['peak'] / 2**20:.0f} MiB (PSS {inc['peak_pss'] / 2**20:.0f})")
 
-    if a:
-        print(f"  ratios: d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
-              + f"   c/b {c / b:.2f}")
+    figures.print()
+    d = figures.median("d")
+    if e:
+        print(f"  (e) one round: {e:.1f} pages/s")
+    if peers:
+        a, b, c = figures.median("a"), figures.median("b"), figures.median("c")
+        print(f"  ratios (medians): d/a {d / a:.2f}   d/b {d / b:.2f}" + (f"   e/b {e / b:.2f}" if e else "")
+              + f"   c/b {c / b:.2f}   d/g {d / figures.median('g'):.2f}   d/h {d / figures.median('h'):.2f}")
         # On a loaded machine pages/s measure the share of the cores a run got; CPU per page does not. With
         # every core busy, (b) does CORES / bare CPU-per-page pages/s and (d) CORES / its own CPU-per-page.
-        bound = timed_extraction.cpu_per_page / (full["cpu"] / max(fetched, 1))
+        bound = figures.median("a", cpu=True) / figures.median("d", cpu=True)
         print(f"  CPU-bound estimate (from CPU per page, load-independent): d/a {CORES * bound:.2f}   d/b {bound:.2f}")
-    print(f"  load average {os.getloadavg()[0]:.1f} at the end; the replica shares the cores with (d)-(f)")
+        targets(figures, stories)
+    print(f"  load average {os.getloadavg()[0]:.1f} at the end; the replica shares the cores with (d)-(h)")
     return 0
+
+
+def targets(figures: Figures, stories: bool) -> None:
+    """Issue 25's three targets for the crawl, on the medians of the rounds."""
+    d, g, h = figures.median("d"), figures.median("g"), figures.median("h")
+    d_cpu, a_cpu = figures.median("d", cpu=True), figures.median("a", cpu=True)
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print("targets (issue 25; medians" + ("" if stories else "; story linking off, the targets are with it on")
+          + "):")
+    print(f"  crawl pages/s ≥ (g) trafilatura's command line: {d:.1f} vs {g:.1f}: {verdict(d >= g)}")
+    print(f"  crawl pages/s ≥ 0.7 × (h) the plain script: {d:.1f} vs 0.7 × {h:.1f} = {0.7 * h:.1f}: "
+          f"{verdict(d >= 0.7 * h)}")
+    print(f"  crawl CPU/page ≤ 2.0 × (a) bare Trafilatura's: {d_cpu:.1f} ms vs 2.0 × {a_cpu:.1f} = {2 * a_cpu:.1f} ms: "
+          f"{verdict(d_cpu <= 2 * a_cpu)}")
 
 
 def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
@@ -342,7 +501,7 @@ def crawl_s3(replica: ReplicaServer, tmp: Path, n: int, stories: bool) -> float:
         archive = S3Archive(f"s3://{bucket}/bench", S3Settings(endpoint_url=server.endpoint, addressing_style="path"))
         run_reports = [json.loads(archive.get(key)) for key, _ in archive.list_info("runs/")]
         archive.close()
-        return line("(e) arshif crawl → local SeaweedFS", counts(run_reports, "fetched"), result["wall"],
+        return line("(e) arshif crawl → local SeaweedFS (one round)", counts(run_reports, "fetched"), result["wall"],
                     f"new {counts(run_reports, 'new')}, {cpu_note(result, counts(run_reports, 'fetched'))}, "
                     f"peak RSS {result['peak'] / 2**20:.0f} MiB (PSS {result['peak_pss'] / 2**20:.0f}; SeaweedFS not included)")
     finally:
