@@ -162,13 +162,16 @@ def test_an_article_fetched_again_and_found_unchanged_is_not_fetched_on_every_ru
 @pytest.mark.slow
 def test_a_crawl_reuses_its_connections(tmp_path):
     """The replica keeps connections open between requests, as the real sites do, and the crawl reuses them: a
-    TCP connection of its own for every request is avoidable work for both ends (issue 25). Each site accepted
-    far fewer connections than it answered requests (one a request when the replica closed each answer's)."""
+    TCP connection of its own for every request is avoidable work for both ends (issue 25). One request at a
+    time, each site's whole crawl goes over one connection or two (one a request when the replica closed each
+    answer's). At the default concurrency a crawl's bursts open more connections than Scrapy's pool keeps
+    (it closes the extra ones after their answer): 4-21 connections for ~35 requests were seen, too loose to
+    assert on a loaded machine."""
     with ReplicaServer(plain=PLAIN) as replica:
-        result = arshif("crawl", env=crawl_env(replica, tmp_path))
+        env = crawl_env(replica, tmp_path, ARSHIF_CRAWL__CONCURRENT_REQUESTS="1",
+                        ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN="1")
+        result = arshif("crawl", env=env)
         assert result.returncode == 0, result.stderr[-3000:]
         for site in SITES:
             requests, connections = sum(replica.stats(site).values()), replica.connections(site)
-            # two requests a connection at least (35 requests on 4-14 connections seen: the crawl's bursts open
-            # more connections than Scrapy's pool keeps, and it closes the extra ones after their answer)
-            assert requests >= 20 and connections * 2 <= requests, (site, connections, requests)
+            assert requests >= 20 and connections <= 2, (site, connections, requests)
