@@ -147,13 +147,16 @@ def parse_date(text: str | None, timezone: str, fetched_at: datetime | None = No
     return to_iso(parsed, timezone) if parsed is not None else None
 
 
-def is_date(text: str) -> bool:
-    """Whether ``text`` reads as a date (absolute or relative) and nothing else; no base is needed."""
+def is_date(text: str, timezone: str = "UTC") -> bool:
+    """Whether ``text`` reads as a date (absolute or relative) and nothing else; no base is needed.
+    ``timezone``, the zone of the site the text comes from, decides nothing but which reading is kept: a date
+    that a page's metadata is chosen by and that ``parse_date`` then reads in the same zone is read by
+    dateparser once (~3 ms of CPU each time, the dearest step of a page that gives its date in words alone)."""
     text = " ".join(text.split())
     if not text:
         return False
     return (_iso(text) is not None or (text.isascii() and _rfc822(text) is not None)
-            or _parser("UTC", _PROBES[0]).get_date_data(text).date_obj is not None)
+            or _at_probe(text, timezone, 0).date_obj is not None)
 
 
 def warm(timezones: tuple[str, ...]) -> None:

@@ -221,12 +221,13 @@ _NUMBERS = re.compile(r"[0-9٠-٩]+")
 _YEAR_OR_TIME = re.compile(r"(?:[12][0-9]{3}|[١٢][٠-٩]{3}|[0-9٠-٩]{1,2}\s*:\s*[0-9٠-٩]{2})")
 
 
-def is_date_line(line: str) -> bool:
-    """A short line that is a date and time and nothing else (two numbers at least, one a year or a time)."""
+def is_date_line(line: str, timezone: str = "UTC") -> bool:
+    """A short line that is a date and time and nothing else (two numbers at least, one a year or a time);
+    ``timezone``: the site's, as ``crawler.dates.is_date`` takes it."""
     if (len(line.split()) > DATE_LINE_MAX_WORDS or len(_NUMBERS.findall(line)) < 2
             or not _YEAR_OR_TIME.search(line)):
         return False
-    return is_date(line)
+    return is_date(line, timezone)
 
 
 def normalize_line(line: str) -> str:

@@ -243,13 +243,14 @@ GENERIC = Extraction(
 
 
 _SINGLE = {"title", "description", "published", "modified", "section", "image"}
-_ACCEPT = {"published": is_date_line, "modified": is_date_line}
+_DATES = {"published", "modified"}
 
 
-def _from_site(tree, extraction: Extraction, wanted: set[str]) -> PageMetadata:
+def _from_site(tree, extraction: Extraction, wanted: set[str], timezone: str) -> PageMetadata:
     meta = PageMetadata()
     for name in wanted - {"canonical"}:
-        values = _select(tree, getattr(extraction, name), _ACCEPT.get(name, bool))
+        accept = (lambda value: is_date_line(value, timezone)) if name in _DATES else bool
+        values = _select(tree, getattr(extraction, name), accept)
         setattr(meta, name, _first(values) if name in _SINGLE else values)
     return meta
 
@@ -267,15 +268,18 @@ def _from_trafilatura(document) -> PageMetadata:
     )
 
 
-def page_metadata(tree, extraction: Extraction, document=None, hits: dict[str, bool] | None = None) -> PageMetadata:
+def page_metadata(tree, extraction: Extraction, document=None, hits: dict[str, bool] | None = None,
+                  timezone: str = "UTC") -> PageMetadata:
     """Metadata of a parsed page; ``document`` is Trafilatura's metadata for it (last fallback). ``hits``, when
-    given, receives ``selector_hits`` of the page, from the same reading of its selectors."""
-    site = _from_site(tree, extraction, set(FIELDS))
+    given, receives ``selector_hits`` of the page, from the same reading of its selectors. ``timezone``: the
+    site's (``SiteSpec.timezone``), in which a date written in words is read to tell it is one, so that the
+    extractor's ``parse_date`` of the date chosen reuses that reading."""
+    site = _from_site(tree, extraction, set(FIELDS), timezone)
     merged = _merge((
         lambda wanted: site,
         lambda wanted: _from_json_ld(tree),
         lambda wanted: _from_meta(tree),
-        lambda wanted: _from_site(tree, GENERIC, wanted),
+        lambda wanted: _from_site(tree, GENERIC, wanted, timezone),
     ))
     if hits is not None:
         hits.update(selector_hits(tree, extraction, site, merged))

@@ -157,9 +157,10 @@ def _html_lines(html: str, url: str, spec: SiteSpec, hits: dict[str, bool] | Non
     )
     if document is None or not document.text:
         return NotArticle("no_article_body")
-    meta = page_metadata(tree, spec.extraction, hits=hits)
+    meta = page_metadata(tree, spec.extraction, hits=hits, timezone=spec.timezone)
     if needs_fallback(meta):         # Trafilatura's metadata heuristics cost as much as its text extraction
-        meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False))
+        meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False),
+                             timezone=spec.timezone)
     if not meta.title:
         return NotArticle("no_title")
     rules = _rules(spec)
