@@ -14,10 +14,13 @@ import hashlib
 import re
 from copy import deepcopy
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from lxml.etree import XPath
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import use_config
 from w3lib.encoding import html_to_unicode
@@ -143,8 +146,19 @@ def _html_lines(html: str, url: str, spec: SiteSpec, hits: dict[str, bool] | Non
     if stand_in:
         return NotArticle(stand_in)
     web_url = url if _is_web(url) else None
-    content = deepcopy(tree)
+    # Everything read from the page as served comes first; then the boxes are flattened and the noise blocks
+    # pruned in the page itself, which Trafilatura copies before it reads it (``bare_extraction``): one copy of
+    # the tree, not two.
+    found: dict[str, bool] = {}
+    meta = page_metadata(tree, spec.extraction, hits=found, timezone=spec.timezone)
+    content = tree
+    if needs_fallback(meta):         # Trafilatura's metadata heuristics cost as much as its text extraction
+        content = deepcopy(tree)     # what they might change in the page is not what its text is read from
+        meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False),
+                             timezone=spec.timezone)
+    lead = site_lead(tree, spec.extraction)
     cleaning.flatten_boxes(content)
+    prune_unwanted_nodes(content, _prune_xpaths(cleaning.PRUNE_XPATH + spec.extraction.prune_xpath))
     document = trafilatura.bare_extraction(
         content,
         url=web_url,
@@ -153,21 +167,25 @@ def _html_lines(html: str, url: str, spec: SiteSpec, hits: dict[str, bool] | Non
         include_tables=False,
         include_images=False,
         config=TRAFILATURA_CONFIG,
-        prune_xpath=list(cleaning.PRUNE_XPATH + spec.extraction.prune_xpath),
     )
     if document is None or not document.text:
         return NotArticle("no_article_body")
-    meta = page_metadata(tree, spec.extraction, hits=hits, timezone=spec.timezone)
-    if needs_fallback(meta):         # Trafilatura's metadata heuristics cost as much as its text extraction
-        meta = page_metadata(tree, spec.extraction, extract_metadata(tree, web_url, _DATE_PARAMS, extensive=False),
-                             timezone=spec.timezone)
+    if hits is not None:
+        hits.update(found)
     if not meta.title:
         return NotArticle("no_title")
     rules = _rules(spec)
     meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
-    cleaned = cleaning.clean(_with_lead(document.text.splitlines(), site_lead(tree, spec.extraction)), rules,
-                             title=meta.title, authors=meta.authors)
+    cleaned = cleaning.clean(_with_lead(document.text.splitlines(), lead), rules, title=meta.title,
+                             authors=meta.authors)
     return cleaned, meta
+
+
+@lru_cache(maxsize=16)
+def _prune_xpaths(expressions: tuple[str, ...]) -> list[XPath]:
+    """The noise blocks' XPaths, compiled once (Trafilatura's ``prune_xpath`` compiles them on every page),
+    applied as it applies them (``prune_unwanted_nodes``: in order, each element's tail kept)."""
+    return [XPath(expression) for expression in expressions]
 
 
 def _with_lead(lines: list[str], lead: str | None) -> list[str]:
