@@ -28,8 +28,13 @@ Selector = tuple[str, str | None]
 
 
 def xpath(css: str) -> str:
-    """The XPath of a CSS selector (site modules write prune rules in CSS; Trafilatura takes XPath)."""
-    return GenericTranslator().css_to_xpath(css)
+    """The XPath of a CSS selector (site modules write prune rules in CSS; Trafilatura takes XPath). A class
+    test comes as a step predicate of its own, ``[@class][contains(...)]`` for cssselect's ``[@class and
+    contains(...)]``: the same elements (unless the predicate tests a ``position()``, which the split would
+    count among the elements with a class: left as it is), and libxml2 skips the string tests on every
+    element without a class (a third of the CPU of a site's noise rules, evaluated on every page)."""
+    found = GenericTranslator().css_to_xpath(css)
+    return found if "position()" in found else found.replace("[@class and ", "[@class][")
 
 
 @dataclass(frozen=True)
