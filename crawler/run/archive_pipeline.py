@@ -42,8 +42,7 @@ class ArchivePipeline(RunComponent):
             count(self.stats, Count.SHORT_TEXT)
         if pending is None:
             count(self.stats, PageOutcome.UNCHANGED)
-            run.index.checked(known.id, record.fetched_at)
-            self._archived_number(record, plan.key)
+            run.index.checked(known.id, record.fetched_at, self._number(record, plan.key))
             return record
         try:
             outcome, keys, stored = await asyncio.wrap_future(pending)
@@ -55,15 +54,16 @@ class ArchivePipeline(RunComponent):
         run.report.keys_written.extend(keys)
         if outcome == PageOutcome.NEW:
             run.report.lag(record, run.index.built_at())
+        number = self._number(record, plan.key)
         if outcome != PageOutcome.PENDING:
-            run.index.record(stored or plan.record, plan.key)
+            run.index.record(stored or plan.record, plan.key, number)     # one index transaction a page
             run.log.debug("%s: %s → %s", outcome, record.url, plan.key)
-        self._archived_number(record, plan.key)     # pending too: the outbox writes it to the archive
+        elif number is not None:     # pending too: the outbox writes it to the archive
+            run.index.archived_number(*number)
         return record
 
-    def _archived_number(self, record: ArticleRecord, key: str) -> None:
-        """The site's article number of ``record`` is archived (``crawler/discover/ids.py``)."""
-        run = self.run
+    def _number(self, record: ArticleRecord, key: str) -> tuple[int, str] | None:
+        """The site's article number of ``record`` and its key's date, archived with it
+        (``crawler/discover/ids.py``), or None."""
         num = self.ids.number(record.canonical_url) if self.ids is not None else None
-        if num is not None:
-            run.index.archived_number(num, parse_article_key(key)["date"])
+        return None if num is None else (num, parse_article_key(key)["date"])

@@ -12,10 +12,11 @@ import json
 import re
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from crawler.archive.storage.base import Archive
 from crawler.archive.storage.keys import articles_prefix, parse_article_key
@@ -104,6 +105,7 @@ class ArticleIndex:
         self.site = site
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._built_at: tuple[datetime | None] | None = None     # read once: only rebuild() changes it
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: in WAL mode a commit is not synced to disk one by one (the cost that dominated a crawl's own
@@ -164,6 +166,7 @@ class ArticleIndex:
                 self._db.executemany("INSERT OR REPLACE INTO ids VALUES (?,?,?,?,?)", numbers)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('built', ?)", (datetime.now().isoformat(),))
             self._db.execute("COMMIT")
+            self._built_at = None
         return len(rows)
 
     def forget_gone(self, archive: Archive, number: Callable[[str], int | None] | None = None) -> list[str]:
@@ -210,10 +213,13 @@ class ArticleIndex:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (name, value))
 
     def built_at(self) -> datetime | None:
-        """When this index was first built (the archive's first run on this machine), or None."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE name='built'").fetchone()
-        return datetime.fromisoformat(row[0]).astimezone() if row else None
+        """When this index was first built (the archive's first run on this machine), or None. Read once (the
+        archive pipeline asks for every new article); only :meth:`rebuild` changes it."""
+        if self._built_at is None:
+            with self._lock:
+                row = self._db.execute("SELECT value FROM meta WHERE name='built'").fetchone()
+            self._built_at = (datetime.fromisoformat(row[0]).astimezone() if row else None,)
+        return self._built_at[0]
 
     def get(self, article_id: str) -> Known | None:
         """What the archive holds for ``article_id`` (or for the article it is an alias of)."""
@@ -235,33 +241,45 @@ class ArticleIndex:
                 "SELECT id FROM articles WHERE content_sha256=? LIMIT 2", (content_sha256,))]
         return None if not ids or article_id in ids else ids[0]
 
-    def record(self, rec: dict, key: str) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The statements of the block as one transaction (one commit: one write of the WAL), under the lock."""
         with self._lock:
-            self._db.execute("BEGIN")      # one transaction: the article in, its "no article" memory out
+            self._db.execute("BEGIN")
             try:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
-                    (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
-                )
-                self._db.execute("DELETE FROM not_articles WHERE id=?", (rec["id"],))
-                self._db.execute("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?)",
-                                 (rec["id"], rec["canonical_url"], revisit_base(rec).isoformat(), rec["fetched_at"]))
-                self._db.execute("DELETE FROM removals WHERE id=? AND removed_at IS NULL", (rec["id"],))
+                yield
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
-    def checked(self, article_id: str, fetched_at: str) -> None:
+    def record(self, rec: dict, key: str, number: tuple[int, str] | None = None) -> None:
+        """``rec`` archived under ``key``; with ``number`` (the site's article number, its key's date), that
+        number archived too (:meth:`archived_number`), in the same transaction."""
+        with self._transaction():      # one transaction: the article in, its "no article" memory out
+            self._db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
+                (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
+            )
+            self._db.execute("DELETE FROM not_articles WHERE id=?", (rec["id"],))
+            self._db.execute("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?)",
+                             (rec["id"], rec["canonical_url"], revisit_base(rec).isoformat(), rec["fetched_at"]))
+            self._db.execute("DELETE FROM removals WHERE id=? AND removed_at IS NULL", (rec["id"],))
+            if number is not None:
+                self._archived_number(*number)
+
+    def checked(self, article_id: str, fetched_at: str, number: tuple[int, str] | None = None) -> None:
         """``article_id`` was fetched again at ``fetched_at`` (ISO) and found as archived: the freshness rule
         measures its sitemap ``lastmod`` against this fetch from now on (else a lastmod in the second of the
-        first fetch would have it fetched again on every run)."""
-        with self._lock:
+        first fetch would have it fetched again on every run). ``number``: as :meth:`record`'s."""
+        with self._transaction():
             self._db.execute("UPDATE articles SET fetched_at=? WHERE id=? AND fetched_at<?",
                              (fetched_at, article_id, fetched_at))
             self._db.execute("UPDATE revisits SET checked_at=? WHERE id=? AND checked_at<?",
                              (fetched_at, article_id, fetched_at))
             self._db.execute("DELETE FROM removals WHERE id=? AND removed_at IS NULL", (article_id,))
+            if number is not None:
+                self._archived_number(*number)
 
     # -- freshness: first seen, revisits, removals ------------------------------------------------------
 
@@ -367,8 +385,11 @@ class ArticleIndex:
     def archived_number(self, num: int, day: str) -> None:
         """The site's article number ``num`` is archived (its key's date ``day``)."""
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO ids VALUES (?,?,?,0,?)",
-                             (num, ARCHIVED, day, datetime.now().astimezone().isoformat()))
+            self._archived_number(num, day)
+
+    def _archived_number(self, num: int, day: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO ids VALUES (?,?,?,0,?)",
+                         (num, ARCHIVED, day, datetime.now().astimezone().isoformat()))
 
     def remember_gaps(self, gaps: dict[int, str], checked_at: datetime) -> None:
         """``{article number: NOT_ARTICLE | GONE}`` found by a probe at ``checked_at``: each one's checks + 1
