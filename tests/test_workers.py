@@ -32,6 +32,26 @@ def test_a_dead_worker_fails_its_page_only_and_the_pool_comes_back(caplog):
         "an extraction worker died; worker pool restarted"]       # once, by the page that saw it die
 
 
+def square_but_seven(n):
+    if n == 7:
+        raise ValueError("seven")
+    return n * n
+
+
+def test_pages_that_queue_go_in_batches_and_a_page_that_raises_fails_alone():
+    """Pages that come while every worker is busy leave together (one task of the pool for several pages:
+    crawler/extract/workers.py); each page still gets its own result, or its own error."""
+    async def pages(workers):
+        return await asyncio.gather(*(workers.run(square_but_seven, n) for n in range(60)), return_exceptions=True)
+
+    with ExtractWorkers(1, preload=()) as workers:
+        results = asyncio.run(pages(workers))
+        tasks = workers._pool._queue_count          # CPython's count of the pool's tasks submitted
+    assert [r for n, r in enumerate(results) if n != 7] == [n * n for n in range(60) if n != 7]
+    assert isinstance(results[7], ValueError) and str(results[7]) == "seven"
+    assert tasks <= 60 // 4, tasks                  # 60 tasks, one a page, before batches
+
+
 def test_workers_are_replaced_after_their_quota_of_pages():
     async def pids(workers):
         return {await workers.run(pid, None) for _ in range(6)}
