@@ -80,3 +80,17 @@ def test_components_count_in_scrapys_stats_and_read_one_settings_object():
     assert settings_routes(py_files("crawler")) == []
     assert not {"settings", "cfg", "spec", "base_url", "discovery", "ids", "queued", "not_articles", "stop_why",
                 "robots_unreadable", "robots_refusal"} & set(site_run_attributes())
+
+
+@pytest.mark.parametrize("environ, per_site", [
+    ({}, 4),                                                                         # the real sites: polite
+    ({"ARSHIF_CRAWL__AUTOTHROTTLE": "false"}, 4),                                    # a fixed delay
+    ({"ARSHIF_CRAWL__DOWNLOAD_DELAY": "0"}, 4),                                      # AutoThrottle paces it
+    ({"ARSHIF_CRAWL__DOWNLOAD_DELAY": "0", "ARSHIF_CRAWL__AUTOTHROTTLE": "false"}, 16),   # politeness off
+    ({"ARSHIF_CRAWL__DOWNLOAD_DELAY": "0", "ARSHIF_CRAWL__AUTOTHROTTLE": "false",
+      "ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "32", "ARSHIF_CRAWL__CONCURRENT_REQUESTS": "8"}, 32),
+])
+def test_a_site_gets_the_whole_concurrency_only_with_politeness_off(environ, per_site):
+    settings = load_settings(environ={"ARSHIF_CRAWL__CONCURRENT_REQUESTS_PER_DOMAIN": "4",
+                                      "ARSHIF_CRAWL__CONCURRENT_REQUESTS": "16", **environ})
+    assert scrapy_settings(settings, "elbalad")["CONCURRENT_REQUESTS_PER_DOMAIN"] == per_site

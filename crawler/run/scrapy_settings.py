@@ -99,6 +99,17 @@ STATS_DUMP = False
 LOGSTATS_INTERVAL = 0
 
 
+def per_site_concurrency(crawl) -> int:
+    """``crawl.concurrent_requests_per_domain``, the cap that keeps a crawl polite to a site; with politeness
+    off (``download_delay`` 0 and AutoThrottle off: a replica, a mirror of one's own) there is no site to spare,
+    and a site may have all of ``crawl.concurrent_requests``: 4 requests in flight a site left the extraction
+    workers waiting on pages (half the cores used, issue 25). The real sites' settings (0.25 s, AutoThrottle on)
+    keep the cap; with a delay it only bounds how many requests wait on it (README, "For operators")."""
+    if crawl.download_delay or crawl.autothrottle:
+        return crawl.concurrent_requests_per_domain
+    return max(crawl.concurrent_requests_per_domain, crawl.concurrent_requests)
+
+
 def scrapy_settings(settings, site_key: str) -> dict[str, Any]:
     """Scrapy settings for one site's crawler (its run reaches the components through the crawler:
     ``crawler.components.attach``)."""
@@ -110,7 +121,7 @@ def scrapy_settings(settings, site_key: str) -> dict[str, Any]:
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_site_concurrency(crawl),
         "DOWNLOAD_DELAY": crawl.download_delay,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "DOWNLOAD_MAXSIZE": crawl.download_maxsize,
