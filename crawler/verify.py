@@ -24,7 +24,7 @@ import json
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from crawler.extract.garbled import garbled
 from crawler.extract.record import problems as schema_problems
@@ -66,6 +66,7 @@ class _Fetcher:
     def __init__(self, archive: Archive, workers: int):
         self.archive = archive
         self.workers = workers
+        self.recognised: dict[str, list[str]] = defaultdict(list)   # kind → the keys ``parsed`` recognised
 
     def one(self, key: str):
         info = self.archive.stat(key) if self.archive.remote else None
@@ -74,6 +75,23 @@ class _Fetcher:
     def many(self, keys: Iterable[str]):
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="arshif-verify") as pool:
             yield from pool.map(self.one, keys)
+
+    def parsed(self, v: Verification, keys: list[str], parse: Callable[[str], dict | None], kind: str,
+               expected: str) -> Iterator[tuple[str, dict, bytes | None, object]]:
+        """``(key, parts, data, info)`` of each of ``keys`` (one prefix's, ``kind`` being its name and its count)
+        that ``parse`` names the parts of, fetched, counted and kept in ``recognised``; every other key is a
+        problem saying the key ``expected`` there."""
+        known = []
+        for key in keys:
+            parts = parse(key)
+            if parts is None:
+                v.problem(key, f"unexpected key under {kind}/ (expected {expected})")
+            else:
+                known.append((key, parts))
+                self.recognised[kind].append(key)
+        v.counts[kind] += len(known)
+        for (key, parts), (_, data, info) in zip(known, self.many(key for key, _ in known)):
+            yield key, parts, data, info
 
 
 def _check_object(v: Verification, key: str, data: bytes | None, info) -> dict | None:
@@ -121,12 +139,8 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
     where_id: dict[str, list[str]] = defaultdict(list)
     ids_of_url: dict[str, set[str]] = defaultdict(set)
     latest_sha: dict[tuple[str, str, str], str] = {}
-    for key, data, info in fetch.many(by_prefix[ARTICLES]):
-        parts = parse_article_key(key)
-        if parts is None:
-            v.problem(key, "unexpected key under articles/ (expected articles/site=S/date=D/<id>.json)")
-            continue
-        v.counts["articles"] += 1
+    for key, parts, data, info in fetch.parsed(v, by_prefix[ARTICLES], parse_article_key, "articles",
+                                               "articles/site=S/date=D/<id>.json"):
         where_id[parts["id"]].append(key)
         record = _check_object(v, key, data, info)
         if record is None:
@@ -158,12 +172,8 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
                       "(a page that stood in for them? fetch them again with `arshif refetch`)")
 
     # ---- past versions
-    for key, data, info in fetch.many(by_prefix[VERSIONS]):
-        match = parse_version_key(key)
-        if match is None:
-            v.problem(key, "unexpected key under versions/ (expected versions/site=S/date=D/<id>/<sha256>.json)")
-            continue
-        v.counts["versions"] += 1
+    for key, match, data, info in fetch.parsed(v, by_prefix[VERSIONS], parse_version_key, "versions",
+                                               "versions/site=S/date=D/<id>/<sha256>.json"):
         record = _check_object(v, key, data, info)
         if record is None:
             continue
@@ -177,11 +187,8 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
 
     # ---- run manifests
     listed: set[str] = set()
-    for key, data, _ in fetch.many(by_prefix[RUNS]):
-        if parse_run_key(key) is None:
-            v.problem(key, "unexpected key under runs/")
-            continue
-        v.counts["runs"] += 1
+    for key, _, data, _ in fetch.parsed(v, by_prefix[RUNS], parse_run_key, "runs",
+                                        "runs/site=S/date=D/<run id>.json"):
         try:
             report = json.loads(data or b"")
             written = report["keys_written"]
@@ -197,12 +204,12 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
         if len(missing) > 5:
             v.problem(key, f"manifest lists {len(missing) - 5} more keys that are not in the archive")
         listed.update(written)
-    v.unlisted = sorted(k for k in by_prefix[ARTICLES] + by_prefix[VERSIONS] if k not in listed)
+    v.unlisted = sorted(k for k in fetch.recognised["articles"] + fetch.recognised["versions"] if k not in listed)
     v.counts["unlisted"] = sum(1 for k in v.unlisted if k.startswith(ARTICLES))
     for key in v.unlisted:
         v.problem(key, "in no run manifest (written by a run that died before its report?); "
                        "`arshif verify --repair` lists it in a recovery manifest")
-    _verify_dataset(v, fetch, by_prefix[DATASETS], {k for k in by_prefix[ARTICLES] if parse_article_key(k)})
+    _verify_dataset(v, fetch, by_prefix[DATASETS], set(fetch.recognised["articles"]))
     return v
 
 

@@ -152,6 +152,24 @@ def test_version_problems(archive):
     assert f"{same}: past version identical to the article's current text" in problems
 
 
+def test_unexpected_keys_under_each_prefix_are_named_with_the_key_expected_there_and_left_out_of_repair(archive):
+    """Keys no parser recognises under articles/, versions/ and runs/: each a problem naming the key expected
+    there, none counted, none in a recovery manifest (``--repair`` filed ``versions/x.json`` under a site
+    ``x.json``)."""
+    fill(archive)
+    stray = {"articles": "articles/site=elbalad/notes.txt", "versions": "versions/x.json",
+             "runs": "runs/site=elbalad/oops.txt"}
+    for key in stray.values():
+        archive.put(key, b"{}", content_type=JSON)
+    result = verify_archive(archive)
+    assert result.problems == [
+        f"{stray['articles']}: unexpected key under articles/ (expected articles/site=S/date=D/<id>.json)",
+        f"{stray['versions']}: unexpected key under versions/ (expected versions/site=S/date=D/<id>/<sha256>.json)",
+        f"{stray['runs']}: unexpected key under runs/ (expected runs/site=S/date=D/<run id>.json)"]
+    assert (result.counts["articles"], result.counts["versions"], result.counts["runs"]) == (3, 1, 1)
+    assert result.unlisted == [] and result.counts["unlisted"] == 0
+
+
 def test_s3_metadata_must_agree(s3_server, s3_url):
     arc = S3Archive(s3_url, s3_settings(s3_server))
     keys = fill(arc)
