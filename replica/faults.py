@@ -76,6 +76,7 @@ from functools import lru_cache
 from typing import Callable, Iterator
 from urllib.parse import unquote
 
+from replica.locked import locked_copy
 from replica.response import Response
 from w3lib.encoding import http_content_type_encoding
 
@@ -209,13 +210,8 @@ class FaultSet:
             self._seen.clear()
             self.injected.clear()
 
-    def list(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self.injected)
+    list = locked_copy("_faults", list, "The faults set, in the order they were set.")
+    counts = locked_copy("injected", dict, "``{kind: requests hit}``.")
 
     def pick(self, path: str) -> Fault | None:
         with self._lock:

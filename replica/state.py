@@ -12,6 +12,7 @@ from typing import Callable
 from replica import corpus
 from replica.corpus import ReplicaArticle
 from replica.faults import FaultSet
+from replica.locked import locked_copy
 from replica.older import MAX_ARTICLES, OlderArticles, not_article_page, published_now
 
 #: the page markups a site can serve: 1 the one ``crawler/sites`` knows, 2 a redesign with other markup, 3 the
@@ -219,15 +220,9 @@ class SiteState:
     def _last_id(self) -> int:
         return max(max(int(a) for a in self._articles), max(map(int, self._gaps), default=0))
 
-    def unlisted(self) -> set[str]:
-        """The ids shown by no discovery document (hidden articles, gap pages)."""
-        with self._lock:
-            return set(self._unlisted)
-
-    def gaps(self) -> dict[str, str]:
-        """The ids left that are no article: id → "deleted" (404) | "page" (a page that is no article)."""
-        with self._lock:
-            return dict(self._gaps)
+    unlisted = locked_copy("_unlisted", set, "The ids shown by no discovery document (hidden articles, gap pages).")
+    gaps = locked_copy("_gaps", dict, 'The ids left that are no article: id → "deleted" (404) | "page" (a page '
+                                      'that is no article).')
 
     def take_down(self, article_id: str, status: int, location: str | None = None) -> ReplicaArticle:
         """The site removes the article: from then on no discovery document shows it and its address answers
@@ -271,9 +266,7 @@ class SiteState:
                 if not left:
                     self._running.clear()
 
-    def stats(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._stats)
+    stats = locked_copy("_stats", dict, "Requests per path.")
 
     def count_connection(self) -> None:
         with self._lock:
@@ -283,9 +276,7 @@ class SiteState:
         with self._lock:
             return self._connections
 
-    def arrivals(self) -> list[tuple[float, str]]:
-        with self._lock:
-            return list(self._arrivals)
+    arrivals = locked_copy("_arrivals", list, "``(time.monotonic(), path)`` of each request.")
 
     def fail_status(self) -> int | None:
         with self._lock:

@@ -361,3 +361,19 @@ def test_client_error(replica):
     assert get(replica.base_urls["elbalad"] + "/robots.txt")[0].status == 410
     with pytest.raises(ValueError, match="fault client_error must be 4xx, got 503"):
         replica.inject("client_error", "/robots.txt", status=503)
+
+
+def test_a_fault_sets_reads_are_copies_the_caller_may_change():
+    """``FaultSet.list`` and ``counts`` (``replica.locked.locked_copy``) hand out snapshots: changing one
+    changes neither the set nor what it answers next."""
+    from replica.faults import FaultSet, parse_fault
+
+    faults = FaultSet()
+    faults.add(parse_fault({"kind": "empty", "path": "/a"}))
+    assert faults.pick("/a").kind == "empty"
+    listed, counts = faults.list(), faults.counts()
+    listed.clear()
+    counts["empty"] = 99
+    assert [f.kind for f in faults.list()] == ["empty"] and faults.counts() == {"empty": 1}
+    assert faults.pick("/a") is not None and faults.counts() == {"empty": 2}
+    assert FaultSet.list.__doc__ == "The faults set, in the order they were set."
