@@ -307,6 +307,12 @@ def _crawl_sparse(tmp_path, clock=None) -> tuple[subprocess.CompletedProcess, di
                                                      found["not_given_yet"])
     assert not_article + gaps + unpublished == report["counts"]["not_article"]
     assert float(summary.group(6)) == round(report["ids"]["coverage"] * 100, 1)
+    # the run's end line counts as the summary does (it said not_article=204 beside "not article 4, probed 200
+    # numbers: 0 articles, 195 gaps, 5 not published yet")
+    [end] = re.findall(r"run finished: elbalad: .* \[(site=elbalad [^]]*)\]$", done.stderr, re.M)
+    told = dict(pair.split("=", 1) for pair in end.split())
+    assert tuple(int(told[k]) for k in ("not_article", "probed", "probed_articles", "probed_gaps",
+                                        "probed_not_published")) == (not_article, probed, articles, gaps, unpublished)
     return done, report
 
 

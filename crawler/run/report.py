@@ -186,12 +186,26 @@ class RunReport:
         known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
         return cls(**known)
 
-    def summary(self) -> str:
-        c = Counter(self.counts)
+    def told_counts(self) -> dict[str, int]:
+        """The counts as the summary and the run's end line tell them: an id probe that found no article is a
+        gap in the site's numbers, or a number not published yet, not a page that was no article — taken out of
+        ``not_article`` and told as the probes' own counts (``probed``, ``probed_articles``, ``probed_gaps``,
+        ``probed_not_published``). The stored report keeps its counts as they were counted."""
+        told = dict(self.counts)
         ids = self.ids or {}
         probes = ids.get("probes") or {}
-        # an id probe that found no article is a gap in the numbers, not a page that was no article: told apart
-        c[PageOutcome.NOT_ARTICLE] -= probes.get("gaps", 0) + probes.get("not_given_yet", 0)
+        if not (ids.get("probed") and probes):
+            return told
+        told[PageOutcome.NOT_ARTICLE] = (told.get(PageOutcome.NOT_ARTICLE, 0)
+                                         - probes.get("gaps", 0) - probes.get("not_given_yet", 0))
+        told.update(probed=ids["probed"], probed_articles=probes["articles"], probed_gaps=probes["gaps"],
+                    probed_not_published=probes["not_given_yet"])
+        return told
+
+    def summary(self) -> str:
+        c = Counter(self.told_counts())
+        ids = self.ids or {}
+        probes = ids.get("probes") or {}
         return (f"{self.site}: {self.result} in {self.duration_s or 0:.1f}s — discovered {c[Count.DISCOVERED]}, "
                 f"fetched {c[Count.FETCHED]}, "
                 + ", ".join(f"{o.replace('_', ' ')} {c[o]}" for o in PageOutcome)

@@ -151,7 +151,7 @@ class RunReportExtension:
             run.log.error("run report not stored: %s", exc)
         self._check_selectors()
         log = {RunResult.OK: run.log.info, RunResult.DEGRADED: run.log.warning}.get(result, run.log.error)
-        log("run finished: %s", run.report.summary(), extra={"result": result, **run.report.counts,
+        log("run finished: %s", run.report.summary(), extra={"result": result, **run.report.told_counts(),
                                                              "duration_s": run.report.duration_s})
 
     def _check_selectors(self) -> None:

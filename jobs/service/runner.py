@@ -150,7 +150,7 @@ class CrawlRunner:
                          metadata={"site": child.site, "run-id": report.run_id})
         site_logger(log, child.site, report.run_id).error(
             "run finished: %s", report.summary(),
-            extra={"result": report.result, "duration_s": report.duration_s, "counts": report.counts})
+            extra={"result": report.result, "duration_s": report.duration_s, "counts": report.told_counts()})
         return report
 
     def _stored_report(self, child: _Child) -> RunReport | None:
