@@ -14,6 +14,11 @@ bench/ never imports tests/ (``tests/test_layers.py``).
   config or credentials files, no instance metadata lookups, no machine-wide ``AWS_CA_BUNDLE``.
 * ``server.stop()`` / ``server.start()`` let a test take the server down mid-test and bring it back on the
   same ports and data folder (``kill=True`` for an abrupt SIGKILL).
+* It dies with its starter: the server runs in a session of its own (a signal to the caller's process group,
+  a terminal's Ctrl-C, does not reach it: the caller stops it), so on Linux it is started through util-linux's
+  ``setpriv --pdeathsig KILL``, and a caller killed outright (a SIGKILLed pytest or bench) leaves no ``weed``
+  behind. The kernel sends that signal when the *thread* that started the server ends: start it from a thread
+  that outlives it (the tests' and benches' own).
 """
 from __future__ import annotations
 
@@ -117,6 +122,12 @@ class WeedServer:
                 "-s3.autoCreateBucket=false", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
                 f"-s3.config={self.identities}", f"-metricsPort={self.metrics}"]
 
+    def launch(self) -> list[str]:
+        """The command that starts the server: :meth:`command`, killed when its starter dies where ``setpriv``
+        (util-linux, on every Debian) can ask the kernel for that."""
+        setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+        return ([setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []) + self.command()
+
     def start(self, timeout: float = 40, attempts: int = 3) -> None:
         """Start it and wait until it answers (``timeout`` per attempt). A restart after a SIGKILL has hung once
         half-started (its log stopped before the admin component); an attempt that times out is killed and
@@ -124,7 +135,7 @@ class WeedServer:
         assert self.proc is None, "already running"
         for attempt in range(1, attempts + 1):
             with self.log.open("ab") as log:
-                self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self._env(),
+                self.proc = subprocess.Popen(self.launch(), stdout=log, stderr=subprocess.STDOUT, env=self._env(),
                                              stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True)
             try:
                 self.wait_ready(timeout)

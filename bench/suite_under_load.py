@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,27 @@ def summary_line(log: str) -> str:
         if m:
             return m.group(1)
     return "no pytest summary (see the log)"
+
+
+def kill_leftovers(folder: Path) -> list[str]:
+    """SIGKILL every process whose command line names ``folder`` (its programs run from the clone's .venv),
+    wait for each to end; ``pid command`` of each."""
+    killed = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if int(proc.name) == os.getpid() or not any(str(folder).encode() in arg for arg in argv):
+                continue
+            pidfd = os.pidfd_open(int(proc.name))
+        except (OSError, ValueError):          # gone meanwhile, or not ours to read
+            continue
+        try:
+            os.kill(int(proc.name), signal.SIGKILL)
+            select.select([pidfd], [], [], 30)
+            killed.append(f"{proc.name} {argv[0].decode(errors='replace')}")
+        finally:
+            os.close(pidfd)
+    return killed
 
 
 def main() -> int:
@@ -63,7 +85,9 @@ def main() -> int:
                   flush=True)
     finally:
         # The load suite is interrupted as a terminal's Ctrl-C would: pytest tears its fixtures down (the S3
-        # servers and replicas it started stop with it).
+        # servers and replicas it started stop with it). One that does not end is SIGKILLed with its process
+        # group (its SeaweedFS servers die with their pytest: bench/seaweedfs.py); what is left of it after
+        # that (a crawl a test started in a session of its own) is found by the clone's path and killed.
         (load / "stop").touch()
         os.killpg(loader.pid, signal.SIGINT)
         try:
@@ -71,6 +95,9 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(loader.pid, signal.SIGKILL)
             loader.wait()
+        left = kill_leftovers(load)
+        if left:
+            print(f"killed {len(left)} processes of the load suite that outlived it: {', '.join(left)}", flush=True)
     beside = [summary_line(chunk) for chunk in (load / "load.log").read_text().split("-m pytest")[1:]]
     print(f"beside them, the load suite ran {len(beside)} times: " + "; ".join(beside))
     if not args.keep:

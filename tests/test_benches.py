@@ -19,3 +19,23 @@ def test_every_bench_imports():
     done = subprocess.run([sys.executable, "-c", code, *BENCHES], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_suite_under_load_kills_what_its_load_suite_left_running(tmp_path):
+    """``bench/suite_under_load.py``'s last step: a process of the load clone that outlived the suite (one a test
+    started in a session of its own, which no signal to the suite's process group reached) is killed."""
+    import signal
+
+    from bench.suite_under_load import kill_leftovers
+
+    clone = tmp_path / "load"
+    stray = subprocess.Popen([sys.executable, "-c", "import threading; threading.Event().wait(600)", str(clone)],
+                             start_new_session=True)
+    try:
+        assert kill_leftovers(clone) == [f"{stray.pid} {sys.executable}"]
+        assert stray.wait(timeout=30) == -signal.SIGKILL
+        assert kill_leftovers(clone) == []
+    finally:
+        if stray.poll() is None:
+            stray.kill()
+            stray.wait()
