@@ -88,7 +88,7 @@ def _run_summary(report) -> dict:
     return {"run_id": report.run_id, "started_at": _when(report.started_at), "finished_at": _when(report.finished_at),
             "result": report.result, "reason": report.reason, "duration_s": report.duration_s,
             "duration": human_duration(report.duration_s) if report.duration_s is not None else None,
-            "counts": dict(report.counts), "sources": [
+            "counts": report.told_counts(), "sources": [
                 {k: source.get(k) for k in ("source", "outcome", "reason")} for source in report.sources or ()]}
 
 

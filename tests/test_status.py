@@ -305,3 +305,19 @@ def test_a_source_failing_runs_in_a_row_is_a_warning_and_the_last_runs_sources_a
     write(archive, ago=timedelta(minutes=25), result="ok", new=1, sources={"listing /category/2": None})
     write(archive, ago=timedelta(minutes=5), result="degraded", new=1, sources=lost)
     assert not any("in each of the last" in w for w in one(settings).warnings)
+
+
+def test_the_last_runs_counts_are_the_summarys_the_id_probes_gaps_apart(settings, archive, capsys):
+    """A run whose id probes found 26 gaps and 5 numbers not given yet among its 31 not_article answers: the
+    status counts, as the run's summary, say not article 0 and the probes' own counts (it said not article 31
+    beside the coverage line's 31 probes)."""
+    report = write(archive, new=0, fetched=31, not_article=31)
+    report.ids = {"low": 6309891, "high": 6312890, "ids": 3000, "archived": 16, "gaps": 195, "unprobed": 2789,
+                  "coverage": 1.0, "open_rate": 0.0, "days": {}, "probing": True, "probed": 31, "budget": 31,
+                  "probes": {"articles": 0, "gaps": 26, "not_given_yet": 5, "missed": 0}, "density": 0.0758,
+                  "sparse": True, "id_url": "/{id}", "window": 3000}
+    archive.put(report.key, report.to_json(), content_type="application/json")
+    counts = one(settings).last_run["counts"]
+    assert (counts["not_article"], counts["probed"], counts["probed_gaps"], counts["probed_not_published"]) == \
+        (0, 31, 26, 5)
+    assert "not article 0," in report.summary() and ", not article 0, " in run_main(capsys, "elbalad")[1]

@@ -129,9 +129,10 @@ class ServiceMetrics:
         """Count a finished run, then rewrite the textfile when one is configured."""
         site = report.site
         result = report.result if report.result in RESULTS else RunResult.FAILED
+        told = report.told_counts()          # the id probes' gaps are no pages that were not articles
         for outcome in PageOutcome:
-            if report.counts.get(outcome):
-                self.articles.labels(site, outcome).inc(report.counts[outcome])
+            if told.get(outcome):
+                self.articles.labels(site, outcome).inc(told[outcome])
         for verdict in VERDICTS:
             if report.counts.get(verdict):
                 self.verdicts.labels(site, verdict).inc(report.counts[verdict])
