@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import socket
 import sys
 import time
 import urllib.error
@@ -25,6 +26,7 @@ from scrapy.http import HtmlResponse, XmlResponse
 
 from crawler.discover.feeds import read_feed, read_sitemap
 from crawler.discover.stage import PAGE, children_to_read
+from crawler.fetch.failures import DNS_FAILED
 from crawler.extract.selector_hits import extract_page
 from crawler.outcomes import NotArticle
 from crawler.sites import SITES, get_site
@@ -87,7 +89,8 @@ class Prober:
             answer = Answer(exc.code, b"", dict(exc.headers or {}),
                             None if exc.code == 304 else f"HTTP {exc.code}")
         except (urllib.error.URLError, OSError) as exc:
-            answer = Answer(None, error=str(getattr(exc, "reason", exc))[:120])
+            reason = getattr(exc, "reason", exc)       # the crawl's words for an unknown host ("[Errno -2] …")
+            answer = Answer(None, error=DNS_FAILED if isinstance(reason, socket.gaierror) else str(reason)[:120])
         self._last = time.monotonic()
         if answer.status == 200 and len(answer.body) > limit:
             answer.error = f"larger than {limit:,} bytes"
@@ -137,10 +140,11 @@ def probe_site(settings, site: str, sample: int) -> list[Row]:
     sitemaps = list(prober.robots.sitemaps)
     delay = prober.robots.crawl_delay(prober.user_agent)
     disallow = len(re.findall(r"(?im)^\s*disallow\s*:\s*\S", text))
+    failed = None if answer.status in (200, 404) else f"robots.txt: {answer.error or answer.status}"
     rows.append(Row("robots.txt", robots_url, str(answer.status or answer.error), _size(len(answer.body)),
                     f"{len(sitemaps)} Sitemap", "", "",
-                    f"{disallow} Disallow rules" + (f", Crawl-delay {delay}" if delay else ""),
-                    None if answer.status in (200, 404) else f"robots.txt: {answer.error or answer.status}"))
+                    "failed" if failed else f"{disallow} Disallow rules" + (f", Crawl-delay {delay}" if delay else ""),
+                    failed))
 
     sources = [("feed", path, cfg.url(path)) for path in cfg.feeds]
     sources += [("sitemap", path, cfg.url(path)) for path in cfg.sitemaps]

@@ -35,3 +35,18 @@ def test_probe_names_the_source_that_failed(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"arshif probe: FAILED rt_arabic: listing {render_rt_arabic.OLD_LISTING}: HTTP 404" in done.stderr
     assert "elbalad:" not in done.stdout
+
+
+def test_a_host_that_does_not_resolve_is_named_in_the_crawls_words_and_its_robots_row_failed(tmp_path):
+    """It said ``[Errno -2] Name or service not known`` (urllib's words) and, on the robots.txt row,
+    ``0 Disallow rules`` as a verdict; the crawl says ``DNS lookup failed (offline, or no such host)``."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}
+    env.update(ARSHIF_SITES__ELBALAD__BASE_URL="http://elbalad.invalid", ARSHIF_ARCHIVE__STATE_DIR=str(tmp_path))
+    done = arshif("probe", "elbalad", "--articles", "1", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    robots = next(line for line in done.stdout.splitlines() if line.strip().startswith("robots.txt"))
+    assert "DNS lookup failed (offline, or no such host)" in robots and robots.rstrip().endswith("failed")
+    assert ("arshif probe: FAILED elbalad: robots.txt: DNS lookup failed (offline, or no such host)"
+            in done.stderr.splitlines())

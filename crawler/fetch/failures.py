@@ -8,13 +8,14 @@ from twisted.internet import error as neterr
 from twisted.python.failure import Failure
 
 ROBOTS_FORBIDDEN = "forbidden by robots.txt"
+DNS_FAILED = "DNS lookup failed (offline, or no such host)"
 #: the site says the page is not there: a dead link, not a failed fetch
 GONE = ("HTTP 404", "HTTP 410")
 
 # Scrapy ≥ 2.13 wraps Twisted's errors in its own; both are listed, first match wins along the cause chain.
 _KNOWN = (
-    (sx.CannotResolveHostError, "DNS lookup failed (offline, or no such host)"),
-    (neterr.DNSLookupError, "DNS lookup failed (offline, or no such host)"),
+    (sx.CannotResolveHostError, DNS_FAILED),
+    (neterr.DNSLookupError, DNS_FAILED),
     (sx.DownloadConnectionRefusedError, "connection refused"),
     (neterr.ConnectionRefusedError, "connection refused"),
     (sx.DownloadTimeoutError, "timed out"),
