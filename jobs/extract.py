@@ -41,9 +41,13 @@ def main(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     now = datetime.now(timezone.utc)
     url = args.url or path.resolve().as_uri()
-    result = extract(body, url, args.site, base_url=settings.sites[args.site].base_url, fetched_at=now)
+    base_url = settings.sites[args.site].base_url
+    result = extract(body, url, args.site, base_url=base_url, fetched_at=now)
     if isinstance(result, NotArticle):
-        print(f"arshif extract: {path}: not an article ({result.reason})", file=sys.stderr)
+        why = result.reason
+        if why == "not_article_url":      # say which address it is not one of (a replica's page under the real URL)
+            why += f": --url {url} is no article address of {args.site} at {base_url} (sites.{args.site}.base_url)"
+        print(f"arshif extract: {path}: not an article ({why})", file=sys.stderr)
         return 1
     record = ArticleRecord.complete(result, fetched_at=now, run_id="extract", warc=None)
     json.dump(record.to_dict(), sys.stdout, ensure_ascii=False, indent=2)

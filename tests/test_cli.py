@@ -90,6 +90,19 @@ def test_extract_missing_file(tmp_path):
     assert "missing.html: no such file" in one_line(result.stderr)
 
 
+def test_extract_of_a_url_off_the_sites_base_url_says_which_base_url(tmp_path):
+    """A page saved from the replica, given with its replica URL while the site's base_url is the real one: it
+    said ``not an article (not_article_url)`` and no more."""
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><h1>عنوان</h1></body></html>", encoding="utf-8")
+    env = crawl_env(_NoReplica(1), tmp_path)
+    result = arshif("extract", "--site", "elbalad", str(page), "--url", "https://example.com/6300315", env=env)
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"arshif extract: {page}: not an article (not_article_url: --url https://example.com/6300315 is no "
+        f"article address of elbalad at {env['ARSHIF_SITES__ELBALAD__BASE_URL']} (sites.elbalad.base_url))")
+
+
 @pytest.mark.parametrize("seed, site", [("000_3645ae7182ab3018", "rt_arabic"), ("002_e41be7a0525616b9", "elbalad")])
 def test_extract_prints_only_the_article_of_each_seed(tmp_path, seed, site):
     import json
