@@ -321,3 +321,13 @@ def test_the_last_runs_counts_are_the_summarys_the_id_probes_gaps_apart(settings
     assert (counts["not_article"], counts["probed"], counts["probed_gaps"], counts["probed_not_published"]) == \
         (0, 31, 26, 5)
     assert "not article 0," in report.summary() and ", not article 0, " in run_main(capsys, "elbalad")[1]
+
+
+def test_the_told_not_article_count_is_never_negative():
+    """Probes that found numbers this run did not fetch (gaps known from earlier runs, skipped) counted more gaps
+    than the run had not_article pages: the summary said "not article -1", and the metrics' counter refused the
+    negative amount, so the run's lag was never recorded (serve's arshif_lag_seconds lagged status's)."""
+    report = RunReport("20261207T120000Z-elbalad-0001", "elbalad", "file:///x")
+    report.counts.update(not_article=5, skipped_not_article=3)
+    report.ids = {"probed": 9, "probes": {"articles": 2, "gaps": 3, "not_given_yet": 4, "missed": 1}}
+    assert report.told_counts()["not_article"] == 0 and ", not article 0, " in report.summary()

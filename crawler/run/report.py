@@ -196,8 +196,11 @@ class RunReport:
         probes = ids.get("probes") or {}
         if not (ids.get("probed") and probes):
             return told
-        told[PageOutcome.NOT_ARTICLE] = (told.get(PageOutcome.NOT_ARTICLE, 0)
-                                         - probes.get("gaps", 0) - probes.get("not_given_yet", 0))
+        # at least 0: the probes' findings also count numbers this run did not fetch (known gaps skipped as
+        # skipped_not_article, numbers another source answered), so the difference can undercount, never go
+        # below 0 (it did: "not article -1", and a negative count stopped the metrics' record of the run)
+        told[PageOutcome.NOT_ARTICLE] = max(0, told.get(PageOutcome.NOT_ARTICLE, 0)
+                                            - probes.get("gaps", 0) - probes.get("not_given_yet", 0))
         told.update(probed=ids["probed"], probed_articles=probes["articles"], probed_gaps=probes["gaps"],
                     probed_not_published=probes["not_given_yet"])
         return told
