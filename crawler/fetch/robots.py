@@ -79,6 +79,15 @@ class RobotsPolicy(RobotsTxtMiddleware):
                                                         request=request)
         return rules
 
+    def process_request_2(self, rp, request: Request) -> None:
+        # a request that waited for robots.txt while its run stopped is let go as any other (``LetGo``: counted
+        # in the backlog), not refused by the disallow-all that stands in for rules never read: "forbidden by
+        # robots.txt" would name the site unreachable in place of the reason the run stopped for
+        stopped = getattr(self.crawler.engine.downloader, "stopped", None)
+        if stopped is not None:
+            raise RunStopped(f"run stopped ({stopped}) before this request was sent")
+        super().process_request_2(rp, request)
+
     def _unreachable(self, robots_url: str, why: str, network: bool = False):
         said = (f"robots.txt could not be read ({robots_url}: {why}): nothing of the site fetched this run "
                 "(RFC 9309: an unreachable robots.txt means complete disallow)")
