@@ -15,6 +15,7 @@ read back (``arshif verify``), old archives.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -198,6 +199,15 @@ CONTENT_FIELDS = tuple(f.name for f in fields(ArticleRecord) if f.metadata["cont
 def same_content(a: dict, b: dict) -> bool:
     """Do the records ``a`` and ``b`` say the same article: same text and metadata?"""
     return all(a.get(name) == b.get(name) for name in CONTENT_FIELDS)
+
+
+def content_digest(record: dict) -> str:
+    """SHA-256 of the record's text and metadata (:data:`CONTENT_FIELDS`), of their ``repr``: strict about types
+    (``1`` is not ``1.0``, a list is not a tuple), so equal digests mean :func:`same_content`; a digest that
+    differs says nothing (ask :func:`same_content`). Re-extraction's workers compute it of what they extract,
+    the index keeps it of what is archived (``ArticleIndex.content``): an unchanged article is told without
+    reading its archived record."""
+    return hashlib.sha256(repr([record.get(name) for name in CONTENT_FIELDS]).encode("utf-8")).hexdigest()
 
 
 def versioned(record: dict, archived_version: int | None) -> dict:

@@ -7,16 +7,18 @@ hands batches to the workers, and stores each result through ``crawler.archive.s
 does). It imports the stages (fetch, extract, archive) and the run's report; nothing below imports it.
 
 The sites are never asked again. For each site, the WARC files under ``warc/site=<site>/`` (optionally only
-the capture dates ``since``…``until``) are read in order; every ``200`` response of an article URL goes, in
-batches, to :func:`extract_captures` — a pure function run by workers (a local process pool, or the
-workers of a Dask cluster): captures in, results out. This process (the client) writes the results in
+the capture dates ``since``…``until``) are read in order, each with one GET; every ``200`` response of an
+article URL goes, in batches, to :func:`extract_captures` — a pure function run by workers (a local process
+pool, or the workers of a Dask cluster): captures in, results out. This process (the client) writes the results in
 capture order, so the archive comes out the same whichever workers ran the extraction:
 
 * the capture that counts for an article is the latest: captures are ordered by WARC file name (which
   starts with the run's start time) and offset, and a capture older than the one the archived record came
   from changes nothing ("older");
 * the record is compared with the archived one on text and metadata (``record.CONTENT_FIELDS``): equal is
-  "unchanged", no write at all (a new rules version alone is no change); a new text goes through
+  "unchanged", no write at all (a new rules version alone is no change). Told without reading the archived
+  record when the index keeps its digest (``record.content_digest``, kept with every record the crawl or
+  re-extraction writes or reads) and the worker's digest is the same; a new text goes through
   ``store_article`` (the previous text kept under ``versions/``, ``version`` + 1); the same text with new
   metadata replaces the record in place (``store_metadata_change``, ``version`` + 1); a capture that is an
   article now but was not archived is archived ("new"). An archived article that is no article under the

@@ -1,21 +1,26 @@
-"""One site's re-extraction: its WARC files read in order (``warc_read``), captures handed in batches to the
-workers (``workers``), results stored in capture order here, each through ``crawler.archive.storage.store.ingest`` (the
-crawl's own path: checked, planned against the archived record, ``version`` decided there), progress kept in
-the ``checkpoint``."""
+"""One site's re-extraction, as a stream: its WARC files read in order, each with one GET made while the file
+before it is re-extracted (``warc_read``), captures handed in batches to the workers (``workers``), results
+decided in capture order here: an unchanged article by the digest of its content, which the worker computed
+and the index keeps of the archived record (no read of the record); any other through
+``crawler.archive.storage.store.ingest`` (the crawl's own path: checked, planned against the archived record,
+``version`` decided there), the writes made by a few threads while the stream goes on; progress kept in the
+``checkpoint`` once every write of a file is done."""
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from crawler.archive.storage.base import Archive, ArchiveUnavailable
-from crawler.archive.state.index import ArticleIndex
+from crawler.archive.state.index import ArticleIndex, Content
 from crawler.archive.storage.keys import parse_article_key
 from crawler.archive.storage.store import Archived, InvalidRecord, ingest, store
 from crawler.extract.record import ArticleRecord
@@ -27,7 +32,9 @@ from crawler.sites import get_site
 from crawler.urls import article_id
 
 log = logging.getLogger("arshif.reextract")
-BATCH = 8                   # captures per task: small enough to spread a few WARC files over many workers
+BATCH = 32     # captures per task: ~0.2 s of extraction, so a Dask task's own cost (about 1 ms) is amortized,
+               # small enough to spread one WARC file (hundreds of captures) over many workers
+THREADS = 8    # archived records read and written at once (on S3: requests in flight)
 
 
 @dataclass
@@ -61,7 +68,10 @@ class _Pending:
 
     capture: Capture
     guess_id: str                       # article id of the capture's URL (the page may name another)
-    current: tuple[str, dict] | None    # (key, archived record) when the article was archived
+    known: Content | None               # what the index keeps of the archived record's content, when it does
+    # (key, archived record) when the article is archived and the index keeps no digest of it (read ahead: a
+    # future until the batch goes to the workers), else None
+    current: tuple[str, dict] | None | Future = None
 
 
 class SiteReextraction:
@@ -84,29 +94,58 @@ class SiteReextraction:
         job = {"site": site, "since": since, "until": until, "extractor": extractor_fingerprint(site)}
         self.checkpoint = Checkpoint(Path(state_dir) / f"reextract-{site}.json", job)
         self._written: set[str] = set()    # article ids written by this run (their archived copy changed)
+        # while run() runs: the threads that read ahead (WARC files, archived records) and those that write (apart:
+        # a read of an article being written waits for its write)
+        self._reads: ThreadPoolExecutor | None = None
+        self._writes: ThreadPoolExecutor | None = None
+        self._writing: dict[str, Future] = {}              # article id → its write in progress
+        self._lock = threading.Lock()                       # the checkpoint's keys file, written by the writes
 
     # -- reading ---------------------------------------------------------------------------------------
 
     def _archived(self, aid: str) -> tuple[str, dict] | None:
+        """The archived record of ``aid`` read from the archive (after this run's write of it, if one is under
+        way), its digest kept in the index for the next runs."""
+        writing = self._writing.get(aid)
+        if writing is not None:
+            writing.exception()              # wait for it; its outcome is handled with its file
         known = self.index.get(aid)
         if known is None:
             return None
         data = self.archive.get(known.key)
-        return None if data is None else (known.key, json.loads(data))
+        if data is None:
+            return None
+        record = json.loads(data)
+        self.index.remember_content(record, known.key)
+        return known.key, record
 
     def _pending(self, capture: Capture) -> _Pending:
         guess = article_id(capture.url, capture.base_url, self.spec)
-        current = self._archived(guess)
-        if current is not None and (current[1].get("warc") or {}).get("record_id") == capture.record_id:
-            # the archived record came from this very capture: extract as of its fetch time (relative dates)
-            capture = replace(capture, fetched_at=current[1]["fetched_at"])
-        return _Pending(capture, guess, current)
+        known = self.index.content(guess)
+        if known is not None:
+            if (known.warc or {}).get("record_id") == capture.record_id:
+                # the archived record came from this very capture: extract as of its fetch time (relative dates)
+                capture = replace(capture, fetched_at=known.fetched_at)
+            return _Pending(capture, guess, known)
+        current = self._reads.submit(self._archived, guess) if self.index.get(guess) is not None else None
+        return _Pending(capture, guess, None, current)
+
+    @staticmethod
+    def _ready(pending: _Pending) -> _Pending:
+        """``pending`` with its archived record read (the reads of a batch are made at once)."""
+        if isinstance(pending.current, Future):
+            pending.current = current = pending.current.result()
+            if current is not None and (current[1].get("warc") or {}).get("record_id") == pending.capture.record_id:
+                pending.capture = replace(pending.capture, fetched_at=current[1]["fetched_at"])
+        return pending
 
     # -- writing ---------------------------------------------------------------------------------------
 
-    def _apply(self, pending: _Pending, outcome: str, value: Any, counts: Counter,
-               touched: set[tuple[str, str]]) -> None:
+    def _apply(self, pending: _Pending, result: tuple, counts: Counter, writes: list) -> None:
+        """Decide what the worker's ``result`` for ``pending`` means for the archive; a write is started in a
+        thread and appended to ``writes`` (handled by :meth:`_wrote` before the file is checkpointed)."""
         capture = pending.capture
+        outcome, value = result[0], result[1]
         counts[Count.PAGES] += 1
         if outcome != ARTICLE:
             counts[outcome] += 1
@@ -115,7 +154,18 @@ class SiteReextraction:
                             capture.file, capture.offset, value)
             return
         aid = value["id"]
-        current = pending.current if aid == pending.guess_id and aid not in self._written else self._archived(aid)
+        own = aid == pending.guess_id and aid not in self._written
+        known = pending.known if own else None
+        if known is not None and result[3]:
+            # the index keeps the archived record's digest: the decision below, without reading the record
+            pointer = known.warc or {}
+            if pointer.get("record_id") != capture.record_id and _older(capture, pointer, known.fetched_at):
+                counts[Count.OLDER] += 1
+                return
+            if result[2] == known.digest:         # the same text and metadata (record.content_digest)
+                counts[PageOutcome.UNCHANGED] += 1
+                return
+        current = pending.current if own and known is None else self._archived(aid)
         discovered_by = None          # known for the capture the archived record was made from, not another
         if current is None:
             fetched_at, run_id = capture.fetched_at, run_id_of(capture.file)
@@ -125,40 +175,71 @@ class SiteReextraction:
             if pointer.get("record_id") == capture.record_id:
                 fetched_at, run_id = archived["fetched_at"], archived["run_id"]
                 discovered_by = archived.get("discovered_by")
-            elif (capture.order < capture_order(pointer["file"], pointer["offset"]) if pointer.get("file")
-                  else datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(archived["fetched_at"])):
+            elif _older(capture, pointer, archived["fetched_at"]):
                 counts[Count.OLDER] += 1
                 return
             else:
                 fetched_at, run_id = capture.fetched_at, run_id_of(capture.file)
         record = ArticleRecord.complete(value, fetched_at=datetime.fromisoformat(fetched_at), run_id=run_id,
                                         warc=capture.pointer, discovered_by=discovered_by)
+        write = self._writes.submit(self._store, record, None if current is None else Archived(*current),
+                                    pending.guess_id)
+        self._writing[aid] = write
+        self._written.add(aid)                # its later captures read the archived record again, once written
+        writes.append((pending, aid, write))
+
+    def _store(self, record: ArticleRecord, current: Archived | None, requested: str):
+        """In a write thread: ``record`` into the archive (``ingest``), and at once, as the write is done, the keys
+        written into the checkpoint (the manifest of a run killed later lists them), the record into the index,
+        and the article id of the URL asked for (``requested``) as an alias of the article's."""
+        plan, done = ingest(record, current, partial(store, self.archive))
+        if done is not None:
+            _, written, stored = done
+            with self._lock:
+                self.checkpoint.wrote(written)
+            if stored is not None:
+                self.index.record(stored, plan.key)
+            self.index.add_alias(requested, record.id)
+        return plan, done
+
+    def _wrote(self, pending: _Pending, aid: str, write: Future, counts: Counter,
+               touched: set[tuple[str, str]]) -> None:
+        """The outcome of a write started by :meth:`_apply` (waited for)."""
+        capture = pending.capture
         try:
-            plan, done = ingest(record, None if current is None else Archived(*current), partial(store, self.archive))
+            plan, done = write.result()
         except InvalidRecord as exc:
             counts[PageOutcome.FAILED] += 1
             log.warning("reextract %s: %s, not archived", self.site, exc)
             return
+        finally:
+            if self._writing.get(aid) is write:
+                del self._writing[aid]
         if done is None:
             counts[PageOutcome.UNCHANGED] += 1
             return
-        outcome, written, stored = done
-        key = plan.key
+        outcome, _, stored = done
         counts[outcome] += 1
-        self.checkpoint.wrote(written)
         if stored is not None:
-            self.index.record(stored, key)
-            self._written.add(aid)
-            touched.add((self.site, parse_article_key(key)["date"]))
-            log.debug("reextract %s: %s: %s → %s", self.site, outcome, capture.url, key)
-        requested = article_id(capture.url, capture.base_url, self.spec)
-        self.index.add_alias(requested, aid)
+            touched.add((self.site, parse_article_key(plan.key)["date"]))
+            log.debug("reextract %s: %s: %s → %s", self.site, outcome, capture.url, plan.key)
+
 
     # -- the run ---------------------------------------------------------------------------------------
 
     def run(self) -> SiteResult:
         """Re-extract every WARC file in range not done yet. The result's counts and touched days include
         those of the files an interrupted earlier run finished."""
+        with ThreadPoolExecutor(THREADS, thread_name_prefix=f"reextract-{self.site}-read") as self._reads, \
+                ThreadPoolExecutor(THREADS, thread_name_prefix=f"reextract-{self.site}-write") as self._writes:
+            try:
+                return self._run()
+            finally:
+                for write in list(self._writing.values()):     # an error stops the run: its writes end first
+                    write.exception()
+                self._writing.clear()
+
+    def _run(self) -> SiteResult:
         started = time.monotonic()
         files = warc_files(self.archive, self.site, self.since, self.until)
         result = SiteResult(self.site, files=len(files), files_done_before=len(self.checkpoint.done & set(files)))
@@ -168,13 +249,16 @@ class SiteReextraction:
         flight: deque = deque()
         counts: dict[str, Counter] = {}
         touched: dict[str, set[tuple[str, str]]] = {}
+        writes: dict[str, list] = {}          # file key → its writes started, in capture order
         ok: dict[str, bool] = {}
         unfinished = Counter()
 
         def drain(limit: int) -> None:
             while len(flight) > limit:
                 key, pendings, future = flight.popleft()
-                if pendings is None:                       # every batch of ``key`` is written
+                if pendings is None:                       # every batch of ``key`` is decided: its writes end
+                    for write in writes.pop(key):
+                        self._wrote(*write, counts[key], touched[key])
                     if ok.pop(key):
                         self.checkpoint.file_done(key, counts[key], touched[key])
                     else:
@@ -196,23 +280,29 @@ class SiteReextraction:
                     counts[key][PageOutcome.FAILED] += len(pendings)
                     ok[key] = False
                     continue
-                for pending, (outcome, value) in zip(pendings, results):
-                    self._apply(pending, outcome, value, counts[key], touched[key])
+                for pending, outcome in zip(pendings, results):
+                    self._apply(pending, outcome, counts[key], writes[key])
                 progress.update(pages=len(pendings))
                 self.progress(progress["files"], len(files), progress["pages"])
 
         def submit(key: str, batch: list[_Pending]) -> None:
-            flight.append((key, batch, self.executor.submit(extract_captures, self.site, [p.capture for p in batch],
+            captures = [self._ready(p).capture for p in batch]
+            flight.append((key, batch, self.executor.submit(extract_captures, self.site, captures,
                                                             self.checkpoint.job["extractor"])))
             drain(self.window)
 
-        for key in files:
-            if key in self.checkpoint.done:
-                continue
-            counts[key], touched[key], ok[key] = Counter(), set(), True
+        todo = [key for key in files if key not in self.checkpoint.done]
+        # each file with one GET, made while the file before it is re-extracted
+        reads = deque(self._reads.submit(self.archive.get, key) for key in todo[:1])
+        for i, key in enumerate(todo):
+            if i + 1 < len(todo):
+                reads.append(self._reads.submit(self.archive.get, todo[i + 1]))
+            data = reads.popleft()
+            counts[key], touched[key], writes[key], ok[key] = Counter(), set(), [], True
             batch: list[_Pending] = []
             try:
-                for capture in read_captures(self.archive, key, self.base_url, self.spec, counts[key]):
+                for capture in read_captures(self.archive, key, self.base_url, self.spec, counts[key],
+                                             data=data.result()):
                     batch.append(self._pending(capture))
                     if len(batch) == self.batch:
                         submit(key, batch)
@@ -251,3 +341,10 @@ class SiteReextraction:
             self.archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
                              metadata={"site": self.site, "run-id": report.run_id})
         self.checkpoint.remove()
+
+
+def _older(capture: Capture, pointer: dict, fetched_at: str) -> bool:
+    """Is ``capture`` older than the one the archived record (its ``warc`` pointer, its ``fetched_at``) came from?"""
+    if pointer.get("file"):
+        return capture.order < capture_order(pointer["file"], pointer["offset"])
+    return datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(fetched_at)

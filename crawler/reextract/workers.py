@@ -11,7 +11,8 @@ from typing import Any, Callable, Protocol
 from crawler.extract import cleaning
 from crawler.extract.page import MIN_WORDS, RULES_VERSION, NotArticle, extract
 from crawler.outcomes import PageOutcome
-from crawler.reextract.warc_read import Capture
+from crawler.extract.record import ArticleRecord, content_digest
+from crawler.reextract.warc_read import Capture, run_id_of
 from crawler.sites import get_site
 
 #: a worker's result for a capture that is an article (else ``PageOutcome.NOT_ARTICLE`` or ``PageOutcome.FAILED``)
@@ -22,24 +23,37 @@ class ExtractorMismatch(Exception):
     """A worker's extractor is not the client's (another arshif installed on a Dask worker)."""
 
 
-def extract_captures(site: str, captures: list[Capture], fingerprint: str | None = None) -> list[tuple[str, Any]]:
-    """The extractor on each capture: ``(ARTICLE, fields)``, ``(PageOutcome.NOT_ARTICLE, reason)`` or
-    ``(PageOutcome.FAILED, message)``, in order. Pure: what the crawl's extraction workers run, with nothing written anywhere.
-    ``fingerprint`` is the client's ``extractor_fingerprint``: a worker whose extractor differs refuses."""
+def extract_captures(site: str, captures: list[Capture], fingerprint: str | None = None) -> list[tuple]:
+    """The extractor on each capture, in order: ``(ARTICLE, fields, digest, valid)`` — ``digest`` the
+    ``record.content_digest`` of the fields, ``valid`` whether the record made of them and of the capture (its
+    ``fetched_at``, run and pointer) passes the schema's check — or ``(PageOutcome.NOT_ARTICLE, reason)``, or
+    ``(PageOutcome.FAILED, message)``. Pure: what the crawl's extraction workers run, with nothing written
+    anywhere; the digest and the check here spare the client (the one process that decides and writes) that
+    work for every unchanged article. ``fingerprint`` is the client's ``extractor_fingerprint``: a worker whose
+    extractor differs refuses."""
     if fingerprint is not None and extractor_fingerprint(site) != fingerprint:
         import socket
 
         raise ExtractorMismatch(f"the extractor on worker {socket.gethostname()} differs from this one's (rules or "
                                 "versions): install the same arshif on every worker")
-    out: list[tuple[str, Any]] = []
+    out: list[tuple] = []
     for capture in captures:
+        fetched_at = datetime.fromisoformat(capture.fetched_at)
         try:
             result = extract(capture.body, capture.url, site, base_url=capture.base_url, encoding=capture.encoding,
-                             fetched_at=datetime.fromisoformat(capture.fetched_at))
+                             fetched_at=fetched_at)
         except Exception as exc:   # one page's failure, reported with its capture
             out.append((PageOutcome.FAILED, f"{type(exc).__name__}: {exc}"))
-        else:
-            out.append((PageOutcome.NOT_ARTICLE, result.reason) if isinstance(result, NotArticle) else (ARTICLE, result))
+            continue
+        if isinstance(result, NotArticle):
+            out.append((PageOutcome.NOT_ARTICLE, result.reason))
+            continue
+        try:
+            valid = not ArticleRecord.complete(result, fetched_at=fetched_at, run_id=run_id_of(capture.file),
+                                               warc=capture.pointer).problems()
+        except Exception:          # fields the record cannot even be made of: the client reports it
+            valid = False
+        out.append((ARTICLE, result, content_digest(result), valid))
     return out
 
 

@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 
 from crawler.archive.storage.base import Archive
 from crawler.archive.storage.keys import articles_prefix, parse_article_key
+from crawler.extract.record import content_digest
 from crawler.outcomes import NotArticle
 
 _SCHEMA = """
@@ -32,6 +33,10 @@ CREATE TABLE IF NOT EXISTS articles (
     fetched_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_by_text ON articles (content_sha256);
+-- of each archived record as stored at ``key``: the digest of its text and metadata (record.content_digest) and its
+-- capture (warc pointer, fetched_at): re-extraction tells an unchanged article without reading its record
+CREATE TABLE IF NOT EXISTS contents (id TEXT PRIMARY KEY, key TEXT NOT NULL, digest TEXT NOT NULL, warc_file TEXT,
+                                     warc_offset INTEGER, warc_record_id TEXT, fetched_at TEXT NOT NULL);
 -- other URLs that led to an article (redirects, legacy forms): id of the URL asked for → article id
 CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +102,23 @@ class Known:
     fetched_at: datetime
 
 
+@dataclass(frozen=True)
+class Content:
+    """What the index keeps of an archived record's content and capture (``ArticleIndex.content``)."""
+
+    id: str
+    key: str
+    digest: str                 # record.content_digest of the archived record
+    warc: dict | None           # its ``warc`` pointer (file, offset, record_id)
+    fetched_at: str
+
+
+def _content_row(rec: dict, key: str) -> tuple:
+    warc = rec.get("warc") or {}
+    return (rec["id"], key, content_digest(rec), warc.get("file"), warc.get("offset"), warc.get("record_id"),
+            rec["fetched_at"])
+
+
 class ArticleIndex:
     """SQLite index of one site's archived articles. Safe to share between threads."""
 
@@ -160,6 +182,7 @@ class ArticleIndex:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM articles")
+            self._db.execute("DELETE FROM contents")
             self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)", rows)
             if number is not None:
                 self._db.execute("DELETE FROM ids")
@@ -233,6 +256,25 @@ class ArticleIndex:
             return None
         return Known(*row[:5], fetched_at=datetime.fromisoformat(row[5]))
 
+    def content(self, article_id: str) -> Content | None:
+        """What the index keeps of the content of ``article_id``'s archived record (or of the article it is an
+        alias of), when it was recorded for the key the article is at now; None when not known."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT c.id, c.key, c.digest, c.warc_file, c.warc_offset, c.warc_record_id, c.fetched_at "
+                "FROM articles a JOIN contents c ON c.id = a.id AND c.key = a.key "
+                "WHERE a.id = COALESCE((SELECT id FROM aliases WHERE alias=?), ?)", (article_id, article_id),
+            ).fetchone()
+        if row is None:
+            return None
+        warc = {"file": row[3], "offset": row[4], "record_id": row[5]} if row[3] is not None else None
+        return Content(row[0], row[1], row[2], warc, row[6])
+
+    def remember_content(self, rec: dict, key: str) -> None:
+        """Keep the content digest and capture of ``rec``, the record just read from ``key``."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO contents VALUES (?,?,?,?,?,?,?)", _content_row(rec, key))
+
     def other_holder(self, content_sha256: str, article_id: str) -> str | None:
         """Another archived article whose current text has this hash, unless ``article_id``'s has it too (an
         article seen again is not another's copy)."""
@@ -261,6 +303,7 @@ class ArticleIndex:
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?)",
                 (rec["id"], rec["canonical_url"], key, rec["content_sha256"], rec["version"], rec["fetched_at"]),
             )
+            self._db.execute("INSERT OR REPLACE INTO contents VALUES (?,?,?,?,?,?,?)", _content_row(rec, key))
             self._db.execute("DELETE FROM not_articles WHERE id=?", (rec["id"],))
             self._db.execute("INSERT OR REPLACE INTO revisits VALUES (?,?,?,?)",
                              (rec["id"], rec["canonical_url"], revisit_base(rec).isoformat(), rec["fetched_at"]))
