@@ -1,4 +1,4 @@
-"""``arshif reextract [SITE ...] [--since DATE] [--until DATE] [--scheduler tcp://HOST:PORT]``: run the
+"""``arshif reextract [SITE ...] [--since DATE] [--until DATE] [--scheduler tcp://HOST:PORT] [--batch N]``: run the
 current extractor and rules over the captures already in the archive (never the sites) and write a new
 version of every article whose text or metadata changed (see crawler/reextract/).
 
@@ -26,7 +26,7 @@ from crawler.extract.workers import ExtractWorkers
 from crawler.logs import setup_logging
 from crawler.outcomes import PageOutcome
 from crawler.reextract.dask_cluster import DaskExecutor
-from crawler.reextract.site import ExtractorMismatch, SiteReextraction
+from crawler.reextract.site import BATCH, ExtractorMismatch, SiteReextraction
 from crawler.run.after_run import recompact_days
 from crawler.run.lock import LockBusy, hold_site
 from jobs.bars import progress_bar
@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="extract on this Dask cluster's workers instead of a local process pool")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="local worker processes (default: crawl.extract_workers; 0 = one per core)")
+    parser.add_argument("--batch", type=int, metavar="N", default=BATCH,
+                        help=f"captures per task sent to a worker (default {BATCH}; larger for a cluster whose "
+                             "workers are far from this machine)")
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
 
 
@@ -87,7 +90,8 @@ def _progress(site: str):
 
 
 def run_reextract(settings, sites: list[str], *, since: str | None = None, until: str | None = None,
-                  executor, on_days_touched: Callable[..., None] | None = None, out=sys.stdout):
+                  executor, batch: int = BATCH, on_days_touched: Callable[..., None] | None = None,
+                  out=sys.stdout):
     """Re-extract ``sites``; returns the exit code and the per-site results (``SiteResult``)."""
     archive = open_archive(settings.archive.url, settings)
     archive.check()
@@ -109,7 +113,7 @@ def run_reextract(settings, sites: list[str], *, since: str | None = None, until
                 progress, close = _progress(site)
                 stack.callback(close)
                 job = SiteReextraction(archive, site, index, executor, folder, base_url=settings.sites[site].base_url,
-                                       since=since, until=until, progress=progress)
+                                       since=since, until=until, batch=batch, progress=progress)
                 try:
                     result = job.run()
                 except ArchiveUnavailable as exc:
@@ -153,8 +157,10 @@ def main(args: argparse.Namespace) -> int:
                             "(or tls://HOST:PORT)")
     if args.workers is not None and not 0 <= args.workers <= 64:
         raise SettingsError(f"--workers {args.workers}: expected 0 (one per core) to 64")
+    if not 1 <= args.batch <= 10_000:
+        raise SettingsError(f"--batch {args.batch}: expected 1 to 10000 captures per task")
     with ExitStack() as stack:
         executor = _executor(stack, args, settings)
         code, _ = run_reextract(settings, sites, since=args.since, until=args.until, executor=executor,
-                                on_days_touched=RECOMPACT_DAYS)
+                                batch=args.batch, on_days_touched=RECOMPACT_DAYS)
     return code

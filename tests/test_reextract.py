@@ -160,6 +160,23 @@ def test_dask_cluster_gives_the_same_archive(base, local, tmp_path, monkeypatch)
     assert {s: sorted(k) for s, k in manifests(root).items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}
 
 
+def summaries(stdout: str) -> list[str]:
+    """The per-site summary lines of a reextract, without their duration."""
+    return [re.sub(r"; [0-9.]+s", "", line) for line in stdout.splitlines() if ": reextract " in line]
+
+
+@pytest.mark.slow
+def test_one_capture_a_task_gives_the_same_archive_as_batches(base, local, tmp_path):
+    """The captures go to the workers in batches (``--batch``, default 32), their results are decided in
+    capture order: with every capture its own task, the same archive, counts and manifests."""
+    root, env = copy_of(base, tmp_path)
+    done = arshif("reextract", "--batch", "1", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert summaries(done.stdout) == summaries(local[2].stdout) and len(summaries(done.stdout)) == 2
+    assert tree(root) == local[3]
+    assert {s: sorted(k) for s, k in manifests(root).items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}
+
+
 @pytest.mark.slow
 def test_kill_mid_run_then_resume(base, local, tmp_path):
     root, env = copy_of(base, tmp_path)
@@ -198,6 +215,7 @@ def test_kill_mid_run_then_resume(base, local, tmp_path):
     (["--since", "2026-11-30", "--until", "2026-11-01"], "--since 2026-11-30 is after --until 2026-11-01"),
     (["--since", "30/11/2026"], "argument --since: '30/11/2026' is not a date (YYYY-MM-DD)"),
     (["no_such_site"], "unknown site 'no_such_site'"),
+    (["--batch", "0"], "--batch 0: expected 1 to 10000 captures per task"),
 ])
 def test_bad_usage_is_one_line_and_exit_2(tmp_path, argv, message):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARSHIF_")}

@@ -29,8 +29,9 @@ def keys(client, bucket: str, prefix: str) -> list[str]:
             for o in page.get("Contents", ())]
 
 
-def test_reextract_and_warc_index_on_s3(s3_server, s3_env, s3_url, tmp_path):
-    bucket = s3_url[5:].split("/")[0]
+def crawled_elbalad(s3_server, s3_url: str, tmp_path) -> dict[str, str]:
+    """El Balad's replica crawled into the bucket of ``s3_url`` (WARC files rolled small: several); the
+    environment of an arshif command on that archive, with the crawl's state folder."""
     env = {k: v for k, v in os.environ.items()
            if k not in ISOLATING_ENV and not k.startswith(("ARSHIF_", "AWS_"))}
     env.update(s3_server.env)
@@ -43,6 +44,12 @@ def test_reextract_and_warc_index_on_s3(s3_server, s3_env, s3_url, tmp_path):
         env["ARSHIF_SITES__ELBALAD__BASE_URL"] = replica.base_urls["elbalad"]
         crawled = arshif("crawl", "elbalad", env=env)
     assert crawled.returncode == 0, crawled.stderr[-3000:]
+    return env
+
+
+def test_reextract_and_warc_index_on_s3(s3_server, s3_env, s3_url, tmp_path):
+    bucket = s3_url[5:].split("/")[0]
+    env = crawled_elbalad(s3_server, s3_url, tmp_path)
     client = s3_server.client()
     before = {r["id"]: r for r in bucket_records(client, bucket, "arshif/articles/").values()}
     # the changed rule: a paragraph some articles share (new text) and an author's name (new metadata)
@@ -84,3 +91,24 @@ def test_reextract_and_warc_index_on_s3(s3_server, s3_env, s3_url, tmp_path):
     assert {k: v for k, v in now.items() if not k.endswith(".cdxj")} == snapshot, "the second run wrote nothing"
     verify = arshif("verify", env=env)
     assert verify.returncode == 0, verify.stdout[-3000:]
+
+
+def test_an_unchanged_reextract_reads_each_warc_file_once_and_no_record(s3_server, s3_env, s3_url, tmp_path):
+    """Re-extraction as a stream on S3: one GET a WARC file, and no GET of an article's record when its text
+    and metadata did not change (the digest the index keeps of it, from the crawl, tells), counted by the
+    server."""
+    bucket = s3_url[5:].split("/")[0]
+    env = crawled_elbalad(s3_server, s3_url, tmp_path)
+    client = s3_server.client()
+    warcs = [k for k in keys(client, bucket, "arshif/warc/") if k.endswith(".warc.gz")]
+    articles = keys(client, bucket, "arshif/articles/")
+    assert len(warcs) > 1 and len(articles) > len(warcs) + 10
+    before = s3_server.requests(bucket)
+    done = arshif("reextract", "elbalad", env=env)
+    assert done.returncode == 0 and " 0 changed " in done.stdout, done.stdout + done.stderr[-2000:]
+    assert f"{len(articles)} unchanged" in done.stdout, done.stdout
+    after = s3_server.requests_counted(bucket, before, made=len(warcs), kind="GET")
+    gets = sum(n - before[k] for k, n in after.items() if k[0] == "GET")
+    # each WARC file once; besides them, two GETs (the listing of the WARC files, the site's lease), never one
+    # an article: before the digests, one GET each
+    assert len(warcs) <= gets <= len(warcs) + 2, (gets, len(warcs), len(articles))
