@@ -211,7 +211,7 @@ def main() -> int:
 
             for n in (1, 2, 4):
                 with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster:
+                                  silence_logs=50) as cluster:   # not the workers' heartbeat errors at shutdown
                     executor = DaskExecutor(cluster.scheduler_address)
                     dask_state = crawl_index(tmp, tmp / f"state-dask{n}")
                     try:
