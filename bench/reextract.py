@@ -152,16 +152,20 @@ def to_s3(archive: LocalArchive, tmp: Path):
 
     server = WeedServer(tmp / "weed")
     server.start()
-    for name in ISOLATING_ENV:
-        os.environ.pop(name, None)
-    os.environ.update(server.env)            # boto3 finds the credentials where it always does: the environment
-    bucket = server.create_bucket("arshif-reextract")
-    s3 = S3Archive(f"s3://{bucket}/bench", S3Settings(endpoint_url=server.endpoint, addressing_style="path"))
-    root = Path(archive.url.removeprefix("file://"))
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.name.startswith("."):
-            s3.put(str(path.relative_to(root)), path.read_bytes(),
-                   content_type="application/json" if path.suffix == ".json" else "application/octet-stream")
+    try:
+        for name in ISOLATING_ENV:
+            os.environ.pop(name, None)
+        os.environ.update(server.env)        # boto3 finds the credentials where it always does: the environment
+        bucket = server.create_bucket("arshif-reextract")
+        s3 = S3Archive(f"s3://{bucket}/bench", S3Settings(endpoint_url=server.endpoint, addressing_style="path"))
+        root = Path(archive.url.removeprefix("file://"))
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                s3.put(str(path.relative_to(root)), path.read_bytes(),
+                       content_type="application/json" if path.suffix == ".json" else "application/octet-stream")
+    except BaseException:
+        server.stop(kill=True)
+        raise
     return server, s3
 
 
