@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.archive.state.index import ArticleIndex, archive_state_dir
+from crawler.archive.storage.local import LocalArchive
 from crawler.extract.page import RULES_VERSION
 from crawler.sites import get_site
 from replica.server import ReplicaServer
@@ -521,3 +523,32 @@ def test_long_commands_show_a_bar_on_a_terminal_and_none_elsewhere(base, tmp_pat
     assert code == 0 and re.search(rf"stories: 100%\S* {articles}/{articles} \[.*article", shown), shown[-2000:]
     quiet = arshif("stories", "--rebuild", env=env, fresh=True)           # stderr a pipe: no bar
     assert quiet.returncode == 0 and "\r" not in quiet.stderr and "article/s" not in quiet.stderr
+
+
+@pytest.mark.slow
+def test_a_text_another_archived_article_has_is_refused_as_the_crawl_refuses_it(base, tmp_path):
+    """The crawl refuses a page whose text another article id already has (``shared_text``: one page under two
+    addresses); re-extraction refuses it too, and never archives it as a new article (``bench/reextract.py``
+    found one at 1,000 articles a site: the crawl had refused it, a re-extraction without a rule change wrote
+    it). Here the archive holds an article's text under a second id, and the article itself is missing."""
+    root, env = copy_of(base, tmp_path)
+    del env["REEXTRACT_TEST_RULES"]                            # the crawl's own rules: nothing else changes
+    records = sorted((r for r in archived(root) if r["site"] == "elbalad"), key=lambda r: r["id"])
+    missing, holder = records[0], records[1]
+    next(root.glob(f"articles/site=elbalad/date=*/{missing['id']}.json")).unlink()
+    twin = dict(holder, id="f" * 20, url=holder["url"] + "-twin", canonical_url=holder["canonical_url"] + "-twin",
+                content_sha256=missing["content_sha256"])
+    holder_path = next(root.glob(f"articles/site=elbalad/date=*/{holder['id']}.json"))
+    twin_path = holder_path.parent / f"{twin['id']}.json"
+    twin_path.write_text(json.dumps(twin, ensure_ascii=False), "utf-8")
+    # the index as the crawl that archived the twin leaves it: the twin's text hash known (a rebuilt index learns
+    # hashes only as it reads records, and re-extraction reads none without a capture)
+    archive = LocalArchive(f"file://{root}")
+    index = ArticleIndex.at(archive_state_dir(env["ARSHIF_ARCHIVE__STATE_DIR"], archive.url), "elbalad")
+    index.rebuild(archive)
+    index.record(twin, str(twin_path.relative_to(root)))
+    index.close()
+    done = arshif("reextract", "elbalad", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not list(root.glob(f"articles/**/{missing['id']}.json")), done.stdout + done.stderr[-1500:]
+    assert " 0 changed " in done.stdout, done.stdout

@@ -35,6 +35,11 @@ class PageVerdict:
         """None when ``record`` is the article asked for as ``requested_id``, else why not."""
         if record["id"] != requested_id:
             return NotArticle("not_requested")
+        return self.shared_text(record)
+
+    def shared_text(self, record: dict) -> NotArticle | None:
+        """``shared_text`` when another id had ``record``'s text first (this run or archived), else None (the
+        record's id now owns its text). Re-extraction asks this alone: it follows the id a page names."""
         sha, aid = record["content_sha256"], record["id"]
         owner = self._owners.get(sha)
         if owner is None and self._holder is not None and self._holder(sha, aid) is not None:

@@ -24,6 +24,7 @@ from crawler.archive.state.index import ArticleIndex, Content
 from crawler.archive.storage.keys import parse_article_key
 from crawler.archive.storage.store import Archived, InvalidRecord, ingest, store
 from crawler.extract.record import ArticleRecord
+from crawler.extract.verdict import PageVerdict
 from crawler.outcomes import Count, PageOutcome, RunResult
 from crawler.reextract.checkpoint import Checkpoint
 from crawler.reextract.warc_read import Capture, capture_order, read_captures, run_id_of, warc_files
@@ -94,6 +95,8 @@ class SiteReextraction:
         job = {"site": site, "since": since, "until": until, "extractor": extractor_fingerprint(site)}
         self.checkpoint = Checkpoint(Path(state_dir) / f"reextract-{site}.json", job)
         self._written: set[str] = set()    # article ids written by this run (their archived copy changed)
+        # the crawl's verdict on a text another id has (``shared_text``): what the crawl refused, this refuses
+        self._verdict = PageVerdict(index.other_holder)
         # while run() runs: the threads that read ahead (WARC files, archived records) and those that write (apart:
         # a read of an article being written waits for its write)
         self._reads: ThreadPoolExecutor | None = None
@@ -165,6 +168,12 @@ class SiteReextraction:
             if result[2] == known.digest:         # the same text and metadata (record.content_digest)
                 counts[PageOutcome.UNCHANGED] += 1
                 return
+        refused = self._verdict.shared_text(value)
+        if refused is not None:
+            counts[PageOutcome.NOT_ARTICLE] += 1
+            log.info("reextract %s: %s: %s, not archived (%s@%d)", self.site, capture.url, refused.reason,
+                     capture.file, capture.offset)
+            return
         current = pending.current if own and known is None else self._archived(aid)
         discovered_by = None          # known for the capture the archived record was made from, not another
         if current is None:
