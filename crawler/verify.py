@@ -29,8 +29,9 @@ from typing import Callable, Iterable, Iterator
 from crawler.extract.garbled import garbled
 from crawler.extract.record import problems as schema_problems
 from crawler.archive.storage.base import Archive
-from crawler.archive.storage.keys import (ARTICLES, DATASETS, KNOWN_PREFIXES, RUNS, VERSIONS, WARC, article_key,
-                                  parse_article_key, parse_dataset_key, parse_run_key, parse_version_key, top_prefix)
+from crawler.archive.storage.keys import (ARTICLE_KEY_SHAPE, ARTICLES, DATASETS, KNOWN_PREFIXES, RUN_KEY_SHAPE, RUNS,
+                                          VERSION_KEY_SHAPE, VERSIONS, WARC, article_key,
+                                          parse_article_key, parse_dataset_key, parse_run_key, parse_version_key, top_prefix)
 MAX_SCHEMA_MESSAGES = 3
 
 
@@ -140,7 +141,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
     ids_of_url: dict[str, set[str]] = defaultdict(set)
     latest_sha: dict[tuple[str, str, str], str] = {}
     for key, parts, data, info in fetch.parsed(v, by_prefix[ARTICLES], parse_article_key, "articles",
-                                               "articles/site=S/date=D/<id>.json"):
+                                               ARTICLE_KEY_SHAPE):
         where_id[parts["id"]].append(key)
         record = _check_object(v, key, data, info)
         if record is None:
@@ -173,7 +174,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
 
     # ---- past versions
     for key, match, data, info in fetch.parsed(v, by_prefix[VERSIONS], parse_version_key, "versions",
-                                               "versions/site=S/date=D/<id>/<sha256>.json"):
+                                               VERSION_KEY_SHAPE):
         record = _check_object(v, key, data, info)
         if record is None:
             continue
@@ -188,7 +189,7 @@ def verify_archive(archive: Archive, *, workers: int = 8) -> Verification:
     # ---- run manifests
     listed: set[str] = set()
     for key, _, data, _ in fetch.parsed(v, by_prefix[RUNS], parse_run_key, "runs",
-                                        "runs/site=S/date=D/<run id>.json"):
+                                        RUN_KEY_SHAPE):
         try:
             report = json.loads(data or b"")
             written = report["keys_written"]

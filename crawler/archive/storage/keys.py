@@ -36,6 +36,11 @@ _DATASET_KEY = re.compile(r"^datasets/articles/site=(?P<site>[a-z0-9_]+)/date=(?
                           r"(?P<name>[^/]+)$")
 _DATE = "/date="
 
+# each layout's shape as an operator reads it (``arshif verify`` names the one a misplaced key should have had)
+ARTICLE_KEY_SHAPE = "articles/site=S/date=D/<id>.json"
+VERSION_KEY_SHAPE = "versions/site=S/date=D/<id>/<sha256>.json"
+RUN_KEY_SHAPE = "runs/site=S/date=D/<run id>.json"
+
 
 def utc_date(iso: str | None, fallback: datetime) -> str:
     """``YYYY-MM-DD`` of ``iso`` in UTC, or of ``fallback`` when there is none or it has no UTC date a key can
