@@ -30,8 +30,8 @@ from crawler.extract.garbled import garbled
 from crawler.extract.record import problems as schema_problems
 from crawler.archive.storage.base import Archive
 from crawler.archive.storage.keys import (ARTICLE_KEY_SHAPE, ARTICLES, DATASETS, KNOWN_PREFIXES, RUN_KEY_SHAPE, RUNS,
-                                          VERSION_KEY_SHAPE, VERSIONS, WARC, article_key,
-                                          parse_article_key, parse_dataset_key, parse_run_key, parse_version_key, top_prefix)
+                                          VERSION_KEY_SHAPE, VERSIONS, WARC, article_key, parse_article_key,
+                                          parse_dataset_key, parse_run_key, parse_version_key, top_prefix)
 MAX_SCHEMA_MESSAGES = 3
 
 
