@@ -32,7 +32,7 @@ def counter(crawler):
     """``count(name, n=1)`` in ``crawler``'s stats collector, for the parts a component builds before Scrapy has
     made the collector (the spider's discovery and candidates: the spider is made first)."""
     def count_in_stats(name: "PageOutcome | Count", n: int = 1) -> None:
-        crawler.stats.inc_value(STATS_PREFIX + name, n)
+        count(crawler.stats, name, n)          # the collector as it is when counting: made after the spider
     return count_in_stats
 
 
