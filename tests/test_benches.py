@@ -29,9 +29,12 @@ def test_suite_under_load_kills_what_its_load_suite_left_running(tmp_path):
     from bench.suite_under_load import kill_leftovers
 
     clone = tmp_path / "load"
-    stray = subprocess.Popen([sys.executable, "-c", "import threading; threading.Event().wait(600)", str(clone)],
-                             start_new_session=True)
+    stray = subprocess.Popen([sys.executable, "-c", "print('up', flush=True); import threading; "
+                              "threading.Event().wait(600)", str(clone)],
+                             start_new_session=True, stdout=subprocess.PIPE, text=True)
     try:
+        # running: Popen returns once exec began, when /proc/<pid>/cmdline may still read empty (seen under load)
+        assert stray.stdout.readline() == "up\n"
         assert kill_leftovers(clone) == [f"{stray.pid} {sys.executable}"]
         assert stray.wait(timeout=30) == -signal.SIGKILL
         assert kill_leftovers(clone) == []
