@@ -27,6 +27,8 @@ _QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "trafilatura", "htmldate
 # Scrapy and its reactor: ``logging.scrapy_level``
 _SCRAPY = ("scrapy", "twisted", "py.warnings")
 _RETRY = "scrapy.downloadermiddlewares.retry"
+# APScheduler's line for a tick skipped by a job still running (apscheduler.schedulers.base, max_instances)
+_SKIPPED_TICK = 'Execution of job "%s" skipped: maximum number of running instances reached'
 
 
 class ScrapyLevelFilter(logging.Filter):
@@ -52,9 +54,12 @@ class ScrapyLevelFilter(logging.Filter):
 class SchedulerTimesFilter(logging.Filter):
     """APScheduler names a job in its lines by ``str(job)``, whose next run time is in the schedule's time zone
     (``… next run at: 2026-12-07 16:12:18 EET``), and passes run times as they are: in its records, every such
-    time is UTC and written like every other time in our lines."""
+    time is UTC and written like every other time in our lines. Its line for every tick a running job skips is
+    dropped: ``jobs.service.overruns`` says an overrun once when it begins and once when it ends."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("apscheduler") and str(record.msg).startswith(_SKIPPED_TICK):
+            return False
         if record.name.startswith("apscheduler") and isinstance(record.args, tuple):
             record.args = tuple(_in_utc(arg) for arg in record.args)
         return True

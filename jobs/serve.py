@@ -33,6 +33,7 @@ from crawler.logs import setup_logging
 from jobs.options import settings_from
 from jobs.service.history import SiteHistory, started
 from jobs.service.metrics import ServiceMetrics
+from jobs.service.overruns import Overruns
 from jobs.service.runner import CrawlRunner
 from jobs.service.schedule import catch_up_due, describe, next_run_after, trigger
 
@@ -84,6 +85,7 @@ class Service:
         self.metrics.write_textfile()
         scheduler = BackgroundScheduler(timezone=timezone.utc,
                                         executors={"default": ThreadPoolExecutor(max_workers=2 * len(self.sites))})
+        scheduler.add_listener(Overruns(), Overruns.MASK)
         for site in self.sites:
             self._add_job(scheduler, site)
             self._add_watch(scheduler, site)

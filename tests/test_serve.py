@@ -319,6 +319,25 @@ def test_service_runs_each_site_on_schedule_without_overlap_and_stops_on_sigterm
     assert "stopped" in err.splitlines()[-1]
 
 
+def test_a_run_that_overruns_its_schedule_is_said_once_not_at_every_skipped_tick(fake):
+    """APScheduler skips a tick while the job's run is on and logs a warning at each one; the service says an
+    overrun once when its first tick is skipped and once when the run ends, with the ticks it skipped."""
+    fake.set(elbalad="slow 4")
+    proc = start_service(fake, ARSHIF_SITES__ELBALAD__EVERY="1s", ARSHIF_SITES__RT_ARABIC__ENABLED="false",
+                         ARSHIF_SERVICE__GRACE=GRACE)
+    try:
+        wait_for(lambda: len(spans(fake.events(), "elbalad")) >= 2, 120, "a second run")
+    finally:
+        code, err = stop(proc, timeout=STOP_WAIT)
+    assert code == 0, err
+    assert "maximum number of running instances" not in err
+    began = [line for line in err.splitlines() if "elbalad: the run is still on at its next scheduled time" in line]
+    ended = [line for line in err.splitlines() if "elbalad: the run that overran its schedule ended" in line]
+    assert ended and len(began) in (len(ended), len(ended) + 1), err       # the last run may still be on
+    assert all(" WARNING " in line for line in began) and all(" INFO " in line for line in ended)
+    assert all(int(line.split("ended; ")[1].split()[0]) >= 1 for line in ended)
+
+
 def test_shutdown_stops_crawls_that_outlast_the_grace_period(fake):
     fake.set(elbalad="hang")
     proc = start_service(fake, ARSHIF_SITES__ELBALAD__EVERY="1h", ARSHIF_SITES__RT_ARABIC__ENABLED="false",
