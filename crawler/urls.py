@@ -30,17 +30,25 @@ def _port(parts) -> int | None:
         return None
 
 
+@lru_cache(maxsize=64)   # asked for every URL a run sees (twice a page), of the run's one or two sites
+def _site_hosts(base_url: str, site: SiteSpec | None) -> tuple[frozenset[str], int | None]:
+    """The hosts (without ``www.``) of the site served at ``base_url``, and the base URL's port."""
+    base = urlsplit(base_url)
+    hosts = {_bare_host(base.hostname)}
+    if site is not None:
+        hosts |= {_bare_host(urlsplit(site.default_base_url).hostname), *map(_bare_host, site.host_aliases)}
+    return frozenset(hosts), _port(base)
+
+
 def same_site(url: str, base_url: str, site: SiteSpec | None = None) -> bool:
     """Is ``url`` on the site served at ``base_url``? Any scheme; ``www.`` or not; the site's default host
     and aliases too; the port must be the base URL's when both name one (the replica serves two sites on
     one host)."""
-    parts, base = urlsplit(url), urlsplit(base_url)
-    hosts = {_bare_host(base.hostname)}
-    if site is not None:
-        hosts |= {_bare_host(urlsplit(site.default_base_url).hostname), *map(_bare_host, site.host_aliases)}
+    parts = urlsplit(url)
+    hosts, base_port = _site_hosts(base_url, site)
     if _bare_host(parts.hostname) not in hosts:
         return False
-    port, base_port = _port(parts), _port(base)
+    port = _port(parts)
     return port is None or base_port is None or port == base_port
 
 
@@ -58,7 +66,7 @@ def canonicalize(url: str, base_url: str, site: SiteSpec | None = None) -> str:
     if same_site(cleaned, base_url, site):
         base = urlsplit(base_url)
         parts = parts._replace(scheme=base.scheme, netloc=base.netloc.lower())
-        rel = article_path(urlunsplit(parts), base_url)
+        rel = _relative_path(parts.path, base_url)
         if site is not None and site.is_article_path(rel):
             prefix = parts.path[: len(parts.path) - len(rel)]
             path = site.canonical_path(rel) if site.canonical_path else rel
@@ -68,8 +76,11 @@ def canonicalize(url: str, base_url: str, site: SiteSpec | None = None) -> str:
 
 def article_path(url: str, base_url: str) -> str:
     """The path of ``url`` relative to the site's base URL (base URLs may carry a path prefix)."""
+    return _relative_path(urlsplit(url).path, base_url)
+
+
+def _relative_path(path: str, base_url: str) -> str:
     base_path = urlsplit(base_url).path.rstrip("/")
-    path = urlsplit(url).path
     return path[len(base_path):] if base_path and path.startswith(base_path) else path
 
 
