@@ -1,8 +1,13 @@
 """Line rules of crawler/extract/cleaning.py: every kind of noise in the catalogue of sites.md goes, the article stays."""
+import re
+from pathlib import Path
+
 import pytest
 
-from crawler.extract.cleaning import RULES, clean, clean_lines, normalize_line
+from crawler.extract import cleaning
+from crawler.extract.cleaning import RULES, Rules, clean, clean_lines, normalize_line, whole_lines
 from crawler.sites import get_site
+from crawler.sites.rules import any_of
 
 RT = RULES.extend(get_site("rt_arabic").extraction.rules)
 ELBALAD = RULES.extend(get_site("elbalad").extraction.rules)
@@ -281,3 +286,32 @@ def test_box_linking_a_story_of_the_same_subject_right_after_the_lead():
             "وقال تجار إن الطلب من مصانع الغزل تراجع بدوره، فيما ينتظر المزارعون تحسن الأسعار قبل البيع.",
             "ويتوقع متعاملون أن تستقر الأسعار مع بداية الموسم الجديد وعودة التصدير إلى معدلاته المعتادة."]
     assert clean_lines([lead, *box, *rest], RULES, title=title) == [lead, *rest]
+
+
+# --- a rule group tested as one pattern (Rules.matches) --------------------------------------------------
+
+def _lines_of_fixtures() -> list[str]:
+    folder = Path(__file__).parent / "fixtures"
+    lines = [cleaning.normalize_line(line) for path in sorted((folder / "dumps").glob("*.txt"))
+             for line in path.read_text("utf-8").splitlines()]
+    return [line for line in lines if line] + ["شارك الخبر", "المصدر: RT", "اقرأ أيضا", "- عاجل -", "EN", ""]
+
+
+def test_a_rule_group_matches_as_one_pattern_where_one_of_its_patterns_does():
+    from crawler.sites import SITES
+
+    lines = _lines_of_fixtures()
+    for rules in [cleaning.RULES, *(cleaning.RULES.extend(s.extraction.rules) for s in SITES.values())]:
+        for group in ("drop", "end", "boxes", "roles", "widgets", "header", "ticker"):
+            patterns = getattr(rules, group)
+            for line in lines:
+                assert rules.matches(group, line) == any(p.match(line) for p in patterns), (group, line)
+
+
+def test_patterns_that_cannot_be_joined_are_tried_one_by_one():
+    backreference = whole_lines(r"(\w+) \1", r"كلمة")          # «قال قال»: the same word twice
+    assert any_of(backreference) is None
+    rules = Rules(drop=backreference, end=(re.compile("a"), re.compile("b", re.IGNORECASE)))
+    assert rules.matches("drop", "قال قال") and not rules.matches("drop", "قال قالت")
+    assert rules.matches("end", "B") and not rules.matches("end", "A")
+    assert not rules.matches("header", "anything")          # an empty group matches nothing

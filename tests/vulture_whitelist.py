@@ -46,3 +46,6 @@ _.clear_faults
 # the typed article record (crawler/extract/record.py): fields read through dataclasses.fields() (the stored form,
 # the generated schemas, the cheap check)
 _.schema_version, _.modified_at, _.extractor, _.removed_how
+
+# the line rules' groups (crawler/sites/rules.py) that cleaning.py asks by name: Rules.matches("roles", line)
+_.roles, _.ticker

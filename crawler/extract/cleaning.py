@@ -250,10 +250,6 @@ def _is_headline(line: str) -> bool:
     return len(line.split()) < PARAGRAPH_MIN_WORDS and not _STATEMENT_END.search(line)
 
 
-def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
-    return any(p.match(line) for p in patterns)
-
-
 def _match(patterns: tuple[re.Pattern[str], ...], line: str) -> re.Match[str] | None:
     return next((m for p in patterns if (m := p.match(line))), None)
 
@@ -264,7 +260,7 @@ def is_noise(line: str, rules: Rules = RULES) -> bool:
 
 
 def _is_noise(line: str, rules: Rules) -> bool:
-    return _matches(rules.drop, line) or _matches(rules.header, line) or _matches(rules.ticker, line)
+    return rules.matches("drop", line) or rules.matches("header", line) or rules.matches("ticker", line)
 
 
 def _is_name(line: str) -> bool:
@@ -276,8 +272,8 @@ def _masthead_spans(lines: list[str], rules: Rules) -> list[tuple[int, int]]:
     """(start, end) of each role line, with the name line after it."""
     spans = []
     for i, line in enumerate(lines):
-        if _matches(rules.roles, line):
-            named = i + 1 < len(lines) and _is_name(lines[i + 1]) and not _matches(rules.roles, lines[i + 1])
+        if rules.matches("roles", line):
+            named = i + 1 < len(lines) and _is_name(lines[i + 1]) and not rules.matches("roles", lines[i + 1])
             spans.append((i, i + 2 if named else i + 1))
     return spans
 
@@ -298,7 +294,7 @@ def _drop_widgets(lines: list[str], rules: Rules) -> tuple[list[str], int]:
         return lines, 0
     drop = set()
     for i, line in enumerate(lines):
-        if _matches(rules.widgets, line):
+        if rules.matches("widgets", line):
             drop.add(i)
             for j in (i - 1, i + 1):     # the widget's headlines, questions included
                 if 0 <= j < len(lines) and len(lines[j].split()) < PARAGRAPH_MIN_WORDS:
@@ -311,7 +307,7 @@ def _dump_start(lines: list[str], rules: Rules) -> int | None:
     sentence with a full stop that another such sentence follows — so that headline-shaped chrome above it (a
     ticker, labels, the title even when long, captions, the author) goes. Failing that, the first full sentence (an article of
     a few words); None when there is none."""
-    text = [i for i, line in enumerate(lines) if not _matches(rules.end, line) and not _matches(rules.boxes, line)]
+    text = [i for i, line in enumerate(lines) if not rules.matches("end", line) and not rules.matches("boxes", line)]
     for n, i in enumerate(text):
         line = lines[i]
         if _HEADLINE_BREAK.search(line) and not _STATEMENT_END.search(line):
@@ -330,7 +326,7 @@ def _box_end(lines: list[str], rules: Rules) -> tuple[int, bool]:
         return 1, True
     end = 1
     while (end < len(lines) and end <= BOX_HEADLINES and _is_headline(lines[end])
-           and not _matches(rules.end, lines[end]) and not _matches(rules.boxes, lines[end])):
+           and not rules.matches("end", lines[end]) and not rules.matches("boxes", lines[end])):
         end += 1
     return end, end > 1
 
@@ -341,7 +337,7 @@ def _other_story(title: str, kept: list[str], box: list[str], following: list[st
     than our own title (a box linking a story of the same subject is followed by more of ours)."""
     paragraphs = []
     for line in following:
-        if _matches(rules.end, line) or _matches(rules.boxes, line) or len(paragraphs) == FOLLOW_PARAGRAPHS:
+        if rules.matches("end", line) or rules.matches("boxes", line) or len(paragraphs) == FOLLOW_PARAGRAPHS:
             break
         if is_paragraph(line):
             paragraphs.append(line)
@@ -421,11 +417,11 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
     tickers: list[int] = []
     text: list[str] = []
     for line in lines:
-        if _matches(rules.header, line):
+        if rules.matches("header", line):
             headers.append(len(text))
-        elif _matches(rules.ticker, line):
+        elif rules.matches("ticker", line):
             tickers.append(len(text))
-        elif not (line in bylines or _matches(rules.drop, line) or is_date_line(line)):
+        elif not (line in bylines or rules.matches("drop", line) or is_date_line(line)):
             text.append(line)
     lines = text
     titles = {normalize_line(title)} if title else set()
@@ -452,13 +448,13 @@ def clean(lines: list[str], rules: Rules = RULES, *, title: str | None = None,
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _matches(rules.end, line):
+        if rules.matches("end", line):
             if kept:
                 _note_cut(notes, lines[i + 1:])
                 break
             i += 1
             continue
-        if _matches(rules.boxes, line):
+        if rules.matches("boxes", line):
             size, headline = _box_end(lines[i:], rules)
             end = i + size
             if not headline:

@@ -174,7 +174,7 @@ def _html_lines(html: str, url: str, spec: SiteSpec, hits: dict[str, bool] | Non
         hits.update(found)
     if not meta.title:
         return NotArticle("no_title")
-    rules = _rules(spec)
+    rules = _rules(spec.extraction.rules)
     meta.authors = [a for a in meta.authors if not cleaning.is_noise(a, rules)]   # agency bylines are no authors
     cleaned = cleaning.clean(_with_lead(document.text.splitlines(), lead), rules, title=meta.title,
                              authors=meta.authors)
@@ -196,8 +196,10 @@ def _with_lead(lines: list[str], lead: str | None) -> list[str]:
     return [lead, *lines]
 
 
-def _rules(spec: SiteSpec) -> cleaning.Rules:
-    return cleaning.RULES.extend(spec.extraction.rules)
+@lru_cache(maxsize=16)
+def _rules(site_rules: cleaning.Rules) -> cleaning.Rules:
+    """The shared line rules and the site's, built once a site (each group's patterns joined in one)."""
+    return cleaning.RULES.extend(site_rules)
 
 
 def extract(
@@ -235,7 +237,7 @@ def extract(
             return result
         cleaned, meta = result
     else:
-        cleaned = cleaning.clean(text.splitlines(), _rules(spec), page_dump=True)
+        cleaned = cleaning.clean(text.splitlines(), _rules(spec.extraction.rules), page_dump=True)
         meta = PageMetadata()
     article = "\n".join(cleaned.lines)
     word_count = len(article.split())
