@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from cssselect import ExpressionError
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
 
 from crawler.extract.cleaning import is_date_line
-from crawler.sites import Extraction, Selector
+from crawler.sites import Extraction, Selector, xpath
 
 
 def _json_ld_extractor() -> type:
@@ -95,8 +96,14 @@ def _unique(values: Iterable[str | None]) -> list[str]:
 
 
 @lru_cache(maxsize=256)
-def _css(selector: str) -> CSSSelector:
-    return CSSSelector(selector)
+def _css(selector: str) -> XPath:
+    """``selector`` compiled as ``crawler.sites.xpath`` writes it (a class test as a step predicate of its own:
+    libxml2 skips its string tests on every element without a class); what only lxml's own translator reads
+    (``:contains()``) as lxml's ``CSSSelector``."""
+    try:
+        return XPath(xpath(selector))
+    except ExpressionError:
+        return CSSSelector(selector)
 
 
 def _select(tree, selectors: tuple[Selector, ...], accept=bool) -> list[str]:
