@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from crawler.archive.storage.local import LocalArchive
 from crawler.config import load_settings
 from crawler.extract.record import encode
 from crawler.stories import LinkParams, list_stories, load_story_ids, pending, rebuild, update
+from crawler.stories.features import article_terms
+from crawler.stories.handoff import Handoff
 from crawler.stories.link import Link, stories
 from crawler.stories.normalize import normalize, terms
 from jobs.cli import main as cli
@@ -159,6 +162,31 @@ def _snapshot(root) -> dict[str, object]:
     return out
 
 
+def _features(root) -> dict[str, bytes]:
+    """Every features file of the stories state, its bytes."""
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted((root / "stories").rglob("*.json.gz"))}
+
+
+def _rebuilt(tmp_path, archive) -> Path:
+    """The root of a copy of ``archive``'s articles whose stories were rebuilt from them alone."""
+    full = LocalArchive(f"file://{tmp_path}/rebuilt")
+    for key in archive.list("articles/"):
+        full.put(key, archive.get(key), content_type="application/json")
+    rebuild(full, PARAMS)
+    return full.root
+
+
+class CountingArchive(LocalArchive):
+    """A local archive that counts the reads of articles (``articles/`` keys) made through it."""
+
+    article_reads = 0
+
+    def get(self, key: str) -> bytes | None:
+        if key.startswith("articles/"):
+            self.article_reads += 1
+        return super().get(key)
+
+
 def test_incremental_update_equals_rebuild(tmp_path):
     inc = LocalArchive(f"file://{tmp_path}/inc")
     full = LocalArchive(f"file://{tmp_path}/full")
@@ -219,12 +247,15 @@ def test_stories_command_lists_one_line_per_story(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
-    """``arshif crawl`` of the replica: the hook links the extracted articles; the gold pairs hold."""
+    """``arshif crawl`` of the replica: the hook links the extracted articles, with the features its extraction
+    workers computed (none read back from the archive), as a rebuild from the archive does; the gold pairs
+    hold."""
     with ReplicaServer(port=0) as replica:
-        env = crawl_env(replica, tmp_path, after_run=True)
+        env = crawl_env(replica, tmp_path, after_run=True, ARSHIF_LOGGING__LEVEL="INFO")
         result = arshif("crawl", env=env)
         assert result.returncode == 0, result.stderr[-3000:]
-        assert "stories: " in result.stderr
+        linked = re.search(r"stories: (\d+) articles linked \((\d+) read from the archive", result.stderr)
+        assert linked, result.stderr[-3000:]
         by_url = {replica.base_urls[site] + a.url_path: (site, a) for site in SITES
                   for a in replica.articles(site)}
     archive = LocalArchive(f"file://{tmp_path}/archive")
@@ -232,6 +263,9 @@ def test_a_crawl_links_the_stories_of_what_it_archived(tmp_path):
     for key in archive.list("articles/"):
         record = json.loads(archive.get(key))
         articles[record["id"]] = by_url[record["canonical_url"]]
+    assert (int(linked[1]), int(linked[2])) == (len(articles), 0)
+    rebuilt = _rebuilt(tmp_path, archive)
+    assert _snapshot(archive.root) == _snapshot(rebuilt) and _features(archive.root) == _features(rebuilt)
     ids = load_story_ids(archive)
     assert set(ids) == set(articles)
     crawled = score(ids, articles, NOW)        # article ids and gold pairs do not depend on the replica's clock
@@ -301,6 +335,41 @@ def test_the_hook_links_waits_its_turn_and_never_fails_the_crawl(tmp_path, caplo
     caplog.clear()
     assert link_stories(archive, settings, [report]) is None
     assert "stories state unreadable" in caplog.text and "--rebuild" in caplog.text
+
+
+def test_the_features_handed_by_the_crawl_are_not_read_again(tmp_path):
+    """The features the extraction workers computed reach the linker through the hand-off (as the crawl's
+    pipelines give them): the linker reads none of those articles from the archive, reads those it was not
+    handed (a record written otherwise than extracted, a key written twice), and links exactly as a rebuild
+    from the archive does."""
+    from crawler.run.after_run import link_stories
+    from crawler.run.report import RunReport, new_run_id
+
+    url = f"file://{tmp_path}/archive"
+    archive = CountingArchive(url)
+    archive_replica(archive, NOW)
+    keys = sorted(archive.list("articles/"))
+    handoff = Handoff()
+    for n, key in enumerate(keys):                 # what the extraction and archive pipelines do, page by page
+        record = json.loads(archive.get(key))
+        handoff.extracted(record["id"], record["title"], record["content_sha256"],
+                          article_terms(record["title"], record["text"]))
+        if n == 0:                                 # the record written is not the one the terms are of
+            record = {**record, "title": record["title"] + " (محدث)"}
+        handoff.archived(key, record, handoff.take(record["id"]))
+        if n == 1:                                 # written twice in one crawl: which came last is the archive's
+            handoff.archived(key, record, (record["title"], record["content_sha256"], []))
+    assert len(handoff.features) == len(keys) - 2
+    settings = load_settings(environ={}, overrides={"archive": {"url": url, "state_dir": str(tmp_path / "state")}})
+    report = RunReport(new_run_id("elbalad"), "elbalad", url)
+    report.keys_written = keys
+    archive.article_reads = 0
+    result = link_stories(archive, settings, [report], handoff)
+    assert archive.article_reads == result.read == 2
+    assert result.articles == len(keys)
+    rebuilt = _rebuilt(tmp_path, archive)
+    assert _snapshot(archive.root) == _snapshot(rebuilt)
+    assert _features(archive.root) == _features(rebuilt)
 
 
 def test_the_stories_listing_keeps_its_columns(tmp_path, capsys):

@@ -5,7 +5,9 @@ article are fetched again on a backoff, and those known to stand in for it (a ch
 text...) are counted ``rejected``; for
 articles, which of the site's own selectors matched is counted in the run report (the selector hit rate), a
 page whose canonical link names another article is counted ``mismatched`` (it is archived under the URL
-fetched), and the cleaning notes (``extractor.notes``) are logged and counted in the run report's errors."""
+fetched), and the cleaning notes (``extractor.notes``) are logged and counted in the run report's errors. With
+story linking on (the run's ``stories``: a ``crawler.stories.handoff.Handoff``), the workers also compute each
+article's story terms, given to the run's hand-off for the archive pipeline to pass on once it is written."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,7 +19,7 @@ from crawler.items import FetchAgain, PageItem
 from crawler.outcomes import Count, NotArticle, PageOutcome
 from crawler.extract.record import ArticleRecord
 from crawler.components import RunComponent, config_from, count, run_from
-from crawler.extract.selector_hits import extract_page
+from crawler.extract.selector_hits import extract_for_crawl
 from crawler.extract.verdict import PageVerdict
 from crawler.urls import article_id
 
@@ -39,10 +41,10 @@ class ExtractPipeline(RunComponent):
 
     async def process_item(self, item: PageItem) -> ArticleRecord:
         run = self.run
-        job = partial(extract_page, item.body, item.url, run.site, base_url=self.config.base_url, encoding=item.encoding,
-                      fetched_at=item.fetched_at)
+        job = partial(extract_for_crawl, item.body, item.url, run.site, base_url=self.config.base_url,
+                      encoding=item.encoding, fetched_at=item.fetched_at, story_terms=run.stories is not None)
         try:
-            result, hits, findings = await run.extract_pool.run(job)
+            result, hits, findings, terms = await run.extract_pool.run(job)
         except Exception as exc:  # an error or a dead worker is this page's failure, not the run's
             count(self.stats, PageOutcome.FAILED)
             run.report.error(f"extraction error: {type(exc).__name__}", item.url)
@@ -77,6 +79,8 @@ class ExtractPipeline(RunComponent):
                 run.report.error(f"cleaning: {note}")
             run.log.warning("cleaning notes on %s: %s", item.url, ", ".join(f"{k} {v}" for k, v in notes.items()),
                             extra={"url": item.url})
+        if terms is not None:
+            run.stories.extracted(result["id"], result["title"], result["content_sha256"], terms)
         seen = run.index.first_seen(result["id"]) or run.index.first_seen(requested)
         return ArticleRecord.complete(result, fetched_at=item.fetched_at, run_id=run.report.run_id, warc=item.warc,
                                       first_seen_at=datetime.fromisoformat(seen) if seen else None,

@@ -29,8 +29,10 @@ stories_log = logging.getLogger("arshif.stories")
 STORIES_LOCK = "stories"          # local lock and archive lease name: one update of the stories at a time
 
 
-def link_stories(archive, settings, reports):
-    """Link the articles the finished runs wrote (and any recent one not linked yet); the
+def link_stories(archive, settings, reports, handoff=None):
+    """Link the articles the finished runs wrote (and any recent one not linked yet), taking the features of
+    those the extraction workers computed from ``handoff`` (``crawler.stories.handoff.Handoff``: never read back
+    from the archive); the
     :class:`crawler.stories.UpdateResult` (its ``changed_days``: the archive dates whose story ids changed),
     or None when it could not be done. Nothing to link: nothing written, not even the lock. Never fails the
     crawl: a busy lock or an archive problem is one warning, and the next run catches up."""
@@ -47,7 +49,8 @@ def link_stories(archive, settings, reports):
         with ExitStack() as stack:
             hold_site(stack, settings, archive, STORIES_LOCK, outage_ok=False)
             stories_log.info("stories: linking %d articles", len(todo))       # a sign of life: it can take a while
-            result = update(archive, LinkParams.from_settings(settings), todo)
+            result = update(archive, LinkParams.from_settings(settings), todo,
+                            handed=handoff.features if handoff is not None else None)
     except (LockBusy, LeaseHeld):
         stories_log.warning("stories: another update is running; these articles are linked by the next run")
         return None
@@ -58,9 +61,10 @@ def link_stories(archive, settings, reports):
         stories_log.error("stories: not updated: stories state unreadable (%s: %s); run `arshif stories --rebuild`",
                           type(exc).__name__, exc)
         return None
-    stories_log.info("stories: %d articles read, %d links recomputed, %d days with new story ids",
-                     result.articles, result.links, len(result.changed_days),
-                     extra={"counts": {"articles": result.articles, "links": result.links,
+    stories_log.info("stories: %d articles linked (%d read from the archive, the others handed from the "
+                     "extraction), %d links recomputed, %d days with new story ids", result.articles, result.read,
+                     result.links, len(result.changed_days),
+                     extra={"counts": {"articles": result.articles, "read": result.read, "links": result.links,
                                        "days": len(result.changed_days)}})
     return result
 

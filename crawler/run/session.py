@@ -28,6 +28,7 @@ from crawler.run.lock import LockBusy, hold_site
 from crawler.run.scrapy_settings import scrapy_settings
 from crawler.run.site_run import open_run
 from crawler.run.uploads import open_uploader
+from crawler.stories.handoff import Handoff
 
 log = logging.getLogger("arshif.crawl")
 
@@ -54,14 +55,15 @@ def run_crawl(settings, sites: list[str], refetch: dict[str, list[str]] | None =
             return busy, []
         uploader, flushed = ready_archive(stack, settings, archive)
         pool, process = start_crawl_process(stack, settings)
-        runs = [open_site_run(stack, settings, archive, uploader, pool, site, kind, started, run_id, deadline)
-                for site in locked]
+        handoff = Handoff() if settings.stories.enabled else None     # the story features the workers computed
+        runs = [open_site_run(stack, settings, archive, uploader, pool, site, kind, started, run_id, deadline,
+                              handoff) for site in locked]
         for run in runs:
             settle_dead(archive, run)
         crawl(process, settings, runs, refetch)
     stop_fork_server()                                        # the workers are gone: free what it holds
     reports = [run.report for run in runs]
-    linked = link_stories(archive, settings, reports)         # story linking of what these runs archived
+    linked = link_stories(archive, settings, reports, handoff)  # story linking of what these runs archived
     compact_after_run(archive, settings, reports, flushed.keys,      # every write is done: the uploader closed
                       story_days=linked.changed_days if linked else ())
     archive.close()
@@ -115,10 +117,10 @@ def start_crawl_process(stack: ExitStack, settings) -> tuple[ExtractWorkers, Run
 
 
 def open_site_run(stack: ExitStack, settings, archive, uploader, pool, site: str, kind: RunKind, started,
-                  run_id: str | None, deadline):
-    """The run of ``site`` (its index closed with ``stack``)."""
+                  run_id: str | None, deadline, stories: Handoff | None = None):
+    """The run of ``site`` (its index closed with ``stack``), handing its story features to ``stories``."""
     run = open_run(settings, site, archive, uploader, pool, kind=kind, started=started, run_id=run_id,
-                   deadline=deadline)
+                   deadline=deadline, stories=stories)
     stack.callback(run.index.close)
     return run
 

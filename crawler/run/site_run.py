@@ -29,15 +29,17 @@ from crawler.logctx import site_logger
 from crawler.outcomes import Count, PageOutcome, RunKind
 from crawler.run.report import RunReport, new_run_id, run_started
 from crawler.sites import SiteSpec
+from crawler.stories.handoff import Handoff
 
 log = logging.getLogger("arshif.run")
 
 
 def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
              kind: RunKind = RunKind.CRAWL, *, started: datetime | None = None, run_id: str | None = None,
-             deadline: datetime | None = None) -> "SiteRun":
+             deadline: datetime | None = None, stories: Handoff | None = None) -> "SiteRun":
     """A new run of ``site_key``: its index ready (rebuilt from the archive when missing), the WARC files a
-    killed run left archived, its WARC writer open.
+    killed run left archived, its WARC writer open; ``stories``: where it hands the story features of what it
+    archives to the linking after the crawl (None: linking off).
 
     The run starts at ``started`` (default now) or, given ``run_id`` (``arshif serve`` names the run of the
     crawl process it starts, to read that very report), at the start that id names; it must end by
@@ -55,7 +57,7 @@ def open_run(settings, site_key: str, archive: Archive, uploader: Uploader, extr
     state_dir = archive_state_dir(settings.archive.state_dir, archive.url)
     run = SiteRun(site_key, archive, uploader, extract_pool, report, run_log,
                   _open_index(state_dir, spec, archive, run_log, config.site.lookback_days), state_dir=state_dir,
-                  deadline=deadline or started + timedelta(seconds=config.site.time_limit))
+                  deadline=deadline or started + timedelta(seconds=config.site.time_limit), stories=stories)
     _check_index(run, spec)
     warc_dir = state_dir / "warc" / site_key
     _recover_warc(run, warc_dir)
@@ -114,7 +116,9 @@ def _recover_warc(run: "SiteRun", folder: Path) -> None:
 class SiteRun:
     """One site's run (built by :func:`open_run`): its resources, which the crawl's components use and nobody
     replaces — ``site`` (the site's key), ``archive``, ``uploader``, ``index`` (the archive index), ``warc`` (the
-    WARC writer), ``extract_pool``, ``log``, ``state_dir`` (the archive's state folder), ``deadline`` — and the run
+    WARC writer), ``extract_pool``, ``log``, ``state_dir`` (the archive's state folder), ``deadline``, ``stories``
+    (the story features of what it archives, for the linking after the crawl: ``crawler.stories.handoff``; None
+    when linking is off) — and the run
     ``report``, the document this run leaves: components add its errors, keys written, sources, selector hits and
     lags; its counts are the crawl's stats (``crawler.components.count``; the run counts through its report only
     what it counts itself: articles gone from the archive, before the crawl, and its tracked writes, off the
@@ -130,7 +134,7 @@ class SiteRun:
     def __init__(self, site: str, archive: Archive, uploader: Uploader, extract_pool: ExtractWorkers,
                  report: RunReport, log: logging.LoggerAdapter | logging.Logger, index: ArticleIndex,
                  warc: RollingWarcWriter | None = None, *, state_dir: Path | None = None,
-                 deadline: datetime | None = None):
+                 deadline: datetime | None = None, stories: Handoff | None = None):
         self.site = site
         self.archive = archive
         self.uploader = uploader
@@ -141,6 +145,7 @@ class SiteRun:
         self.warc = warc
         self.state_dir = state_dir
         self.deadline = deadline            # the run is closed (closespider_timeout) at this instant
+        self.stories = stories
         self._lock = threading.Lock()
         self._futures: list[Future] = []
         self.write_failures: list[str] = []

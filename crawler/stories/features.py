@@ -1,9 +1,10 @@
 """What story linking keeps of an article: its content terms (with counts).
 
-Computed once per article version from the archived record and stored under ``stories/features/``, so
-linking never reads article text again. ``VERSION`` names the way terms are made (``crawler.stories.normalize``):
-features of another version are made again from the article (``crawler.stories.state``), never compared with
-these.
+Computed once per article version and stored under ``stories/features/``, so linking never reads article text
+again: during a crawl by the extraction workers, from the text they extracted (:func:`article_terms`, handed to
+the linker by ``crawler.stories.handoff``), else from the archived record (:func:`features_of`). ``VERSION``
+names the way terms are made (``crawler.stories.normalize``): features of another version are made again from
+the article (``crawler.stories.state``), never compared with these.
 """
 from __future__ import annotations
 
@@ -57,12 +58,25 @@ def _when(record: dict) -> float:
     return when.timestamp()
 
 
-def features_of(record: dict, day: str) -> Features:
-    """The features of an archived article record stored under date ``day``."""
-    title, text = normalize(record.get("title") or ""), normalize(record.get("text") or "")
+def article_terms(title: str, text: str) -> list[tuple[str, int]]:
+    """The content terms of an article's ``title`` and ``text`` with their counts, sorted: each term of the
+    text once an occurrence, of the title ``TITLE_WEIGHT`` times, each anchor (a day, a figure) once more.
+    The costly part of an article's features, so the crawl's extraction workers compute it."""
+    title, text = normalize(title), normalize(text)
     counts = Counter(terms_of(text))
     for term in terms_of(title):
         counts[term] += TITLE_WEIGHT
     counts.update(set(anchors_of(f"{title} {text}")))
+    return sorted(counts.items())
+
+
+def features_from(record: dict, day: str, terms: list[tuple[str, int]]) -> Features:
+    """The features of the article record ``record`` stored under date ``day``, whose title and text have the
+    ``terms`` (:func:`article_terms`)."""
     return Features(record["id"], record["site"], day, _when(record), record.get("title") or "",
-                    record["content_sha256"], _terms(sorted(counts.items())))
+                    record["content_sha256"], _terms(terms))
+
+
+def features_of(record: dict, day: str) -> Features:
+    """The features of an archived article record stored under date ``day``."""
+    return features_from(record, day, article_terms(record.get("title") or "", record.get("text") or ""))

@@ -8,7 +8,8 @@
     stories/ids/date=<D>.json           article id → story_id for every article of date D
 
 An update reads only the articles a run wrote (plus any article of the recent days that has no features
-yet, e.g. flushed later from the outbox), then recomputes the links of the days a change can reach (a link
+yet, e.g. flushed later from the outbox) — and not even those the crawl's extraction workers made the features
+of (``handed``: ``crawler.stories.handoff``) —, then recomputes the links of the days a change can reach (a link
 depends on its two articles, their candidates within the window and the document frequencies of the days
 around them: never on the order articles arrived in), so an update gives exactly what ``rebuild`` gives.
 """
@@ -19,7 +20,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from crawler.archive.storage.base import Archive
 from crawler.archive.storage.keys import (STORY_FEATURES, STORY_IDS, STORY_LINKS, articles_prefix, key_date, parse_article_key,
@@ -40,9 +41,10 @@ def _json(data: object) -> bytes:
 
 @dataclass
 class UpdateResult:
-    articles: int                 # article versions (re)read
+    articles: int                 # article versions whose features were (re)made
     links: int                    # links recomputed
     changed_days: list[str]       # archive dates whose story ids changed (their datasets need a refresh)
+    read: int = 0                 # of ``articles``, those read from the archive (the others were handed)
 
 
 class StoryStore:
@@ -125,25 +127,36 @@ class StoryStore:
 
     # -- the update ------------------------------------------------------------------------------------
 
-    def read_articles(self, keys: Iterable[str]) -> tuple[list[str], int]:
-        """Features for the article ``keys`` whose text is new or changed: the archive dates touched and the
-        number of articles (re)read."""
-        touched, count = set(), 0
+    def read_articles(self, keys: Iterable[str], handed: Mapping[str, Features] | None = None
+                      ) -> tuple[list[str], int, int]:
+        """Features for the article ``keys`` whose text is new or changed, taken from ``handed`` (archive key →
+        the features of the version written there) or made from the article read from the archive: the
+        archive dates touched, the number of articles whose features were (re)made and of those read."""
+        touched, count, read = set(), 0, 0
+        handed = handed or {}
         for key in sorted(set(keys)):
             parts = parse_article_key(key)
             if parts is None:
                 continue
-            data = self.archive.get(key)
-            if data is None:
-                continue
-            record = json.loads(data)
+            feat = handed.get(key)
+            if feat is None:
+                data = self.archive.get(key)
+                if data is None:
+                    continue
+                read += 1
+                record = json.loads(data)
+                sha = record["content_sha256"]
+            else:
+                sha = feat.sha
             known = self.features(parts["date"]).get(parts["id"])
-            if known is not None and known.sha == record["content_sha256"]:
+            if known is not None and known.sha == sha:
                 continue
-            self.features(parts["date"])[parts["id"]] = features_of(record, parts["date"])
+            if feat is None:
+                feat = features_of(record, parts["date"])
+            self.features(parts["date"])[parts["id"]] = feat
             touched.add(parts["date"])
             count += 1
-        return sorted(touched), count
+        return sorted(touched), count, read
 
     def relink(self, touched: list[str], all_days: list[str]) -> UpdateResult:
         """Recompute the links a change in the ``touched`` dates can reach; rewrite links and ids."""
@@ -182,19 +195,19 @@ class StoryStore:
                 changed.append(day)
         return UpdateResult(0, sum(map(len, new_links.values())), changed)
 
-    def update(self, keys: Iterable[str]) -> UpdateResult:
-        touched, count = self.read_articles(keys)
+    def update(self, keys: Iterable[str], handed: Mapping[str, Features] | None = None) -> UpdateResult:
+        touched, count, read = self.read_articles(keys, handed)
         for day in touched:
             self._save_features(day)
         if not touched and not self.migrated:
-            return UpdateResult(0, 0, [])
+            return UpdateResult(0, 0, [], read)
         self.forget_before(day_offset(min(set(touched) | self.migrated), -3 * self.params.window_days - 3))
         all_days = sorted(set(self.stored_days(STORY_FEATURES, story_features_key)) | set(touched)
                           | set(self._features))
         all_days = [day for day in all_days if self.features(day) or day in touched]
         touched = sorted(set(touched) | self.migrated)    # features made again: their links are made again
         result = self.relink(touched, all_days)
-        result.articles = count
+        result.articles, result.read = count, read
         return result
 
 
@@ -266,10 +279,12 @@ def pending(archive: Archive, keys: Iterable[str], scan_sites: Iterable[str] = (
     return keys
 
 
-def update(archive: Archive, params: LinkParams, keys: Iterable[str]) -> UpdateResult:
+def update(archive: Archive, params: LinkParams, keys: Iterable[str],
+           handed: Mapping[str, Features] | None = None) -> UpdateResult:
     """Link the articles ``keys`` (archive keys; those of other objects are ignored) whose text is new or
-    changed, and recompute what that changes. Returns what changed."""
-    return StoryStore(archive, params).update(keys)
+    changed, and recompute what that changes; an article whose features are ``handed`` (archive key → the
+    features of the version written there: ``crawler.stories.handoff``) is not read. Returns what changed."""
+    return StoryStore(archive, params).update(keys, handed)
 
 
 def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7,
@@ -292,6 +307,7 @@ def rebuild(archive: Archive, params: LinkParams, days_per_update: int = 7,
         batch = [key for day in days[start:start + days_per_update] for key in by_day[day]]
         result = store.update(batch)
         total.articles += result.articles
+        total.read += result.read
         total.links += result.links
         total.changed_days = sorted(set(total.changed_days) | set(result.changed_days))
         done += len(batch)
