@@ -61,9 +61,9 @@ def link_stories(archive, settings, reports, handoff=None):
         stories_log.error("stories: not updated: stories state unreadable (%s: %s); run `arshif stories --rebuild`",
                           type(exc).__name__, exc)
         return None
-    stories_log.info("stories: %d articles linked (%d read from the archive, the others handed from the "
-                     "extraction), %d links recomputed, %d days with new story ids", result.articles, result.read,
-                     result.links, len(result.changed_days),
+    stories_log.info("stories: %d articles linked, %d links recomputed, %d days with new story ids; %d articles "
+                     "read from the archive (the features of the others came from the extraction workers)",
+                     result.articles, result.links, len(result.changed_days), result.read,
                      extra={"counts": {"articles": result.articles, "read": result.read, "links": result.links,
                                        "days": len(result.changed_days)}})
     return result

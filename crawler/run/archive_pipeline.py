@@ -29,7 +29,7 @@ class ArchivePipeline(RunComponent):
     async def process_item(self, record: ArticleRecord) -> ArticleRecord:
         run = self.run
         known = run.index.get(record.id)
-        terms = run.stories.take(record.id) if run.stories is not None else None     # its story terms, if any
+        extracted = run.stories.take(record.id) if run.stories is not None else None   # its story terms, if any
         try:
             plan, pending = ingest(record, known, run.uploader.submit_article)
         except InvalidRecord as exc:
@@ -53,8 +53,8 @@ class ArchivePipeline(RunComponent):
             raise FetchAgain(f"not archived: {record.url}: {exc}") from None
         count(self.stats, outcome)
         run.report.keys_written.extend(keys)
-        if terms is not None and stored is not None and plan.key in keys:
-            run.stories.archived(plan.key, stored, terms)          # linked after the runs without reading it back
+        if extracted is not None and stored is not None and plan.key in keys:
+            run.stories.archived(plan.key, stored, extracted)      # linked after the runs without reading it back
         if outcome == PageOutcome.NEW:
             run.report.lag(record, run.index.built_at())
         number = self._number(record, plan.key)
