@@ -182,7 +182,8 @@ def test_crawl_logs_and_counts_cleaning_notes(tmp_path, caplog):
     with ExtractWorkers(1, preload=()) as workers:
         run = SimpleNamespace(site="elbalad", extract_pool=workers,
                               report=RunReport("r1", "elbalad", "file:///tmp/archive"),
-                              log=logging.getLogger("arshif.test"), index=ArticleIndex(tmp_path / "i.sqlite", "elbalad"))
+                              log=logging.getLogger("arshif.test"), index=ArticleIndex(tmp_path / "i.sqlite", "elbalad"),
+                              stories=None)
         with caplog.at_level(logging.WARNING, "arshif.test"):
             config = SimpleNamespace(spec=get_site("elbalad"), base_url="https://www.elbalad.news")
             record = asyncio.run(ExtractPipeline(run, config, get_crawler().stats).process_item(item))
