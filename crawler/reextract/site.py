@@ -161,8 +161,7 @@ class SiteReextraction:
         known = pending.known if own else None
         if known is not None and result[3]:
             # the index keeps the archived record's digest: the decision below, without reading the record
-            pointer = known.warc or {}
-            if pointer.get("record_id") != capture.record_id and _older(capture, pointer, known.fetched_at):
+            if _older(capture, known.warc, known.fetched_at):
                 counts[Count.OLDER] += 1
                 return
             if result[2] == known.digest:         # the same text and metadata (record.content_digest)
@@ -180,13 +179,12 @@ class SiteReextraction:
             fetched_at, run_id = capture.fetched_at, run_id_of(capture.file)
         else:
             key, archived = current
-            pointer = archived.get("warc") or {}
-            if pointer.get("record_id") == capture.record_id:
-                fetched_at, run_id = archived["fetched_at"], archived["run_id"]
-                discovered_by = archived.get("discovered_by")
-            elif _older(capture, pointer, archived["fetched_at"]):
+            if _older(capture, archived.get("warc"), archived["fetched_at"]):
                 counts[Count.OLDER] += 1
                 return
+            if (archived.get("warc") or {}).get("record_id") == capture.record_id:
+                fetched_at, run_id = archived["fetched_at"], archived["run_id"]
+                discovered_by = archived.get("discovered_by")
             else:
                 fetched_at, run_id = capture.fetched_at, run_id_of(capture.file)
         record = ArticleRecord.complete(value, fetched_at=datetime.fromisoformat(fetched_at), run_id=run_id,
@@ -352,8 +350,12 @@ class SiteReextraction:
         self.checkpoint.remove()
 
 
-def _older(capture: Capture, pointer: dict, fetched_at: str) -> bool:
-    """Is ``capture`` older than the one the archived record (its ``warc`` pointer, its ``fetched_at``) came from?"""
+def _older(capture: Capture, pointer: dict | None, fetched_at: str) -> bool:
+    """Is ``capture`` older than the one the archived record (its ``warc`` pointer, its ``fetched_at``) came from?
+    Never when it is that very capture. The same decision whether the index or the record read tells it."""
+    pointer = pointer or {}
+    if pointer.get("record_id") == capture.record_id:
+        return False
     if pointer.get("file"):
         return capture.order < capture_order(pointer["file"], pointer["offset"])
     return datetime.fromisoformat(capture.fetched_at) < datetime.fromisoformat(fetched_at)
