@@ -58,9 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="extract on this Dask cluster's workers instead of a local process pool")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="local worker processes (default: crawl.extract_workers; 0 = one per core)")
-    parser.add_argument("--batch", type=int, metavar="N", default=BATCH,
-                        help=f"captures per task sent to a worker (default {BATCH}; larger for a cluster whose "
-                             "workers are far from this machine)")
+    parser.add_argument("--batch", type=int, metavar="N",
+                        help=f"captures per task sent to a worker (default {BATCH}, {DaskExecutor.batch} on a Dask "
+                             "cluster; larger for a cluster whose workers are far from this machine)")
     parser.add_argument("--archive", metavar="URL", help="archive URL, overriding archive.url")
 
 
@@ -90,7 +90,7 @@ def _progress(site: str):
 
 
 def run_reextract(settings, sites: list[str], *, since: str | None = None, until: str | None = None,
-                  executor, batch: int = BATCH, on_days_touched: Callable[..., None] | None = None,
+                  executor, batch: int | None = None, on_days_touched: Callable[..., None] | None = None,
                   out=sys.stdout):
     """Re-extract ``sites``; returns the exit code and the per-site results (``SiteResult``)."""
     archive = open_archive(settings.archive.url, settings)
@@ -157,7 +157,7 @@ def main(args: argparse.Namespace) -> int:
                             "(or tls://HOST:PORT)")
     if args.workers is not None and not 0 <= args.workers <= 64:
         raise SettingsError(f"--workers {args.workers}: expected 0 (one per core) to 64")
-    if not 1 <= args.batch <= 10_000:
+    if args.batch is not None and not 1 <= args.batch <= 10_000:
         raise SettingsError(f"--batch {args.batch}: expected 1 to 10000 captures per task")
     with ExitStack() as stack:
         executor = _executor(stack, args, settings)

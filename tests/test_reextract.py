@@ -17,6 +17,8 @@ import pytest
 from crawler.archive.state.index import ArticleIndex, archive_state_dir
 from crawler.archive.storage.local import LocalArchive
 from crawler.extract.page import RULES_VERSION
+from crawler.extract.workers import ExtractWorkers
+from crawler.reextract.site import SiteReextraction
 from crawler.sites import get_site
 from replica.server import ReplicaServer
 from tests.crawl_helpers import PLAIN, archived, arshif, crawl_env
@@ -177,6 +179,47 @@ def test_one_capture_a_task_gives_the_same_archive_as_batches(base, local, tmp_p
     assert summaries(done.stdout) == summaries(local[2].stdout) and len(summaries(done.stdout)) == 2
     assert tree(root) == local[3]
     assert {s: sorted(k) for s, k in manifests(root).items()} == {s: sorted(k) for s, k in manifests(local[0]).items()}
+
+
+class _Recorded:
+    """The local pool, keeping the captures of each task it is given, in order."""
+
+    workers = 2
+
+    def __init__(self, pool: ExtractWorkers):
+        self.pool, self.tasks = pool, []
+
+    def submit(self, fn, site, captures, *rest):
+        self.tasks.append(captures)
+        return self.pool.submit(fn, site, captures, *rest)
+
+
+@pytest.mark.slow
+def test_the_end_of_a_site_goes_to_the_workers_in_small_batches(base, tmp_path):
+    """Captures go in batches of ``batch``, except at the end of a site's stream: the last ones (one batch and
+    what was left of the next) in batches of an eighth of it (here: one capture a task), so that no worker
+    is left extracting the last whole batch alone while the others wait. Every capture is extracted once."""
+    root, _ = copy_of(base, tmp_path)
+    archive = LocalArchive(f"file://{root}")
+    ends = []
+    for site in ("rt_arabic", "elbalad"):
+        origin = re.match(r"https?://[^/]+", next(r["url"] for r in archived(root) if r["site"] == site))[0]
+        index = ArticleIndex.at(tmp_path / "state", site)
+        index.rebuild(archive)
+        with ExtractWorkers(2) as pool:
+            recorded = _Recorded(pool)
+            result = SiteReextraction(archive, site, index, recorded, tmp_path / "state", base_url=origin,
+                                      batch=8).run()
+        index.close()
+        assert result.counts["pages"] == sum(map(len, recorded.tasks)) and not result.changed
+        files = [task[0].file for task in recorded.tasks]
+        last = [len(task) for task in recorded.tasks if task[0].file == files[-1]]
+        ends.append(min(sum(last), 8))         # the captures of the last file sent at its end
+        assert last[-ends[-1]:] == [1] * ends[-1], last
+        for file in set(files) - {files[-1]}:      # another file: whole batches, then what is left of one
+            sizes = [len(task) for task in recorded.tasks if task[0].file == file]
+            assert set(sizes[:-1]) <= {8} and sizes[-1] <= 8, sizes
+    assert max(ends) > 1, "a site whose last WARC file has more than one capture"
 
 
 @pytest.mark.slow

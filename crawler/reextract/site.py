@@ -33,8 +33,9 @@ from crawler.sites import get_site
 from crawler.urls import article_id
 
 log = logging.getLogger("arshif.reextract")
-BATCH = 32     # captures per task: ~0.2 s of extraction, so a Dask task's own cost (about 1 ms) is amortized,
-               # small enough to spread one WARC file (hundreds of captures) over many workers
+BATCH = 32     # captures per task on the local pool (~0.25 s of extraction; a task costs this process ~0.15 ms),
+               # small enough to spread one WARC file (hundreds of captures) over many workers; Dask: DaskExecutor.batch
+END_SPLIT = 8  # the captures held back at the end of a site's stream go in batches of 1/END_SPLIT of a batch
 THREADS = 8    # archived records read and written at once (on S3: requests in flight)
 
 
@@ -79,7 +80,7 @@ class SiteReextraction:
     """Re-extraction of one site's WARC files, extraction in ``executor``, writes here."""
 
     def __init__(self, archive: Archive, site: str, index: ArticleIndex, executor: Executor, state_dir: Path, *,
-                 base_url: str, since: str | None = None, until: str | None = None, batch: int = BATCH,
+                 base_url: str, since: str | None = None, until: str | None = None, batch: int | None = None,
                  window: int | None = None, progress: Callable[[int, int, int], None] | None = None):
         self.archive = archive
         self.site = site
@@ -88,7 +89,8 @@ class SiteReextraction:
         self.executor = executor
         self.base_url = base_url
         self.since, self.until = since, until
-        self.batch = batch
+        # captures a task: the executor's own default (a Dask task costs more than a local pool's) unless given
+        self.batch = batch or getattr(executor, "batch", BATCH)
         # batches in flight: enough to keep every worker busy while the client reads and writes
         self.window = window or 2 * (getattr(executor, "slots", None) or getattr(executor, "workers", None) or 2)
         self.progress = progress or (lambda *_: None)   # called as the run goes
@@ -306,21 +308,21 @@ class SiteReextraction:
                 reads.append(self._reads.submit(self.archive.get, todo[i + 1]))
             data = reads.popleft()
             counts[key], touched[key], writes[key], ok[key] = Counter(), set(), [], True
-            batch: list[_Pending] = []
+            held: list[_Pending] = []       # read, not sent yet: one batch is held back until the file's end
             try:
                 for capture in read_captures(self.archive, key, self.base_url, self.spec, counts[key],
                                              data=data.result()):
-                    batch.append(self._pending(capture))
-                    if len(batch) == self.batch:
-                        submit(key, batch)
-                        batch = []
+                    held.append(self._pending(capture))
+                    if len(held) == 2 * self.batch:
+                        submit(key, held[:self.batch])
+                        del held[:self.batch]
             except ArchiveUnavailable:
                 raise
             except Exception as exc:     # a WARC file cut short or corrupt: what was read is done, the file is not
                 log.error("reextract %s: cannot read all of %s: %s: %s", self.site, key, type(exc).__name__, exc)
                 counts[key][PageOutcome.FAILED] += 1
                 ok[key] = False
-            if batch:
+            for batch in last_batches(held, self.batch, end=i + 1 == len(todo)):
                 submit(key, batch)
             flight.append((key, None, None))
         drain(0)
@@ -348,6 +350,15 @@ class SiteReextraction:
             self.archive.put(report.key, report.to_json(), content_type="application/json; charset=utf-8",
                              metadata={"site": self.site, "run-id": report.run_id})
         self.checkpoint.remove()
+
+
+def last_batches(held: list, batch: int, *, end: bool) -> list[list]:
+    """The captures held back at the end of a WARC file (fewer than two batches) as the tasks that carry them:
+    batches of ``batch``; at the end of the site's stream (``end``), batches of an eighth of it, so that the
+    workers finish together — the worker given the last whole batch would work on it alone while the others
+    wait (the next site, or the end of the run)."""
+    step = max(1, batch // END_SPLIT) if end else batch
+    return [held[i:i + step] for i in range(0, len(held), step)]
 
 
 def _older(capture: Capture, pointer: dict | None, fetched_at: str) -> bool:
