@@ -80,8 +80,8 @@ def read_captures(archive: Archive, key: str, site_base: str, spec, counts: Coun
     ``DamagedWarc`` when the file is cut short or damaged (after the whole captures before the damage were
     given). ``data``: the file's bytes when the caller has them (one GET a file, made ahead of time).
 
-    Each gzip member is inflated once (its trailer checked, by ``gzip_members`` for all of them first) and
-    parsed alone by FastWARC (``WarcRecord.from_bytes``, native code: warcio's pure-Python line reader was
+    Every gzip member is first checked whole (``gzip_members`` inflates each to its trailer, before any capture
+    is given), then inflated again and parsed alone by FastWARC (``WarcRecord.from_bytes``, native code: warcio's pure-Python line reader was
     three quarters of the client's time): one record a member, every record's block and payload digests
     checked."""
     if data is None:
