@@ -14,7 +14,9 @@ but politeness (no download delay, no AutoThrottle, 32 requests at once, 16 a si
 (``trafilatura -i urls.txt --parallel 4 -o DIR``: its fetcher and its extractor; with a settings file that lifts
 its politeness as the crawl's is, no pause between two requests to a host, and lets it reach loopback), pages =
 the files it wrote; (h) ``bench/plain_script.py``, a plain fetch-and-extract script as a user would write it
-(8 fetch threads with kept-alive connections, ``trafilatura.extract`` in one process per core). Prints each
+(8 fetch threads with kept-alive connections, ``trafilatura.extract`` in one process per core); (i)
+``bench/scrapy_floor.py``, Scrapy alone fetching the same URLs and keeping nothing: the floor under the crawl
+process's CPU a page, set by the project's choice of crawler. Prints each
 measure as it runs, the load average at the start and end of each round, then per measure min / median / max
 of pages/s and of CPU milliseconds a page where measured: (a) in its process; (d) over the crawl's process tree
 (sampled from /proc every 0.2 s; its PSS every 2 s), split into the crawl process and the extraction workers; (g), (h) over their
@@ -326,6 +328,14 @@ def plain_script(urls: Path) -> tuple[int, float, dict]:
     return int(words[0]), float(words[-2]), result
 
 
+def scrapy_floor(urls: Path) -> tuple[int, dict]:
+    """(i) ``bench/scrapy_floor.py urls``: pages Scrapy alone fetched (answered 200), run_tree."""
+    result = run_tree([sys.executable, str(ROOT / "bench" / "scrapy_floor.py"), str(urls)])
+    if result["returncode"] != 0:
+        sys.exit(f"bench: scrapy_floor.py failed ({result['returncode']}): {result['err'][-2000:]}")
+    return int(result["out"].split()[0]), result      # "N pages, S s"
+
+
 # --- rounds ----------------------------------------------------------------------------------------------------
 
 def spread(values: list[float], digits: int = 1) -> str:
@@ -398,6 +408,10 @@ def peers_round(figures: Figures, urls: Path, count: int, tmp: Path) -> None:
                 f"its own pages/s {own_rate:.1f} (without its start), CPU/page {cpu_ms:.1f} ms")
     figures.add("h", "(h) a plain script", rate, cpu_ms)
     figures.add("h_own", "    (h) its own pages/s, without its start", own_rate)
+    fetched, result = scrapy_floor(urls)
+    cpu_ms = result["cpu"] * 1000 / max(fetched, 1)
+    rate = line("(i) bench/scrapy_floor.py (Scrapy alone)", fetched, result["wall"], f"CPU/page {cpu_ms:.1f} ms")
+    figures.add("i", "(i) Scrapy alone, keeping nothing", rate, cpu_ms)
 
 
 def main() -> int:
@@ -482,6 +496,9 @@ def main() -> int:
         bound = figures.median("a", cpu=True) / figures.median("d", cpu=True)
         print(f"  CPU-bound estimate (from CPU per page, load-independent): d/a {CORES * bound:.2f}   d/b {bound:.2f}")
         targets(figures, stories)
+        floor, own = figures.median("i", cpu=True), figures.median("d_main", cpu=True)
+        print(f"  the crawl process's CPU a page: {own:.1f} ms, of which Scrapy alone (i) {floor:.1f} and arshif's own "
+              f"work {own - floor:.1f} (records, WARC, index, archive writes, discovery, linking, compaction)")
     print(f"  load average {os.getloadavg()[0]:.1f} at the end; the replica shares the cores with (d)-(h)")
     return 0
 
