@@ -10,6 +10,7 @@ captures of its WARC files (HTTP 200 responses of article URLs, both sites):
 2. ``arshif reextract``'s work (``SiteReextraction``: read the WARC files, extract every article capture in
    the workers, decide against the archive, write) on the local process pool (``--workers``);
 3. the same against the archive copied into a local SeaweedFS (``bench/seaweedfs.py``), the same pool;
+   (1), (2) and (3) take their rounds in turn, so that their ratios are not the machine's drift between them;
 4. the same on a Dask ``LocalCluster`` (processes, one thread each) of 1, 2 and 4 workers.
 
 Each figure: one warm-up round (worker start-up, imports), then ``--rounds`` rounds, min / median / max
@@ -32,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # run as a script from anywhere
@@ -132,16 +134,31 @@ def crawl_index(tmp: Path, state: Path) -> Path:
 def measure(label: str, one_round, rounds: int) -> float:
     """Warm-up, then ``rounds`` timed rounds: prints min / median / max captures/s and the load; returns the
     median."""
-    one_round()
-    CLIENT_CPU.clear()
-    runs = [one_round() for _ in range(rounds)]
-    rates = sorted(n / s for n, s in runs)
-    median = statistics.median(rates)
-    client = (f"{1000 * CLIENT_CPU['seconds'] / CLIENT_CPU['captures']:>11.2f}" if CLIENT_CPU["captures"]
-              else f"{'-':>11}")
-    print(f"  {label:<44}{runs[0][0]:>9}{rates[0]:>9.1f}{median:>9.1f}{rates[-1]:>9.1f}"
-          f"{os.getloadavg()[0]:>7.1f}{client}", flush=True)
-    return median
+    return measure_alternating([(label, one_round)], rounds)[0]
+
+
+def measure_alternating(figures: list[tuple[str, Callable]], rounds: int) -> list[float]:
+    """``measure`` of each ``(label, one_round)``, their rounds taken in turn (a warm-up of each, then a round of
+    each, ``rounds`` times): a drift of the machine's speed meanwhile falls on all of them alike, not on the
+    one measured last. Prints one line each; returns their medians."""
+    for _, one_round in figures:
+        one_round()
+    runs: dict[str, list] = {label: [] for label, _ in figures}
+    client: dict[str, Counter] = {label: Counter() for label, _ in figures}
+    for _ in range(rounds):
+        for label, one_round in figures:
+            CLIENT_CPU.clear()
+            runs[label].append(one_round())
+            client[label].update(CLIENT_CPU)
+    medians = []
+    for label, _ in figures:
+        rates = sorted(n / s for n, s in runs[label])
+        medians.append(statistics.median(rates))
+        used = client[label]
+        per = f"{1000 * used['seconds'] / used['captures']:>11.2f}" if used["captures"] else f"{'-':>11}"
+        print(f"  {label:<44}{runs[label][0][0]:>9}{rates[0]:>9.1f}{medians[-1]:>9.1f}{rates[-1]:>9.1f}"
+              f"{os.getloadavg()[0]:>7.1f}{per}", flush=True)
+    return medians
 
 
 def to_s3(archive: LocalArchive, tmp: Path):
@@ -190,24 +207,26 @@ def main() -> int:
         files = sum(len(warc_files(archive, site)) for site in SITES)
         print(f"  {len(_PAGES):,} article captures in {files} WARC files", flush=True)
         print(f"  {'':<44}{'captures':>9}{'min/s':>9}{'median/s':>9}{'max/s':>9}{'load':>7}{'client ms':>11}")
-        with multiprocessing.get_context("fork").Pool(CORES) as pool:
-            bare = measure(f"(1) bare trafilatura.extract, {CORES} processes", lambda: bare_round(pool), args.rounds)
-        _PAGES.clear()
-
         local_state = crawl_index(tmp, tmp / "state-local")
-        with ExtractWorkers(args.workers) as workers:
-            local = measure(f"(2) reextract, local pool of {args.workers}",
-                            lambda: reextract_round(archive, workers, local_state, base_urls), args.rounds)
-            s3_rate = None
-            if not args.no_s3:
+        s3_rate = None
+        # (1), (2) and (3) in turn, round by round, so that their ratios are not the machine's drift between them
+        with multiprocessing.get_context("fork").Pool(CORES) as pool, ExtractWorkers(args.workers) as workers:
+            figures = [(f"(1) bare trafilatura.extract, {CORES} processes", lambda: bare_round(pool)),
+                       (f"(2) reextract, local pool of {args.workers}",
+                        lambda: reextract_round(archive, workers, local_state, base_urls))]
+            if args.no_s3:
+                bare, local = measure_alternating(figures, args.rounds)
+            else:
                 server, s3 = to_s3(archive, tmp)
                 s3_state = crawl_index(tmp, tmp / "state-s3")
                 try:
-                    s3_rate = measure(f"(3) reextract, local pool of {args.workers}, SeaweedFS",
-                                      lambda: reextract_round(s3, workers, s3_state, base_urls), args.rounds)
+                    bare, local, s3_rate = measure_alternating(
+                        [*figures, (f"(3) reextract, local pool of {args.workers}, SeaweedFS",
+                                    lambda: reextract_round(s3, workers, s3_state, base_urls))], args.rounds)
                 finally:
                     s3.close()
                     server.stop(timeout=5)
+        _PAGES.clear()
 
         dask: dict[int, float] = {}
         if not args.no_dask:
